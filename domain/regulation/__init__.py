@@ -1,0 +1,39 @@
+"""The regulation as dated, versioned data with its legal sources."""
+
+from domain.regulation.calendar import (
+    DeadlineInfo,
+    ParameterInForce,
+    Regulation,
+    RegulationInForce,
+    UnknownRule,
+    default_regulation,
+)
+from domain.regulation.model import (
+    Addressee,
+    Amendment,
+    LegalSource,
+    RegulationData,
+    RegulationVersion,
+    RollForward,
+    TermKind,
+    TermValue,
+    VersionKind,
+)
+
+__all__ = [
+    "Addressee",
+    "Amendment",
+    "DeadlineInfo",
+    "LegalSource",
+    "ParameterInForce",
+    "Regulation",
+    "RegulationData",
+    "RegulationInForce",
+    "RegulationVersion",
+    "RollForward",
+    "TermKind",
+    "TermValue",
+    "UnknownRule",
+    "VersionKind",
+    "default_regulation",
+]

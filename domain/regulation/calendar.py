@@ -1,0 +1,382 @@
+"""The regulation in force on a date, and deadlines that explain themselves.
+
+`Regulation.in_force(day)` answers "which rules were in force on date D" in one call. A value set by a
+version is in force from the version's effective date until a later version sets another. Amendments
+with `applies_to_running` move the deadlines of grants already running; the explanation of every
+deadline names the original date, the instruments that moved it, the roll-forward rule and the
+resulting date.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from domain.regulation.model import (
+    Addressee,
+    Amendment,
+    Parameter,
+    ParameterValue,
+    RegulationData,
+    RegulationVersion,
+    RollForward,
+    Term,
+    TermKind,
+    TermValue,
+)
+from domain.regulation.termijnen import resolve_roll_forward
+from domain.timekeeping import end_of_day
+
+DATA_FILE = Path(__file__).parent / "data" / "sto.toml"
+
+
+class UnknownRule(LookupError):
+    """A term or parameter that the regulation does not hold (or not yet on that date)."""
+
+
+class DeadlineInfo(BaseModel):
+    """A deadline, window or milestone as in force on a date, with its explanation."""
+
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    title: str
+    title_nl: str
+    kind: TermKind
+    start: date | None = None
+    original: date  # the date the instrument gives, before any roll-forward
+    due: date  # the last day after roll-forward (inclusive)
+    due_at: datetime  # the instant it passes: end of `due`, Europe/Amsterdam
+    wording: str
+    source: str
+    version: str
+    roll_forward: RollForward
+    moved_by_atw: bool
+    amended: bool  # a later instrument replaced an earlier date
+    explanation: list[str]
+    addressee: Addressee | None = None
+    required_step: str | None = None
+    consequence: str | None = None
+    confirmed: bool = True
+    note: str | None = None
+
+
+class ParameterInForce(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    title: str
+    unit: str
+    value: Any
+    version: str
+    source: str
+    period_start: date | None = None
+    period_end: date | None = None
+    roll_forward: RollForward | None = None
+    roll_forward_reason: str | None = None
+    note: str | None = None
+
+
+class RegulationInForce(BaseModel):
+    """Everything in force on one day: the answer to "which rules applied on D"."""
+
+    model_config = ConfigDict(frozen=True)
+
+    as_of: date
+    name: str
+    versions: list[RegulationVersion]
+    terms: list[DeadlineInfo]
+    parameters: list[ParameterInForce]
+
+    @property
+    def latest_version(self) -> RegulationVersion | None:
+        return self.versions[-1] if self.versions else None
+
+
+class Regulation:
+    """Read access to the regulation data, always as of a date."""
+
+    def __init__(self, data: RegulationData):
+        self.data = data
+        self._versions = {v.id: v for v in data.versions}
+        self._terms = {t.key: t for t in data.terms}
+        self._params = {p.key: p for p in data.parameters}
+
+    # --- loading and publishing -------------------------------------------------------------
+
+    @classmethod
+    def from_toml(cls, path: Path = DATA_FILE) -> "Regulation":
+        with open(path, "rb") as fh:
+            raw = tomllib.load(fh)
+        return cls(RegulationData.model_validate(_stringify_table_keys(raw)))
+
+    def with_amendment(self, amendment: Amendment) -> "Regulation":
+        """A new regulation with `amendment` published: its version and the values it sets."""
+        if amendment.version.id in self._versions:
+            if self._versions[amendment.version.id] == amendment.version:
+                return self  # already published: publishing is idempotent
+            raise ValueError(f"another version with id {amendment.version.id!r} is already published")
+        unknown = [k for k in amendment.terms if k not in self._terms] + [
+            k for k in amendment.parameters if k not in self._params
+        ]
+        if unknown:
+            raise ValueError(f"the amendment sets unknown terms or parameters: {', '.join(unknown)}")
+        terms = [
+            t.model_copy(update={"values": [*t.values, amendment.terms[t.key]]}) if t.key in amendment.terms else t
+            for t in self.data.terms
+        ]
+        params = [
+            p.model_copy(update={"values": [*p.values, amendment.parameters[p.key]]})
+            if p.key in amendment.parameters
+            else p
+            for p in self.data.parameters
+        ]
+        data = RegulationData(
+            name=self.data.name,
+            versions=[*self.data.versions, amendment.version],
+            terms=terms,
+            parameters=params,
+        )
+        return Regulation(data)
+
+    def without_versions(self, *version_ids: str) -> "Regulation":
+        """The regulation as it stood before the given versions were published (tests, what-if)."""
+        drop = set(version_ids)
+        terms = []
+        for t in self.data.terms:
+            values = [v for v in t.values if v.version not in drop]
+            if values:
+                terms.append(t.model_copy(update={"values": values}))
+        params = []
+        for p in self.data.parameters:
+            values = [v for v in p.values if v.version not in drop]
+            if values:
+                params.append(p.model_copy(update={"values": values}))
+        data = RegulationData(
+            name=self.data.name,
+            versions=[v for v in self.data.versions if v.id not in drop],
+            terms=terms,
+            parameters=params,
+        )
+        return Regulation(data)
+
+    def amendment_of(self, version_id: str) -> Amendment:
+        """The version `version_id` with every value it sets, as one publishable amendment."""
+        version = self.version(version_id)
+        return Amendment(
+            version=version,
+            terms={t.key: v for t in self.data.terms for v in t.values if v.version == version_id},
+            parameters={p.key: v for p in self.data.parameters for v in p.values if v.version == version_id},
+        )
+
+    # --- questions ---------------------------------------------------------------------------
+
+    def version(self, version_id: str) -> RegulationVersion:
+        try:
+            return self._versions[version_id]
+        except KeyError:
+            raise UnknownRule(f"no regulation version {version_id!r}") from None
+
+    def versions_in_force(self, day: date) -> list[RegulationVersion]:
+        return sorted((v for v in self.data.versions if v.effective <= day), key=lambda v: (v.effective, v.id))
+
+    def change_dates(self) -> list[date]:
+        """The days on which some version takes effect: the moments a running grant must re-plan."""
+        return sorted({v.effective for v in self.data.versions})
+
+    def has_term(self, key: str, day: date) -> bool:
+        return self._value_in_force(self._term(key).values, day) is not None
+
+    def term(self, key: str, day: date) -> DeadlineInfo:
+        term = self._term(key)
+        value = self._value_in_force(term.values, day)
+        if value is None:
+            first = min(self._versions[v.version].effective for v in term.values)
+            raise UnknownRule(f"{term.title} is not in force on {day.isoformat()} (first from {first.isoformat()})")
+        return self._resolve(term, value, day)
+
+    def param(self, key: str, day: date) -> ParameterInForce:
+        try:
+            param = self._params[key]
+        except KeyError:
+            raise UnknownRule(f"the regulation has no parameter {key!r}") from None
+        value = self._value_in_force(param.values, day)
+        if value is None:
+            raise UnknownRule(f"{param.title} is not in force on {day.isoformat()}")
+        return _param_in_force(param, value)
+
+    def has_param(self, key: str, day: date) -> bool:
+        param = self._params.get(key)
+        return param is not None and self._value_in_force(param.values, day) is not None
+
+    def in_force(self, day: date) -> RegulationInForce:
+        terms = []
+        for term in self.data.terms:
+            value = self._value_in_force(term.values, day)
+            if value is not None:
+                terms.append(self._resolve(term, value, day))
+        params = []
+        for param in self.data.parameters:
+            value = self._value_in_force(param.values, day)
+            if value is not None:
+                params.append(_param_in_force(param, value))
+        terms.sort(key=lambda d: (d.start or d.due, d.due, d.key))
+        return RegulationInForce(
+            as_of=day, name=self.data.name, versions=self.versions_in_force(day), terms=terms, parameters=params
+        )
+
+    def relative_deadline(
+        self,
+        key: str,
+        title: str,
+        param_key: str,
+        counted_from: date,
+        day: date,
+        *,
+        days: int | None = None,
+        addressee: Addressee | None = None,
+        required_step: str | None = None,
+        consequence: str | None = None,
+        counted_from_label: str,
+    ) -> DeadlineInfo:
+        """A term counted in days from an event (objection period, repair period), with Atw roll-forward."""
+        param = self.param(param_key, day)
+        length = days if days is not None else int(param.value)
+        original = counted_from + timedelta(days=length)
+        rule = param.roll_forward or RollForward.NONE
+        roll = resolve_roll_forward(original, rule, param.roll_forward_reason or "")
+        explanation = [
+            f"{length} days from {counted_from_label} {counted_from.isoformat()} ({param.source}) "
+            f"gives {original.isoformat()}.",
+            roll.explain(),
+            f"Last day: {roll.result.isoformat()}, end of day Europe/Amsterdam.",
+        ]
+        return DeadlineInfo(
+            key=key,
+            title=title,
+            title_nl=title,
+            kind=TermKind.DEADLINE,
+            original=original,
+            due=roll.result,
+            due_at=end_of_day(roll.result),
+            wording=f"{length} dagen",
+            source=param.source,
+            version=param.version,
+            roll_forward=rule,
+            moved_by_atw=roll.moved,
+            amended=False,
+            explanation=explanation,
+            addressee=addressee,
+            required_step=required_step,
+            consequence=consequence,
+        )
+
+    # --- internals -------------------------------------------------------------------------
+
+    def _term(self, key: str) -> Term:
+        try:
+            return self._terms[key]
+        except KeyError:
+            raise UnknownRule(f"the regulation has no term {key!r}") from None
+
+    def _value_in_force(self, values: list[Any], day: date) -> Any:
+        """The value set by the latest version that took effect on or before `day`."""
+        best = None
+        best_key: tuple[date, int] | None = None
+        for index, value in enumerate(values):
+            effective = self._versions[value.version].effective
+            if effective <= day and (best_key is None or (effective, index) >= best_key):
+                best, best_key = value, (effective, index)
+        return best
+
+    def _resolve(self, term: Term, value: TermValue, day: date) -> DeadlineInfo:
+        version = self._versions[value.version]
+        roll = resolve_roll_forward(value.date, value.roll_forward, value.roll_forward_reason)
+        earlier = [
+            v
+            for v in term.values
+            if v is not value and self._versions[v.version].effective <= version.effective
+        ]
+        earlier.sort(key=lambda v: self._versions[v.version].effective)
+        explanation: list[str] = []
+        if earlier:
+            chain = " -> ".join(
+                f"{v.date.isoformat()} ({self._versions[v.version].title}, {self._versions[v.version].signed.isoformat()})"
+                for v in earlier
+            )
+            explanation.append(
+                f"Originally {chain}; moved to {value.date.isoformat()} by {version.title} "
+                f"({version.signed.isoformat()})"
+                + (" for grants already running." if value.applies_to_running else " for new grants only.")
+            )
+        else:
+            explanation.append(f"Set to {value.date.isoformat()} ('{value.wording}') by {version.title}.")
+        explanation.append(roll.explain())
+        if term.kind is not TermKind.MILESTONE:
+            explanation.append(f"Last day: {roll.result.isoformat()}, end of day Europe/Amsterdam.")
+        if value.note:
+            explanation.append(value.note)
+        later = [v for v in term.values if self._versions[v.version].effective > day]
+        for v in later:
+            explanation.append(
+                f"Not yet in force on {day.isoformat()}: {self._versions[v.version].title} "
+                f"will set {v.date.isoformat()} from {self._versions[v.version].effective.isoformat()}."
+            )
+        return DeadlineInfo(
+            key=term.key,
+            title=term.title,
+            title_nl=term.title_nl,
+            kind=term.kind,
+            start=value.start,
+            original=value.date,
+            due=roll.result,
+            due_at=end_of_day(roll.result),
+            wording=value.wording,
+            source=value.source.label(),
+            version=value.version,
+            roll_forward=value.roll_forward,
+            moved_by_atw=roll.moved,
+            amended=bool(earlier),
+            explanation=explanation,
+            addressee=term.addressee,
+            required_step=term.required_step,
+            consequence=term.consequence,
+            confirmed=value.source.confirmed,
+            note=value.note,
+        )
+
+
+def _param_in_force(param: Parameter, value: ParameterValue) -> ParameterInForce:
+    return ParameterInForce(
+        key=param.key,
+        title=param.title,
+        unit=param.unit,
+        value=value.value,
+        version=value.version,
+        source=value.source.label(),
+        period_start=value.period_start,
+        period_end=value.period_end,
+        roll_forward=value.roll_forward,
+        roll_forward_reason=value.roll_forward_reason,
+        note=value.note,
+    )
+
+
+def _stringify_table_keys(raw: Any) -> Any:
+    """TOML tables keyed by year come back with str keys already; keep everything JSON-shaped."""
+    if isinstance(raw, dict):
+        return {str(k): _stringify_table_keys(v) for k, v in raw.items()}
+    if isinstance(raw, list):
+        return [_stringify_table_keys(v) for v in raw]
+    return raw
+
+
+@lru_cache(maxsize=1)
+def default_regulation() -> Regulation:
+    """The regulation as shipped in `data/sto.toml` (published amendments come on top, from the store)."""
+    return Regulation.from_toml()

@@ -1,0 +1,171 @@
+"""The regulation as data: versions, dated terms and dated parameters, each with its legal source.
+
+Nothing here is a hard-coded fact: the facts live in `data/sto.toml`; this module only says what a
+fact looks like. A *version* is one legal instrument (the regulation, an amendment, a minister's
+letter). A *term* (deadline, window, milestone) and a *parameter* (threshold, rate, ceiling) have
+one or more dated values, each set by a version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class VersionKind(StrEnum):
+    REGELING = "regeling"  # ministeriële regeling
+    WIJZIGINGSREGELING = "wijzigingsregeling"  # amending regulation
+    BRIEF = "brief"  # minister's letter to the penvoerders
+    KAMERBRIEF = "kamerbrief"  # letter to parliament
+    WET = "wet"  # statute (Awb, Atw)
+
+
+class RollForward(StrEnum):
+    """Whether the Algemene termijnenwet moves a term that ends on a weekend or public holiday."""
+
+    ATW = "atw"  # Algemene termijnenwet art. 1 applies
+    NONE = "none"  # does not move (reason is recorded with the value)
+
+
+class TermKind(StrEnum):
+    DEADLINE = "deadline"  # something must be submitted by this date
+    WINDOW = "window"  # a period with a first and a last day
+    DECISION = "decision"  # the minister must decide by this date
+    MILESTONE = "milestone"  # a dated fact of the programme, no obligation
+
+
+class Addressee(StrEnum):
+    REGION = "region"  # the penvoerder must act
+    OPERATOR = "operator"  # DUS-I must act
+
+
+class LegalSource(_Frozen):
+    """Where a rule comes from. `confirmed=False` marks facts the sources could not pin down."""
+
+    instrument: str
+    provision: str | None = None
+    date: dt.date | None = None
+    citation: str | None = None
+    confirmed: bool = True
+
+    def label(self) -> str:
+        parts = [self.instrument]
+        if self.date:
+            parts.append(f"({self.date.isoformat()})")
+        if self.provision:
+            parts.append(self.provision)
+        if self.citation:
+            parts.append(f"[{self.citation}]")
+        text = " ".join(parts)
+        return text if self.confirmed else f"{text} (unconfirmed)"
+
+
+class RegulationVersion(_Frozen):
+    id: str
+    kind: VersionKind
+    title: str
+    signed: dt.date
+    effective: dt.date  # from this date the version's values are in force
+    source: LegalSource
+    summary: str
+
+
+class TermValue(_Frozen):
+    """One dated value of a term, as set by one version."""
+
+    version: str
+    start: dt.date | None = None  # first day, for windows
+    date: dt.date  # last day (inclusive) or the day of the milestone
+    wording: str  # the wording of the source, Dutch
+    source: LegalSource
+    roll_forward: RollForward
+    roll_forward_reason: str
+    applies_to_running: bool = True  # amendments move deadlines of grants already running
+    note: str | None = None
+
+
+class Term(_Frozen):
+    key: str
+    kind: TermKind
+    title: str
+    title_nl: str
+    addressee: Addressee | None = None
+    required_step: str | None = None  # what must be submitted, Dutch (used in notifications)
+    consequence: str | None = None  # what happens when it passes
+    values: list[TermValue] = Field(min_length=1)
+
+
+class ParameterValue(_Frozen):
+    version: str
+    value: Any
+    source: LegalSource
+    period_start: dt.date | None = None  # the period the value covers, where it is limited
+    period_end: dt.date | None = None
+    roll_forward: RollForward | None = None  # for relative terms (a number of days or weeks)
+    roll_forward_reason: str | None = None
+    note: str | None = None
+
+    def decimal(self) -> Decimal:
+        return Decimal(str(self.value))
+
+
+class Parameter(_Frozen):
+    key: str
+    title: str
+    unit: str
+    values: list[ParameterValue] = Field(min_length=1)
+
+
+class Amendment(_Frozen):
+    """A version together with the term and parameter values it sets: what gets *published*."""
+
+    version: RegulationVersion
+    terms: dict[str, TermValue] = Field(default_factory=dict)
+    parameters: dict[str, ParameterValue] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _values_belong_to_version(self) -> "Amendment":
+        for key, value in {**self.terms, **self.parameters}.items():
+            if value.version != self.version.id:
+                raise ValueError(f"value for {key!r} names version {value.version!r}, not {self.version.id!r}")
+        return self
+
+
+class RegulationData(_Frozen):
+    """Everything the regulation says, as loaded from data and published amendments."""
+
+    name: str
+    versions: list[RegulationVersion]
+    terms: list[Term]
+    parameters: list[Parameter]
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> "RegulationData":
+        ids = [v.id for v in self.versions]
+        if len(set(ids)) != len(ids):
+            raise ValueError("regulation version ids must be unique")
+        known = set(ids)
+        for term in self.terms:
+            for value in term.values:
+                if value.version not in known:
+                    raise ValueError(f"term {term.key!r} names unknown version {value.version!r}")
+                if term.kind is TermKind.WINDOW and value.start is None:
+                    raise ValueError(f"window {term.key!r} needs a start date")
+                if value.start and value.start > value.date:
+                    raise ValueError(f"term {term.key!r} starts after it ends")
+        for param in self.parameters:
+            for value in param.values:
+                if value.version not in known:
+                    raise ValueError(f"parameter {param.key!r} names unknown version {value.version!r}")
+        keys = [t.key for t in self.terms] + [p.key for p in self.parameters]
+        if len(set(keys)) != len(keys):
+            raise ValueError("term and parameter keys must be unique")
+        return self

@@ -1,0 +1,109 @@
+"""Algemene termijnenwet (Atw): when a term that ends on a weekend or public holiday moves.
+
+Atw art. 1: a term set by law that ends on a Saturday, Sunday or public holiday runs on to the next
+day that is none of these. Art. 3 lists the holidays; their dates per year come from the `holidays`
+package (categories public + optional, so Bevrijdingsdag counts every year as art. 3 says), never
+from a hand-written list of dates. Whether the law applies is a property of each term's value
+(`RollForward`), recorded with its reason: there is no silent global default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+from domain.regulation.model import RollForward
+
+# Atw art. 3 lid 1 by name; the dates come from the holidays package. Eerste paas- and
+# pinksterdag are Sundays anyway but are named so that an explanation can say which day it was.
+ATW_HOLIDAYS = frozenset(
+    {
+        "Nieuwjaarsdag",
+        "Goede vrijdag",
+        "Eerste paasdag",
+        "Tweede paasdag",
+        "Koningsdag",
+        "Bevrijdingsdag",
+        "Hemelvaartsdag",
+        "Eerste pinksterdag",
+        "Tweede pinksterdag",
+        "Eerste kerstdag",
+        "Tweede kerstdag",
+    }
+)
+ATW_SOURCE = "Algemene termijnenwet art. 1 en 3"
+_WEEKDAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+
+@lru_cache(maxsize=64)
+def _holidays_of(year: int) -> dict[date, str]:
+    calendar = holidays.country_holidays("NL", years=year, categories=("public", "optional"), language="nl")
+    return {day: name for day, name in calendar.items() if name in ATW_HOLIDAYS}
+
+
+def weekday_nl(day: date) -> str:
+    return _WEEKDAYS_NL[day.weekday()]
+
+
+def atw_non_working(day: date) -> str | None:
+    """Why `day` does not count as the end of a term under the Atw, or None if it does."""
+    holiday = _holidays_of(day.year).get(day)
+    if holiday:
+        return f"{holiday}, {weekday_nl(day)}"
+    if day.weekday() >= 5:
+        return weekday_nl(day)
+    return None
+
+
+def next_atw_day(day: date) -> tuple[date, list[tuple[date, str]]]:
+    """The first day from `day` on that ends a term under the Atw, and the days skipped."""
+    skipped: list[tuple[date, str]] = []
+    while (why := atw_non_working(day)) is not None:
+        skipped.append((day, why))
+        day += timedelta(days=1)
+    return day, skipped
+
+
+@dataclass(frozen=True)
+class RollForwardResult:
+    """The outcome of applying (or not applying) the Atw to one term end."""
+
+    original: date
+    result: date
+    rule: RollForward
+    reason: str
+    original_day: str  # e.g. "zondag" or "Tweede pinksterdag (maandag)"
+    skipped: list[tuple[date, str]] = field(default_factory=list)
+    atw_alternative: date | None = None  # where the Atw would have moved it, if it was not applied
+
+    @property
+    def moved(self) -> bool:
+        return self.result != self.original
+
+    def explain(self) -> str:
+        text = f"{self.original.isoformat()} ({self.original_day})"
+        if self.rule is RollForward.ATW:
+            if self.moved:
+                days = ", ".join(f"{d.isoformat()} {why}" for d, why in self.skipped)
+                return f"{text}: {ATW_SOURCE} applies ({self.reason}) and moves it to {self.result.isoformat()} (skipped: {days})."
+            return f"{text}: {ATW_SOURCE} applies ({self.reason}); a working day, so it stays."
+        if self.atw_alternative is not None:
+            return (
+                f"{text}: does not move, {self.reason} "
+                f"(had the Atw applied, it would have run to {self.atw_alternative.isoformat()})."
+            )
+        return f"{text}: does not move, {self.reason}."
+
+
+def resolve_roll_forward(day: date, rule: RollForward, reason: str) -> RollForwardResult:
+    why = atw_non_working(day)
+    original_day = why or weekday_nl(day)
+    moved, skipped = next_atw_day(day)
+    if rule is RollForward.ATW:
+        return RollForwardResult(day, moved, rule, reason, original_day, skipped)
+    return RollForwardResult(
+        day, day, rule, reason, original_day, [], atw_alternative=moved if moved != day else None
+    )
