@@ -1,0 +1,160 @@
+"""Which deadlines apply to a grant now: the "when" the workflow plans its timers from.
+
+Pure: from the grant's state and the regulation in force on a day. A deadline is pending until the
+required step is done or its consequence has been applied; a deadline already passed but not yet
+handled stays pending, so that the engine applies its consequence as soon as it looks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from domain.regulation import Addressee, DeadlineInfo, Regulation, TermKind
+from domain.state import GrantState
+from domain.timekeeping import end_of_day
+from domain.values import GrantStatus
+
+APPLICATION_TERMS = {1: "application_period_1", 2: "application_period_2", 3: "application_period_3"}
+DECISION_TERMS = {1: "decision_period_1", 2: "decision_period_2", 3: "decision_period_3"}
+UNDER_DECISION = frozenset({GrantStatus.APPLICATION_SUBMITTED, GrantStatus.UNDER_ASSESSMENT, GrantStatus.ADVISED})
+
+
+def repair_key(state: GrantState) -> str:
+    return f"repair_period:{len(state.applications)}"
+
+
+def objection_key(state: GrantState) -> str:
+    return f"objection_period:{len(state.decisions)}"
+
+
+def next_application_period(state: GrantState) -> int | None:
+    """The period a rejected region may still apply in, by the rule of its last rejection."""
+    if state.status is GrantStatus.PRE_REGISTERED:
+        return 1
+    if state.status is GrantStatus.REJECTED and state.decision is not None:
+        # period 2 is for regions rejected in period 1, period 3 for those rejected in period 2
+        return state.decision.period + 1 if state.decision.period < 3 else None
+    return None
+
+
+def pending_deadlines(state: GrantState, regulation: Regulation, day: dt.date) -> list[DeadlineInfo]:
+    """Deadlines that apply to the grant on `day` and are not yet handled, earliest first."""
+    done = set(state.consequences_applied)
+    found: list[DeadlineInfo] = []
+
+    def term(key: str) -> DeadlineInfo | None:
+        if key in done or not regulation.has_term(key, day):
+            return None
+        return regulation.term(key, day)
+
+    def add(info: DeadlineInfo | None) -> None:
+        if info is not None:
+            found.append(info)
+
+    status = state.status
+    if status in (GrantStatus.PRE_REGISTERED, GrantStatus.REJECTED):
+        if status is GrantStatus.REJECTED and state.decision and not state.decision.final:
+            add(objection_deadline(state, regulation, day))
+        period = next_application_period(state)
+        if period is not None:
+            add(term(APPLICATION_TERMS[period]))
+    elif status in UNDER_DECISION:
+        add(decision_deadline(state, regulation, day))
+    elif status is GrantStatus.REPAIR_REQUESTED:
+        add(repair_deadline(state, regulation, day))
+    elif status is GrantStatus.APPROVED:
+        if state.decision and not state.decision.final:
+            add(objection_deadline(state, regulation, day))
+        for number in (1, 2):
+            if state.progress_report(number) is None:
+                add(term(f"progress_report_{number}"))
+        if state.extension.plan is None and not state.extension.forfeited:
+            add(term("extension_plan_2024"))
+        add(term("spending_end"))
+        if state.final_report is None:
+            add(term("final_report"))
+    found.sort(key=lambda d: (d.due_at, d.key))
+    return found
+
+
+def find_pending(state: GrantState, regulation: Regulation, day: dt.date, key: str) -> DeadlineInfo | None:
+    return next((d for d in pending_deadlines(state, regulation, day) if d.key == key), None)
+
+
+def decision_deadline(state: GrantState, regulation: Regulation, day: dt.date) -> DeadlineInfo | None:
+    """The decision term of the current application, extended by Awb 4:15 suspension."""
+    application = state.application
+    if application is None:
+        return None
+    key = DECISION_TERMS[application.period]
+    if key in state.consequences_applied or not regulation.has_term(key, day):
+        return None
+    info = regulation.term(key, day)
+    if not state.suspended_days:
+        return info
+    due = info.due + dt.timedelta(days=state.suspended_days)
+    repair = state.repair
+    suspension = (
+        f"Awb 4:15: the decision term was suspended {state.suspended_days} days, from the day after the repair "
+        f"request of {repair.requested_on.isoformat()} until {repair.completed_on.isoformat() if repair and repair.completed_on else 'the end of the repair period'}"
+        if repair
+        else f"Awb 4:15: the decision term was suspended {state.suspended_days} days"
+    )
+    return info.model_copy(
+        update={
+            "due": due,
+            "due_at": end_of_day(due),
+            "explanation": [
+                *info.explanation,
+                f"{suspension}: {info.due.isoformat()} + {state.suspended_days} days = {due.isoformat()}.",
+            ],
+            "source": f"{info.source}; Algemene wet bestuursrecht art. 4:15",
+        }
+    )
+
+
+def repair_deadline(state: GrantState, regulation: Regulation, day: dt.date) -> DeadlineInfo | None:
+    repair = state.repair
+    if repair is None or repair.completed_on is not None:
+        return None
+    key = repair_key(state)
+    if key in state.consequences_applied:
+        return None
+    return regulation.relative_deadline(
+        key,
+        "Repair period (herstel verzuim)",
+        "repair_period_days",
+        repair.requested_on,
+        day,
+        days=repair.days,
+        addressee=Addressee.REGION,
+        required_step="de ontbrekende stukken: " + "; ".join(repair.missing),
+        consequence="The application is set aside (buiten behandeling gesteld, Awb 4:5).",
+        counted_from_label="the repair request of",
+    )
+
+
+def objection_deadline(state: GrantState, regulation: Regulation, day: dt.date) -> DeadlineInfo | None:
+    decision = state.decision
+    if decision is None or decision.final:
+        return None
+    key = objection_key(state)
+    if key in state.consequences_applied:
+        return None
+    info = regulation.relative_deadline(
+        key,
+        "Objection period (bezwaartermijn)",
+        "objection_period_days",
+        decision.sent_on,
+        day,
+        addressee=Addressee.REGION,
+        required_step="een bezwaarschrift, als de regio het niet eens is met het besluit",
+        consequence="The decision becomes final (formele rechtskracht).",
+        counted_from_label="the day the decision was sent,",
+    )
+    return info
+
+
+def remindable(info: DeadlineInfo) -> bool:
+    """Reminders go out for steps someone must take; never for milestones or for the right to object."""
+    return info.kind is not TermKind.MILESTONE and info.addressee is not None and not info.key.startswith("objection")

@@ -1,0 +1,402 @@
+"""Events: what happened to a grant. Past-tense names; stored forever, so this module stays put.
+
+Every event carries who (actor, role), when it took effect in the grant's life (`effective_at`,
+business time; the store adds the recording time as `timestamp`), why (`reason`), under which rule
+and legal basis, and the command that caused it. Payloads are JSON-shaped (documents are stored as
+the dicts the region handed in), so an auditor can read the store without our classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from domain.models import ApplicationDocuments, CriterionAdvice, ExtensionPlan, Partner, Penvoerder
+from domain.state import (
+    AdviceRecord,
+    ApplicationRecord,
+    CommandReceipt,
+    DecisionRecord,
+    DeterminationRecord,
+    FinalReportRecord,
+    GrantState,
+    HourlyRateRecord,
+    ObjectionRecord,
+    ProgressReportRecord,
+    RepairRecord,
+)
+from domain.timekeeping import local_date
+from domain.values import DecisionKind, GrantStatus, ObjectionOutcome, RegionKind
+
+if TYPE_CHECKING:
+    from domain.grant import Grant
+
+
+def _years(amounts: dict[Any, int]) -> dict[int, int]:
+    return {int(year): int(cents) for year, cents in amounts.items()}
+
+
+class GrantEvent(Aggregate.Event):
+    actor: str
+    role: str
+    reason: str
+    rule: str
+    legal_basis: str
+    effective_at: dt.datetime
+    command_id: UUID
+    command_type: str
+
+    @property
+    def effective_on(self) -> dt.date:
+        return local_date(self.effective_at)
+
+    def apply(self, aggregate: "Grant") -> None:
+        state = aggregate.state
+        self.evolve(state)
+        state.version = self.originator_version
+        state.last_effective_at = self.effective_at
+        receipt = state.commands.get(self.command_id.hex)
+        if receipt is None:
+            state.commands[self.command_id.hex] = CommandReceipt(
+                type=self.command_type, version=self.originator_version, status=state.status, events=[type(self).__name__]
+            )
+        else:
+            receipt.version = self.originator_version
+            receipt.status = state.status
+            receipt.events.append(type(self).__name__)
+
+    def evolve(self, state: GrantState) -> None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class VooraanmeldingReceived(GrantEvent, Aggregate.Created):
+    region_code: str
+    region_name: str
+    kind: str
+    penvoerder: dict[str, Any]
+    vmbo_schools: list[str]
+    mbo_institutions: list[str]
+    partners: list[dict[str, Any]]
+
+    def apply(self, aggregate: "Grant") -> None:
+        aggregate.state = GrantState(
+            grant_id=self.originator_id,
+            region_code=self.region_code,
+            region_name=self.region_name,
+            kind=RegionKind(self.kind),
+            penvoerder=Penvoerder.model_validate(self.penvoerder),
+            vmbo_schools=list(self.vmbo_schools),
+            mbo_institutions=list(self.mbo_institutions),
+            partners=[Partner.model_validate(p) for p in self.partners],
+            status=GrantStatus.PRE_REGISTERED,
+            pre_registered_on=self.effective_on,
+            last_effective_at=self.effective_at,
+        )
+        super().apply(aggregate)
+
+    def evolve(self, state: GrantState) -> None:
+        pass
+
+
+class ApplicationSubmitted(GrantEvent):
+    period: int
+    documents: dict[str, Any]
+    requested_cents: int
+    regional_maximum_cents: int
+
+    def evolve(self, state: GrantState) -> None:
+        state.applications.append(
+            ApplicationRecord(
+                period=self.period,
+                submitted_on=self.effective_on,
+                documents=ApplicationDocuments.model_validate(self.documents),
+                requested_cents=self.requested_cents,
+                regional_maximum_cents=self.regional_maximum_cents,
+            )
+        )
+        state.status = GrantStatus.APPLICATION_SUBMITTED
+        state.repair = None
+        state.suspended_days = 0
+        state.advice = None
+
+
+class RepairRequested(GrantEvent):
+    missing: list[str]
+    days: int
+    due: dt.date
+
+    def evolve(self, state: GrantState) -> None:
+        state.repair = RepairRecord(requested_on=self.effective_on, due=self.due, days=self.days, missing=list(self.missing))
+        state.status = GrantStatus.REPAIR_REQUESTED
+
+
+class RepairSubmitted(GrantEvent):
+    documents: dict[str, Any] | None
+    requested_cents: int
+    regional_maximum_cents: int
+    suspended_days: int
+
+    def evolve(self, state: GrantState) -> None:
+        assert state.repair is not None and state.application is not None
+        state.repair.completed_on = self.effective_on
+        state.suspended_days = self.suspended_days
+        if self.documents is not None:
+            state.application.documents = ApplicationDocuments.model_validate(self.documents)
+            state.application.requested_cents = self.requested_cents
+            state.application.regional_maximum_cents = self.regional_maximum_cents
+        state.status = GrantStatus.APPLICATION_SUBMITTED
+
+
+class ApplicationAccepted(GrantEvent):
+    def evolve(self, state: GrantState) -> None:
+        state.status = GrantStatus.UNDER_ASSESSMENT
+
+
+class AdviceRecorded(GrantEvent):
+    positive: bool
+    criteria: list[dict[str, Any]]
+    ranking_score: int | None
+
+    def evolve(self, state: GrantState) -> None:
+        state.advice = AdviceRecord(
+            advised_on=self.effective_on,
+            positive=self.positive,
+            criteria=[CriterionAdvice.model_validate(c) for c in self.criteria],
+            ranking_score=self.ranking_score,
+        )
+        state.status = GrantStatus.ADVISED
+
+
+class GrantApproved(GrantEvent):
+    period: int
+    granted_per_year: dict[str, int]
+    sent_on: dt.date
+
+    def evolve(self, state: GrantState) -> None:
+        state.decisions.append(
+            DecisionRecord(
+                kind=DecisionKind.APPROVAL,
+                period=self.period,
+                decided_on=self.effective_on,
+                sent_on=self.sent_on,
+                granted_per_year=_years(self.granted_per_year),
+            )
+        )
+        state.status = GrantStatus.APPROVED
+
+
+class ApplicationRejected(GrantEvent):
+    period: int
+    reasons: list[str]
+    sent_on: dt.date
+
+    def evolve(self, state: GrantState) -> None:
+        state.decisions.append(
+            DecisionRecord(
+                kind=DecisionKind.REJECTION,
+                period=self.period,
+                decided_on=self.effective_on,
+                sent_on=self.sent_on,
+                reasons=list(self.reasons),
+            )
+        )
+        state.status = GrantStatus.REJECTED
+
+
+class ObjectionFiled(GrantEvent):
+    grounds: str
+    against: str
+    status_before: str
+
+    def evolve(self, state: GrantState) -> None:
+        state.objection = ObjectionRecord(
+            filed_on=self.effective_on,
+            grounds=self.grounds,
+            against=DecisionKind(self.against),
+            status_before=GrantStatus(self.status_before),
+        )
+        state.status = GrantStatus.IN_OBJECTION
+
+
+class ObjectionDecided(GrantEvent):
+    outcome: str
+    granted_per_year: dict[str, int]
+    status_after: str
+
+    def evolve(self, state: GrantState) -> None:
+        assert state.objection is not None and state.decision is not None
+        state.objection.outcome = ObjectionOutcome(self.outcome)
+        state.objection.decided_on = self.effective_on
+        previous = state.decision
+        previous.final = True
+        if self.granted_per_year:
+            state.decisions.append(
+                DecisionRecord(
+                    kind=DecisionKind.APPROVAL,
+                    period=previous.period,
+                    decided_on=self.effective_on,
+                    sent_on=self.effective_on,
+                    granted_per_year=_years(self.granted_per_year),
+                    final=True,
+                )
+            )
+        state.status = GrantStatus(self.status_after)
+
+
+class ProgressReportSubmitted(GrantEvent):
+    number: int
+    summary: str
+    spent_cents: int
+    cofinancing_realised_cents: int
+    late: bool
+
+    def evolve(self, state: GrantState) -> None:
+        state.progress_reports.append(
+            ProgressReportRecord(
+                number=self.number,
+                submitted_on=self.effective_on,
+                summary=self.summary,
+                spent_cents=self.spent_cents,
+                cofinancing_realised_cents=self.cofinancing_realised_cents,
+                late=self.late,
+            )
+        )
+
+
+class ExtensionPlanSubmitted(GrantEvent):
+    plan: dict[str, Any]
+
+    def evolve(self, state: GrantState) -> None:
+        state.extension.plan = ExtensionPlan.model_validate(self.plan)
+        state.extension.plan_submitted_on = self.effective_on
+
+
+class ExtensionGranted(GrantEvent):
+    amount_cents: int
+    cap_cents: int
+
+    def evolve(self, state: GrantState) -> None:
+        state.extension.granted_cents = self.amount_cents
+        state.extension.granted_on = self.effective_on
+
+
+class HourlyRateChanged(GrantEvent):
+    rate_cents: int
+    motivation: str | None
+    granted_cents: int  # unchanged: recorded to show that a rate never changes the grant
+
+    def evolve(self, state: GrantState) -> None:
+        state.hourly_rates.append(
+            HourlyRateRecord(recorded_on=self.effective_on, rate_cents=self.rate_cents, motivation=self.motivation)
+        )
+
+
+class FinalReportSubmitted(GrantEvent):
+    summary: str
+    realised_per_year: dict[str, int]
+    cofinancing_realised_cents: int
+    late: bool
+
+    def evolve(self, state: GrantState) -> None:
+        state.final_report = FinalReportRecord(
+            submitted_on=self.effective_on,
+            summary=self.summary,
+            realised_per_year=_years(self.realised_per_year),
+            cofinancing_realised_cents=self.cofinancing_realised_cents,
+            late=self.late,
+        )
+        state.status = GrantStatus.FINAL_REPORT_SUBMITTED
+
+
+class GrantDetermined(GrantEvent):
+    determination: dict[str, Any]
+
+    def evolve(self, state: GrantState) -> None:
+        state.determination = DeterminationRecord.model_validate(
+            {**self.determination, "determined_on": self.effective_on}
+        )
+        state.status = GrantStatus.DETERMINED
+        state.end_reason = "vastgesteld"
+
+
+class GrantWithdrawn(GrantEvent):
+    status_before: str
+
+    def evolve(self, state: GrantState) -> None:
+        state.status = GrantStatus.WITHDRAWN
+        state.end_reason = self.reason
+
+
+# --- consequences of a deadline that passed ---------------------------------------------------
+
+
+class DeadlineConsequence(GrantEvent):
+    deadline_key: str
+    due: dt.date
+
+    def evolve(self, state: GrantState) -> None:
+        state.consequences_applied.append(self.deadline_key)
+        self.follow(state)
+
+    def follow(self, state: GrantState) -> None:
+        pass
+
+
+class GrantLapsed(DeadlineConsequence):
+    """An application period passed without the application the region needed to make."""
+
+    def follow(self, state: GrantState) -> None:
+        state.status = GrantStatus.LAPSED
+        state.end_reason = f"{self.deadline_key} passed on {self.due.isoformat()} without an application"
+
+
+class ApplicationSetAside(DeadlineConsequence):
+    """The repair period passed without the missing documents (Awb 4:5)."""
+
+    period: int
+
+    def follow(self, state: GrantState) -> None:
+        state.decisions.append(
+            DecisionRecord(
+                kind=DecisionKind.SET_ASIDE,
+                period=self.period,
+                decided_on=self.effective_on,
+                sent_on=self.effective_on,
+                reasons=[self.reason],
+            )
+        )
+        state.status = GrantStatus.REJECTED
+
+
+class DecisionBecameFinal(DeadlineConsequence):
+    """The objection period passed without an objection: the decision is final."""
+
+    def follow(self, state: GrantState) -> None:
+        if state.decision is not None:
+            state.decision.final = True
+
+
+class DeadlineMissed(DeadlineConsequence):
+    """A report was not in on time: recorded as overdue (verzuim)."""
+
+    def follow(self, state: GrantState) -> None:
+        state.missed_deadlines.append(self.deadline_key)
+
+
+class ExtensionForfeited(DeadlineConsequence):
+    """No 2024 plan by its deadline: no extension for this region."""
+
+    def follow(self, state: GrantState) -> None:
+        state.extension.forfeited = True
+        state.missed_deadlines.append(self.deadline_key)
+
+
+class DecisionTermExceeded(DeadlineConsequence):
+    """DUS-I did not decide within the decision term (Awb 4:13/4:14)."""
+
+
+class SpendingPeriodEnded(DeadlineConsequence):
+    """Costs after this day are no longer eligible."""

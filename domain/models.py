@@ -1,0 +1,145 @@
+"""The documents a region hands in, as validated value objects (pydantic).
+
+They travel inside commands, are stored inside events (as JSON) and make up the grant's state.
+Money is always in euro cents (int); quantities that may be fractional (hours) are Decimal.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.values import (
+    AdviceJudgement,
+    Brin6,
+    CostKind,
+    NonBlank,
+    PartnerKind,
+    Sector,
+    TechProfile,
+    Track,
+)
+
+Cents = Annotated[int, Field(ge=0, description="euro cents")]
+PositiveCents = Annotated[int, Field(gt=0, description="euro cents")]
+Year = Annotated[int, Field(ge=2018, le=2030)]
+
+
+class Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Penvoerder(Value):
+    """The school board (bevoegd gezag) of one vmbo school that applies for the whole region."""
+
+    name: NonBlank
+    bevoegd_gezag: Annotated[str, Field(pattern=r"^[0-9]{5}$", description="5-digit bevoegd-gezagnummer")]
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class Partner(Value):
+    name: NonBlank
+    kind: PartnerKind
+
+
+class PupilCount(Value):
+    """Pupils of one school in one technical profile and track on the count date."""
+
+    brin: Brin6
+    profile: TechProfile
+    track: Track
+    pupils: Annotated[int, Field(ge=0, le=10_000)]
+
+
+class CostLine(Value):
+    """One line of the begroting: price x quantity, for one sector and year."""
+
+    description: NonBlank
+    sector: Sector
+    year: Year
+    kind: CostKind
+    unit_price_cents: PositiveCents  # the hourly rate for personnel
+    quantity: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
+    asset_id: str | None = None  # identifies a machine/tool, to prevent double funding
+    funded_by_nieuwe_leerweg: bool = False  # the same asset also paid from the pilot nieuwe leerweg
+    rate_motivation: str | None = None  # required for personnel at another rate than advised/allowed
+
+    @property
+    def amount_cents(self) -> int:
+        return int((self.unit_price_cents * self.quantity).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+class CofinancingPledge(Value):
+    """Business co-financing (money or in kind) pledged by a partner."""
+
+    partner: NonBlank
+    amount_cents: PositiveCents
+    in_kind: bool = False
+
+
+class Activity(Value):
+    title: NonBlank
+    programme_line: NonBlank = "algemeen"
+
+
+class CriterionAdvice(Value):
+    """The beoordelingscommissie's judgement on one criterion of the beoordelingskader."""
+
+    criterion: NonBlank
+    judgement: AdviceJudgement
+    remark: str = ""
+
+
+class ExtensionPlan(Value):
+    """The plan and budget for the 2024 extension year."""
+
+    summary: NonBlank
+    requested_cents: PositiveCents
+    cost_lines: list[CostLine] = Field(default_factory=list)
+
+
+class YearAmount(Value):
+    year: Year
+    amount_cents: Cents
+
+
+def per_year(amounts: dict[int, int]) -> list[YearAmount]:
+    return [YearAmount(year=y, amount_cents=a) for y, a in sorted(amounts.items())]
+
+
+class ApplicationDocuments(Value):
+    """What an application holds: regiovisie, activiteitenplan and begroting with co-financing."""
+
+    regiovisie: NonBlank
+    activiteitenplan: Annotated[list[Activity], Field(min_length=1)]
+    begroting: Annotated[list[CostLine], Field(min_length=1)]
+    cofinancing: list[CofinancingPledge] = Field(default_factory=list)
+    pupil_counts: Annotated[list[PupilCount], Field(min_length=1)]
+    addendum: str | None = None  # the changes compared with a rejected earlier application
+
+    @field_validator("pupil_counts")
+    @classmethod
+    def _one_count_per_school_profile_track(cls, counts: list[PupilCount]) -> list[PupilCount]:
+        seen = set()
+        for c in counts:
+            key = (c.brin, c.profile, c.track)
+            if key in seen:
+                raise ValueError(f"pupils of {c.brin} in {c.profile}/{c.track} are counted twice")
+            seen.add(key)
+        return counts
+
+    @property
+    def requested_cents(self) -> int:
+        return sum(line.amount_cents for line in self.begroting)
+
+    def requested_per_year(self) -> dict[int, int]:
+        totals: dict[int, int] = {}
+        for line in self.begroting:
+            totals[line.year] = totals.get(line.year, 0) + line.amount_cents
+        return totals
+
+    @property
+    def cofinancing_cents(self) -> int:
+        return sum(p.amount_cents for p in self.cofinancing)

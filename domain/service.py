@@ -1,0 +1,269 @@
+"""The grants service: load -> one aggregate call -> save, idempotent and safe under concurrency.
+
+An eventsourcing `Application`; which store it writes to (SQLite file, PostgreSQL, or in memory for
+unit tests) is configured from outside through its environment (see adapters/store.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any, Callable, Iterable
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+from pydantic import BaseModel, ConfigDict
+
+from domain import commands as c
+from domain.budget import BudgetPool, ceilings_from, pool_id
+from domain.decide import Context, Decision, Reservation
+from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound
+from domain.events import GrantEvent
+from domain.grant import Grant
+from domain.publication import PUBLICATIONS_ID, Publications
+from domain.regulation import Amendment, Regulation, default_regulation
+from domain.state import GrantState
+from domain.timekeeping import UTC
+from domain.values import GrantStatus, grant_id_for
+
+Clock = Callable[[], dt.datetime]
+
+
+def system_clock() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+class DateAsISO(Transcoding):
+    type = dt.date
+    name = "date_iso"
+
+    def encode(self, obj: dt.date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> dt.date:
+        return dt.date.fromisoformat(data)
+
+
+class GrantStateAsJSON(Transcoding):
+    """Snapshots hold the aggregate's state model."""
+
+    type = GrantState
+    name = "grant_state"
+
+    def encode(self, obj: GrantState) -> Any:
+        return json.loads(obj.model_dump_json())
+
+    def decode(self, data: Any) -> GrantState:
+        return GrantState.model_validate(data)
+
+
+class CommandResult(BaseModel):
+    """What a command did. A repeated command id returns the first result with `duplicate=True`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region_code: str
+    grant_id: UUID
+    command_id: UUID
+    command_type: str
+    status: GrantStatus
+    version: int
+    events: list[str]
+    duplicate: bool = False
+    state: GrantState | None = None
+
+
+class GrantService(Application):
+    """Executes commands against grants, and answers questions about them."""
+
+    name = "sto"
+    snapshotting_intervals = {Grant: 100}
+    pool_retries = 20
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        base_regulation: Regulation | None = None,
+        clock: Clock = system_clock,
+    ):
+        super().__init__(env)
+        self.base_regulation = base_regulation or default_regulation()
+        self.clock = clock
+        self._regulation = self.base_regulation
+        self._publications_version = 0
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(GrantStateAsJSON())
+
+    # --- commands ------------------------------------------------------------------------
+
+    def execute(self, command: c.Command) -> CommandResult:
+        """Run one command. Raises TransitionRefused, ConcurrencyConflict or GrantNotFound; writes nothing then."""
+        for _ in range(self.pool_retries):
+            grant = self._find(command.region_code)
+            loaded_version = grant.version if grant else 0
+            if grant is not None:
+                repeated = self._repeated(grant, command)
+                if repeated is not None:
+                    return repeated
+            if command.expected_version is not None and command.expected_version != loaded_version:
+                raise ConcurrencyConflict(command.region_code, command.expected_version, loaded_version)
+            ctx = Context(self.regulation(), command.effective_at or self.clock())
+            if grant is None:
+                if not isinstance(command, c.SubmitVooraanmelding):
+                    raise GrantNotFound(command.region_code)
+                grant, decision = Grant.pre_register(command, ctx)
+            else:
+                decision = grant.handle(command, ctx)
+            pools = self._reserve(command, decision, ctx)
+            try:
+                self.save(grant, *pools)
+            except IntegrityError:
+                fresh = self._find(command.region_code)
+                if fresh is not None:
+                    repeated = self._repeated(fresh, command)
+                    if repeated is not None:
+                        return repeated
+                fresh_version = fresh.version if fresh else 0
+                if fresh_version != loaded_version:
+                    raise ConcurrencyConflict(command.region_code, loaded_version, fresh_version) from None
+                continue  # only a budget pool moved under us: try again on fresh pools
+            receipt = grant.state.commands[command.command_id.hex]
+            return CommandResult(
+                region_code=grant.state.region_code,
+                grant_id=grant.id,
+                command_id=command.command_id,
+                command_type=command.name,
+                status=grant.state.status,
+                version=grant.version,
+                events=list(receipt.events),
+                state=grant.state.model_copy(deep=True),
+            )
+        raise ConcurrencyConflict(command.region_code, None, None)
+
+    def _repeated(self, grant: Grant, command: c.Command) -> CommandResult | None:
+        receipt = grant.state.commands.get(command.command_id.hex)
+        if receipt is None:
+            return None
+        if receipt.type != command.name:
+            raise CommandIdReused(str(command.command_id), receipt.type, command.name)
+        return CommandResult(
+            region_code=grant.state.region_code,
+            grant_id=grant.id,
+            command_id=command.command_id,
+            command_type=receipt.type,
+            status=receipt.status,
+            version=receipt.version,
+            events=list(receipt.events),
+            duplicate=True,
+            state=grant.state.model_copy(deep=True),
+        )
+
+    def _reserve(self, command: c.Command, decision: Decision, ctx: Context) -> list[BudgetPool]:
+        pools = []
+        for reservation in decision.reservations:
+            pools.append(self._claim(command, reservation, ctx))
+        return pools
+
+    def _claim(self, command: c.Command, reservation: Reservation, ctx: Context) -> BudgetPool:
+        try:
+            pool: BudgetPool = self.repository.get(pool_id(reservation.pool))
+        except AggregateNotFoundError:
+            pool = BudgetPool.open(reservation.pool)
+        param = ctx.regulation.param(reservation.ceiling_param, ctx.day)
+        year = next(iter(reservation.per_year)) if reservation.extension else None
+        pool.reserve(command.region_code, reservation.per_year, ceilings_from(param.value, year), param.source, command.command_id)
+        return pool
+
+    # --- the regulation ---------------------------------------------------------------------
+
+    def regulation(self) -> Regulation:
+        """The shipped regulation plus every amendment published in this store."""
+        newer = list(self.events.get(PUBLICATIONS_ID, gt=self._publications_version))
+        if newer:
+            log: Publications = self.repository.get(PUBLICATIONS_ID)
+            self._regulation = log.apply_to(self.base_regulation)
+            self._publications_version = log.version
+        return self._regulation
+
+    def publish_amendment(self, amendment: Amendment, actor: str, reason: str) -> bool:
+        """Publish an amendment for every process that reads this store; False if it was already published."""
+        for _ in range(self.pool_retries):
+            try:
+                log: Publications = self.repository.get(PUBLICATIONS_ID)
+            except AggregateNotFoundError:
+                log = Publications.start()
+            self.base_regulation.with_amendment(amendment)  # validates that it fits the regulation
+            changed = log.publish(amendment, actor, reason)
+            if not changed:
+                return False
+            try:
+                self.save(log)
+            except IntegrityError:
+                continue
+            return True
+        raise ConcurrencyConflict("regulation", None, None)
+
+    # --- queries -----------------------------------------------------------------------
+
+    def _find(self, region_code: str) -> Grant | None:
+        try:
+            return self.repository.get(grant_id_for(region_code))
+        except AggregateNotFoundError:
+            return None
+
+    def grant(self, region_code: str, version: int | None = None) -> Grant:
+        try:
+            return self.repository.get(grant_id_for(region_code), version=version)
+        except AggregateNotFoundError:
+            raise GrantNotFound(region_code) from None
+
+    def state(self, region_code: str, version: int | None = None) -> GrantState:
+        return self.grant(region_code, version).state
+
+    def history(self, region_code: str) -> list[GrantEvent]:
+        events = list(self.events.get(grant_id_for(region_code)))
+        if not events:
+            raise GrantNotFound(region_code)
+        return events  # type: ignore[return-value]
+
+    def state_as_of(self, region_code: str, moment: dt.datetime) -> GrantState | None:
+        """The grant as it stood at business time `moment` (None if it did not exist yet)."""
+        version = 0
+        for event in self.history(region_code):
+            if event.effective_at <= moment:
+                version = event.originator_version
+            else:
+                break
+        return self.state(region_code, version) if version else None
+
+    def pool_totals(self, key: str) -> dict[int, int]:
+        try:
+            pool: BudgetPool = self.repository.get(pool_id(key))
+        except AggregateNotFoundError:
+            return {}
+        return pool.totals()
+
+    def region_codes(self) -> Iterable[str]:
+        """Every region with a grant, in the order they pre-registered."""
+        from domain.events import VooraanmeldingReceived
+
+        start = 1
+        while True:
+            notifications = self.recorder.select_notifications(start, 500, topics=[_topic(VooraanmeldingReceived)])
+            if not notifications:
+                return
+            for n in notifications:
+                yield self.mapper.to_domain_event(n).region_code
+            start = notifications[-1].id + 1
+
+
+def _topic(cls: type) -> str:
+    from eventsourcing.utils import get_topic
+
+    return get_topic(cls)
+

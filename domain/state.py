@@ -1,0 +1,200 @@
+"""The state of one grant: a plain pydantic model.
+
+The aggregate keeps its state in a `GrantState`; events evolve it; the decision functions read it.
+Because it is a plain model it also travels to the Temporal workflow (for update validators and
+deadline planning) and is what read models and auditors look at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.models import (
+    ApplicationDocuments,
+    CriterionAdvice,
+    ExtensionPlan,
+    Partner,
+    Penvoerder,
+)
+from domain.values import (
+    DecisionKind,
+    GrantStatus,
+    ObjectionOutcome,
+    RegionKind,
+)
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApplicationRecord(Record):
+    period: int
+    submitted_on: dt.date
+    documents: ApplicationDocuments
+    requested_cents: int
+    regional_maximum_cents: int
+
+
+class RepairRecord(Record):
+    requested_on: dt.date
+    due: dt.date
+    days: int
+    missing: list[str]
+    completed_on: dt.date | None = None
+
+
+class AdviceRecord(Record):
+    advised_on: dt.date
+    positive: bool
+    criteria: list[CriterionAdvice]
+    ranking_score: int | None = None
+
+
+class DecisionRecord(Record):
+    kind: DecisionKind
+    period: int
+    decided_on: dt.date
+    sent_on: dt.date
+    granted_per_year: dict[int, int] = Field(default_factory=dict)
+    reasons: list[str] = Field(default_factory=list)
+    final: bool = False  # the objection period passed or the objection was decided
+
+
+class ObjectionRecord(Record):
+    filed_on: dt.date
+    grounds: str
+    against: DecisionKind
+    status_before: GrantStatus
+    outcome: ObjectionOutcome | None = None
+    decided_on: dt.date | None = None
+
+
+class ProgressReportRecord(Record):
+    number: int
+    submitted_on: dt.date
+    summary: str
+    spent_cents: int
+    cofinancing_realised_cents: int
+    late: bool
+
+
+class ExtensionRecord(Record):
+    plan: ExtensionPlan | None = None
+    plan_submitted_on: dt.date | None = None
+    granted_cents: int | None = None
+    granted_on: dt.date | None = None
+    forfeited: bool = False
+
+
+class HourlyRateRecord(Record):
+    recorded_on: dt.date
+    rate_cents: int
+    motivation: str | None = None
+
+
+class FinalReportRecord(Record):
+    submitted_on: dt.date
+    summary: str
+    realised_per_year: dict[int, int]
+    cofinancing_realised_cents: int
+    late: bool
+
+
+class DeterminationRecord(Record):
+    determined_on: dt.date
+    granted_total_cents: int
+    realised_costs_cents: int
+    eligible_cents: int
+    threshold: str  # Decimal as text, e.g. "0.075"
+    threshold_source: str
+    cofinancing_required_cents: int
+    cofinancing_realised_cents: int
+    determined_cents: int
+    paid_cents: int
+    reclaim_cents: int
+    explanation: list[str]
+
+
+class CommandReceipt(Record):
+    """What a command did, so that repeating its id returns the first result."""
+
+    type: str
+    version: int
+    status: GrantStatus
+    events: list[str]
+
+
+class GrantState(Record):
+    grant_id: UUID
+    region_code: str
+    region_name: str
+    kind: RegionKind
+    penvoerder: Penvoerder
+    vmbo_schools: list[str]
+    mbo_institutions: list[str]
+    partners: list[Partner]
+    status: GrantStatus
+    version: int = 0
+    pre_registered_on: dt.date
+    last_effective_at: dt.datetime
+    applications: list[ApplicationRecord] = Field(default_factory=list)
+    repair: RepairRecord | None = None
+    suspended_days: int = 0  # Awb 4:15, for the application under decision
+    advice: AdviceRecord | None = None
+    decisions: list[DecisionRecord] = Field(default_factory=list)
+    objection: ObjectionRecord | None = None
+    progress_reports: list[ProgressReportRecord] = Field(default_factory=list)
+    extension: ExtensionRecord = Field(default_factory=ExtensionRecord)
+    hourly_rates: list[HourlyRateRecord] = Field(default_factory=list)
+    final_report: FinalReportRecord | None = None
+    determination: DeterminationRecord | None = None
+    consequences_applied: list[str] = Field(default_factory=list)  # deadline keys handled
+    missed_deadlines: list[str] = Field(default_factory=list)  # deadline keys recorded as overdue
+    end_reason: str | None = None
+    commands: dict[str, CommandReceipt] = Field(default_factory=dict)
+
+    # --- derived views --------------------------------------------------------------------
+
+    @property
+    def application(self) -> ApplicationRecord | None:
+        return self.applications[-1] if self.applications else None
+
+    @property
+    def decision(self) -> DecisionRecord | None:
+        return self.decisions[-1] if self.decisions else None
+
+    @property
+    def approval(self) -> DecisionRecord | None:
+        for decision in reversed(self.decisions):
+            if decision.kind is DecisionKind.APPROVAL:
+                return decision
+        return None
+
+    @property
+    def granted_per_year(self) -> dict[int, int]:
+        approval = self.approval
+        return dict(approval.granted_per_year) if approval else {}
+
+    @property
+    def granted_cents(self) -> int:
+        """The 2020–2023 grant."""
+        return sum(self.granted_per_year.values())
+
+    @property
+    def granted_total_cents(self) -> int:
+        """The grant including the 2024 extension."""
+        return self.granted_cents + (self.extension.granted_cents or 0)
+
+    def rejected_in(self) -> list[int]:
+        return [d.period for d in self.decisions if d.kind in (DecisionKind.REJECTION, DecisionKind.SET_ASIDE)]
+
+    def progress_report(self, number: int) -> ProgressReportRecord | None:
+        return next((r for r in self.progress_reports if r.number == number), None)
+
+    @property
+    def cofinancing_pledged_cents(self) -> int:
+        return self.application.documents.cofinancing_cents if self.application else 0
