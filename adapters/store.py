@@ -34,8 +34,9 @@ def store_env(url: str | None = None) -> dict[str, str]:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
-        path = Path(unquote(url[len("sqlite:///") :]))
-        if not str(path):
+        raw = unquote(url[len("sqlite:///") :])
+        path = Path(raw)
+        if not raw.strip() or raw.endswith("/"):
             raise StoreConfigError(f"{DATABASE_URL_SETTING}={url!r} names no file; use sqlite:///var/sto.sqlite")
         path.parent.mkdir(parents=True, exist_ok=True)
         return {
@@ -84,12 +85,13 @@ def open_service(
     *,
     base_regulation: Regulation | None = None,
     clock: Clock = system_clock,
+    service_class: type[GrantService] = GrantService,
 ) -> GrantService:
     """The grants service on the configured store (schema and tables are created when missing)."""
     env = store_env(url)
     if env.get("POSTGRES_SCHEMA"):
         ensure_postgres_schema(env)
-    return GrantService(env, base_regulation=base_regulation, clock=clock)
+    return service_class(env, base_regulation=base_regulation, clock=clock)
 
 
 def postgres_conninfo(env: dict[str, str]) -> str:

@@ -57,6 +57,7 @@ class DeadlineInfo(BaseModel):
     version: str
     roll_forward: RollForward
     moved_by_atw: bool
+    atw_alternative: date | None = None  # where the Atw would have moved it, had it applied
     amended: bool  # a later instrument replaced an earlier date
     explanation: list[str]
     addressee: Addressee | None = None
@@ -125,7 +126,10 @@ class Regulation:
             k for k in amendment.parameters if k not in self._params
         ]
         if unknown:
-            raise ValueError(f"the amendment sets unknown terms or parameters: {', '.join(unknown)}")
+            raise ValueError(
+                f"the amendment sets unknown terms or parameters: {', '.join(unknown)} "
+                "(an amendment that creates a term carries it in new_terms / new_parameters)"
+            )
         terms = [
             t.model_copy(update={"values": [*t.values, amendment.terms[t.key]]}) if t.key in amendment.terms else t
             for t in self.data.terms
@@ -139,8 +143,8 @@ class Regulation:
         data = RegulationData(
             name=self.data.name,
             versions=[*self.data.versions, amendment.version],
-            terms=terms,
-            parameters=params,
+            terms=[*terms, *amendment.new_terms],
+            parameters=[*params, *amendment.new_parameters],
         )
         return Regulation(data)
 
@@ -168,10 +172,24 @@ class Regulation:
     def amendment_of(self, version_id: str) -> Amendment:
         """The version `version_id` with every value it sets, as one publishable amendment."""
         version = self.version(version_id)
+
+        def created(values: list[Any]) -> bool:
+            return all(v.version == version_id for v in values)
+
         return Amendment(
             version=version,
-            terms={t.key: v for t in self.data.terms for v in t.values if v.version == version_id},
-            parameters={p.key: v for p in self.data.parameters for v in p.values if v.version == version_id},
+            terms={
+                t.key: v for t in self.data.terms if not created(t.values) for v in t.values if v.version == version_id
+            },
+            parameters={
+                p.key: v
+                for p in self.data.parameters
+                if not created(p.values)
+                for v in p.values
+                if v.version == version_id
+            },
+            new_terms=[t for t in self.data.terms if created(t.values)],
+            new_parameters=[p for p in self.data.parameters if created(p.values)],
         )
 
     # --- questions ---------------------------------------------------------------------------
@@ -341,6 +359,7 @@ class Regulation:
             version=value.version,
             roll_forward=value.roll_forward,
             moved_by_atw=roll.moved,
+            atw_alternative=roll.atw_alternative,
             amended=bool(earlier),
             explanation=explanation,
             addressee=term.addressee,

@@ -128,12 +128,17 @@ class Amendment(_Frozen):
     """A version together with the term and parameter values it sets: what gets *published*."""
 
     version: RegulationVersion
-    terms: dict[str, TermValue] = Field(default_factory=dict)
+    terms: dict[str, TermValue] = Field(default_factory=dict)  # new values of existing terms
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
+    new_terms: list[Term] = Field(default_factory=list)  # terms the amendment creates
+    new_parameters: list[Parameter] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _values_belong_to_version(self) -> "Amendment":
-        for key, value in {**self.terms, **self.parameters}.items():
+        values = [*self.terms.items(), *self.parameters.items()]
+        values += [(t.key, v) for t in self.new_terms for v in t.values]
+        values += [(p.key, v) for p in self.new_parameters for v in p.values]
+        for key, value in values:
             if value.version != self.version.id:
                 raise ValueError(f"value for {key!r} names version {value.version!r}, not {self.version.id!r}")
         return self

@@ -1,0 +1,1 @@
+"""The `sto` command line: typer + rich for people, `--json` for programs."""

@@ -1,0 +1,45 @@
+"""Entry point of `sto`: one composition root per process."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from adapters.cli import calendar as calendar_cmd
+from adapters.cli import demo as demo_cmd
+from adapters.cli import grant as grant_cmd
+from adapters.cli.context import STATE
+from adapters.logging import configure_logging
+
+app = typer.Typer(
+    name="sto",
+    help="Grant lifecycle engine for Sterk Techniekonderwijs (STO).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root(
+    database_url: Annotated[
+        Optional[str],
+        typer.Option("--database-url", envvar="STO_DATABASE_URL", help="sqlite:///PATH (default var/sto.sqlite) or postgresql://USER@HOST:PORT/DB"),
+    ] = None,
+    log_level: Annotated[str, typer.Option("--log-level", envvar="STO_LOG_LEVEL", help="DEBUG, INFO, WARNING")] = "WARNING",
+) -> None:
+    configure_logging(log_level)
+    STATE.database_url = database_url
+
+
+app.command("calendar")(calendar_cmd.calendar)
+app.add_typer(grant_cmd.app, name="grant")
+app.command("demo")(demo_cmd.demo)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,52 @@
+"""structlog, configured once per process: JSON lines when stderr is not a terminal, colours when it is.
+
+Logs go to stderr so that `--json` output on stdout stays clean for programs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import structlog
+
+_configured = False
+
+
+def configure_logging(level: str | None = None, *, json_lines: bool | None = None) -> None:
+    """Configure structlog and the stdlib root logger; later calls change nothing."""
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    level_name = (level or os.environ.get("STO_LOG_LEVEL", "WARNING")).upper()
+    numeric = getattr(logging, level_name, logging.WARNING)
+    if json_lines is None:
+        json_lines = not sys.stderr.isatty()
+    renderer = structlog.processors.JSONRenderer() if json_lines else structlog.dev.ConsoleRenderer()
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.processors.format_exc_info, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(numeric),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+    # the libraries (temporalio, eventsourcing, uvicorn) log through the stdlib: same format, same level
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer,
+        ])
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(numeric)
+
+
+def get_logger(name: str | None = None):
+    return structlog.get_logger(name)

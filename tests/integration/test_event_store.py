@@ -1,0 +1,158 @@
+"""The grants service on real stores: a SQLite file and the PostgreSQL server on 127.0.0.1:5432.
+
+Every test runs on both (the `store_url` fixture), so the scale-out store is tested for real.
+"""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from adapters.store import open_service
+from domain import commands as c
+from domain.errors import ConcurrencyConflict
+from domain.grant import Grant
+from domain.service import GrantService
+from domain.values import GrantStatus, RegionKind
+from adapters.scripted import PER_YEAR, GrantScript, at
+
+
+def test_a_grant_survives_a_restart_of_the_service(store_url):
+    grant = GrantScript(open_service(store_url))
+    grant.to_approved()
+    reopened = open_service(store_url)
+    state = reopened.state(grant.code)
+    assert state.status is GrantStatus.APPROVED and state.granted_per_year == PER_YEAR
+    history = reopened.history(grant.code)
+    assert [type(e).__name__ for e in history] == [
+        "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded", "GrantApproved",
+    ]
+    # two times per event: business time (effective_at) and recording time (timestamp)
+    assert history[0].effective_at.year == 2018 and history[0].timestamp.year >= 2026
+    assert list(reopened.region_codes()) == [grant.code]
+
+
+def test_a_retried_command_appends_nothing_even_on_another_process(store_url):
+    first, second = open_service(store_url), open_service(store_url)
+    grant = GrantScript(first)
+    grant.pre_register()
+    command = grant.command(c.SubmitApplication, at(2019, 3, 15), period=1, documents=grant.documents())
+    assert not first.execute(command).duplicate
+    assert second.execute(command).duplicate
+    assert len(second.history(grant.code)) == 2
+
+
+class _RacingService(GrantService):
+    """Lets two writers load the same version before either saves (timing control only)."""
+
+    name = GrantService.name  # the same tables
+    barrier: threading.Barrier
+    local = threading.local()
+
+    def _find(self, region_code):
+        grant = super()._find(region_code)
+        if not getattr(self.local, "waited", False):
+            self.local.waited = True
+            self.barrier.wait(timeout=10)
+        return grant
+
+
+def test_two_concurrent_writers_give_one_success_and_one_conflict_and_no_lost_event(store_url):
+    setup = GrantScript(open_service(store_url))
+    setup.pre_register()
+    setup.apply()
+    barrier = threading.Barrier(2)
+
+    services = [open_service(store_url, service_class=_RacingService) for _ in range(2)]
+    for service in services:
+        service.barrier = barrier
+
+    def writer(job):
+        service, command = job
+        try:
+            return service.execute(command)
+        except ConcurrencyConflict as conflict:
+            return conflict
+
+    accept = setup.command(c.AcceptApplication, at(2019, 4, 1), reason="operator A: complete")
+    repair = setup.command(c.RequestRepair, at(2019, 4, 1), reason="operator B: incomplete", missing=["begroting"])
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(writer, zip(services, [accept, repair])))
+    conflicts = [o for o in outcomes if isinstance(o, ConcurrencyConflict)]
+    successes = [o for o in outcomes if not isinstance(o, ConcurrencyConflict)]
+    assert len(conflicts) == 1 and len(successes) == 1
+    assert conflicts[0].expected_version == 2 and conflicts[0].actual_version == 3
+    history = open_service(store_url).history(setup.code)
+    assert [e.originator_version for e in history] == [1, 2, 3]
+    assert history[-1].command_id == successes[0].command_id  # the winner's event is stored, nothing else
+
+
+def test_concurrent_approvals_of_different_regions_share_the_ceiling_without_conflict(store_url):
+    scripts = [GrantScript(open_service(store_url), index=i) for i in (11, 12, 13, 14)]
+    for s in scripts:
+        s.pre_register()
+        s.apply()
+        s.accept()
+        s.advise()
+    commands = [s.command(c.ApproveGrant, at(2019, 6, 20), granted_per_year=[
+        {"year": y, "amount_cents": a} for y, a in PER_YEAR.items()]) for s in scripts]
+
+    services = [open_service(store_url) for _ in commands]
+
+    def approve(job):
+        service, command = job
+        return service.execute(command).status
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(approve, zip(services, commands))) == [GrantStatus.APPROVED] * 4
+    totals = open_service(store_url).pool_totals(f"ceiling:{RegionKind.TECHNIEKREGIO.value}")
+    assert totals == {y: 4 * a for y, a in PER_YEAR.items()}
+
+
+class _SnapshotEveryThree(GrantService):
+    name = GrantService.name
+    snapshotting_intervals = {Grant: 3}
+
+
+def test_snapshots_load_the_same_state_as_a_full_replay(store_url):
+    service = open_service(store_url, service_class=_SnapshotEveryThree)
+    grant = GrantScript(service)
+    grant.to_approved()
+    snapshots = list(service.snapshots.get(service.state(grant.code).grant_id))
+    assert [s.originator_version for s in snapshots] == [3]
+    from_snapshot = open_service(store_url, service_class=_SnapshotEveryThree).state(grant.code)
+    replayed = open_service(store_url).state(grant.code)
+    assert from_snapshot == replayed
+
+
+def test_a_published_amendment_is_seen_by_every_process(store_url):
+    from domain.regulation import default_regulation
+    import datetime as dt
+
+    full = default_regulation()
+    base = full.without_versions("brief-2022-07-07")
+    writer = open_service(store_url, base_regulation=base)
+    reader = open_service(store_url, base_regulation=base)
+    assert reader.regulation().term("progress_report_2", dt.date(2023, 1, 1)).due == dt.date(2023, 7, 1)
+    assert writer.publish_amendment(full.amendment_of("brief-2022-07-07"), "op.jansen", "letter of 7 July 2022")
+    assert not writer.publish_amendment(full.amendment_of("brief-2022-07-07"), "op.jansen", "again")
+    assert reader.regulation().term("progress_report_2", dt.date(2023, 1, 1)).due == dt.date(2023, 10, 1)
+
+
+def test_the_grant_as_of_a_business_date_between_two_events(store_url):
+    service = open_service(store_url)
+    grant = GrantScript(service)
+    grant.to_approved()
+    earlier = service.state_as_of(grant.code, at(2019, 5, 1))
+    assert earlier.status is GrantStatus.UNDER_ASSESSMENT
+    assert service.state_as_of(grant.code, at(2018, 1, 1)) is None
+
+
+@pytest.mark.parametrize("url", ["sqlite:///", "mysql://x", "postgresql://host"])
+def test_a_bad_database_url_says_what_to_use(url):
+    from adapters.store import StoreConfigError, store_env
+
+    with pytest.raises(StoreConfigError, match="sqlite:///|DBNAME|names no file"):
+        store_env(url)
