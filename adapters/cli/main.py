@@ -6,9 +6,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from adapters.cli import audit as audit_cmd
 from adapters.cli import calendar as calendar_cmd
 from adapters.cli import demo as demo_cmd
 from adapters.cli import grant as grant_cmd
+from adapters.cli import reads as reads_cmd
 from adapters.cli.context import STATE
 from adapters.logging import configure_logging
 
@@ -35,6 +37,8 @@ def root(
 app.command("calendar")(calendar_cmd.calendar)
 app.add_typer(grant_cmd.app, name="grant")
 app.command("demo")(demo_cmd.demo)
+app.add_typer(audit_cmd.app, name="audit")
+reads_cmd.register(app)
 
 
 def main() -> None:
