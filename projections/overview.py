@@ -1,0 +1,64 @@
+"""The regions overview: every region's grant in one line, and how many grants stand in each status."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from domain.values import GrantStatus
+from projections.grant_rows import Row
+
+
+def money_view(row: Row) -> dict[str, Any]:
+    return {
+        "requested_cents": row["requested_cents"],
+        "regional_maximum_cents": row["regional_maximum_cents"],
+        "granted_per_year_cents": dict(row["granted_per_year"]),
+        "granted_cents": row["granted_cents"],
+        "extension_requested_cents": row["extension_requested_cents"],
+        "extension_cents": row["extension_cents"],
+        "granted_total_cents": row["granted_cents"] + row["extension_cents"],
+        "cofinancing_pledged_cents": row["cofinancing_pledged_cents"],
+        "cofinancing_realised_cents": row["cofinancing_realised_cents"],
+        "determined_cents": row["determined_cents"],
+        "reclaim_cents": row["reclaim_cents"],
+    }
+
+
+def region_view(row: Row) -> dict[str, Any]:
+    return {
+        "region_code": row["region_code"],
+        "region_name": row["region_name"],
+        "kind": row["kind"],
+        "status": row["status"],
+        "penvoerder": {
+            "name": row["penvoerder_name"],
+            "bevoegd_gezag": row["penvoerder_bevoegd_gezag"],
+            "email": row["penvoerder_email"],
+        },
+        "version": row["version"],
+        "pre_registered_on": row["pre_registered_on"],
+        "last_effective_at": row["last_effective_at"],
+        "application_period": row["period"],
+        "missed_deadlines": row["missed_deadlines"],
+        "end_reason": row["end_reason"],
+        "money": money_view(row),
+    }
+
+
+def status_counts(rows: Iterable[Row]) -> dict[str, int]:
+    """Grants per status, every status listed (in lifecycle order), zeros included."""
+    counts = dict.fromkeys((s.value for s in GrantStatus), 0)
+    for row in rows:
+        counts[row["status"]] += 1
+    return counts
+
+
+def overview(rows: list[Row], status: GrantStatus | None = None) -> dict[str, Any]:
+    """All regions (or those in `status`), with the counts per status over all regions."""
+    listed = [r for r in rows if status is None or r["status"] == status.value]
+    return {
+        "status_filter": status.value if status else None,
+        "regions": [region_view(r) for r in listed],
+        "counts": status_counts(rows),
+        "total": len(rows),
+    }
