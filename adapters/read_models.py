@@ -1,0 +1,115 @@
+"""The read models of one store, ready to answer: catch up first, then read (one object per process).
+
+Composes the views database, the follower and the audit chain for a store URL; every read catches up
+incrementally before it answers, so operators and auditors never read a stale line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from adapters import audit_chain
+from adapters.follower import CatchUpReport, Progress, ProjectionFollower
+from adapters.store import database_url, postgres_conninfo, store_env
+from adapters.view_db import open_view_database
+from adapters.view_store import ViewStore
+from domain.errors import GrantNotFound
+from domain.service import GrantService
+from domain.values import GrantStatus
+from projections.deadline_calendar import deadline_calendar, may_have_deadlines
+from projections.ledger import budget_ledger
+from projections.overview import overview
+from projections.payloads import make_decoder
+from projections.timeline import entry
+
+
+@dataclass(frozen=True)
+class Refresh:
+    views: CatchUpReport
+    newly_chained: int | None  # None: this store keeps no chain (in memory)
+
+
+class ReadModels:
+    def __init__(self, service: GrantService, url: str | None = None, *, batch_size: int | None = None):
+        self.service = service
+        self.url = database_url(url)
+        self.db = open_view_database(self.url)
+        self.store = ViewStore(self.db)
+        extra = {"batch_size": batch_size} if batch_size else {}
+        self.follower = ProjectionFollower(service, self.store, **extra)
+
+    # --- keeping up -------------------------------------------------------------------------
+
+    def refresh(self, progress: Progress | None = None) -> Refresh:
+        """Catch the views up with the log, and chain the records stored since the chain head."""
+        views = self.follower.catch_up(progress)
+        return Refresh(views, self.extend_chain())
+
+    def rebuild(self, progress: Progress | None = None) -> Refresh:
+        views = self.follower.rebuild(progress)
+        return Refresh(views, self.extend_chain())
+
+    def chain(self) -> audit_chain.ChainDatabase | None:
+        """The store's own database, where the audit chain lives (None for the in-memory store)."""
+        env = store_env(self.url)
+        table = self.service.recorder.events_table_name
+        module = env["PERSISTENCE_MODULE"]
+        if module.endswith("sqlite"):
+            return audit_chain.open_sqlite(env["SQLITE_DBNAME"], table)
+        if module.endswith("postgres"):
+            return audit_chain.open_postgres(postgres_conninfo(env), env.get("POSTGRES_SCHEMA", "public"), table)
+        return None
+
+    def extend_chain(self) -> int | None:
+        db = self.chain()
+        if db is None:
+            return None
+        try:
+            return audit_chain.extend(db)
+        finally:
+            db.close()
+
+    # --- reads ------------------------------------------------------------------------------
+
+    def regions(self, status: GrantStatus | None = None) -> dict[str, Any]:
+        self.refresh()
+        view = overview(self.store.grant_rows(), status)
+        view["position"] = self.store.position()
+        return view
+
+    def deadlines(self, day: dt.date, within_days: int | None = None) -> dict[str, Any]:
+        self.refresh()
+        grants = [
+            (row, self.service.state(row["region_code"], version=row["version"]))
+            for row in self.store.grant_rows()
+            if may_have_deadlines(row)
+        ]
+        view = deadline_calendar(grants, self.service.regulation(), day, within_days)
+        view["position"] = self.store.position()
+        return view
+
+    def budget(self, day: dt.date) -> dict[str, Any]:
+        self.refresh()
+        view = budget_ledger(self.store.grant_rows(), self.service.regulation(), day)
+        view["position"] = self.store.position()
+        return view
+
+    def history(self, region_code: str, *, facts: bool = False) -> list[dict[str, Any]]:
+        """The audit timeline of one grant; with `facts`, each event's own fields from the event store."""
+        self.refresh()
+        row = self.store.grant_row(region_code)
+        if row is None:
+            raise GrantNotFound(region_code)
+        lines = self.store.timeline(row["grant_id"])
+        payloads: dict[int, dict[str, Any]] = {}
+        if facts:
+            decode = make_decoder(self.service.mapper)
+            for stored in self.service.recorder.select_events(uuid.UUID(row["grant_id"])):
+                payloads[stored.originator_version] = decode(stored.state)
+        return [entry(line, payloads.get(line["version"]) if facts else None) for line in lines]
+
+    def close(self) -> None:
+        self.db.close()

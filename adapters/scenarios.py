@@ -1,0 +1,59 @@
+"""Scripted multi-region scenarios: many grants in different lives (tests, measurements, demos).
+
+Region `index` gets one of six lives, by `index % 6`: the whole life up to vaststelling with a 2024
+extension; approved and reporting; rejected in period 1; waiting for a repair; an approved techniekarme
+regio; pre-registered only. Deterministic: the same count gives the same events.
+"""
+
+from __future__ import annotations
+
+from adapters.scripted import PER_YEAR, GrantScript, at
+from domain import commands as c
+from domain.service import GrantService
+from domain.values import RegionKind
+
+LIVES = ("determined_with_extension", "approved_reporting", "rejected", "repair_requested", "techniekarme_approved",
+         "pre_registered")
+
+
+def full_life(grant: GrantScript) -> None:
+    """Vooraanmelding to vaststelling, with the 2024 extension (the demo's life)."""
+    grant.to_approved()
+    grant.consequence("objection_period:1", at(2019, 8, 2))
+    grant.progress_report(1, at(2021, 10, 20))
+    quarter = sum(grant.per_year.values()) // 4
+    grant.progress_report(2, at(2023, 9, 20), quarter)
+    grant.send(c.GrantExtension, at(2023, 11, 1), amount_cents=quarter)
+    grant.consequence("spending_end", at(2025, 1, 1))
+    total = sum(grant.per_year.values()) + quarter
+    grant.final_report(at(2025, 1, 15), {**grant.per_year, 2024: quarter}, cofinancing_cents=total * 6 // 100)
+    grant.send(c.DetermineGrant, at(2025, 3, 1))
+
+
+def live(service: GrantService, index: int, per_year: dict[int, int] | None = None) -> GrantScript:
+    life = LIVES[index % len(LIVES)]
+    kind = RegionKind.TECHNIEKARME_REGIO if life == "techniekarme_approved" else RegionKind.TECHNIEKREGIO
+    grant = GrantScript(service, index=index, kind=kind, per_year=dict(per_year or PER_YEAR))
+    if life == "determined_with_extension":
+        full_life(grant)
+    elif life == "approved_reporting":
+        grant.to_approved()
+        grant.consequence("objection_period:1", at(2019, 8, 2))
+        grant.progress_report(1, at(2021, 10, 20))
+    elif life == "rejected":
+        grant.to_rejected_in_period_1()
+    elif life == "repair_requested":
+        grant.pre_register()
+        grant.apply()
+        grant.send(c.RequestRepair, at(2019, 3, 20), missing=["begroting 2023"])
+    elif life == "techniekarme_approved":
+        grant.to_approved()
+    else:
+        grant.pre_register()
+    return grant
+
+
+def scripted_regions(service: GrantService, count: int, *, first: int = 1,
+                     per_year: dict[int, int] | None = None) -> list[GrantScript]:
+    """`count` regions from index `first`, each in its life. Lower `per_year` to stay under the ceilings for many."""
+    return [live(service, index, per_year) for index in range(first, first + count)]
