@@ -1,12 +1,201 @@
-"""Operator reads from the read models (`sto regions`, `sto deadlines`, `sto budget`, `sto projections`). Issue 4."""
+"""Operator reads from the read models (`sto regions`, `sto deadlines`, `sto budget`, `sto projections`).
+
+Every read catches the views up with the event log first, so what it prints is fresh.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import sqlite3
+from typing import Annotated, Any, Optional
+
+import psycopg
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from adapters.cli.context import STATE
+from adapters.cli.output import console, fail, print_json
+from adapters.read_models import ReadModels, Refresh
+from adapters.views import money
+from domain.errors import DomainError
+from domain.values import GrantStatus
 
 projections_app = typer.Typer(help="Read models: rebuild or catch up.", no_args_is_help=True)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+# What a read may meet: a rule or an unknown grant, a log the views cannot follow, a store that is unreachable.
+READ_ERRORS = (DomainError, RuntimeError, ValueError, OSError, sqlite3.Error, psycopg.Error)
+
+AsOf = Annotated[
+    Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="read as of this day (default: today)")
+]
+
+
+def open_read_models() -> ReadModels:
+    """The read models of the store this process was started on (one per process)."""
+    models = STATE.extra.get("read_models")
+    if models is None or models.url != STATE.url or models.service is not STATE.service:
+        models = STATE.extra["read_models"] = ReadModels(STATE.service, STATE.url)
+    return models
+
+
+def _day(as_of: dt.datetime | None) -> dt.date:
+    return as_of.date() if as_of else STATE.today()
+
+
+def regions(
+    status: Annotated[Optional[GrantStatus], typer.Option("--status", help="only grants in this status")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every region's grant: status, kind, penvoerder and amounts, with the number of grants per status."""
+    try:
+        view = open_read_models().regions(status)
+    except READ_ERRORS as error:
+        fail(error, as_json)
+    if as_json:
+        print_json(view)
+        return
+    table = Table(title=f"regions ({len(view['regions'])} of {view['total']})")
+    for col in ("region", "name", "kind", "status", "penvoerder", "requested", "granted", "2024", "v"):
+        table.add_column(col, overflow="fold")
+    for r in view["regions"]:
+        m = r["money"]
+        table.add_row(
+            r["region_code"], r["region_name"], r["kind"], r["status"], r["penvoerder"]["name"],
+            money(m["requested_cents"]), money(m["granted_cents"]),
+            money(m["extension_cents"]) if m["extension_cents"] else "", str(r["version"]),
+        )
+    console.print(table)
+    counts = ", ".join(f"{status}: {n}" for status, n in view["counts"].items() if n)
+    console.print(f"per status: {counts or 'no grants yet'}")
+
+
+def deadlines(
+    within: Annotated[Optional[int], typer.Option("--within", min=0, help="only deadlines due within DAYS (overdue ones always)")] = None,
+    as_of: AsOf = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Every pending deadline per region, earliest first, with its source; passed ones still unhandled first."""
+    day = _day(as_of)
+    try:
+        view = open_read_models().deadlines(day, within)
+    except READ_ERRORS as error:
+        fail(error, as_json)
+    if as_json:
+        print_json(view)
+        return
+    until = f" until {view['until']}" if view["until"] else ""
+    table = Table(title=f"pending deadlines as of {day.isoformat()}{until}")
+    for col in ("due", "days", "region", "what", "who acts", "source"):
+        table.add_column(col, overflow="fold")
+    for d in view["deadlines"]:
+        days = f"[red]{d['days_left']} (passed)[/]" if d["overdue"] else str(d["days_left"])
+        table.add_row(d["due"], days, d["region_code"], d["title"], d["addressee"] or "", d["source"])
+    console.print(table)
+
+
+def budget(as_of: AsOf = None, as_json: JsonFlag = False) -> None:
+    """The budget ledger: per region and in total, against the ceilings in force."""
+    day = _day(as_of)
+    try:
+        view = open_read_models().budget(day)
+    except READ_ERRORS as error:
+        fail(error, as_json)
+    if as_json:
+        print_json(view)
+        return
+    years = sorted({y for r in view["regions"] for y in r["granted_per_year_cents"]})
+    table = Table(title=f"budget ledger as of {day.isoformat()}", show_footer=True)
+    t = view["totals"]
+    columns: list[tuple[str, str]] = [("region", f"total ({t['regions']})"), ("requested", money(t["requested_cents"]))]
+    columns += [(y, money(t["granted_per_year_cents"].get(y, 0))) for y in years]
+    columns += [
+        ("2024 extension", money(t["extension_cents"])),
+        ("cofin. pledged", money(t["cofinancing_pledged_cents"])),
+        ("cofin. realised", money(t["cofinancing_realised_cents"])),
+    ]
+    for header, footer in columns:
+        table.add_column(header, footer=footer, justify="left" if header == "region" else "right")
+    for r in view["regions"]:
+        table.add_row(
+            r["region_code"], money(r["requested_cents"]),
+            *(money(r["granted_per_year_cents"].get(y, 0)) for y in years),
+            money(r["extension_cents"]), money(r["cofinancing_pledged_cents"]), money(r["cofinancing_realised_cents"]),
+        )
+    console.print(table)
+    ceilings = Table(title="against the ceilings")
+    for col in ("pool", "year", "ceiling", "granted", "left"):
+        ceilings.add_column(col, justify="left" if col in ("pool", "year") else "right")
+    for pool in view["ceilings"]:
+        for y in pool["years"]:
+            ceiling = money(y["ceiling_cents"]) if y["ceiling_cents"] is not None else "not in force"
+            left = money(y["remaining_cents"]) if y["remaining_cents"] is not None else ""
+            ceilings.add_row(pool["pool"], str(y["year"]), ceiling, money(y["granted_cents"]), left)
+    console.print(ceilings)
+    for pool in view["ceilings"]:
+        console.print(f"[dim]{pool['pool']}: {pool['param']}, {pool['source'] or 'not in force on ' + view['as_of']}[/]")
+
+
+def _refresh_view(refresh: Refresh, what: str) -> dict[str, Any]:
+    views = refresh.views
+    return {
+        "action": what,
+        "started_at": views.started_at,
+        "position": views.position,
+        "notifications": views.notifications,
+        "seconds": round(views.seconds, 3),
+        "events_per_second": round(views.rate),
+        "newly_chained": refresh.newly_chained,
+        "views": open_read_models().db.where,
+    }
+
+
+def _run(what: str, as_json: bool) -> None:
+    models = open_read_models()
+    run = models.rebuild if what == "rebuild" else models.refresh
+    try:
+        if as_json:
+            refresh = run()
+        else:
+            columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                       TaskProgressColumn(), TimeRemainingColumn())
+            with Progress(*columns, console=console, transient=False) as progress:
+                task = progress.add_task(what, total=None)
+
+                def advance(position: int, last: int) -> None:
+                    progress.update(task, completed=position, total=last)
+
+                refresh = run(advance)
+                progress.update(task, completed=refresh.views.position, total=max(refresh.views.position, 1))
+    except READ_ERRORS as error:
+        fail(error, as_json)
+    view = _refresh_view(refresh, what)
+    if as_json:
+        print_json(view)
+        return
+    chained = "" if view["newly_chained"] is None else f"; {view['newly_chained']} new record(s) chained"
+    console.print(
+        f"{what}: {view['notifications']} notification(s) to position {view['position']} in {view['seconds']} s "
+        f"({view['events_per_second']:,} events/s){chained}; views in {view['views']}"
+    )
+
+
+@projections_app.command("rebuild")
+def rebuild(as_json: JsonFlag = False) -> None:
+    """Forget the views and rebuild them from the first event (with a progress bar)."""
+    _run("rebuild", as_json)
+
+
+@projections_app.command("catch-up")
+def catch_up(as_json: JsonFlag = False) -> None:
+    """Project the events stored since the views' position (reads do this by themselves)."""
+    _run("catch-up", as_json)
 
 
 def register(app: typer.Typer) -> None:
     """Attach the read commands to the root app."""
+    app.command("regions")(regions)
+    app.command("deadlines")(deadlines)
+    app.command("budget")(budget)
     app.add_typer(projections_app, name="projections")
