@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from adapters.views import event_row, grant_view
-from domain.errors import GrantNotFound
+from domain.errors import DomainError, GrantNotFound
 from domain.service import GrantService
 from domain.timekeeping import end_of_day
 
@@ -21,12 +21,13 @@ class NotYetExisting(GrantNotFound):
     code = "grant_not_yet_existing"
 
     def __init__(self, region_code: str, day: dt.date, first: dt.date):
-        super().__init__(region_code)
-        self.message = (
+        DomainError.__init__(
+            self,
             f"{region_code} had no grant yet at the end of {day.isoformat()}: its vooraanmelding took effect on "
-            f"{first.isoformat()}"
+            f"{first.isoformat()}",
+            hint=f"ask for a day on or after {first.isoformat()}",
         )
-        self.hint = f"ask for a day on or after {first.isoformat()}"
+        self.region_code = region_code
 
 
 def end_of(day: dt.date) -> dt.datetime:

@@ -55,12 +55,12 @@ class ReadModels:
     def chain(self) -> audit_chain.ChainDatabase | None:
         """The store's own database, where the audit chain lives (None for the in-memory store)."""
         env = store_env(self.url)
-        table = self.service.recorder.events_table_name
         module = env["PERSISTENCE_MODULE"]
         if module.endswith("sqlite"):
-            return audit_chain.open_sqlite(env["SQLITE_DBNAME"], table)
+            return audit_chain.open_sqlite(env["SQLITE_DBNAME"], self.service.recorder.events_table_name)
         if module.endswith("postgres"):
-            return audit_chain.open_postgres(postgres_conninfo(env), env.get("POSTGRES_SCHEMA", "public"), table)
+            schema = env.get("POSTGRES_SCHEMA", "public")
+            return audit_chain.open_postgres(postgres_conninfo(env), schema, self.service.recorder.events_table_name)
         return None
 
     def extend_chain(self) -> int | None:

@@ -7,10 +7,10 @@ regio; pre-registered only. Deterministic: the same count gives the same events.
 
 from __future__ import annotations
 
-from adapters.scripted import PER_YEAR, GrantScript, at
+from adapters.scripted import PER_YEAR, GrantScript, at, years
 from domain import commands as c
 from domain.service import GrantService
-from domain.values import RegionKind
+from domain.values import ObjectionOutcome, RegionKind
 
 LIVES = ("determined_with_extension", "approved_reporting", "rejected", "repair_requested", "techniekarme_approved",
          "pre_registered")
@@ -57,3 +57,45 @@ def scripted_regions(service: GrantService, count: int, *, first: int = 1,
                      per_year: dict[int, int] | None = None) -> list[GrantScript]:
     """`count` regions from index `first`, each in its life. Lower `per_year` to stay under the ceilings for many."""
     return [live(service, index, per_year) for index in range(first, first + count)]
+
+
+# --- the less common turns, each once: for tests that must see every kind of grant event ---------
+
+EXCEPTIONAL = ("objection_upheld", "withdrawn", "lapsed", "repaired_with_new_documents", "hourly_rate_changed",
+               "report_missed")
+
+
+def exceptional(service: GrantService, index: int, turn: str) -> GrantScript:
+    grant = GrantScript(service, index=index)
+    if turn == "objection_upheld":
+        grant.to_rejected_in_period_1()
+        grant.send(c.FileObjection, at(2019, 7, 30), grounds="ten onrechte afgewezen")
+        grant.send(c.DecideObjection, at(2019, 9, 10), outcome=ObjectionOutcome.UPHELD,
+                   granted_per_year=years({y: a // 2 for y, a in grant.per_year.items()}))
+    elif turn == "withdrawn":
+        grant.to_approved()
+        grant.send(c.WithdrawGrant, at(2020, 2, 1), reason="regio stopt")
+    elif turn == "lapsed":
+        grant.pre_register()
+        grant.consequence("application_period_1", at(2019, 4, 2))
+    elif turn == "repaired_with_new_documents":
+        grant.pre_register()
+        grant.apply()
+        grant.send(c.RequestRepair, at(2019, 4, 1), missing=["begroting"])
+        grant.per_year = {y: a * 9 // 10 for y, a in grant.per_year.items()}
+        grant.send(c.SubmitRepair, at(2019, 4, 10), documents=grant.documents())
+    elif turn == "hourly_rate_changed":
+        grant.to_approved()
+        grant.send(c.RecordHourlyRateChange, at(2022, 9, 2), rate_cents=6200, motivation="cao-verhoging")
+    elif turn == "report_missed":
+        grant.to_approved()
+        grant.consequence("objection_period:1", at(2019, 8, 2))
+        grant.consequence("progress_report_1", at(2021, 11, 2))
+    else:
+        raise ValueError(f"unknown turn {turn!r}; choose from {', '.join(EXCEPTIONAL)}")
+    return grant
+
+
+def exceptional_regions(service: GrantService, *, first: int = 101) -> list[GrantScript]:
+    """One region for each of the less common turns, from index `first`."""
+    return [exceptional(service, first + i, turn) for i, turn in enumerate(EXCEPTIONAL)]
