@@ -49,7 +49,7 @@ def history(
         return
     table = Table(title=f"audit history of {region.upper()}")
     for col in ("v", "effective", "recorded", "event", "actor (role)", "reason", "legal basis", "rule"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in ("v", "effective"))
     for e in entries:
         table.add_row(
             str(e["version"]), e["effective_on"], e["recorded_at"][:19], e["event"], f"{e['actor']} ({e['role']})",

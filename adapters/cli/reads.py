@@ -58,7 +58,7 @@ def regions(
         return
     table = Table(title=f"regions ({len(view['regions'])} of {view['total']})")
     for col in ("region", "name", "kind", "status", "penvoerder", "requested", "granted", "2024", "v"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in ("region", "status"))
     for r in view["regions"]:
         m = r["money"]
         table.add_row(
@@ -88,7 +88,7 @@ def deadlines(
     until = f" until {view['until']}" if view["until"] else ""
     table = Table(title=f"pending deadlines as of {day.isoformat()}{until}")
     for col in ("due", "days", "region", "what", "who acts", "source"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col in ("due", "region"))
     for d in view["deadlines"]:
         days = f"[red]{d['days_left']} (passed)[/]" if d["overdue"] else str(d["days_left"])
         table.add_row(d["due"], days, d["region_code"], d["title"], d["addressee"] or "", d["source"])
@@ -116,7 +116,7 @@ def budget(as_of: AsOf = None, as_json: JsonFlag = False) -> None:
         ("cofin. realised", money(t["cofinancing_realised_cents"])),
     ]
     for header, footer in columns:
-        table.add_column(header, footer=footer, justify="left" if header == "region" else "right")
+        table.add_column(header, footer=footer, justify="left" if header == "region" else "right", no_wrap=header == "region")
     for r in view["regions"]:
         table.add_row(
             r["region_code"], money(r["requested_cents"]),

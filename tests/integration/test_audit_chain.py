@@ -41,7 +41,7 @@ class RawStore:
 @pytest.fixture
 def store(store_url):
     service = open_service(store_url)
-    scripted_regions(service, 4)
+    scripted_regions(service, 3)  # 17 stored records: grant events and budget pool events
     models = ReadModels(service, store_url)
     return service, models, RawStore(store_url)
 

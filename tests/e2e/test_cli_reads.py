@@ -1,0 +1,149 @@
+"""The operator and auditor commands through the `sto` entry point: tables for people, --json for programs,
+exit codes that say what happened."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters.cli.context import STATE
+from adapters.cli.main import app
+from adapters.scenarios import scripted_regions
+from adapters.store import open_service, store_env
+
+
+def _fresh_state() -> None:
+    """Each invocation is its own process in real life: forget the service and read models of the last one."""
+    STATE.__dict__.pop("service", None)
+    STATE.extra.clear()
+    STATE.database_url = None
+
+
+@pytest.fixture
+def store(sqlite_url):
+    service = open_service(sqlite_url)
+    scripted_regions(service, 6)  # STO-R001..R006, one in each life
+    yield sqlite_url, service
+    _fresh_state()
+
+
+@pytest.fixture
+def sto(store):
+    url, _ = store
+
+    def run(*args: str):
+        _fresh_state()
+        return CliRunner().invoke(app, ["--database-url", url, *args])
+
+    return run
+
+
+def as_json(result) -> dict:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_regions_lists_every_region_with_counts_per_status(sto):
+    view = as_json(sto("regions", "--json"))
+    assert [r["region_code"] for r in view["regions"]] == [f"STO-R{i:03d}" for i in range(1, 7)]
+    assert view["total"] == 6 and sum(view["counts"].values()) == 6
+    approved = as_json(sto("regions", "--status", "approved", "--json"))
+    assert {r["status"] for r in approved["regions"]} == {"approved"} and len(approved["regions"]) == view["counts"]["approved"]
+    table = sto("regions")
+    assert table.exit_code == 0 and "STO-R001" in table.stdout and "per status:" in table.stdout
+
+
+def test_regions_refuses_an_unknown_status(sto):
+    result = sto("regions", "--status", "granted")
+    assert result.exit_code == 2 and "granted" in result.output
+
+
+def test_deadlines_lists_what_is_due_within_the_days_asked(sto):
+    everything = as_json(sto("deadlines", "--as-of", "2021-09-01", "--json"))["deadlines"]
+    soon = as_json(sto("deadlines", "--as-of", "2021-09-01", "--within", "90", "--json"))
+    assert soon["until"] == "2021-11-30"
+    assert {d["key"] for d in soon["deadlines"]} < {d["key"] for d in everything}
+    assert all(d["due"] <= "2021-11-30" for d in soon["deadlines"])
+    report_1 = [d for d in soon["deadlines"] if d["key"] == "progress_report_1"]
+    assert report_1 and all(d["source"] and not d["overdue"] for d in report_1)
+    assert sto("deadlines", "--as-of", "2021-09-01", "--within", "90").exit_code == 0
+
+
+def test_budget_shows_totals_against_the_ceilings(sto, store):
+    _, service = store
+    view = as_json(sto("budget", "--as-of", "2024-01-15", "--json"))
+    assert view["totals"]["granted_cents"] == sum(r["granted_cents"] for r in view["regions"])
+    pools = {p["pool"]: p for p in view["ceilings"]}
+    assert {y["year"]: y["granted_cents"] for y in pools["techniekregio"]["years"] if y["granted_cents"]} == \
+        service.pool_totals("ceiling:techniekregio")
+    assert "against the ceilings" in sto("budget", "--as-of", "2024-01-15").stdout
+
+
+def test_projections_rebuild_and_catch_up(sto, store):
+    _, service = store
+    rebuilt = sto("projections", "rebuild")
+    assert rebuilt.exit_code == 0 and "rebuild:" in rebuilt.stdout and "events/s" in rebuilt.stdout
+    scripted_regions(service, 1, first=7)
+    caught_up = as_json(sto("projections", "catch-up", "--json"))
+    assert caught_up["started_at"] < caught_up["position"] == service.recorder.max_notification_id()
+    assert caught_up["newly_chained"] == caught_up["notifications"]
+
+
+def test_audit_history_as_json_and_csv(sto):
+    view = as_json(sto("audit", "history", "sto-r001", "--json"))
+    events = view["events"]
+    assert [e["version"] for e in events] == list(range(1, len(events) + 1))
+    assert events[0]["event"] == "VooraanmeldingReceived" and events[0]["facts"]["region_code"] == "STO-R001"
+    assert all(e["actor"] and e["role"] and e["legal_basis"] and e["rule"] for e in events)
+    rows = list(csv.DictReader(io.StringIO(sto("audit", "history", "STO-R001", "--csv").stdout)))
+    assert [r["event"] for r in rows] == [e["event"] for e in events]
+    assert rows[-1]["recorded_at"] == events[-1]["recorded_at"]
+
+
+def test_audit_history_of_an_unknown_region_says_what_to_do(sto):
+    result = sto("audit", "history", "STO-R999", "--json")
+    assert result.exit_code == 5
+    body = json.loads(result.stdout)
+    assert body["error"] == "grant_not_found" and "sto regions" in body["hint"]
+    assert sto("audit", "history", "STO-R001", "--json", "--csv").exit_code == 2
+
+
+def test_audit_as_of(sto):
+    view = as_json(sto("audit", "as-of", "STO-R001", "2019-06-19", "--json"))
+    assert view["grant"]["status"] == "advised" and view["next_event"]["event"] == "GrantApproved"
+    assert sto("audit", "as-of", "STO-R001", "2019-06-20").exit_code == 0
+    before = sto("audit", "as-of", "STO-R001", "2018-10-01", "--json")
+    assert before.exit_code == 5 and "2018-10-15" in json.loads(before.stdout)["hint"]
+
+
+def test_audit_verify_passes_then_names_an_edited_record_and_exits_1(sto, store):
+    url, _ = store
+    first = as_json(sto("audit", "verify", "--json"))
+    assert first["ok"] and first["newly_chained"] == first["records"] and first["head"]["hash"]
+    connection = sqlite3.connect(store_env(url)["SQLITE_DBNAME"])
+    with connection:
+        connection.execute("UPDATE stored_events SET state = CAST(replace(CAST(state AS TEXT), 'op.jansen', 'op.x') AS BLOB) WHERE rowid = 4")
+    result = sto("audit", "verify", "--json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["problem"]["kind"] == "edited" and report["problem"]["notification_id"] == 4
+    human = sto("audit", "verify")
+    assert human.exit_code == 1 and "record 4" in human.stderr
+
+
+def test_the_installed_entry_point_verifies_a_store(store):
+    url, _ = store
+    sto = Path(sys.executable).with_name("sto")
+    env = {**os.environ, "STO_DATABASE_URL": url}
+    result = subprocess.run([str(sto), "audit", "verify", "--json"], capture_output=True, text=True, env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["ok"] is True
