@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from adapters.logging import get_logger
-from adapters.notification_sources import NotificationSource, notification_source
+from adapters.notification_sources import NotificationSource, notification_source, origin
 from adapters.view_store import PositionMoved, ViewStore
 from domain.service import GrantService
 from projections.grant_rows import HANDLERS, Handler
@@ -65,16 +65,22 @@ class ProjectionFollower:
 
     def rebuild(self, progress: Progress | None = None) -> CatchUpReport:
         """Forget the views and project the whole log from its first notification."""
-        self.store.reset()
+        self.store.reset(origin(self.source))
         return self.catch_up(progress)
+
+    def close(self) -> None:
+        self.source.close()
 
     def _catch_up(self, progress: Progress | None) -> CatchUpReport:
         started = time.perf_counter()
         position = start = self.store.position()
         last = self.source.last()
-        if position > last:
-            log.warning("views.ahead_of_store", views=position, store=last, action="rebuilding from zero")
-            self.store.reset()
+        store_origin, views_origin = origin(self.source), self.store.origin()
+        stale = position > last or (position > 0 and views_origin != store_origin)
+        if stale or views_origin != store_origin:
+            if stale:  # built from another store (a deleted and recreated file), or the log lost its tail
+                log.warning("views.not_of_this_store", views=position, store=last, action="rebuilding from zero")
+            self.store.reset(store_origin)
             position = start = 0
         rows = self.store.load_rows()  # the follower's working copy; dropped if anything below raises
         read = 0

@@ -5,6 +5,7 @@ Both give plain tuples (position, originator id, version, topic, state) in posit
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from typing import Any, Protocol
 
@@ -18,6 +19,16 @@ class NotificationSource(Protocol):
     def last(self) -> int: ...
 
     def after(self, position: int, limit: int) -> list[RawNotification]: ...
+
+    def close(self) -> None: ...
+
+
+def origin(source: NotificationSource) -> str | None:
+    """A fingerprint of the store: the hash of its first record (None while it is empty).
+
+    Views whose origin differs were built from another store (say, a deleted and recreated file)."""
+    first = source.after(0, 1)
+    return hashlib.sha256(bytes(first[0][4])).hexdigest()[:32] if first else None
 
 
 class RecorderSource:
@@ -34,6 +45,9 @@ class RecorderSource:
             (n.id, n.originator_id, n.originator_version, n.topic, n.state)
             for n in self.recorder.select_notifications(position + 1, limit)
         ]
+
+    def close(self) -> None:
+        pass
 
 
 class SQLiteTableSource:
@@ -53,6 +67,9 @@ class SQLiteTableSource:
 
     def after(self, position: int, limit: int) -> list[RawNotification]:
         return self.connection.execute(self._after, (position, limit)).fetchall()
+
+    def close(self) -> None:
+        self.connection.close()
 
 
 def notification_source(service: GrantService) -> NotificationSource:

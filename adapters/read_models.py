@@ -112,4 +112,5 @@ class ReadModels:
         return [entry(line, payloads.get(line["version"]) if facts else None) for line in lines]
 
     def close(self) -> None:
+        self.follower.close()
         self.db.close()

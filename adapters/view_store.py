@@ -38,7 +38,7 @@ def _columns(columns: tuple[str, ...], integers: frozenset[str], key: str, optio
 
 DDL = (
     f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL, "
-    "schema_version BIGINT NOT NULL)",
+    "schema_version BIGINT NOT NULL, origin TEXT)",
     f"CREATE TABLE IF NOT EXISTS {GRANTS} ({_columns(COLUMNS, INTEGER_COLUMNS, 'grant_id', OPTIONAL_INTEGER_COLUMNS)}, "
     "PRIMARY KEY (grant_id))",
     f"CREATE INDEX IF NOT EXISTS {GRANTS}_region ON {GRANTS} (region_code)",
@@ -87,12 +87,17 @@ class ViewStore:
         row = self.db.execute(f"SELECT position FROM {TRACKING} WHERE name = ?", (TRACKING_NAME,)).fetchone()
         return int(row[0]) if row else 0
 
-    def reset(self) -> None:
-        """Forget every row and go back to position 0 (a rebuild starts here)."""
+    def origin(self) -> str | None:
+        """The fingerprint of the store these views were built from (adapters/notification_sources.py)."""
+        row = self.db.execute(f"SELECT origin FROM {TRACKING} WHERE name = ?", (TRACKING_NAME,)).fetchone()
+        return row[0] if row else None
+
+    def reset(self, origin: str | None = None) -> None:
+        """Forget every row and go back to position 0 (a rebuild starts here), for the store `origin`."""
         with self.db.transaction():
             self.db.execute(f"DELETE FROM {GRANTS}")
             self.db.execute(f"DELETE FROM {TIMELINE}")
-            self.db.execute(f"UPDATE {TRACKING} SET position = 0 WHERE name = ?", (TRACKING_NAME,))
+            self.db.execute(f"UPDATE {TRACKING} SET position = 0, origin = ? WHERE name = ?", (origin, TRACKING_NAME))
 
     # --- the follower's side ------------------------------------------------------------------
 

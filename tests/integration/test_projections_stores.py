@@ -163,3 +163,15 @@ def test_a_rebuild_from_zero_gives_the_same_rows_as_catching_up(store_url):
     assert len(caught_up[0]) == 12
     models.rebuild()
     assert dump(models) == caught_up
+
+
+def test_views_of_a_deleted_and_recreated_store_are_rebuilt_not_continued(sqlite_url, tmp_path):
+    old = open_service(sqlite_url)
+    scripted_regions(old, 6)
+    ReadModels(old, sqlite_url).refresh()
+    for path in tmp_path.glob("sto.sqlite*"):  # the event store goes; its views file stays behind
+        path.unlink()
+    new = open_service(sqlite_url)
+    scripted_regions(new, 8, first=20)  # more events than the old store had
+    view = ReadModels(new, sqlite_url).regions()
+    assert [r["region_code"] for r in view["regions"]] == [f"STO-R{i:03d}" for i in range(20, 28)]
