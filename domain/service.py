@@ -21,6 +21,9 @@ from domain.decide import Context, Decision, Reservation
 from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound
 from domain.events import GrantEvent
 from domain.grant import Grant
+from domain.notifications import Notification
+from domain.outbox import OutboxMessage, outbox_id
+from domain.ports import Notifier
 from domain.publication import PUBLICATIONS_ID, Publications
 from domain.regulation import Amendment, Regulation, default_regulation
 from domain.state import GrantState
@@ -178,6 +181,51 @@ class GrantService(Application):
         year = next(iter(reservation.per_year)) if reservation.extension else None
         pool.reserve(command.region_code, reservation.per_year, ceilings_from(param.value, year), param.source, command.command_id)
         return pool
+
+    # --- the outbox ---------------------------------------------------------------------------
+
+    def deliver_notification(self, notification: Notification, notifier: Notifier) -> tuple[str, bool]:
+        """Queue (once) and deliver (once) a notification; returns (reference, newly delivered).
+
+        Raises what the notifier raised when delivery failed: the caller retries later.
+        """
+        message = self._outbox_message(notification)
+        if message.delivered:
+            return message.reference or "", False
+        try:
+            reference = notifier.send(message.message())
+        except Exception as error:
+            message.mark_failed(f"{type(error).__name__}: {error}")
+            try:
+                self.save(message)
+            except IntegrityError:
+                pass  # another attempt recorded its own outcome
+            raise
+        message.mark_delivered(reference)
+        try:
+            self.save(message)
+        except IntegrityError:
+            fresh: OutboxMessage = self.repository.get(message.id)
+            return fresh.reference or reference, False
+        return reference, True
+
+    def _outbox_message(self, notification: Notification) -> OutboxMessage:
+        try:
+            return self.repository.get(outbox_id(notification.key))
+        except AggregateNotFoundError:
+            pass
+        message = OutboxMessage.queue(notification)
+        try:
+            self.save(message)
+        except IntegrityError:
+            return self.repository.get(outbox_id(notification.key))
+        return message
+
+    def outbox(self, key: str) -> OutboxMessage | None:
+        try:
+            return self.repository.get(outbox_id(key))
+        except AggregateNotFoundError:
+            return None
 
     # --- the regulation ---------------------------------------------------------------------
 

@@ -40,8 +40,16 @@ _WEEKDAYS_NL = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zater
 
 @lru_cache(maxsize=64)
 def _holidays_of(year: int) -> dict[date, str]:
+    if year in _PRECOMPUTED:
+        return _PRECOMPUTED[year]
     calendar = holidays.country_holidays("NL", years=year, categories=("public", "optional"), language="nl")
     return {day: name for day, name in calendar.items() if name in ATW_HOLIDAYS}
+
+
+# Computed at import, outside any Temporal workflow sandbox: the holidays package reads translation
+# files, which workflow code may not do. The programme runs 2018–2025; the margin is generous.
+_PRECOMPUTED: dict[int, dict[date, str]] = {}
+_PRECOMPUTED.update({year: _holidays_of(year) for year in range(2016, 2041)})
 
 
 def weekday_nl(day: date) -> str:

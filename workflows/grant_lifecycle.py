@@ -1,0 +1,350 @@
+"""One workflow per region grant, from vooraanmelding to the end of its life.
+
+- Operator transitions arrive as Updates. The validator runs the domain's `decide` on the workflow's
+  copy of the state (no I/O): an illegal transition is refused, with rule and source, before anything
+  enters history. The handler re-checks under a lock and runs one activity that executes the command
+  against the event store; the command id recorded in history makes a retried activity append nothing.
+- Timers: for every deadline that applies now, reminders at the configured offsets and the
+  consequence when it passes (a domain command with actor "system"). Re-planned after every change,
+  every published amendment and every date on which a regulation version takes effect.
+- Business time comes from the business clock (workflow time + a fixed offset), never from the
+  wall clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import commands as c
+    from domain.decide import Context, decide
+    from domain.errors import DomainError, TransitionRefused
+    from domain.notifications import reminder_message
+    from domain.regulation import Amendment, Regulation, default_regulation
+    from domain.service import CommandResult
+    from domain.state import GrantState
+    from domain.timekeeping import local_date
+    from workflows.activities import NON_RETRYABLE, REFUSED
+    from workflows.clock import BusinessClock
+    from workflows.models import (
+        AwaitCommand,
+        ExecuteRequest,
+        GrantStatusView,
+        GrantWorkflowInput,
+        GrantWorkflowResult,
+        PlannedReminder,
+        ReminderRequest,
+        TransitionRequest,
+    )
+    from workflows.planning import Plan, plan
+
+REGION = SearchAttributeKey.for_keyword("StoRegion")
+STATUS = SearchAttributeKey.for_keyword("StoStatus")
+NEXT_DEADLINE = SearchAttributeKey.for_datetime("StoNextDeadline")
+SEARCH_ATTRIBUTES = [REGION, STATUS, NEXT_DEADLINE]
+
+COMMAND_RETRY = RetryPolicy(
+    initial_interval=dt.timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=dt.timedelta(seconds=30),
+    non_retryable_error_types=NON_RETRYABLE,
+)
+REMINDER_RETRY = RetryPolicy(  # a mail server may be down for a while: keep trying, patiently
+    initial_interval=dt.timedelta(seconds=10),
+    backoff_coefficient=2.0,
+    maximum_interval=dt.timedelta(minutes=10),
+)
+
+
+def regulation_for(base_without: list[str], amendments: list[Amendment]) -> Regulation:
+    regulation = default_regulation()
+    if base_without:
+        regulation = regulation.without_versions(*base_without)
+    for amendment in amendments:
+        regulation = regulation.with_amendment(amendment)
+    return regulation
+
+
+@workflow.defn(name="GrantLifecycle")
+class GrantWorkflow:
+    def __init__(self) -> None:
+        self._lock = asyncio.Lock()
+        self._dirty = False
+        self._input: GrantWorkflowInput | None = None
+        self._state: GrantState | None = None
+        self._regulation: Regulation | None = None
+        self._clock = BusinessClock(0)
+        self._handled: set[str] = set()
+        self._skip_consequences: set[str] = set()
+        self._creation_error: dict | None = None
+        self._created = False
+        self._awaited = False
+        self._plan: Plan | None = None
+        self._published: tuple[Any, ...] | None = None
+
+    # --- the life ----------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, inp: GrantWorkflowInput) -> GrantWorkflowResult:
+        self._input = inp
+        self._clock = BusinessClock(inp.clock_offset_seconds)
+        self._regulation = regulation_for(inp.base_without_versions, inp.amendments)
+        self._state = inp.state
+        self._handled = set(inp.handled_reminders)
+        self._created = inp.state is not None
+        if inp.state is None and inp.creation is not None:
+            await self._create(inp.creation)
+            if self._creation_error is not None:
+                # let the caller that started us read the refusal before we finish
+                try:
+                    await workflow.wait_condition(lambda: self._awaited, timeout=dt.timedelta(days=1))
+                except asyncio.TimeoutError:
+                    pass
+        while self._state is not None and not self._state.status.is_terminal:
+            await self._act_on_plan()
+            if self._state is None or self._state.status.is_terminal:
+                break
+            if self._history_too_long():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(self._continuation())
+            current = self._refresh_plan()
+            self._dirty = False
+            timeout = None if current.next_wake is None else self._clock.until(current.next_wake)
+            if timeout is not None and timeout <= dt.timedelta(0):
+                continue
+            try:
+                await workflow.wait_condition(lambda: self._dirty, timeout=timeout)
+            except asyncio.TimeoutError:
+                pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return GrantWorkflowResult(
+            region_code=inp.region_code,
+            status=self._state.status if self._state else None,
+            version=self._state.version if self._state else 0,
+            reminders_handled=len(self._handled),
+            refused=self._creation_error,
+        )
+
+    async def _create(self, command: c.SubmitVooraanmelding) -> None:
+        try:
+            await self._execute(self._stamped(command))
+        except ApplicationError as error:
+            self._creation_error = error.details[0] if error.details else {"message": str(error)}
+        self._created = True
+
+    async def _act_on_plan(self) -> None:
+        """Send the reminders that are due and apply the consequences of deadlines that passed."""
+        current = self._refresh_plan()
+        self._handled.update(current.skip)
+        assert self._state is not None
+        for reminder in current.send:
+            notification = reminder_message(
+                self._state,
+                reminder.deadline,
+                reminder.offset_days,
+                self._input.operator_address if self._input else "",
+                local_date(self._clock.now()),
+            )
+            await workflow.execute_activity(
+                "send_reminder",
+                ReminderRequest(notification=notification),
+                start_to_close_timeout=dt.timedelta(seconds=60),
+                retry_policy=REMINDER_RETRY,
+            )
+            self._handled.add(reminder.key)
+        for deadline in current.passed:
+            marker = f"{deadline.key}|{deadline.due.isoformat()}|{self._state.version}"
+            if marker in self._skip_consequences:
+                continue
+            command = c.ApplyDeadlineConsequence(
+                command_id=workflow.uuid4(),
+                region_code=self._state.region_code,
+                actor=c.SYSTEM_ACTOR,
+                reason=f"{deadline.title} passed on {deadline.due.isoformat()} without the required step",
+                effective_at=self._clock.now(),
+                deadline_key=deadline.key,
+            )
+            try:
+                async with self._lock:
+                    await self._execute(command)
+            except ApplicationError as error:
+                # the store's state disagrees with our copy (someone acted outside this workflow):
+                # take the store's state and do not insist on this consequence for this version
+                self._skip_consequences.add(marker)
+                workflow.logger.warning("consequence refused: %s", error)
+                await self._reload_state()
+            if self._state is None or self._state.status.is_terminal:
+                return
+
+    def _refresh_plan(self) -> Plan:
+        assert self._state is not None and self._regulation is not None and self._input is not None
+        self._plan = plan(self._state, self._regulation, self._clock.now(), self._input.reminder_offsets_days, self._handled)
+        self._upsert_search_attributes()
+        return self._plan
+
+    def _history_too_long(self) -> bool:
+        info = workflow.info()
+        assert self._input is not None
+        return info.is_continue_as_new_suggested() or info.get_current_history_length() > self._input.max_history_events
+
+    def _continuation(self) -> GrantWorkflowInput:
+        assert self._input is not None
+        return self._input.model_copy(
+            update={
+                "creation": None,
+                "state": self._state,
+                "handled_reminders": sorted(self._handled),
+                "runs": self._input.runs + 1,
+            }
+        )
+
+    # --- commands ----------------------------------------------------------------------------
+
+    async def _execute(self, command: c.Command) -> CommandResult:
+        try:
+            result: CommandResult = await workflow.execute_activity(
+                "execute_command",
+                ExecuteRequest(command=command),
+                result_type=CommandResult,
+                start_to_close_timeout=dt.timedelta(seconds=60),
+                retry_policy=COMMAND_RETRY,
+            )
+        except ActivityError as error:
+            cause = error.cause
+            if isinstance(cause, ApplicationError):
+                raise ApplicationError(str(cause.message), *cause.details, type=cause.type, non_retryable=True) from None
+            raise
+        if result.state is not None:
+            self._state = result.state
+            self._skip_consequences.clear()
+        self._dirty = True
+        return result.model_copy(update={"state": None})
+
+    async def _reload_state(self) -> None:
+        assert self._input is not None
+        state = await workflow.execute_activity(
+            "load_state",
+            self._input.region_code,
+            result_type=GrantState,
+            start_to_close_timeout=dt.timedelta(seconds=30),
+        )
+        if state is not None:
+            self._state = state
+
+    def _stamped(self, command: c.Command) -> c.Command:
+        if command.effective_at is None:
+            return command.model_copy(update={"effective_at": self._clock.now()})
+        return command
+
+    def _check(self, command: c.Command) -> None:
+        assert self._regulation is not None
+        if command.region_code != (self._input.region_code if self._input else None):
+            raise ApplicationError(
+                f"this workflow runs grant {self._input.region_code if self._input else '?'}, not {command.region_code}",
+                type="WrongGrant",
+                non_retryable=True,
+            )
+        if isinstance(command, c.SubmitVooraanmelding):
+            raise ApplicationError(
+                "the vooraanmelding starts the workflow; it is not an update",
+                type="WrongGrant",
+                non_retryable=True,
+            )
+        if self._state is None:
+            raise ApplicationError("the grant is not created yet", type="NotReady", non_retryable=True)
+        try:
+            decide(self._state, command, Context(self._regulation, command.effective_at or self._clock.now()))
+        except TransitionRefused as refusal:
+            raise ApplicationError(str(refusal), refusal.to_dict(), type=REFUSED, non_retryable=True) from None
+        except DomainError as error:
+            raise ApplicationError(error.message, error.to_dict(), type=type(error).__name__, non_retryable=True) from None
+
+    @workflow.update
+    async def transition(self, request: TransitionRequest) -> CommandResult:
+        """Run one operator command: refused in the validator when a rule forbids it, else executed once."""
+        command = self._stamped(request.command)
+        async with self._lock:
+            self._check(command)  # re-check: another update may have changed the state meanwhile
+            return await self._execute(command)
+
+    @transition.validator
+    def _validate_transition(self, request: TransitionRequest) -> None:
+        self._check(self._stamped(request.command))
+
+    @workflow.update
+    async def await_command(self, request: AwaitCommand) -> CommandResult:
+        """Wait until the vooraanmelding that started the workflow has been executed; return its result."""
+        await workflow.wait_condition(lambda: self._created)
+        self._awaited = True
+        if self._creation_error is not None:
+            raise ApplicationError(self._creation_error.get("message", "refused"), self._creation_error, type=REFUSED, non_retryable=True)
+        assert self._state is not None
+        receipt = self._state.commands.get(request.command_id.replace("-", ""))
+        if receipt is None:
+            raise ApplicationError(f"command {request.command_id} is not known to this grant", type="UnknownCommand", non_retryable=True)
+        return CommandResult(
+            region_code=self._state.region_code,
+            grant_id=self._state.grant_id,
+            command_id=request.command_id,
+            command_type=receipt.type,
+            status=receipt.status,
+            version=receipt.version,
+            events=receipt.events,
+        )
+
+    @workflow.signal
+    def amendment_published(self, amendment: Amendment) -> None:
+        """A dated amendment was published: re-plan every timer from the regulation as amended."""
+        assert self._input is not None
+        if any(a.version.id == amendment.version.id for a in self._input.amendments):
+            return
+        self._input.amendments.append(amendment)
+        self._regulation = regulation_for(self._input.base_without_versions, self._input.amendments)
+        self._dirty = True
+
+    # --- queries -----------------------------------------------------------------------------
+
+    @workflow.query
+    def status(self) -> GrantStatusView:
+        assert self._input is not None
+        current = self._plan
+        return GrantStatusView(
+            region_code=self._input.region_code,
+            status=self._state.status if self._state else None,
+            version=self._state.version if self._state else 0,
+            business_now=self._clock.now(),
+            next_deadlines=current.upcoming if current else [],
+            next_reminders=[
+                PlannedReminder(deadline_key=r.deadline.key, due=r.deadline.due, offset_days=r.offset_days, at=r.at, key=r.key)
+                for r in (current.next_reminders if current else [])
+            ],
+            reminders_handled=len(self._handled),
+            runs=self._input.runs,
+            creation_refused=self._creation_error,
+        )
+
+    @workflow.query
+    def state(self) -> GrantState | None:
+        return self._state
+
+    # --- visibility ----------------------------------------------------------------------------
+
+    def _upsert_search_attributes(self) -> None:
+        """Region, status and next deadline for the web UI and list queries; only when they change."""
+        if self._state is None:
+            return
+        upcoming = self._plan.upcoming if self._plan else []
+        next_due = upcoming[0].due_at.astimezone(dt.timezone.utc) if upcoming else None
+        values = (self._state.region_code, self._state.status.value, next_due)
+        if values == self._published:
+            return
+        self._published = values
+        updates: list[Any] = [REGION.value_set(values[0]), STATUS.value_set(values[1])]
+        updates.append(NEXT_DEADLINE.value_set(next_due) if next_due else NEXT_DEADLINE.value_unset())
+        workflow.upsert_search_attributes(updates)

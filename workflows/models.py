@@ -1,0 +1,144 @@
+"""What crosses the workflow boundary: inputs, update requests, activity requests, query answers.
+
+Kept in their own module and imported through `imports_passed_through`: pydantic models with dates
+defined inside a workflow module fail to decode in Temporal's sandbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.commands import AnyCommand, SubmitVooraanmelding
+from domain.notifications import Notification
+from domain.regulation import Amendment, DeadlineInfo
+from domain.service import CommandResult
+from domain.state import GrantState
+from domain.values import GrantStatus
+
+DEFAULT_REMINDER_OFFSETS = (28, 14, 7, 1)
+
+
+class GrantWorkflowInput(BaseModel):
+    """Everything a grant workflow starts (or continues as new) with."""
+
+    region_code: str
+    creation: SubmitVooraanmelding | None = None  # the vooraanmelding that starts the grant
+    clock_offset_seconds: float = 0.0  # business time = workflow time + offset, fixed at start
+    base_without_versions: list[str] = Field(default_factory=list)  # the shipped regulation minus these
+    amendments: list[Amendment] = Field(default_factory=list)  # published while running
+    reminder_offsets_days: list[int] = Field(default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS))
+    operator_address: str = "dus-i@sto.example"
+    state: GrantState | None = None  # carried over continue-as-new
+    handled_reminders: list[str] = Field(default_factory=list)
+    runs: int = 1
+    max_history_events: int = 2_000
+
+
+class TransitionRequest(BaseModel):
+    command: AnyCommand
+
+
+class ExecuteRequest(BaseModel):
+    command: AnyCommand
+
+
+class ReminderRequest(BaseModel):
+    notification: Notification
+
+
+class PlannedReminder(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    deadline_key: str
+    due: dt.date
+    offset_days: int
+    at: dt.datetime  # business time
+    key: str
+
+
+class GrantStatusView(BaseModel):
+    """What the `status` query answers: state, next deadlines and reminders, in business time."""
+
+    region_code: str
+    status: GrantStatus | None
+    version: int
+    business_now: dt.datetime
+    next_deadlines: list[DeadlineInfo]
+    next_reminders: list[PlannedReminder]
+    reminders_handled: int
+    runs: int
+    creation_refused: dict | None = None
+
+
+class GrantWorkflowResult(BaseModel):
+    region_code: str
+    status: GrantStatus | None
+    version: int
+    reminders_handled: int
+    refused: dict | None = None
+
+
+class PublishRequest(BaseModel):
+    amendment: Amendment
+    actor: str
+    reason: str
+
+
+class AwaitCommand(BaseModel):
+    command_id: str
+
+
+__all__ = ["CommandResult"]
+
+
+class ExtensionCandidate(BaseModel):
+    region_code: str
+    requested_cents: int
+    cap_cents: int
+
+
+class ExtensionRoundInput(BaseModel):
+    actor_name: str
+    reason: str = "verlenging 2024: plan en begroting akkoord"
+    clock_offset_seconds: float = 0.0
+
+
+class ExtensionRoundResult(BaseModel):
+    budget_cents: int
+    requested_cents: int
+    granted_cents: int
+    scale: str  # Decimal as text: 1 when every request fits the budget
+    granted: dict[str, int]
+    refused: dict[str, str]
+
+
+class SendTransition(BaseModel):
+    command: AnyCommand
+
+
+class TransitionOutcome(BaseModel):
+    region_code: str
+    result: CommandResult | None = None
+    refused: dict | None = None
+
+
+class OpenPeriodInput(BaseModel):
+    period: int
+    region_codes: list[str]
+    clock_offset_seconds: float = 0.0
+    operator_address: str = "dus-i@sto.example"
+
+
+class OpenPeriodResult(BaseModel):
+    period: int
+    notified: list[str]
+    applied: list[str]
+    not_applied: list[str]
+
+
+class PeriodNotice(BaseModel):
+    region_code: str
+    period: int
+    today: dt.date

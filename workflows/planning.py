@@ -1,0 +1,90 @@
+"""When to wake up: reminders before each deadline, consequences after, re-plans on regulation changes.
+
+Pure: from the grant's state, the regulation and the business time now. The workflow calls it after
+every change and every wake-up; nothing here talks to Temporal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from domain.deadlines import pending_deadlines, remindable
+from domain.notifications import reminder_key
+from domain.regulation import DeadlineInfo, Regulation
+from domain.state import GrantState
+from domain.timekeeping import local_date, start_of_day
+
+REMINDER_HOUR = dt.timedelta(hours=9)  # reminders go out at 09:00 Amsterdam time
+
+
+@dataclass(frozen=True)
+class Reminder:
+    deadline: DeadlineInfo
+    offset_days: int
+    at: dt.datetime
+    key: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    send: list[Reminder] = field(default_factory=list)  # due now: send these
+    skip: list[str] = field(default_factory=list)  # superseded by a later reminder that is due too
+    passed: list[DeadlineInfo] = field(default_factory=list)  # apply their consequence now
+    upcoming: list[DeadlineInfo] = field(default_factory=list)
+    next_reminders: list[Reminder] = field(default_factory=list)
+    next_wake: dt.datetime | None = None
+
+
+def reminder_time(deadline: DeadlineInfo, offset_days: int) -> dt.datetime:
+    return start_of_day(deadline.due - dt.timedelta(days=offset_days)) + REMINDER_HOUR
+
+
+def plan(
+    state: GrantState,
+    regulation: Regulation,
+    now: dt.datetime,
+    offsets: list[int],
+    handled: set[str],
+) -> Plan:
+    pending = pending_deadlines(state, regulation, local_date(now))
+    send: list[Reminder] = []
+    skip: list[str] = []
+    passed: list[DeadlineInfo] = []
+    upcoming: list[DeadlineInfo] = []
+    next_reminders: list[Reminder] = []
+    wakes: list[dt.datetime] = []
+    for deadline in pending:
+        if deadline.due_at <= now:
+            passed.append(deadline)
+            continue
+        upcoming.append(deadline)
+        wakes.append(deadline.due_at)
+        if not remindable(deadline):
+            continue
+        reminders = sorted(
+            (Reminder(deadline, off, reminder_time(deadline, off), reminder_key(state.region_code, deadline, off)) for off in set(offsets)),
+            key=lambda r: r.at,
+        )
+        open_ = [r for r in reminders if r.key not in handled]
+        ready = [r for r in open_ if r.at <= now]
+        if ready:
+            send.append(ready[-1])  # only the most recent one; the older ones are superseded
+            skip.extend(r.key for r in ready[:-1])
+        future = [r for r in open_ if r.at > now]
+        if future:
+            next_reminders.append(future[0])
+            wakes.append(future[0].at)
+    for change in regulation.change_dates():
+        moment = start_of_day(change)
+        if moment > now:
+            wakes.append(moment)
+            break
+    return Plan(
+        send=send,
+        skip=skip,
+        passed=passed,
+        upcoming=upcoming,
+        next_reminders=sorted(next_reminders, key=lambda r: r.at),
+        next_wake=min(wakes) if wakes else None,
+    )

@@ -1,0 +1,128 @@
+"""Programme operations as workflows, not shell loops: publish an amendment, open an application
+period for a set of regions, run the 2024 extension round over all approved grants."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_FLOOR, Decimal
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain import commands as c
+    from domain.deadlines import APPLICATION_TERMS
+    from domain.timekeeping import local_date, start_of_day
+    from workflows import grant_workflow_id
+    from workflows.clock import BusinessClock
+    from workflows.grant_lifecycle import regulation_for
+    from workflows.models import (
+        ExtensionCandidate,
+        ExtensionRoundInput,
+        ExtensionRoundResult,
+        OpenPeriodInput,
+        OpenPeriodResult,
+        PeriodNotice,
+        PublishRequest,
+        SendTransition,
+        TransitionOutcome,
+    )
+
+SHORT = dict(start_to_close_timeout=dt.timedelta(seconds=60), retry_policy=RetryPolicy(maximum_interval=dt.timedelta(seconds=30)))
+
+
+@workflow.defn(name="PublishAmendment")
+class PublishAmendmentWorkflow:
+    """Store the amendment, then tell every running grant so it re-plans its timers."""
+
+    @workflow.run
+    async def run(self, request: PublishRequest) -> list[str]:
+        await workflow.execute_activity("publish_amendment", request, result_type=bool, **SHORT)
+        regions: list[str] = await workflow.execute_activity("region_codes", result_type=list[str], **SHORT)
+        told = []
+        for region in regions:
+            handle = workflow.get_external_workflow_handle(grant_workflow_id(region))
+            try:
+                await handle.signal("amendment_published", request.amendment)
+                told.append(region)
+            except ApplicationError:
+                pass  # that grant's workflow has ended: nothing left to re-plan
+            except Exception as error:  # noqa: BLE001 - an ended or unknown workflow
+                workflow.logger.info("not signalled %s: %s", region, error)
+        return told
+
+
+@workflow.defn(name="ExtensionRound")
+class ExtensionRoundWorkflow:
+    """The 2024 round: each approved grant with a plan gets what it asks, within its 25 % cap and,
+    pro rata when the requests together exceed it, within the EUR 100 million budget."""
+
+    @workflow.run
+    async def run(self, inp: ExtensionRoundInput) -> ExtensionRoundResult:
+        clock = BusinessClock(inp.clock_offset_seconds)
+        regulation = regulation_for([], [])
+        day = local_date(clock.now())
+        budget = int(regulation.param("extension_budget_cents", day).value)
+        candidates: list[ExtensionCandidate] = await workflow.execute_activity(
+            "extension_candidates", result_type=list[ExtensionCandidate], **SHORT
+        )
+        wanted = {x.region_code: min(x.requested_cents, x.cap_cents) for x in candidates}
+        total = sum(wanted.values())
+        scale = Decimal(1) if total <= budget or total == 0 else Decimal(budget) / Decimal(total)
+        granted: dict[str, int] = {}
+        refused: dict[str, str] = {}
+        for region, amount in sorted(wanted.items()):
+            amount = int((Decimal(amount) * scale).to_integral_value(rounding=ROUND_FLOOR))
+            if amount <= 0:
+                continue
+            command = c.GrantExtension(
+                command_id=workflow.uuid4(),
+                region_code=region,
+                actor=c.Actor(name=inp.actor_name, role=c.Role.OPERATOR),
+                reason=inp.reason,
+                effective_at=clock.now(),
+                amount_cents=amount,
+            )
+            outcome: TransitionOutcome = await workflow.execute_activity(
+                "send_transition", SendTransition(command=command), result_type=TransitionOutcome, **SHORT
+            )
+            if outcome.result is not None:
+                granted[region] = amount
+            else:
+                refused[region] = (outcome.refused or {}).get("message", "refused")
+        return ExtensionRoundResult(
+            budget_cents=budget,
+            requested_cents=total,
+            granted_cents=sum(granted.values()),
+            scale=str(scale.quantize(Decimal("0.000001"))),
+            granted=granted,
+            refused=refused,
+        )
+
+
+@workflow.defn(name="OpenApplicationPeriod")
+class OpenApplicationPeriodWorkflow:
+    """Open an application period for a set of regions: tell each when it opens, and report at its end."""
+
+    @workflow.run
+    async def run(self, inp: OpenPeriodInput) -> OpenPeriodResult:
+        clock = BusinessClock(inp.clock_offset_seconds)
+        key = APPLICATION_TERMS[inp.period]
+        regulation = regulation_for([], [])
+        term = regulation.term(key, local_date(clock.now()))
+        if term.start is not None:
+            await workflow.sleep(clock.until(start_of_day(term.start)))
+        notified = []
+        for region in inp.region_codes:
+            notice = PeriodNotice(region_code=region, period=inp.period, today=local_date(clock.now()))
+            if await workflow.execute_activity("send_period_notice", notice, result_type=bool, **SHORT):
+                notified.append(region)
+        await workflow.sleep(clock.until(term.due_at))
+        applied: list[str] = await workflow.execute_activity("regions_that_applied", inp, result_type=list[str], **SHORT)
+        return OpenPeriodResult(
+            period=inp.period,
+            notified=notified,
+            applied=applied,
+            not_applied=[r for r in inp.region_codes if r not in applied],
+        )
