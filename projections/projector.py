@@ -7,14 +7,14 @@ the new position in one transaction; if anything raises, nothing of the batch is
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping, Sequence
 
 from eventsourcing.utils import resolve_topic
 
 from domain.events import GrantEvent
 from projections.grant_rows import CREATED, HANDLERS, Handler, Row, new_row
-from projections.payloads import Decode, data
-from projections.timeline import timeline_row
+from projections.payloads import Decode
+from projections.timeline import event_name, timeline_row
 
 
 # One stored record, as read from the notification log: (position, originator id, version, topic, state).
@@ -51,19 +51,19 @@ def is_grant_event(topic: str) -> bool:
 
 
 def project(
-    notifications: Iterable[RawNotification],
+    notifications: Sequence[RawNotification],
     rows: dict[str, Row],
     decode: Decode,
     handlers: Mapping[str, Handler] = HANDLERS,
 ) -> BatchResult:
-    """Apply a batch to `rows` (in place; the caller drops them if this raises) and collect what to write."""
-    result = BatchResult(last_position=0)
+    """Apply a batch to `rows` (in place; the caller drops them if this raises) and collect what to write.
+
+    Hot loop of every rebuild: grant events carry `effective_at` and `command_id` transcoded (datetime, UUID),
+    so they are read as `["_data_"]` directly."""
+    result = BatchResult(last_position=notifications[-1][0] if notifications else 0, notifications=len(notifications))
     touched = result.rows
-    timeline = result.timeline
-    count = 0
-    position = 0
+    append = result.timeline.append
     for position, originator_id, version, topic, state in notifications:
-        count += 1
         handler = handlers.get(topic)
         if handler is None:
             if is_grant_event(topic):
@@ -71,7 +71,7 @@ def project(
                     f"notification {position} is a grant event ({topic}) without a read-model handler: add one "
                     "in projections/grant_rows.py, then run `sto projections rebuild`"
                 )
-            continue  # budget pools, published amendments: not part of these read models
+            continue  # budget pools, published amendments, the outbox: not part of these read models
         payload = decode(state)
         grant_id = originator_id if type(originator_id) is str else originator_id.hex
         if topic == CREATED:
@@ -84,11 +84,20 @@ def project(
                     "models never saw: run `sto projections rebuild`"
                 )
         handler(row, payload)
+        effective_at = payload["effective_at"]["_data_"]
         row["version"] = version
         row["position"] = position
-        row["last_effective_at"] = data(payload["effective_at"])
+        row["last_effective_at"] = effective_at
         touched[grant_id] = row
-        timeline.append(timeline_row(position, grant_id, row["region_code"], version, topic, payload))
-    result.last_position = position
-    result.notifications = count
+        append(timeline_row(position, grant_id, row["region_code"], version, _name(topic), effective_at, payload))
     return result
+
+
+_names: dict[str, str] = {}
+
+
+def _name(topic: str) -> str:
+    name = _names.get(topic)
+    if name is None:
+        name = _names[topic] = event_name(topic)
+    return name

@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from domain.timekeeping import local_date
-from projections.payloads import data, specific
+from projections.payloads import specific
 
 TIMELINE_COLUMNS: tuple[str, ...] = (
     "position", "grant_id", "region_code", "version", "event", "effective_at", "recorded_at", "actor", "role",
@@ -31,22 +31,23 @@ def event_name(topic: str) -> str:
     return topic.rpartition(":")[2].rpartition(".")[2]
 
 
-def timeline_row(position: int, grant_id: str, region_code: str, version: int, topic: str,
+def timeline_row(position: int, grant_id: str, region_code: str, version: int, event: str, effective_at: str,
                  payload: dict[str, Any]) -> tuple:
+    """One timeline line; `effective_at` already unwrapped (the projector needs it too)."""
     return (
         position,
         grant_id,
         region_code,
         version,
-        event_name(topic),
-        data(payload["effective_at"]),
-        data(payload["timestamp"]),
+        event,
+        effective_at,
+        payload["timestamp"]["_data_"],
         payload["actor"],
         payload["role"],
         payload["reason"],
         payload["rule"],
         payload["legal_basis"],
-        data(payload["command_id"]),
+        payload["command_id"]["_data_"],
         payload["command_type"],
     )
 
