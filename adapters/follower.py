@@ -2,8 +2,9 @@
 
 The SQLite recorder of eventsourcing has no subscriptions, so the follower polls the log in batches
 (adapters/notification_sources.py: `recorder.select_notifications`, or the SQLite table directly); the
-same code serves SQLite, PostgreSQL and the in-memory store. Each batch is written with its position in one transaction (adapters/view_store.py):
-a restart resumes where the last committed batch ended, and a rebuild from zero gives the same rows.
+same code serves SQLite, PostgreSQL and the in-memory store. Each batch is written with its position in
+one transaction (adapters/view_store.py): a restart resumes where the last committed batch ended, and a
+rebuild from zero gives the same rows.
 """
 
 from __future__ import annotations

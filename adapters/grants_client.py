@@ -53,6 +53,7 @@ class GrantsClient:
         amendments: Sequence[Amendment] = (),
         reminder_offsets_days: Sequence[int] = DEFAULT_REMINDER_OFFSETS,
         operator_address: str = "dus-i@sto.example",
+        max_history_events: int = 2_000,
     ):
         self.client = client
         self.task_queue = task_queue
@@ -61,6 +62,7 @@ class GrantsClient:
         self.amendments = list(amendments)
         self.reminder_offsets_days = list(reminder_offsets_days)
         self.operator_address = operator_address
+        self.max_history_events = max_history_events
 
     def handle(self, region_code: str) -> WorkflowHandle:
         return self.client.get_workflow_handle_for(GrantWorkflow.run, grant_workflow_id(region_code))
@@ -79,6 +81,7 @@ class GrantsClient:
                     amendments=self.amendments,
                     reminder_offsets_days=self.reminder_offsets_days,
                     operator_address=self.operator_address,
+                    max_history_events=self.max_history_events,
                 ),
                 id=grant_workflow_id(region),
                 task_queue=self.task_queue,

@@ -17,6 +17,7 @@ from adapters.grants_client import GrantsClient
 from adapters.notifiers import SmtpNotifier
 from adapters.store import open_service
 from adapters.temporal import build_worker, ensure_search_attributes, free_port, test_server_binary
+from domain.regulation import default_regulation
 from domain.service import GrantService
 from domain.timekeeping import AMSTERDAM
 
@@ -89,11 +90,16 @@ class Engine:
         await asyncio.sleep(0.05)  # let the worker finish what the last timer started
 
 
-async def start_engine(env, url: str, smtp_port: int, start: dt.datetime, **client_kwargs) -> tuple[Engine, object]:
-    service = open_service(url)
-    worker = build_worker(env.client, service, SmtpNotifier("127.0.0.1", smtp_port), max_cached_workflows=0)
+async def start_engine(
+    env, url: str, smtp_port: int, start: dt.datetime, *, base_without_versions: tuple[str, ...] = (), **client_kwargs
+) -> tuple[Engine, object]:
+    base = default_regulation().without_versions(*base_without_versions) if base_without_versions else None
+    service = open_service(url, base_regulation=base)
+    worker = build_worker(env.client, service, SmtpNotifier("127.0.0.1", smtp_port))
     offset = start - await env.get_current_time()
-    client = GrantsClient(env.client, clock_offset_seconds=offset.total_seconds(), **client_kwargs)
+    client = GrantsClient(
+        env.client, clock_offset_seconds=offset.total_seconds(), base_without_versions=base_without_versions, **client_kwargs
+    )
     return Engine(env, service, client, offset), worker
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from adapters.audit_views import NotYetExisting, as_of_view
 from adapters.scenarios import full_life
-from adapters.scripted import GrantScript, at
+from adapters.scripted import GrantScript
 from domain.errors import GrantNotFound
 from domain.timekeeping import AMSTERDAM
 

@@ -1,0 +1,110 @@
+"""Amendments re-plan running grants; programme operations run as workflows."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from adapters.scripted import PER_YEAR, GrantScript
+from adapters.synthetic import extension_plan
+from domain import commands as c
+from domain.regulation import default_regulation
+from domain.timekeeping import AMSTERDAM
+from domain.values import GrantStatus
+from tests.integration.conftest import start_engine
+from tests.integration.workflow_steps import approve_in_period_1, at, command, report, vooraanmelding
+from workflows import TASK_QUEUE
+from workflows.models import ExtensionRoundInput, ExtensionRoundResult, OpenPeriodInput, OpenPeriodResult, PublishRequest
+from workflows.programme import ExtensionRoundWorkflow, OpenApplicationPeriodWorkflow, PublishAmendmentWorkflow
+
+pytestmark = pytest.mark.temporal
+LETTER = "brief-2022-07-07"
+
+
+async def test_publishing_the_move_of_progress_report_2_replans_running_grants_only(ts_env, smtp, sqlite_url):
+    engine, worker = await start_engine(
+        ts_env, sqlite_url, smtp.port, dt.datetime(2018, 10, 1, 9, tzinfo=AMSTERDAM), base_without_versions=(LETTER,)
+    )
+    async with worker:
+        waiting, reported = GrantScript(engine.service, index=21), GrantScript(engine.service, index=22)
+        await approve_in_period_1(engine, waiting, reported)
+        await engine.advance_to(at(2021, 10, 1))
+        await engine.client.transition(report(waiting, 1))
+        await engine.client.transition(report(reported, 1))
+        await engine.advance_to(at(2023, 5, 1))
+        await engine.client.transition(report(reported, 2))  # in before the amendment
+        before = len(engine.service.history(reported.code))
+        view = await engine.client.status(waiting.code)
+        assert {d.key: d.due for d in view.next_deadlines}["progress_report_2"] == dt.date(2023, 7, 1)
+
+        await engine.advance_to(at(2023, 6, 1))
+        amendment = default_regulation().amendment_of(LETTER)
+        told = await ts_env.client.execute_workflow(
+            PublishAmendmentWorkflow.run,
+            PublishRequest(amendment=amendment, actor="op.jansen", reason="brief van 7 juli 2022"),
+            id="publish-" + LETTER,
+            task_queue=TASK_QUEUE,
+        )
+        assert set(told) == {waiting.code, reported.code}
+        view = await engine.client.status(waiting.code)
+        assert {d.key: d.due for d in view.next_deadlines}["progress_report_2"] == dt.date(2023, 10, 1)
+
+        await engine.advance_to(at(2023, 7, 5))  # the old date passes: nothing happens
+        assert "DeadlineMissed" not in [type(e).__name__ for e in engine.service.history(waiting.code)]
+        await engine.advance_to(at(2023, 10, 3))  # the new date passes: the consequence follows it
+        missed = [e for e in engine.service.history(waiting.code) if type(e).__name__ == "DeadlineMissed"]
+        assert [(e.deadline_key, e.due) for e in missed] == [("progress_report_2", dt.date(2023, 10, 1))]
+        keys = [k for k in smtp.mailbox.keys() if k.startswith(waiting.code + "|progress_report_2")]
+        assert sorted(keys) == sorted(f"{waiting.code}|progress_report_2|2023-10-01|{o}" for o in (1, 14, 28, 7))
+        assert not any("2023-07-01" in k for k in smtp.mailbox.keys() if "progress_report_2" in k)
+        later = engine.service.history(reported.code)[before:]  # report 2 already in: the move touches nothing
+        assert [(type(e).__name__, e.deadline_key) for e in later] == [("ExtensionForfeited", "extension_plan_2024")]
+        assert not any(k.startswith(reported.code + "|progress_report_2") for k in smtp.mailbox.keys())
+
+
+async def test_the_2024_extension_round_grants_within_the_cap_for_every_approved_grant_with_a_plan(engine):
+    quarter = sum(PER_YEAR.values()) // 4
+    first, second, without_plan = (GrantScript(engine.service, index=i) for i in (31, 32, 33))
+    await approve_in_period_1(engine, first, second, without_plan)
+    await engine.advance_to(at(2021, 10, 1))
+    for s in (first, second, without_plan):
+        await engine.client.transition(report(s, 1))
+    await engine.advance_to(at(2023, 9, 1))
+    await engine.client.transition(report(first, 2, extension_plan=extension_plan(first.region, quarter)))
+    await engine.client.transition(report(second, 2, extension_plan=extension_plan(second.region, quarter // 2)))
+    await engine.client.transition(report(without_plan, 2))
+    await engine.advance_to(at(2023, 10, 15))
+    result: ExtensionRoundResult = await engine.env.client.execute_workflow(
+        ExtensionRoundWorkflow.run,
+        ExtensionRoundInput(actor_name="op.jansen", clock_offset_seconds=engine.offset.total_seconds()),
+        id="extension-round-2024",
+        task_queue=TASK_QUEUE,
+    )
+    assert result.granted == {first.code: quarter, second.code: quarter // 2}
+    assert result.scale == "1.000000" and result.budget_cents == 100_000_000_00
+    assert engine.service.state(first.code).extension.granted_cents == quarter
+    assert engine.service.state(without_plan.code).extension.forfeited
+    assert engine.service.pool_totals("extension:2024") == {2024: quarter + quarter // 2}
+    granted = [e for e in engine.service.history(first.code) if type(e).__name__ == "ExtensionGranted"][0]
+    assert granted.actor == "op.jansen" and granted.legal_basis.startswith("Wijzigingsregeling")
+
+
+async def test_opening_period_1_notifies_the_regions_and_reports_who_applied(engine, smtp):
+    applies, silent = GrantScript(engine.service, index=41), GrantScript(engine.service, index=42)
+    for s in (applies, silent):
+        await engine.client.pre_register(vooraanmelding(s))
+    handle = await engine.env.client.start_workflow(
+        OpenApplicationPeriodWorkflow.run,
+        OpenPeriodInput(period=1, region_codes=[applies.code, silent.code], clock_offset_seconds=engine.offset.total_seconds()),
+        id="open-period-1",
+        task_queue=TASK_QUEUE,
+    )
+    await engine.advance_to(at(2019, 3, 10))
+    await engine.client.transition(command(applies, c.SubmitApplication, period=1, documents=applies.documents()))
+    result: OpenPeriodResult = await handle.result()
+    assert result.notified == [applies.code, silent.code]
+    assert (result.applied, result.not_applied) == ([applies.code], [silent.code])
+    notices = [m for m in smtp.mailbox.messages if "open:application_period_1" in m["X-STO-Reminder-Key"]]
+    assert len(notices) == 2 and "Aanvraagtijdvak 1 staat open" in notices[0].get_payload()
+    assert engine.service.state(silent.code).status is GrantStatus.LAPSED

@@ -1,0 +1,54 @@
+"""Small helpers to drive grants through their workflows in tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from adapters.scripted import PER_YEAR, GrantScript, years
+from domain import commands as c
+from domain.models import CriterionAdvice
+from domain.timekeeping import AMSTERDAM
+
+
+def at(y: int, m: int, d: int, h: int = 12) -> dt.datetime:
+    return dt.datetime(y, m, d, h, tzinfo=AMSTERDAM)
+
+
+def command(script: GrantScript, cls: type[c.Command], **fields) -> c.Command:
+    fields.setdefault("reason", f"{cls.__name__} by the operator")
+    return cls(region_code=script.code, actor=script.actor, **fields)
+
+
+def vooraanmelding(script: GrantScript) -> c.SubmitVooraanmelding:
+    return c.SubmitVooraanmelding(actor=script.actor, reason="vooraanmelding ontvangen", **script.region.vooraanmelding_fields())
+
+
+def advice(script: GrantScript, positive: bool = True) -> c.Command:
+    return command(
+        script, c.RecordAdvice, positive=positive,
+        criteria=[CriterionAdvice(criterion="regiovisie", judgement="sufficient" if positive else "insufficient")],
+    )
+
+
+async def approve_in_period_1(engine, *scripts: GrantScript) -> None:
+    """Vooraanmelding now, application on 15 March 2019, approval on 20 June 2019 (engine must be before March 2019)."""
+    send = engine.client.transition
+    for script in scripts:
+        await engine.client.pre_register(vooraanmelding(script))
+    await engine.advance_to(at(2019, 3, 15))
+    for script in scripts:
+        await send(command(script, c.SubmitApplication, period=1, documents=script.documents()))
+        await send(command(script, c.AcceptApplication))
+    await engine.advance_to(at(2019, 6, 10))
+    for script in scripts:
+        await send(advice(script))
+    await engine.advance_to(at(2019, 6, 20))
+    for script in scripts:
+        await send(command(script, c.ApproveGrant, granted_per_year=years(script.per_year or PER_YEAR)))
+
+
+def report(script: GrantScript, number: int, **fields) -> c.Command:
+    return command(
+        script, c.SubmitProgressReport, number=number, summary=f"voortgang {number}",
+        spent_cents=1_000_000, cofinancing_realised_cents=100_000, **fields,
+    )
