@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from adapters.cli.context import STATE
 from adapters.cli.main import app
+from adapters.logging import configure_logging
 from adapters.scenarios import scripted_regions
 from adapters.store import open_service, store_env
 
@@ -30,6 +31,8 @@ def _fresh_state() -> None:
 
 @pytest.fixture
 def store(sqlite_url):
+    # Logging binds its stream once per process: bind it here, not to a CliRunner stream that closes after the call.
+    configure_logging("WARNING")
     service = open_service(sqlite_url)
     scripted_regions(service, 6)  # STO-R001..R006, one in each life
     yield sqlite_url, service
