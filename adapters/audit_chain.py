@@ -34,6 +34,7 @@ import sqlite3
 import sys
 import uuid
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -318,6 +319,8 @@ def verify(db: ChainDatabase, *, extend_chain: bool = True, anchor: str | None =
 
 
 def open_sqlite(path: str, events_table: str = SQLITE_EVENTS) -> ChainDatabase:
+    if not Path(path).is_file():
+        raise FileNotFoundError(f"no event store at {path}: give the store's file (as in STO_DATABASE_URL)")
     connection = sqlite3.connect(path, isolation_level=None, timeout=30)
     return ChainDatabase(connection, "sqlite", events_table)
 
@@ -352,11 +355,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-extend", action="store_true", help="only check; chain no new records")
     parser.add_argument("--anchor", help="a chain head hash recorded earlier, that must still be in the chain")
     args = parser.parse_args(argv)
-    db = open_url(args.url)
     try:
-        report = verify(db, extend_chain=not args.no_extend, anchor=args.anchor)
-    finally:
-        db.close()
+        db = open_url(args.url)
+        try:
+            report = verify(db, extend_chain=not args.no_extend, anchor=args.anchor)
+        finally:
+            db.close()
+    except (OSError, ValueError, sqlite3.Error) as error:
+        print(f"cannot verify: {error}", file=sys.stderr)
+        return 2
     print(json.dumps(report.to_dict(), indent=2))
     return 0 if report.ok else 1
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -29,13 +29,24 @@ def _fresh_state() -> None:
     STATE.database_url = None
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """STO-R001..R006, one region in each life, written once and copied for every test."""
+    path = tmp_path_factory.mktemp("template") / "sto.sqlite"
+    service = open_service(f"sqlite:///{path}")
+    scripted_regions(service, 6)
+    service.close()  # the last connection checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture
-def store(sqlite_url):
+def store(template, tmp_path):
     # Logging binds its stream once per process: bind it here, not to a CliRunner stream that closes after the call.
     configure_logging("WARNING")
-    service = open_service(sqlite_url)
-    scripted_regions(service, 6)  # STO-R001..R006, one in each life
-    yield sqlite_url, service
+    path = tmp_path / "sto.sqlite"
+    shutil.copyfile(template, path)
+    url = f"sqlite:///{path}"
+    yield url, open_service(url)
     _fresh_state()
 
 
@@ -143,10 +154,13 @@ def test_audit_verify_passes_then_names_an_edited_record_and_exits_1(sto, store)
     assert human.exit_code == 1 and "record 4" in human.stderr
 
 
-def test_the_installed_entry_point_verifies_a_store(store):
+def test_an_auditor_verifies_a_store_with_the_standalone_checker(store):
+    """`python -m adapters.audit_chain URL`: standard library and sqlite3 only, no `sto`, no domain classes."""
     url, _ = store
-    sto = Path(sys.executable).with_name("sto")
-    env = {**os.environ, "STO_DATABASE_URL": url}
-    result = subprocess.run([str(sto), "audit", "verify", "--json"], capture_output=True, text=True, env=env, timeout=60)
+    command = [sys.executable, "-X", "importtime", "-m", "adapters.audit_chain", url]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["ok"] is True
+    report = json.loads(result.stdout)
+    assert report["ok"] is True and report["newly_chained"] == report["records"] > 0
+    imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
+    assert not {m for m in imported if m.startswith(("domain", "projections", "eventsourcing", "typer"))}
