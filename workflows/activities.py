@@ -7,6 +7,8 @@ command id (or reminder key) makes every retry append nothing new.
 
 from __future__ import annotations
 
+import os
+import time
 from typing import Any
 
 from temporalio import activity
@@ -37,10 +39,14 @@ class GrantActivities:
     def __init__(self, service: GrantService, notifier: Notifier):
         self.service = service
         self.notifier = notifier
+        # Fault injection for the crash tests: pause after the event is stored and before the activity
+        # reports back, so that a worker killed in that window leaves "written but not acknowledged".
+        self.pause_after_commit = float(os.environ.get("STO_FAULT_PAUSE_AFTER_COMMIT", "0") or 0)
 
     @activity.defn(name="execute_command")
     def execute_command(self, request: ExecuteRequest) -> CommandResult:
         command = request.command
+        activity.heartbeat()
         try:
             result = self.service.execute(command)
         except TransitionRefused as error:
@@ -52,6 +58,7 @@ class GrantActivities:
         except ConcurrencyConflict as error:
             # retried by Temporal: the next attempt reloads, re-checks and appends at most once
             raise ApplicationError(error.message, error.to_dict(), type="ConcurrencyConflict") from None
+        self._pause()
         log.info(
             "command executed",
             region=result.region_code,
@@ -61,6 +68,12 @@ class GrantActivities:
             attempt=activity.info().attempt,
         )
         return result
+
+    def _pause(self) -> None:
+        end = time.monotonic() + self.pause_after_commit
+        while time.monotonic() < end:
+            activity.heartbeat()
+            time.sleep(0.2)
 
     @activity.defn(name="send_reminder")
     def send_reminder(self, request: ReminderRequest) -> str:

@@ -49,6 +49,10 @@ STATUS = SearchAttributeKey.for_keyword("StoStatus")
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("StoNextDeadline")
 SEARCH_ATTRIBUTES = [REGION, STATUS, NEXT_DEADLINE]
 
+# Changes to the workflow code that alter its commands are behind patches (replayed by the tests
+# against histories recorded before the change, in tests/fixtures/histories).
+PATCH_ACT_AGAIN = "act-again-when-time-moved-during-acting"  # 2026-11: a timer was set past a deadline
+
 COMMAND_RETRY = RetryPolicy(
     initial_interval=dt.timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -114,6 +118,8 @@ class GrantWorkflow:
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(self._continuation())
             current = self._refresh_plan()
+            if (current.send or current.passed) and workflow.patched(PATCH_ACT_AGAIN):
+                continue  # time moved on while we were acting (a slow activity, a server restart): act again
             self._dirty = False
             timeout = None if current.next_wake is None else self._clock.until(current.next_wake)
             if timeout is not None and timeout <= dt.timedelta(0):
@@ -212,7 +218,8 @@ class GrantWorkflow:
                 "execute_command",
                 ExecuteRequest(command=command),
                 result_type=CommandResult,
-                start_to_close_timeout=dt.timedelta(seconds=60),
+                start_to_close_timeout=dt.timedelta(seconds=30),
+                heartbeat_timeout=dt.timedelta(seconds=5),  # a killed worker is noticed within seconds
                 retry_policy=COMMAND_RETRY,
             )
         except ActivityError as error:

@@ -11,6 +11,7 @@ from adapters.cli import calendar as calendar_cmd
 from adapters.cli import demo as demo_cmd
 from adapters.cli import grant as grant_cmd
 from adapters.cli import reads as reads_cmd
+from adapters.cli import runtime as runtime_cmd
 from adapters.cli.context import STATE
 from adapters.logging import configure_logging
 
@@ -38,6 +39,8 @@ app.command("calendar")(calendar_cmd.calendar)
 app.add_typer(grant_cmd.app, name="grant")
 app.command("demo")(demo_cmd.demo)
 app.add_typer(audit_cmd.app, name="audit")
+app.command("worker")(runtime_cmd.worker)
+app.command("serve")(runtime_cmd.serve)
 reads_cmd.register(app)
 
 

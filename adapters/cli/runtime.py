@@ -1,0 +1,103 @@
+"""`sto worker` and `sto serve`: the processes that run the engine."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from adapters.cli.context import STATE
+from adapters.cli.output import console, err_console
+from adapters.logging import get_logger
+from adapters.notifiers import notifier_from_url
+from adapters.store import describe, open_service
+from adapters.temporal import DevServer, TemporalSettings, build_worker, connect, ensure_search_attributes
+
+log = get_logger(__name__)
+
+NotifierOption = Annotated[
+    Optional[str],
+    typer.Option("--notifier-url", envvar="STO_NOTIFIER_URL", help="smtp://HOST:PORT or file:///DIR (default: file outbox var/outbox)"),
+]
+
+
+async def _run_worker(settings: TemporalSettings, notifier_url: str | None, identity: str | None, max_cached: int, stop: asyncio.Event) -> None:
+    client = await connect(settings)
+    await ensure_search_attributes(client, settings.namespace)
+    service = open_service(STATE.database_url)
+    notifier = notifier_from_url(notifier_url, Path("var") / "outbox")
+    worker = build_worker(
+        client, service, notifier, task_queue=settings.task_queue, identity=identity, max_cached_workflows=max_cached
+    )
+    log.info("worker started", address=settings.address, namespace=settings.namespace, task_queue=settings.task_queue,
+             store=describe(STATE.database_url), identity=identity)
+    async with worker:
+        await stop.wait()
+    log.info("worker stopped", identity=identity)
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+def worker(
+    notifier_url: NotifierOption = None,
+    identity: Annotated[Optional[str], typer.Option("--identity", help="worker name shown in Temporal")] = None,
+    max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", help="workflows kept in memory")] = 1000,
+) -> None:
+    """Run a worker for the grant and programme workflows (Ctrl-C stops it). Several workers on one task
+    queue share the grants: that is how the engine scales past one machine."""
+    settings = TemporalSettings.from_env()
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        await _run_worker(settings, notifier_url, identity, max_cached_workflows, stop)
+
+    try:
+        asyncio.run(main())
+    except OSError as error:
+        err_console.print(f"[bold red]Error[/]: cannot reach Temporal at {settings.address}: {error}")
+        err_console.print("  [cyan]what to do:[/] start one with `sto serve`, or set STO_TEMPORAL_ADDRESS")
+        raise typer.Exit(6) from None
+
+
+def serve(
+    port: Annotated[int, typer.Option("--port", help="Temporal frontend port")] = 7233,
+    ui_port: Annotated[int, typer.Option("--ui-port", help="Temporal web UI port")] = 8233,
+    db_file: Annotated[Path, typer.Option("--temporal-db", help="the dev server's SQLite file")] = Path("var/temporal.sqlite"),
+    notifier_url: NotifierOption = None,
+) -> None:
+    """Start the embedded Temporal dev server (SQLite file under ./var, web UI on localhost) and a worker;
+    Ctrl-C stops both cleanly."""
+    server = DevServer(db_file=db_file, port=port, ui_port=ui_port)
+    server.start()
+    console.print(f"Temporal dev server on {server.address}, web UI http://127.0.0.1:{ui_port}, history in {db_file}")
+    settings = TemporalSettings(address=server.address)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        tasks = [asyncio.create_task(_run_worker(settings, notifier_url, "sto-serve", 1000, stop))]
+        tasks.extend(asyncio.create_task(t(stop)) for t in _extra_services())
+        console.print("worker running; press Ctrl-C to stop")
+        await asyncio.gather(*tasks)
+
+    try:
+        asyncio.run(main())
+    finally:
+        server.stop()
+        console.print("stopped the worker and the Temporal dev server")
+
+
+def _extra_services():
+    """Other long-running parts `sto serve` runs next to the worker (the HTTP API, when installed)."""
+    return list(EXTRA_SERVICES)
+
+
+EXTRA_SERVICES: list = []

