@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import asyncio
+import datetime as dt
+import inspect
+import json
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, Callable, NoReturn, Optional
 
 import typer
+from pydantic import ValidationError
 from rich.panel import Panel
 from rich.table import Table
 
+from adapters.business_clock import BUSINESS_EPOCH_SETTING, BusinessClock, parse_business_time
 from adapters.cli.context import STATE
-from adapters.cli.output import console, fail, print_json
+from adapters.cli.output import EXIT_UNAVAILABLE, console, err_console, fail, print_json
+from adapters.operator_commands import EngineUnavailable, default_actor_name, open_sender, result_view
+from adapters.temporal import TemporalSettings
+from adapters.transitions import TRANSITIONS, Transition
 from adapters.views import event_row, grant_view, money
+from domain import commands as c
 from domain.errors import DomainError
+from domain.values import ObjectionOutcome, RegionKind, Role
 
 app = typer.Typer(help="One region's grant: show it, read its history, and send it commands.", no_args_is_help=True)
 
@@ -70,3 +83,293 @@ def history(region: Annotated[str, typer.Argument(help="region code")], as_json:
             r["reason"], r["rule"], r["legal_basis"],
         )
     console.print(table)
+
+
+# --- transitions ---------------------------------------------------------------------------------
+# Every transition is `sto grant NAME REGION [its own options] --reason ... [common options]`. The common
+# options are added to each command by `transition` below, so the commands list only what is their own.
+
+Region = Annotated[str, typer.Argument(help="region code, e.g. STO-R001")]
+Cents = Annotated[Optional[int], typer.Option(min=0, help="euro cents")]
+YearAmounts = Annotated[
+    Optional[list[str]], typer.Option("--year", help="YEAR=CENTS, once per year, e.g. --year 2020=100000000")
+]
+
+COMMON_OPTIONS = [
+    inspect.Parameter("reason", inspect.Parameter.KEYWORD_ONLY, annotation=Annotated[
+        str, typer.Option("--reason", help="why: it goes into every event this causes")]),
+    inspect.Parameter("actor", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        Optional[str], typer.Option("--actor", help="who sends it (default: STO_ACTOR, else the OS user)")]),
+    inspect.Parameter("file", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        Optional[Path], typer.Option("--file", help="a JSON object with the command's fields (options given too take precedence)")]),
+    inspect.Parameter("effective_at", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        Optional[str], typer.Option("--effective-at", help="business time it takes effect, ISO (Amsterdam time without an offset); default: the grant's business clock")]),
+    inspect.Parameter("command_id", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        Optional[uuid.UUID], typer.Option("--command-id", help="send the same id again to retry safely: it is applied once")]),
+    inspect.Parameter("expected_version", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        Optional[int], typer.Option("--expected-version", min=0, help="refuse (exit 4) unless the grant is at this version")]),
+    inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
+        bool, typer.Option("--json", help="machine-readable output")]),
+]
+REGION_PARAMETER = inspect.Parameter("region", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Region)
+
+
+def transition(name: str, *, extra: list[inspect.Parameter] = ()):
+    """Register `sto grant NAME`: the decorated function turns its own options into command fields."""
+    spec = TRANSITIONS[name]
+
+    def register(fields_from: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        own = list(inspect.signature(fields_from, eval_str=True).parameters.values())
+
+        def command(region: str, **options: Any) -> None:
+            common = {p.name: options.pop(p.name) for p in [*COMMON_OPTIONS, *extra]}
+            _send(spec, region, fields_from(**options), **common)
+
+        command.__signature__ = inspect.Signature([REGION_PARAMETER, *own, *COMMON_OPTIONS, *extra])
+        command.__doc__ = f"{spec.title} ({spec.command_type})\n\n{inspect.getdoc(fields_from) or ''}"
+        app.command(name)(command)
+        return fields_from
+
+    return register
+
+
+def _send(spec: Transition, region: str, fields: dict[str, Any], *, reason: str, actor: str | None, file: Path | None,
+          effective_at: str | None, command_id: uuid.UUID | None, expected_version: int | None, as_json: bool,
+          business_epoch: str | None = None) -> None:
+    try:
+        data = _merge(_read_file(file), fields)
+        data.update(reason=reason, expected_version=expected_version)
+        if command_id is not None:
+            data["command_id"] = command_id
+        if effective_at:
+            data["effective_at"] = parse_business_time(effective_at, "--effective-at")
+        command = spec.build(region, c.Actor(name=actor or default_actor_name(), role=Role.OPERATOR), data)
+        clock = BusinessClock.from_env(business_epoch)
+        view = asyncio.run(_run(command, clock))
+    except EngineUnavailable as error:
+        _unavailable(error, as_json)
+    except (DomainError, ValidationError, ValueError) as error:
+        fail(error, as_json)
+    if as_json:
+        print_json(view)
+        return
+    repeat = " (a repeat of an earlier command: nothing new was recorded)" if view["duplicate"] else ""
+    console.print(
+        f"{view['region_code']}: {view['command_type']} recorded {', '.join(view['events']) or 'nothing'}{repeat}; "
+        f"status [bold]{view['status']}[/], version {view['version']}"
+    )
+    console.print(f"possible now: {', '.join(view['allowed_transitions']) or 'nothing (the grant has ended)'}")
+
+
+async def _run(command: c.Command, clock: BusinessClock) -> dict[str, Any]:
+    sender = await open_sender(TemporalSettings.from_env(), STATE.service, clock)
+    return result_view(await sender.send(command))
+
+
+def _read_file(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ValueError(f"cannot read {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path} is not JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path} must hold one JSON object with the command's fields")
+    return data
+
+
+def _merge(base: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The file's fields, overridden by the options that were given (nested objects merged field by field)."""
+    merged = dict(base)
+    for key, value in options.items():
+        if value is None or value == [] or value == {}:
+            continue
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            value = _merge(merged[key], value)
+        merged[key] = value
+    return merged
+
+
+def _unavailable(error: EngineUnavailable, as_json: bool) -> NoReturn:
+    if as_json:
+        print_json(error.to_dict())
+    else:
+        err_console.print(f"[bold red]Unavailable[/]: {error.message}")
+        err_console.print(f"  [cyan]what to do:[/] {error.hint}")
+    raise typer.Exit(EXIT_UNAVAILABLE)
+
+
+def _pairs(values: list[str] | None, option: str, shape: str) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values or []:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip() or not rest.strip():
+            raise ValueError(f"{option} {value!r}: write {shape}")
+        pairs.append((key.strip(), rest.strip()))
+    return pairs
+
+
+def _year_amounts(values: list[str] | None) -> list[dict[str, Any]] | None:
+    if not values:
+        return None
+    try:
+        return [{"year": int(y), "amount_cents": int(a)} for y, a in _pairs(values, "--year", "YEAR=CENTS, e.g. 2020=100000000")]
+    except ValueError as error:
+        raise ValueError(str(error) if "--year" in str(error) else f"--year takes whole numbers: YEAR=CENTS ({error})") from None
+
+
+BUSINESS_EPOCH = inspect.Parameter("business_epoch", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+    Optional[str], typer.Option("--business-epoch", envvar=BUSINESS_EPOCH_SETTING,
+                                help="business time now, ISO: the new grant's clock starts there (real time is after every STO deadline)")])
+
+
+@transition("pre-register", extra=[BUSINESS_EPOCH])
+def pre_register(
+    name: Annotated[Optional[str], typer.Option("--name", help="the region's name")] = None,
+    kind: Annotated[Optional[RegionKind], typer.Option("--kind")] = None,
+    penvoerder_name: Annotated[Optional[str], typer.Option("--penvoerder-name", help="the school board that applies")] = None,
+    bevoegd_gezag: Annotated[Optional[str], typer.Option("--bevoegd-gezag", help="its 5-digit bevoegd-gezagnummer")] = None,
+    email: Annotated[Optional[str], typer.Option("--email", help="the penvoerder's e-mail address")] = None,
+    school: Annotated[Optional[list[str]], typer.Option("--school", help="a vmbo school's 6-character BRIN, once per school")] = None,
+    mbo: Annotated[Optional[list[str]], typer.Option("--mbo", help="an mbo institution, once per institution")] = None,
+    partner: Annotated[Optional[list[str]], typer.Option("--partner", help="NAME=company|municipality, once per partner")] = None,
+) -> dict[str, Any]:
+    """Starts the region's grant workflow. Fields: region_name, kind, penvoerder {name, bevoegd_gezag, email},
+    vmbo_schools, mbo_institutions, partners [{name, kind}]."""
+    penvoerder = {"name": penvoerder_name, "bevoegd_gezag": bevoegd_gezag, "email": email}
+    return {
+        "region_name": name, "kind": kind, "penvoerder": {k: v for k, v in penvoerder.items() if v is not None},
+        "vmbo_schools": school, "mbo_institutions": mbo,
+        "partners": [{"name": n, "kind": k} for n, k in _pairs(partner, "--partner", "NAME=company or NAME=municipality")],
+    }
+
+
+@transition("apply")
+def apply(period: Annotated[Optional[int], typer.Option("--period", min=1, max=3, help="application period")] = None) -> dict[str, Any]:
+    """Fields: period, documents {regiovisie, activiteitenplan, begroting, cofinancing, pupil_counts, addendum}:
+    the documents come from --file."""
+    return {"period": period}
+
+
+@transition("request-repair")
+def request_repair(
+    missing: Annotated[Optional[list[str]], typer.Option("--missing", help="what is missing, once per item")] = None,
+    repair_days: Annotated[Optional[int], typer.Option("--repair-days", min=1, max=90, help="days to repair (default: the regulation's)")] = None,
+) -> dict[str, Any]:
+    """Fields: missing, repair_days."""
+    return {"missing": missing, "repair_days": repair_days}
+
+
+@transition("submit-repair")
+def submit_repair() -> dict[str, Any]:
+    """Fields: documents (optional: a replacement of the whole application, from --file)."""
+    return {}
+
+
+@transition("accept")
+def accept() -> dict[str, Any]:
+    """No fields of its own."""
+    return {}
+
+
+@transition("advise")
+def advise(
+    positive: Annotated[Optional[bool], typer.Option("--positive/--negative", help="the committee's overall advice")] = None,
+    criterion: Annotated[Optional[list[str]], typer.Option("--criterion", help="CRITERION=sufficient|insufficient, once per criterion")] = None,
+    ranking_score: Annotated[Optional[int], typer.Option("--ranking-score", min=0, max=100, help="techniekarme regio's only")] = None,
+) -> dict[str, Any]:
+    """Fields: positive, criteria [{criterion, judgement, remark}], ranking_score."""
+    criteria = [{"criterion": k, "judgement": v} for k, v in _pairs(criterion, "--criterion", "CRITERION=sufficient or CRITERION=insufficient")]
+    return {"positive": positive, "criteria": criteria, "ranking_score": ranking_score}
+
+
+@transition("approve")
+def approve(
+    year: YearAmounts = None,
+    sent_on: Annotated[Optional[dt.datetime], typer.Option("--sent-on", formats=["%Y-%m-%d"], help="day the decision is sent (default: the day it takes effect)")] = None,
+) -> dict[str, Any]:
+    """Fields: granted_per_year [{year, amount_cents}], sent_on."""
+    return {"granted_per_year": _year_amounts(year), "sent_on": sent_on.date() if sent_on else None}
+
+
+@transition("reject")
+def reject(
+    ground: Annotated[Optional[list[str]], typer.Option("--ground", help="a reason for the rejection, once per reason")] = None,
+    sent_on: Annotated[Optional[dt.datetime], typer.Option("--sent-on", formats=["%Y-%m-%d"], help="day the decision is sent")] = None,
+) -> dict[str, Any]:
+    """Fields: reasons, sent_on."""
+    return {"reasons": ground, "sent_on": sent_on.date() if sent_on else None}
+
+
+@transition("object")
+def file_objection(grounds: Annotated[Optional[str], typer.Option("--grounds", help="the grounds of the bezwaar")] = None) -> dict[str, Any]:
+    """Fields: grounds."""
+    return {"grounds": grounds}
+
+
+@transition("decide-objection")
+def decide_objection(
+    outcome: Annotated[Optional[ObjectionOutcome], typer.Option("--outcome", help="upheld (gegrond) or dismissed (ongegrond)")] = None,
+    year: YearAmounts = None,
+) -> dict[str, Any]:
+    """Fields: outcome, granted_per_year (for an upheld objection against a decision with amounts)."""
+    return {"outcome": outcome, "granted_per_year": _year_amounts(year)}
+
+
+@transition("report")
+def progress_report(
+    number: Annotated[Optional[int], typer.Option("--number", min=1, max=2, help="progress report 1 or 2")] = None,
+    summary: Annotated[Optional[str], typer.Option("--summary")] = None,
+    spent_cents: Annotated[Optional[int], typer.Option("--spent-cents", min=0)] = None,
+    cofinancing_cents: Annotated[Optional[int], typer.Option("--cofinancing-cents", min=0, help="co-financing realised")] = None,
+) -> dict[str, Any]:
+    """Fields: number, summary, spent_cents, cofinancing_realised_cents, extension_plan (report 2; from --file)."""
+    return {"number": number, "summary": summary, "spent_cents": spent_cents, "cofinancing_realised_cents": cofinancing_cents}
+
+
+@transition("extension-plan")
+def extension_plan(
+    summary: Annotated[Optional[str], typer.Option("--summary")] = None,
+    requested_cents: Annotated[Optional[int], typer.Option("--requested-cents", min=1)] = None,
+) -> dict[str, Any]:
+    """Fields: plan {summary, requested_cents, cost_lines}; the cost lines come from --file."""
+    return {"plan": {k: v for k, v in {"summary": summary, "requested_cents": requested_cents}.items() if v is not None}}
+
+
+@transition("grant-extension")
+def grant_extension(amount_cents: Annotated[Optional[int], typer.Option("--amount-cents", min=1)] = None) -> dict[str, Any]:
+    """Fields: amount_cents."""
+    return {"amount_cents": amount_cents}
+
+
+@transition("hourly-rate")
+def hourly_rate(
+    rate_cents: Annotated[Optional[int], typer.Option("--rate-cents", min=1, help="the new hourly rate")] = None,
+    motivation: Annotated[Optional[str], typer.Option("--motivation")] = None,
+) -> dict[str, Any]:
+    """Fields: rate_cents, motivation."""
+    return {"rate_cents": rate_cents, "motivation": motivation}
+
+
+@transition("final-report")
+def final_report(
+    summary: Annotated[Optional[str], typer.Option("--summary")] = None,
+    year: Annotated[Optional[list[str]], typer.Option("--year", help="YEAR=CENTS realised, once per year")] = None,
+    cofinancing_cents: Annotated[Optional[int], typer.Option("--cofinancing-cents", min=0, help="co-financing realised")] = None,
+) -> dict[str, Any]:
+    """Fields: summary, realised_per_year [{year, amount_cents}], cofinancing_realised_cents."""
+    return {"summary": summary, "realised_per_year": _year_amounts(year), "cofinancing_realised_cents": cofinancing_cents}
+
+
+@transition("determine")
+def determine() -> dict[str, Any]:
+    """No fields of its own: the vaststelling follows from the final report and the rules in force."""
+    return {}
+
+
+@transition("withdraw")
+def withdraw() -> dict[str, Any]:
+    """No fields of its own."""
+    return {}
