@@ -12,6 +12,7 @@ from adapters.cli import demo as demo_cmd
 from adapters.cli import grant as grant_cmd
 from adapters.cli import reads as reads_cmd
 from adapters.cli import runtime as runtime_cmd
+from adapters.cli import tokens as tokens_cmd
 from adapters.cli.context import STATE
 from adapters.logging import configure_logging
 
@@ -41,6 +42,7 @@ app.command("demo")(demo_cmd.demo)
 app.add_typer(audit_cmd.app, name="audit")
 app.command("worker")(runtime_cmd.worker)
 app.command("serve")(runtime_cmd.serve)
+app.add_typer(tokens_cmd.app, name="token")
 reads_cmd.register(app)
 
 
