@@ -20,7 +20,7 @@ from adapters.cli.context import STATE
 from adapters.cli.output import EXIT_UNAVAILABLE, console, err_console, fail, print_json
 from adapters.operator_commands import EngineUnavailable, default_actor_name, open_sender, result_view
 from adapters.temporal import TemporalSettings
-from adapters.transitions import TRANSITIONS, Transition
+from adapters.transitions import TRANSITIONS, Transition, allowed_transitions
 from adapters.views import event_row, grant_view, money
 from domain import commands as c
 from domain.errors import DomainError
@@ -32,13 +32,19 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output"
 
 
 @app.command("show")
-def show(region: Annotated[str, typer.Argument(help="region code, e.g. STO-R001")], as_json: JsonFlag = False) -> None:
+def show(
+    region: Annotated[str, typer.Argument(help="region code, e.g. STO-R001")],
+    as_of: Annotated[Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="deadlines pending on this business day (default: today, or the day of STO_BUSINESS_EPOCH)")] = None,
+    as_json: JsonFlag = False,
+) -> None:
     """The grant as it stands: status, money, next deadlines and the commands possible now."""
     try:
         service = STATE.service
         state = service.state(region.upper())
-        view = grant_view(state, service.regulation(), STATE.today())
-    except DomainError as error:
+        day = as_of.date() if as_of else BusinessClock.from_env().today()
+        view = grant_view(state, service.regulation(), day)
+        view["allowed_transitions"] = allowed_transitions(state.status)
+    except (DomainError, ValueError) as error:
         fail(error, as_json)
     if as_json:
         print_json(view)
@@ -61,7 +67,8 @@ def show(region: Annotated[str, typer.Argument(help="region code, e.g. STO-R001"
     for d in view["next_deadlines"]:
         table.add_row(d["due"], d["title"], d["source"], " ".join(d["explanation"]))
     console.print(table)
-    console.print(f"possible now: {', '.join(view['allowed_commands']) or 'nothing (the grant has ended)'}")
+    possible = ", ".join(f"sto grant {name}" for name in view["allowed_transitions"])
+    console.print(f"possible now: {possible or 'nothing (the grant has ended)'}")
 
 
 @app.command("history")
