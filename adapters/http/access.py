@@ -1,0 +1,118 @@
+"""Who may do what: bearer tokens (adapters.tokens) checked before anything else, then the route's access.
+
+Every API route is a `GuardedRoute` with one `Access`:
+- OPERATOR: operators only (every transition);
+- STAFF: operators and auditors (overviews, budget, the auditor's history, as-of and verify);
+- GRANT: operators, auditors, and the token of the grant's own region (one grant and its deadlines);
+- ANYONE: any valid token (who am I, the regulation calendar);
+- PUBLIC: no token (health).
+The check runs before the request's parameters and body are read, so 401 and 403 come before 422, and a
+region token learns nothing about other regions (not even whether they exist).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Callable
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from fastapi.security import HTTPBearer
+
+from adapters.http.errors import ApiError
+from adapters.tokens import TokenInfo
+from domain.values import Role
+
+ACCESS_KEY = "x-sto-access"
+
+
+class Access(StrEnum):
+    OPERATOR = "operator"
+    STAFF = "staff"
+    GRANT = "grant"
+    ANYONE = "anyone"
+    PUBLIC = "public"
+
+    @property
+    def description(self) -> str:
+        return {
+            Access.OPERATOR: "Operators only.",
+            Access.STAFF: "Operators and auditors.",
+            Access.GRANT: "Operators, auditors, and the token of this grant's own region.",
+            Access.ANYONE: "Any valid token.",
+            Access.PUBLIC: "No token needed.",
+        }[self]
+
+    def allows(self, token: TokenInfo, region_code: str | None) -> bool:
+        if self is Access.OPERATOR:
+            return token.role is Role.OPERATOR
+        if self is Access.STAFF:
+            return token.role in (Role.OPERATOR, Role.AUDITOR)
+        if self is Access.GRANT:
+            if token.role is Role.REGION:
+                return region_code is not None and region_code.strip().upper() == token.region_code
+            return token.role in (Role.OPERATOR, Role.AUDITOR)
+        return True
+
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A token from `sto token create --role operator|auditor|region [--region R] --name NAME`.",
+)
+
+
+def access(level: Access) -> dict[str, Any]:
+    """The `openapi_extra` of a route: its access level, also shown in the OpenAPI document."""
+    return {ACCESS_KEY: level.value}
+
+
+def unauthorized(message: str) -> ApiError:
+    return ApiError(
+        401, "unauthorized", message,
+        "send `Authorization: Bearer <token>` with a token from `sto token create`; ask an operator for a new one if yours was revoked",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def authenticate(request: Request) -> TokenInfo:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise unauthorized("this endpoint needs a bearer token")
+    info = request.app.state.api.tokens.verify(token.strip())
+    if info is None:
+        raise unauthorized("the bearer token is not valid (unknown, malformed or revoked)")
+    return info
+
+
+def authorize(level: Access, token: TokenInfo, region_code: str | None) -> None:
+    if level.allows(token, region_code):
+        return
+    if token.role is Role.REGION and level is Access.GRANT:
+        message = f"a token of region {token.region_code} reads only that region's grant"
+    else:
+        message = f"role {token.role.value} may not do this: {level.description.lower()}"
+    raise ApiError(403, "forbidden", message, "use a token with the right role (or region)")
+
+
+def principal(request: Request) -> TokenInfo:
+    """The token holder of this request (set by GuardedRoute); use as a dependency."""
+    return request.state.principal
+
+
+class GuardedRoute(APIRoute):
+    """Authenticate and authorize before FastAPI reads parameters and body."""
+
+    def get_route_handler(self) -> Callable:
+        handler = super().get_route_handler()
+        level = Access((self.openapi_extra or {}).get(ACCESS_KEY, Access.STAFF.value))
+
+        async def guarded(request: Request):
+            if level is not Access.PUBLIC:
+                token = authenticate(request)
+                authorize(level, token, request.path_params.get("region"))
+                request.state.principal = token
+            return await handler(request)
+
+        return guarded

@@ -1,0 +1,51 @@
+"""The FastAPI app: the API under /api (OpenAPI at /docs and /openapi.json), the page at /, health at /healthz."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator
+
+from fastapi import APIRouter, FastAPI, Request
+
+from adapters.http import audit_routes, errors, page, read_routes, transitions
+from adapters.http.access import Access, GuardedRoute, access
+from adapters.http.context import ApiContext, ApiSettings
+from adapters.store import describe
+
+DESCRIPTION = """Operators send every transition of a grant's lifecycle (through the grant's Temporal workflow);
+auditors read everything, with the history, as-of and verify; a region reads its own grant and deadlines.
+
+Authenticate with `Authorization: Bearer <token>`; tokens come from `sto token create`. Every error is a JSON
+body with `error`, `message` and `hint`; a refused transition (409) also names its `rule` and legal `source`.
+Nothing is written when a request fails."""
+
+
+def health_router() -> APIRouter:
+    routes = APIRouter(route_class=GuardedRoute, tags=["health"])
+
+    @routes.get("/healthz", openapi_extra=access(Access.PUBLIC), summary="The API is up (no token needed)")
+    def health(request: Request) -> dict[str, Any]:
+        api: ApiContext = request.app.state.api
+        return {"ok": True, "store": describe(api.settings.database_url), "temporal": api.settings.temporal.address,
+                "business_today": api.clock.today().isoformat()}
+
+    return routes
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    api = ApiContext(settings or ApiSettings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        api.close()
+
+    app = FastAPI(title="STO grant engine", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.api = api
+    errors.install(app)
+    for module in (transitions, read_routes, audit_routes):
+        app.include_router(module.router())
+    app.include_router(health_router())
+    app.include_router(page.router())
+    app.mount("/static", page.static_files(), name="static")
+    return app

@@ -1,0 +1,45 @@
+"""GET /api/grants/{region}/history, /api/grants/{region}/as-of/{day}, /api/audit/verify: the auditor's tools."""
+
+# No `from __future__ import annotations`: FastAPI reads the parameter types from the signatures.
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from adapters.http.access import Access, GuardedRoute, access, bearer
+from adapters.http.errors import ERROR_RESPONSES, ErrorBody
+from adapters.http.read_routes import FIRST_DAY, GRANT_RESPONSES, LAST_DAY
+from adapters.http.transitions import RegionPath
+
+VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES, 409: {"model": ErrorBody, "description": "this store keeps no hash chain (in memory)"},
+}
+
+
+def router() -> APIRouter:
+    routes = APIRouter(prefix="/api", tags=["audit"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
+
+    @routes.get("/grants/{region}/history", responses=GRANT_RESPONSES, openapi_extra=access(Access.STAFF),
+                summary="Every event of the grant: both times, actor and role, reason, rule, legal basis and its facts")
+    def history(request: Request, region: RegionPath) -> dict[str, Any]:
+        return request.app.state.api.reads.history(region.upper())
+
+    @routes.get("/grants/{region}/as-of/{day}", responses=GRANT_RESPONSES, openapi_extra=access(Access.STAFF),
+                summary="The grant as it stood at the end of DAY (business time), with the regulation then in force")
+    def as_of(
+        request: Request, region: RegionPath,
+        day: Annotated[dt.date, Path(description="YYYY-MM-DD", ge=FIRST_DAY, le=LAST_DAY)],
+    ) -> dict[str, Any]:
+        return request.app.state.api.reads.as_of(region.upper(), day)
+
+    @routes.get("/audit/verify", responses=VERIFY_RESPONSES, openapi_extra=access(Access.STAFF),
+                summary="Check the hash chain over every stored event (and chain the new ones); `ok` false names the first bad record")
+    def verify(
+        request: Request,
+        extend: Annotated[bool, Query(description="also chain the records stored since the head")] = True,
+        anchor: Annotated[str | None, Query(pattern="^[0-9a-f]{64}$", description="a chain head hash recorded earlier that must still be in the chain")] = None,
+    ) -> dict[str, Any]:
+        return request.app.state.api.reads.verify(extend, anchor)
+
+    return routes

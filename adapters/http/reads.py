@@ -1,0 +1,84 @@
+"""The API's reads: the read models of its store (catch up, then read), one caller at a time.
+
+The facade (adapters.read_models.ReadModels) holds one connection to the views; requests run in a thread
+pool, so every read takes the lock. One grant is read from its row in the views, with its pending deadlines
+computed by the projections' deadline calendar from the grant's state at the row's version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from adapters import audit_chain
+from adapters.audit_views import as_of_view
+from adapters.read_models import ReadModels
+from adapters.transitions import allowed_transitions
+from domain.errors import DomainError, GrantNotFound
+from domain.service import GrantService
+from domain.values import GrantStatus
+from projections.deadline_calendar import deadline_calendar
+from projections.overview import region_view
+
+
+class NoChain(DomainError):
+    code = "no_audit_chain"
+
+    def __init__(self) -> None:
+        super().__init__("the in-memory store keeps no hash chain", hint="verify a SQLite or PostgreSQL store")
+
+
+class ReadGateway:
+    def __init__(self, service: GrantService, url: str | None):
+        self.service = service
+        self.models = ReadModels(service, url)
+        self._lock = threading.Lock()
+
+    def regions(self, status: GrantStatus | None) -> dict[str, Any]:
+        with self._lock:
+            return self.models.regions(status)
+
+    def deadlines(self, day: dt.date, within_days: int | None) -> dict[str, Any]:
+        with self._lock:
+            return self.models.deadlines(day, within_days)
+
+    def budget(self, day: dt.date) -> dict[str, Any]:
+        with self._lock:
+            return self.models.budget(day)
+
+    def history(self, region_code: str) -> dict[str, Any]:
+        with self._lock:
+            return {"region_code": region_code, "events": self.models.history(region_code, facts=True)}
+
+    def grant(self, region_code: str, day: dt.date) -> dict[str, Any]:
+        """One grant as the overview shows it, with its pending deadlines on `day` and the transitions possible now."""
+        with self._lock:
+            self.models.refresh()
+            row = self.models.store.grant_row(region_code)
+            position = self.models.store.position()
+        if row is None:
+            raise GrantNotFound(region_code)
+        state = self.service.state(region_code, version=row["version"])
+        view = region_view(row)
+        view["deadlines"] = deadline_calendar([(row, state)], self.service.regulation(), day)["deadlines"]
+        view["allowed_transitions"] = allowed_transitions(row["status"])
+        view["as_of"] = day.isoformat()
+        view["position"] = position
+        return view
+
+    def as_of(self, region_code: str, day: dt.date) -> dict[str, Any]:
+        return as_of_view(self.service, region_code, day)
+
+    def verify(self, extend: bool, anchor: str | None) -> dict[str, Any]:
+        db = self.models.chain()
+        if db is None:
+            raise NoChain()
+        try:
+            return audit_chain.verify(db, extend_chain=extend, anchor=anchor).to_dict()
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        with self._lock:
+            self.models.close()

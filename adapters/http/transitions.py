@@ -1,0 +1,94 @@
+"""POST /api/grants/{region}/{transition}: every operator transition, through the grant's workflow.
+
+One route per transition (adapters.transitions), its body the command's own fields plus reason, command_id,
+effective_at and expected_version. The token's name and role become the command's actor.
+"""
+
+# No `from __future__ import annotations` here: FastAPI reads the generated body types from the signatures.
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, create_model
+
+from adapters.http.access import Access, GuardedRoute, access, bearer, principal
+from adapters.http.errors import ERROR_RESPONSES, ErrorBody
+from adapters.operator_commands import result_view
+from adapters.tokens import TokenInfo
+from adapters.transitions import TRANSITIONS, Transition
+from domain import commands as c
+from domain.values import GrantStatus
+
+REGION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$"
+RegionPath = Annotated[
+    str, Path(pattern=REGION_PATTERN, description="region code, e.g. STO-R001 (case does not matter)", examples=["STO-R001"])
+]
+
+
+class TransitionResult(BaseModel):
+    """What the transition recorded, and what is possible next."""
+
+    region_code: str
+    transition: str | None
+    command_type: str
+    command_id: str
+    status: GrantStatus
+    version: int
+    events: list[str]
+    duplicate: bool
+    allowed_transitions: list[str]
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ERROR_RESPONSES,
+    404: {"model": ErrorBody, "description": "no grant for this region"},
+    409: {"model": ErrorBody, "description": "refused by a rule (`rule`, `source`, `hint`), or a conflict with another writer"},
+    503: {"model": ErrorBody, "description": "the workflow engine does not answer; retry with the same command_id"},
+}
+
+
+def body_model(transition: Transition) -> type[BaseModel]:
+    """The request body: the command's fields without region_code, actor and type; unknown fields are refused."""
+    fields = {name: (info.annotation, info) for name, info in transition.fields().items()}
+    model = create_model(
+        f"{transition.command_type}Body",
+        __config__=ConfigDict(extra="forbid", title=f"{transition.command_type}Body"),
+        __doc__=f"{transition.title} `reason` is required; `command_id` makes retries safe.",
+        **fields,
+    )
+    return model
+
+
+def _endpoint(transition: Transition):
+    Model = body_model(transition)
+
+    async def send(
+        request: Request, region: RegionPath, body: Annotated[Model, Body()],  # type: ignore[valid-type]
+        who: TokenInfo = Depends(principal),
+    ) -> TransitionResult:
+        actor = c.Actor(name=who.name, role=who.role)
+        command = transition.build(region, actor, body.model_dump())
+        sender = await request.app.state.api.sender()
+        return TransitionResult(**result_view(await sender.send(command)))
+
+    send.__name__ = transition.name.replace("-", "_")
+    return send
+
+
+def router() -> APIRouter:
+    routes = APIRouter(prefix="/api/grants", tags=["transitions"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
+    for transition in TRANSITIONS.values():
+        routes.add_api_route(
+            "/{region}/" + transition.name,
+            _endpoint(transition),
+            methods=["POST"],
+            response_model=TransitionResult,
+            responses=RESPONSES,
+            summary=f"{transition.name}: {transition.title}",
+            description=f"{transition.title}\n\nSends `{transition.command_type}` through the grant's workflow. "
+            f"{Access.OPERATOR.description}",
+            operation_id=f"transition_{transition.name.replace('-', '_')}",
+            openapi_extra=access(Access.OPERATOR),
+        )
+    return routes
