@@ -9,6 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from adapters.business_clock import BUSINESS_EPOCH_SETTING, BusinessClock
 from adapters.cli.context import STATE
 from adapters.cli.output import console, err_console
 from adapters.logging import get_logger
@@ -72,20 +73,32 @@ def serve(
     ui_port: Annotated[int, typer.Option("--ui-port", help="Temporal web UI port")] = 8233,
     db_file: Annotated[Path, typer.Option("--temporal-db", help="the dev server's SQLite file")] = Path("var/temporal.sqlite"),
     notifier_url: NotifierOption = None,
+    api_port: Annotated[int, typer.Option("--api-port", help="HTTP API (OpenAPI at /docs) and back-office page, on localhost")] = 8000,
+    business_epoch: Annotated[Optional[str], typer.Option("--business-epoch", envvar=BUSINESS_EPOCH_SETTING, help="business time now (ISO): grants started through the API begin there")] = None,
 ) -> None:
-    """Start the embedded Temporal dev server (SQLite file under ./var, web UI on localhost) and a worker;
-    Ctrl-C stops both cleanly."""
+    """Start the embedded Temporal dev server (SQLite file under ./var, web UI on localhost), a worker, and the
+    HTTP API with the back-office page; Ctrl-C stops them all cleanly."""
+    from adapters.http.context import ApiSettings
+    from adapters.http.server import serve_api
+
+    try:
+        clock = BusinessClock.from_env(business_epoch)
+    except ValueError as error:
+        err_console.print(f"[bold red]Error[/]: {error}")
+        raise typer.Exit(2) from None
     server = DevServer(db_file=db_file, port=port, ui_port=ui_port)
     server.start()
     console.print(f"Temporal dev server on {server.address}, web UI http://127.0.0.1:{ui_port}, history in {db_file}")
     settings = TemporalSettings(address=server.address)
+    api = ApiSettings(database_url=STATE.database_url, temporal=settings, clock=clock, port=api_port)
 
     async def main() -> None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
         tasks = [asyncio.create_task(_run_worker(settings, notifier_url, "sto-serve", 1000, stop))]
+        tasks.append(asyncio.create_task(serve_api(api, stop)))
         tasks.extend(asyncio.create_task(t(stop)) for t in _extra_services())
-        console.print("worker running; press Ctrl-C to stop")
+        console.print(f"worker running; API and back-office page on http://{api.host}:{api.port} (OpenAPI at /docs); press Ctrl-C to stop")
         await asyncio.gather(*tasks)
 
     try:
