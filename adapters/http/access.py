@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import Any, Callable
 
 from fastapi import Request
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
@@ -101,18 +102,39 @@ def principal(request: Request) -> TokenInfo:
     return request.state.principal
 
 
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def refuse_unknown_query(request: Request, known: set[str]) -> None:
+    """A misspelt parameter (`?asof=`) must not be ignored silently: the answer would be about another day."""
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) or "no query parameters"
+        raise ApiError(
+            422, "invalid_input", f"unknown query parameter(s): {', '.join(map(repr, unknown))}",
+            f"this endpoint takes {takes}",
+            details=[{"field": f"query.{name}", "problem": "unknown parameter"} for name in unknown],
+        )
+
+
 class GuardedRoute(APIRoute):
-    """Authenticate and authorize before FastAPI reads parameters and body."""
+    """Authenticate and authorize before FastAPI reads parameters and body; refuse unknown query parameters."""
 
     def get_route_handler(self) -> Callable:
         handler = super().get_route_handler()
         level = Access((self.openapi_extra or {}).get(ACCESS_KEY, Access.STAFF.value))
+        known = _query_names(self.dependant)
 
         async def guarded(request: Request):
             if level is not Access.PUBLIC:
                 token = authenticate(request)
                 authorize(level, token, request.path_params.get("region"))
                 request.state.principal = token
+            refuse_unknown_query(request, known)
             return await handler(request)
 
         return guarded

@@ -43,12 +43,13 @@ class ErrorBody(BaseModel):
 
 
 class ApiError(Exception):
-    """An error of the API itself (authentication, access), with its status code."""
+    """An error of the API itself (authentication, access, unknown parameters), with its status code."""
 
-    def __init__(self, status_code: int, error: str, message: str, hint: str, headers: dict[str, str] | None = None):
+    def __init__(self, status_code: int, error: str, message: str, hint: str, headers: dict[str, str] | None = None,
+                 **extra: Any):
         super().__init__(message)
         self.status_code = status_code
-        self.body = {"error": error, "message": message, "hint": hint}
+        self.body = {"error": error, "message": message, "hint": hint, **extra}
         self.headers = headers
 
 
@@ -94,6 +95,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if error.status_code == 400:  # a body FastAPI could not even decode: invalid input like any other
+            body = invalid_body([{"field": "body", "problem": f"{error.detail}: send UTF-8 JSON"}])
+            return JSONResponse(body, status_code=422)
         name = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "http_error")
         hint = "see /docs for the endpoints and their methods" if error.status_code in (404, 405) else None
         return JSONResponse({"error": name, "message": str(error.detail), "hint": hint}, status_code=error.status_code,

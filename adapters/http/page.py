@@ -78,6 +78,8 @@ def page() -> str:
     · <button type="button" id="sign-out">Sign out</button></p>
 </header>
 <main>
+  <p id="notice" role="status"></p>
+  <p id="error" class="error" role="alert"></p>
   <section id="sign-in" hidden>
     <h2>Sign in</h2>
     <form id="sign-in-form">
@@ -107,8 +109,6 @@ def page() -> str:
     <table><thead><tr><th>v</th><th>effective</th><th>recorded</th><th>event</th><th>actor (role)</th><th>reason</th><th>rule</th><th>legal basis</th></tr></thead>
     <tbody id="timeline-rows"></tbody></table></div>
   </section>
-  <p id="notice" role="status"></p>
-  <p id="error" class="error" role="alert"></p>
 </main>
 {forms}
 <script src="/static/app.js"></script>

@@ -1,0 +1,118 @@
+"""One running engine for the API, page and CLI tests: `sto serve` (Temporal dev server, worker, HTTP API) as a
+real process on free ports, on a SQLite store in a temporary directory.
+
+Business time starts on 15 October 2018 (STO_BUSINESS_EPOCH): no reminder or deadline of a grant created
+there falls due while the tests run, so every stored event is one a test caused. Each test module works on its
+own region codes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from adapters.temporal import free_port
+from adapters.tokens import TokenStore
+
+EPOCH = "2018-10-15T10:00:00+02:00"
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = REPO / "test-artifacts"
+
+
+@dataclass
+class Served:
+    base_url: str
+    database_url: str
+    store_file: Path
+    temporal_address: str
+    log: Path
+
+    def token(self, role: str, name: str, region: str | None = None) -> str:
+        """A fresh token, issued the way `sto token create` issues it."""
+        store = TokenStore(self.database_url)
+        try:
+            return store.issue(name, role, region, created_by="tests").token
+        finally:
+            store.close()
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.base_url, headers=headers, timeout=60)
+
+    def stored_events(self) -> int:
+        """Every record in the event store, counted with plain SQL."""
+        with sqlite3.connect(self.store_file) as conn:
+            return conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found
+
+
+def _stop(process: subprocess.Popen) -> None:
+    children = _children(process.pid)  # the Temporal dev server runs in its own session
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+    for child in children:
+        try:
+            os.kill(child, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+@pytest.fixture(scope="session")
+def served(tmp_path_factory) -> Served:
+    tmp = tmp_path_factory.mktemp("served")
+    store_file = tmp / "sto.sqlite"
+    temporal_port, ui_port, api_port = free_port(), free_port(), free_port()
+    env = {
+        **os.environ,
+        "STO_DATABASE_URL": f"sqlite:///{store_file}",
+        "STO_NOTIFIER_URL": f"file://{tmp / 'outbox'}",
+        "STO_BUSINESS_EPOCH": EPOCH,
+        "STO_LOG_LEVEL": "INFO",
+    }
+    log = tmp / "serve.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli.main", "serve", "--port", str(temporal_port), "--ui-port", str(ui_port),
+         "--api-port", str(api_port), "--temporal-db", str(tmp / "temporal.sqlite")],
+        cwd=tmp, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+    )
+    engine = Served(f"http://127.0.0.1:{api_port}", env["STO_DATABASE_URL"], store_file, f"127.0.0.1:{temporal_port}", log)
+    deadline = time.monotonic() + 60
+    while True:
+        if process.poll() is not None:
+            pytest.fail(f"sto serve exited with {process.returncode}:\n{engine.log_tail()}")
+        try:
+            if httpx.get(f"{engine.base_url}/healthz", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            _stop(process)
+            pytest.fail(f"sto serve did not answer within 60 s:\n{engine.log_tail()}")
+        time.sleep(0.2)
+    yield engine
+    _stop(process)

@@ -1,0 +1,97 @@
+"""End to end over HTTP: `sto serve` (dev server, worker, API); tokens from `sto token create`; an operator takes
+a grant from vooraanmelding through application, advice and approval; the region and the auditor read it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.grant_bodies import body, take
+
+pytestmark = [pytest.mark.temporal, pytest.mark.slow]
+
+CODE = "STO-E2E-LIFE"
+INDEX = 11
+
+
+def sto_token(served, *args: str) -> dict:
+    """`sto token create ... --json` as the operator at the keyboard would run it."""
+    env = {**os.environ, "STO_DATABASE_URL": served.database_url, "STO_ACTOR": "beheerder.smit"}
+    done = subprocess.run([sys.executable, "-m", "adapters.cli.main", "token", "create", *args, "--json"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_an_operator_takes_a_grant_to_approval_the_region_sees_it_and_the_auditor_sees_who(served):
+    operator = sto_token(served, "--role", "operator", "--name", "op.de-vries")
+    assert (operator["role"], operator["created_by"]) == ("operator", "beheerder.smit")
+    region, auditor = served.token("region", "penvoerder e2e", CODE), served.token("auditor", "accountant.bakker")
+
+    with served.client(operator["token"]) as op:
+        results = take(op, CODE, INDEX, "pre-register", "apply", "accept", "advise", "approve")
+    assert [r["status"] for r in results] == [
+        "pre_registered", "application_submitted", "under_assessment", "advised", "approved",
+    ]
+    assert [r["version"] for r in results] == [1, 2, 3, 4, 5]
+    assert results[-1]["allowed_transitions"] == [
+        "object", "report", "extension-plan", "grant-extension", "hourly-rate", "final-report", "withdraw",
+    ]
+
+    with served.client(region) as own:
+        grant = own.get(f"/api/grants/{CODE.lower()}", params={"as_of": "2019-06-21"})
+        assert grant.status_code == 200, grant.text
+        view = grant.json()
+        assert view["status"] == "approved" and view["money"]["granted_cents"] == 380_000_000
+        next_deadline = view["deadlines"][0]
+        assert next_deadline["key"].startswith("objection_period") and next_deadline["due"] > "2019-06-21"
+        assert "6:7" in next_deadline["source"]  # Awb art. 6:7, the objection period
+        deadlines = own.get(f"/api/grants/{CODE}/deadlines", params={"as_of": "2019-06-21"}).json()
+        assert deadlines["deadlines"] == view["deadlines"]
+        assert own.get(f"/api/grants/{CODE}/history").status_code == 403  # the auditor's tool
+        refused = own.post(f"/api/grants/{CODE}/object", json={"reason": "bezwaar", "grounds": "te laag"})
+        assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
+
+    with served.client(auditor) as audit:
+        history = audit.get(f"/api/grants/{CODE}/history").json()["events"]
+        as_of = audit.get(f"/api/grants/{CODE}/as-of/2019-06-10").json()
+        verified = audit.get("/api/audit/verify").json()
+    assert [e["event"] for e in history] == [
+        "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded", "GrantApproved",
+    ]
+    assert {(e["actor"], e["role"]) for e in history} == {("op.de-vries", "operator")}
+    assert history[-1]["facts"]["granted_per_year"] == {"2020": 100_000_000, "2021": 100_000_000, "2022": 90_000_000, "2023": 90_000_000}
+    assert as_of["grant"]["status"] == "advised" and as_of["version"] == 4
+    assert verified["ok"] is True and verified["problem"] is None
+
+
+def test_a_refused_transition_answers_409_with_rule_and_source_and_writes_nothing(served):
+    with served.client(served.token("operator", "op.refusal")) as op:
+        take(op, "STO-E2E-REFUSE", 12, "pre-register")
+        before = served.stored_events()
+        refused = op.post("/api/grants/STO-E2E-REFUSE/approve", json=body("approve", 12))
+        stale = op.post("/api/grants/STO-E2E-REFUSE/apply", json=body("apply", 12, expected_version=7))
+        unknown = op.post("/api/grants/STO-E2E-NOBODY/accept", json=body("accept", 12))
+        invalid = op.post("/api/grants/STO-E2E-REFUSE/apply", json=body("apply", 12, period=4))
+        after = served.stored_events()
+    assert refused.status_code == 409
+    assert refused.json()["rule"] == "lifecycle.transition" and "Subsidieregeling" in refused.json()["source"]
+    assert stale.status_code == 409 and stale.json()["error"] == "concurrency_conflict"
+    assert stale.json()["actual_version"] == 1
+    assert unknown.status_code == 404 and unknown.json()["error"] == "grant_not_found"
+    assert invalid.status_code == 422 and invalid.json()["details"][0]["field"] == "body.period"
+    assert after == before
+
+
+def test_sending_the_same_command_id_twice_records_it_once(served):
+    with served.client(served.token("operator", "op.retry")) as op:
+        take(op, "STO-E2E-RETRY", 13, "pre-register")
+        step = body("apply", 13, command_id="6f1c0c52-8d7e-4b7e-9a37-2f0d3f7f1a01")
+        first = op.post("/api/grants/STO-E2E-RETRY/apply", json=step).json()
+        again = op.post("/api/grants/STO-E2E-RETRY/apply", json=step).json()
+    assert (first["version"], first["duplicate"]) == (2, False)
+    assert (again["version"], again["command_id"]) == (2, first["command_id"])
