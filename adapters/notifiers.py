@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import smtplib
 from email.message import EmailMessage
@@ -13,8 +14,12 @@ from domain.notifications import Notification
 DEFAULT_SENDER = "sto-herinneringen@dus-i.example"
 
 
+# No folding below 998 characters: the reminder key header must stay one readable line.
+POLICY = email.policy.SMTP.clone(max_line_length=998)
+
+
 def to_email(notification: Notification, sender: str) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = notification.to
     message["Subject"] = notification.subject

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
@@ -46,42 +47,61 @@ def reminder_key(region_code: str, deadline: DeadlineInfo, offset_days: int) -> 
 
 
 def reminder_message(
-    state: GrantState, deadline: DeadlineInfo, offset_days: int, operator_address: str, today: dt.date
+    state: GrantState,
+    deadlines: DeadlineInfo | Sequence[DeadlineInfo],
+    offset_days: int,
+    operator_address: str,
+    today: dt.date,
 ) -> Notification:
-    """The reminder for one deadline, planned `offset_days` before it, to the penvoerder (or to DUS-I)."""
-    key = reminder_key(state.region_code, deadline, offset_days)
-    to_region = deadline.addressee is not Addressee.OPERATOR
+    """One reminder, planned `offset_days` before a date, for every deadline of the grant on that date.
+
+    Deadlines that fall on the same day for the same addressee (progress report 2 and the 2024 plan;
+    the final report and the end of spending) go in one message, each with its own step and source.
+    """
+    items = [deadlines] if isinstance(deadlines, DeadlineInfo) else list(deadlines)
+    first = items[0]
+    if any(d.due != first.due or d.addressee != first.addressee for d in items):
+        raise ValueError("one reminder covers deadlines of one date and one addressee")
+    if len(items) == 1:
+        key = reminder_key(state.region_code, first, offset_days)
+    else:
+        key = f"{state.region_code}|{'+'.join(d.key for d in items)}|{first.due.isoformat()}|{offset_days}"
+    to_region = first.addressee is not Addressee.OPERATOR
     to = state.penvoerder.email if to_region else operator_address
     greeting = f"Geachte penvoerder van {state.region_name}," if to_region else "Beste collega van DUS-I,"
-    days_left = (deadline.due - today).days
+    days_left = (first.due - today).days
     when = {0: "vandaag", 1: "morgen"}.get(days_left, f"over {days_left} dagen")
-    step = deadline.required_step or deadline.title_nl
+    titles = " en ".join(d.title_nl for d in items)
     lines = [
         greeting,
         "",
-        f"{when.capitalize()}, op {datum_nl(deadline.due)}, verloopt de termijn voor: {deadline.title_nl}.",
-        f"Wat moet worden ingediend: {step}.",
+        f"{when.capitalize()}, op {datum_nl(first.due)}, verloopt de termijn voor: {titles}.",
         f"Regio: {state.region_name} ({state.region_code}).",
-        f"Uiterste datum: {datum_nl(deadline.due)}, 23:59 uur (Europe/Amsterdam).",
-        f"Wettelijke grondslag: {deadline.source}.",
+        f"Uiterste datum: {datum_nl(first.due)}, 23:59 uur (Europe/Amsterdam).",
     ]
-    if deadline.amended:
-        lines.append("Let op: deze datum is gewijzigd ten opzichte van de oorspronkelijke regeling (zie de grondslag).")
-    if deadline.moved_by_atw:
-        lines.append(f"De termijn is verlengd op grond van de Algemene termijnenwet (oorspronkelijk {datum_nl(deadline.original)}).")
-    if deadline.consequence:
-        lines.append(f"Als de termijn verstrijkt (English): {deadline.consequence}")
-    lines.append("")
-    lines += ["Met vriendelijke groet,", "DUS-I, namens de minister van OCW", "(Sterk Techniekonderwijs)"]
+    for deadline in items:
+        lines += ["", f"{deadline.title_nl}:"] if len(items) > 1 else []
+        lines.append(f"Wat moet worden ingediend: {deadline.required_step or deadline.title_nl}.")
+        lines.append(f"Wettelijke grondslag: {deadline.source}.")
+        if deadline.amended:
+            lines.append("Let op: deze datum is gewijzigd ten opzichte van de oorspronkelijke regeling (zie de grondslag).")
+        if deadline.moved_by_atw:
+            lines.append(
+                f"De termijn is verlengd op grond van de Algemene termijnenwet (oorspronkelijk {datum_nl(deadline.original)})."
+            )
+        if deadline.consequence:
+            lines.append(f"Als de termijn verstrijkt (English): {deadline.consequence}")
+    lines += ["", "Met vriendelijke groet,", "DUS-I, namens de minister van OCW", "(Sterk Techniekonderwijs)"]
+    subject_what = first.title_nl if len(items) == 1 else f"{len(items)} termijnen"
     return Notification(
         key=key,
         message_id=f"<{uuid.uuid5(REMINDER_NAMESPACE, key)}@sto.dus-i.example>",
         region_code=state.region_code,
-        deadline_key=deadline.key,
-        due=deadline.due,
+        deadline_key="+".join(d.key for d in items),
+        due=first.due,
         offset_days=offset_days,
         to=to,
-        subject=f"Herinnering: {deadline.title_nl} uiterlijk {datum_nl(deadline.due)} ({state.region_code})",
+        subject=f"Herinnering: {subject_what} uiterlijk {datum_nl(first.due)} ({state.region_code})",
         body="\n".join(lines),
     )
 

@@ -46,7 +46,7 @@ class GrantActivities:
     @activity.defn(name="execute_command")
     def execute_command(self, request: ExecuteRequest) -> CommandResult:
         command = request.command
-        activity.heartbeat()
+        self._heartbeat()
         try:
             result = self.service.execute(command)
         except TransitionRefused as error:
@@ -72,8 +72,13 @@ class GrantActivities:
     def _pause(self) -> None:
         end = time.monotonic() + self.pause_after_commit
         while time.monotonic() < end:
-            activity.heartbeat()
+            self._heartbeat()
             time.sleep(0.2)
+
+    @staticmethod
+    def _heartbeat() -> None:
+        if not activity.info().is_local:  # local activities do not heartbeat
+            activity.heartbeat()
 
     @activity.defn(name="send_reminder")
     def send_reminder(self, request: ReminderRequest) -> str:

@@ -42,7 +42,7 @@ with workflow.unsafe.imports_passed_through():
         ReminderRequest,
         TransitionRequest,
     )
-    from workflows.planning import Plan, plan
+    from workflows.planning import Plan, plan, together
 
 REGION = SearchAttributeKey.for_keyword("StoRegion")
 STATUS = SearchAttributeKey.for_keyword("StoStatus")
@@ -52,6 +52,7 @@ SEARCH_ATTRIBUTES = [REGION, STATUS, NEXT_DEADLINE]
 # Changes to the workflow code that alter its commands are behind patches (replayed by the tests
 # against histories recorded before the change, in tests/fixtures/histories).
 PATCH_ACT_AGAIN = "act-again-when-time-moved-during-acting"  # 2026-11: a timer was set past a deadline
+PATCH_COMBINED_REMINDERS = "one-reminder-per-date"  # 2026-11: deadlines on one date share one message
 
 COMMAND_RETRY = RetryPolicy(
     initial_interval=dt.timedelta(seconds=1),
@@ -149,21 +150,26 @@ class GrantWorkflow:
         current = self._refresh_plan()
         self._handled.update(current.skip)
         assert self._state is not None
-        for reminder in current.send:
+        batches = together(current.send) if current.send and workflow.patched(PATCH_COMBINED_REMINDERS) else [
+            [reminder] for reminder in current.send
+        ]
+        for batch in batches:
             notification = reminder_message(
                 self._state,
-                reminder.deadline,
-                reminder.offset_days,
+                [r.deadline for r in batch],
+                batch[0].offset_days,
                 self._input.operator_address if self._input else "",
                 local_date(self._clock.now()),
             )
+            # a normal activity, not a local one: a mail server may be down for hours, and the server's
+            # retries with backoff survive that without holding a workflow task open
             await workflow.execute_activity(
                 "send_reminder",
                 ReminderRequest(notification=notification),
                 start_to_close_timeout=dt.timedelta(seconds=60),
                 retry_policy=REMINDER_RETRY,
             )
-            self._handled.add(reminder.key)
+            self._handled.update(r.key for r in batch)
         for deadline in current.passed:
             marker = f"{deadline.key}|{deadline.due.isoformat()}|{self._state.version}"
             if marker in self._skip_consequences:

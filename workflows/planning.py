@@ -88,3 +88,12 @@ def plan(
         next_reminders=sorted(next_reminders, key=lambda r: r.at),
         next_wake=min(wakes) if wakes else None,
     )
+
+
+def together(reminders: list[Reminder]) -> list[list[Reminder]]:
+    """Reminders that can go in one message: same date, same offset, same addressee."""
+    groups: dict[tuple, list[Reminder]] = {}
+    for reminder in reminders:
+        d = reminder.deadline
+        groups.setdefault((d.due, reminder.offset_days, d.addressee), []).append(reminder)
+    return list(groups.values())

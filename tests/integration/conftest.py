@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import email.policy
 import datetime as dt
 from dataclasses import dataclass, field
 from email import message_from_bytes
@@ -29,7 +30,7 @@ class Mailbox:
         self.messages: list[Message] = []
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        self.messages.append(message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default))
         return "250 OK"
 
     def keys(self) -> list[str]:

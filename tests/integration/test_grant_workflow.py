@@ -19,6 +19,7 @@ from domain.errors import TransitionRefused
 from domain.models import CriterionAdvice
 from domain.timekeeping import AMSTERDAM
 from domain.values import GrantStatus
+from tests.integration.workflow_steps import reminded
 from workflows.grant_lifecycle import GrantWorkflow
 
 pytestmark = pytest.mark.temporal
@@ -106,14 +107,18 @@ async def test_one_grant_from_vooraanmelding_to_vaststelling_with_every_deadline
 
     keys = smtp.mailbox.keys()
     assert len(keys) == len(set(keys)), "every reminder is sent once"
-    sent = {tuple(k.split("|")[1:]) for k in keys}
+    covered = reminded(keys)
+    sent = {(key, due, offset) for _, key, due, offset in covered}
+    assert len(covered) == len(sent), "every (deadline, offset) is in one message"
     assert {("application_period_1", "2019-03-31", "28"), ("application_period_1", "2019-03-31", "14")} <= sent
     assert ("progress_report_1", "2021-11-01", "28") in sent  # moved from 1 October by the letter of 20 May 2021
     assert not any(k[0] == "progress_report_1" and k[1] == "2021-10-01" for k in sent)
     assert {("final_report", "2024-12-31", str(o)) for o in (28, 14, 7, 1)} <= sent
     assert ("decision_period_1", "2019-07-05", "28") in sent  # 30 June + 5 suspended days, to DUS-I
-    body = next(m for m in smtp.mailbox.messages if m["X-STO-Reminder-Key"].endswith("final_report|2024-12-31|1")).get_payload()
-    assert "Morgen, op dinsdag 31 december 2024" in body and "Wettelijke grondslag" in body and "eindverslag" in body
+    last = next(m for m in smtp.mailbox.messages if m["X-STO-Reminder-Key"].endswith("|2024-12-31|1"))
+    body = last.get_payload(decode=True).decode()
+    assert "final_report" in last["X-STO-Reminder-Key"] and "spending_end" in last["X-STO-Reminder-Key"]  # one date, one mail
+    assert "Morgen, op dinsdag 31 december 2024" in body and body.count("Wettelijke grondslag") == 2 and "eindverslag" in body
 
 
 async def test_a_rejected_grant_goes_through_period_2_and_period_3(engine, smtp):

@@ -52,3 +52,12 @@ def report(script: GrantScript, number: int, **fields) -> c.Command:
         script, c.SubmitProgressReport, number=number, summary=f"voortgang {number}",
         spent_cents=1_000_000, cofinancing_realised_cents=100_000, **fields,
     )
+
+
+def reminded(keys: list[str]) -> list[tuple[str, str, str, str]]:
+    """(region, deadline, due, offset) for every deadline a reminder covered (one message may cover several)."""
+    found = []
+    for key in keys:
+        region, deadlines, due, offset = key.split("|")
+        found.extend((region, deadline, due, offset) for deadline in deadlines.split("+"))
+    return found

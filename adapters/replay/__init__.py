@@ -1,0 +1,1 @@
+"""The historic replay of the STO programme (`sto demo`)."""

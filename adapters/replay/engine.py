@@ -1,0 +1,95 @@
+"""Assemble the replay: a fresh SQLite store, the time-skipping server, a worker, the script, the summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from adapters.grants_client import GrantsClient
+from adapters.notifiers import FileNotifier
+from adapters.replay.report import write_report
+from adapters.replay.runner import ReplayRunner
+from adapters.replay.scenario import REAL, build_programme
+from adapters.replay.summary import ReplaySummary, summarise
+from adapters.store import open_service
+from adapters.temporal import build_worker, ensure_search_attributes, free_port, test_server_binary
+
+
+def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int) -> subprocess.Popen:
+    """Another worker process on the same task queue: Python runs one core per process, the machine has more."""
+    env = {
+        **os.environ,
+        "STO_TEMPORAL_ADDRESS": f"127.0.0.1:{port}",
+        "STO_DATABASE_URL": url,
+        "STO_NOTIFIER_URL": f"file://{outbox.resolve()}",
+    }
+    log = open(directory / f"worker-{n + 2}.log", "ab")
+    return subprocess.Popen(
+        [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", f"replay-worker-{n + 2}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+@dataclass
+class ReplayOutcome:
+    summary: ReplaySummary
+    report: Path
+    database_url: str
+    outbox: Path
+
+
+async def replay(
+    directory: Path,
+    *,
+    regions: int = REAL["regions"],
+    seed: int = 2018,
+    extra_workers: int = 0,
+    on_start: Callable[[dt.datetime, dt.datetime], None] = lambda start, end: None,
+    on_progress: Callable[[dt.datetime], None] = lambda moment: None,
+) -> ReplayOutcome:
+    started = time.perf_counter()
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    url = f"sqlite:///{directory / 'sto.sqlite'}"
+    service = open_service(url)
+    outbox = directory / "outbox"
+    programme = build_programme(service.regulation(), regions=regions, seed=seed)
+    on_start(programme.start, programme.end)
+    port = free_port()
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_binary(), data_converter=pydantic_data_converter, port=port
+    )
+    helpers: list[subprocess.Popen] = []
+    try:
+        await ensure_search_attributes(env.client, "default")
+        helpers = [_worker_process(port, url, outbox, directory, n) for n in range(extra_workers)]
+        worker = build_worker(env.client, service, FileNotifier(outbox), activity_threads=4)
+        async with worker:
+            offset = programme.start - await env.get_current_time()
+            client = GrantsClient(env.client, clock_offset_seconds=offset.total_seconds())
+            runner = ReplayRunner(env, client, service, programme, offset, on_progress=on_progress)
+            await runner.run()
+    finally:
+        for helper in helpers:
+            helper.send_signal(signal.SIGTERM)
+        for helper in helpers:
+            try:
+                helper.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                helper.kill()
+        await env.shutdown()
+    summary = summarise(service, real_counts=regions == REAL["regions"] and seed == 2018)
+    summary.wall_seconds = time.perf_counter() - started
+    report = write_report(directory / "report.html", summary, service.regulation())
+    return ReplayOutcome(summary=summary, report=report, database_url=url, outbox=outbox)

@@ -1,0 +1,155 @@
+"""Run the programme script through the real workflows on Temporal's time-skipping test server.
+
+Virtual time advances day by day to the next scripted action; on the way every timer fires
+(reminders, consequences, re-plans). Each operator action is a workflow update; the 2024 extension
+round is a programme workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import ROUND_FLOOR, Decimal
+
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+
+from adapters.grants_client import GrantsClient
+from adapters.replay.scenario import Action, Programme, Step
+from adapters.synthetic import application_documents, extension_plan
+from domain import commands as c
+from domain.models import CriterionAdvice, YearAmount
+from domain.service import GrantService
+from domain.values import AdviceJudgement, ObjectionOutcome, RegionKind, Role
+from workflows import TASK_QUEUE
+from workflows.models import ExtensionRoundInput, ExtensionRoundResult
+from workflows.programme import ExtensionRoundWorkflow
+
+OPERATORS = [c.Actor(name=n, role=Role.OPERATOR) for n in ("op.de-vries", "op.jansen", "op.bakker", "op.visser")]
+CRITERIA = ["regiovisie", "activiteitenplan", "begroting", "samenwerking bedrijfsleven", "doorlopende leerlijn"]
+
+
+def _years(amounts: dict[int, int]) -> list[YearAmount]:
+    return [YearAmount(year=y, amount_cents=a) for y, a in sorted(amounts.items())]
+
+
+def _share(amount: int, share: str) -> int:
+    return int((Decimal(amount) * Decimal(share)).to_integral_value(rounding=ROUND_FLOOR))
+
+
+@dataclass
+class ReplayRunner:
+    env: WorkflowEnvironment
+    client: GrantsClient
+    service: GrantService
+    programme: Programme
+    offset: dt.timedelta
+    on_progress: Callable[[dt.datetime], None] = lambda _: None
+    extension: ExtensionRoundResult | None = None
+
+    async def business_now(self) -> dt.datetime:
+        return await self.env.get_current_time() + self.offset
+
+    async def advance_to(self, moment: dt.datetime) -> None:
+        delta = moment - await self.business_now()
+        if delta > dt.timedelta(0):
+            await self.env.sleep(delta)
+        self.on_progress(moment)
+
+    async def run(self) -> None:
+        by_day = itertools.groupby(self.programme.actions, key=lambda a: a.at.date())
+        for _, day_actions in by_day:
+            actions = list(day_actions)
+            await self.advance_to(actions[0].at)
+            per_region: dict[str | None, list[Action]] = {}
+            for action in actions:
+                per_region.setdefault(action.region, []).append(action)
+            await asyncio.gather(*(self._run_region(acts) for acts in per_region.values()))
+        await self.advance_to(self.programme.end)
+
+    async def _run_region(self, actions: list[Action]) -> None:
+        for action in actions:
+            if action.step is Step.EXTENSION_ROUND:
+                await self._extension_round(action)
+            else:
+                await self.client.transition(self._command(action))
+
+    async def _extension_round(self, action: Action) -> None:
+        handle = await self.env.client.start_workflow(
+            ExtensionRoundWorkflow.run,
+            ExtensionRoundInput(actor_name=OPERATORS[0].name, clock_offset_seconds=self.offset.total_seconds()),
+            id=f"extension-round-{action.at.year + 1}",
+            task_queue=TASK_QUEUE,
+        )
+        # poll instead of waiting for the result: waiting would let virtual time skip ahead meanwhile
+        while (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
+            await asyncio.sleep(0.05)
+        self.extension = await handle.result()
+
+    def _command(self, action: Action) -> c.Command:
+        plan = self.programme.plan(action.region or "")
+        region = plan.region
+        actor = OPERATORS[region.index % len(OPERATORS)]
+        base = {"region_code": region.code, "actor": actor, "effective_at": action.at}
+        step = action.step
+        if step is Step.PRE_REGISTER:
+            return c.SubmitVooraanmelding(reason="vooraanmelding met intentieverklaring ontvangen", **{**base, **region.vooraanmelding_fields()})
+        if step is Step.APPLY:
+            period = action.data["period"]
+            addendum = None if period == 1 else f"Addendum: aanpassingen na afwijzing in tijdvak {period - 1}"
+            documents = application_documents(region, plan.per_year, addendum=addendum, seed=self.programme.seed, tag=str(period))
+            return c.SubmitApplication(reason=f"aanvraag tijdvak {period} ontvangen via eLoket", period=period, documents=documents, **base)
+        if step is Step.REQUEST_REPAIR:
+            return c.RequestRepair(reason="aanvraag onvolledig", missing=["onderbouwing begroting"], **base)
+        if step is Step.SUBMIT_REPAIR:
+            return c.SubmitRepair(reason="ontbrekende stukken ontvangen", **base)
+        if step is Step.ACCEPT:
+            return c.AcceptApplication(reason="aanvraag compleet, naar de beoordelingscommissie", **base)
+        if step is Step.ADVISE:
+            positive = action.data["positive"]
+            judgement = AdviceJudgement.SUFFICIENT if positive else AdviceJudgement.INSUFFICIENT
+            score = 50 + region.index % 50 if region.kind is RegionKind.TECHNIEKARME_REGIO else None
+            return c.RecordAdvice(
+                reason="advies beoordelingscommissie",
+                positive=positive,
+                criteria=[CriterionAdvice(criterion=k, judgement=judgement if i == 0 else AdviceJudgement.SUFFICIENT) for i, k in enumerate(CRITERIA)],
+                ranking_score=score,
+                **base,
+            )
+        if step is Step.APPROVE:
+            return c.ApproveGrant(reason="positief advies; subsidie verleend", granted_per_year=_years(plan.per_year), **base)
+        if step is Step.REJECT:
+            return c.RejectApplication(reason="negatief advies", reasons=["het plan voldoet nog niet aan het beoordelingskader"], **base)
+        if step is Step.OBJECT:
+            return c.FileObjection(reason="bezwaarschrift ontvangen", grounds="de regio is het niet eens met de afwijzing", **base)
+        if step is Step.DECIDE_OBJECTION:
+            return c.DecideObjection(reason="bezwaar ongegrond na heroverweging", outcome=ObjectionOutcome.DISMISSED, **base)
+        if step is Step.HOURLY_RATE:
+            return c.RecordHourlyRateChange(reason="GPL vo gestegen", rate_cents=5500, **base)
+        granted = sum(plan.per_year.values())
+        if step is Step.PROGRESS_REPORT:
+            number = action.data["number"]
+            extra = {}
+            if number == 2:
+                extra["extension_plan"] = extension_plan(region, _share(granted, action.data["plan_share"]))
+            return c.SubmitProgressReport(
+                reason=f"voortgangsrapportage {number} ontvangen", number=number, summary="activiteiten lopen volgens plan",
+                spent_cents=_share(granted, "0.45" if number == 1 else "0.9"),
+                cofinancing_realised_cents=_share(granted, "0.05" if number == 1 else "0.09"), **extra, **base,
+            )
+        if step is Step.FINAL_REPORT:
+            state = self.service.state(region.code)
+            realised = {y: _share(a, action.data["realised"]) for y, a in state.granted_per_year.items()}
+            if state.extension.granted_cents:
+                realised[2024] = _share(state.extension.granted_cents, action.data["realised"])
+            total = sum(realised.values())
+            return c.SubmitFinalReport(
+                reason="eindverslag ontvangen", summary="alle activiteiten uitgevoerd", realised_per_year=_years(realised),
+                cofinancing_realised_cents=_share(total, action.data["cofinancing"]), **base,
+            )
+        if step is Step.DETERMINE:
+            return c.DetermineGrant(reason="vaststelling op basis van het eindverslag", **base)
+        raise ValueError(f"no command for {step}")
