@@ -9,6 +9,7 @@ Settings (environment):
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import signal
@@ -25,6 +26,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client, TLSConfig
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -74,7 +76,28 @@ class TemporalSettings:
         return self.tls
 
 
+_runtime: Runtime | None = None
+
+
+def install_runtime() -> Runtime:
+    """The Temporal runtime of this process, with the core SDK's logs forwarded to our logging (stderr),
+    not printed on stdout where they would spoil `--json` output."""
+    global _runtime
+    if _runtime is None:
+        _runtime = Runtime(
+            telemetry=TelemetryConfig(
+                logging=LoggingConfig(
+                    filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
+                    forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+                )
+            )
+        )
+        Runtime.set_default(_runtime, error_if_already_set=False)
+    return _runtime
+
+
 async def connect(settings: TemporalSettings) -> Client:
+    install_runtime()
     return await Client.connect(
         settings.address,
         namespace=settings.namespace,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from adapters.store import database_url, open_service
 from domain.service import GrantService
@@ -15,10 +14,15 @@ from domain.timekeeping import AMSTERDAM
 class CliContext:
     database_url: str | None = None
     extra: dict = field(default_factory=dict)
+    _services: dict[str, GrantService] = field(default_factory=dict)
 
-    @cached_property
+    @property
     def service(self) -> GrantService:
-        return open_service(self.database_url)
+        """The grants service on the current store (one per store URL, opened on first use)."""
+        url = self.url
+        if url not in self._services:
+            self._services[url] = open_service(self.database_url)
+        return self._services[url]
 
     @property
     def url(self) -> str:

@@ -23,7 +23,7 @@ from adapters.replay.runner import ReplayRunner
 from adapters.replay.scenario import REAL, build_programme
 from adapters.replay.summary import ReplaySummary, summarise
 from adapters.store import open_service
-from adapters.temporal import build_worker, ensure_search_attributes, free_port, test_server_binary
+from adapters.temporal import build_worker, ensure_search_attributes, free_port, install_runtime, test_server_binary
 
 
 def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int) -> subprocess.Popen:
@@ -68,7 +68,8 @@ async def replay(
     on_start(programme.start, programme.end)
     port = free_port()
     env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_binary(), data_converter=pydantic_data_converter, port=port
+        test_server_existing_path=test_server_binary(), data_converter=pydantic_data_converter, port=port,
+        runtime=install_runtime(),
     )
     helpers: list[subprocess.Popen] = []
     try:
