@@ -96,6 +96,10 @@ def install_runtime() -> Runtime:
     return _runtime
 
 
+def temporal_runtime_in_use() -> bool:
+    return _runtime is not None
+
+
 async def connect(settings: TemporalSettings) -> Client:
     install_runtime()
     return await Client.connect(

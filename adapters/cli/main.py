@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -15,6 +17,7 @@ from adapters.cli import runtime as runtime_cmd
 from adapters.cli import tokens as tokens_cmd
 from adapters.cli.context import STATE
 from adapters.logging import configure_logging
+from adapters.temporal import temporal_runtime_in_use
 
 app = typer.Typer(
     name="sto",
@@ -47,7 +50,19 @@ reads_cmd.register(app)
 
 
 def main() -> None:
-    app()
+    """Run the CLI. A process that used Temporal leaves with os._exit after flushing: the SDK's native
+    threads can crash the interpreter's finalisation ("PyGILState_Release") after all work is done."""
+    code = 0
+    try:
+        app()
+    except SystemExit as leaving:
+        code = leaving.code if isinstance(leaving.code, int) else (0 if leaving.code is None else 1)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    if temporal_runtime_in_use():
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":
