@@ -20,5 +20,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python -m tests.benchmarks.run
+
 clean:
 	rm -rf var .pytest_cache
