@@ -79,20 +79,25 @@ class CommandSender:
         except RPCError as error:
             if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
                 raise EngineUnavailable(f"Temporal is unavailable: {error.message}", "start it with `sto serve`, then retry") from None
-            raise
+            raise EngineUnavailable(
+                f"the grant workflow of {command.region_code} cannot take commands now: {error.message}",
+                f"see the worker's log (`sto worker`); then send the same command again with command id {command.command_id}",
+            ) from None
 
     async def _checked_version(self, command: c.Command) -> c.Command:
         expected = command.expected_version
         if expected is None:
             return command
         if isinstance(command, c.SubmitVooraanmelding):
-            actual = 0
+            actual, repeated = 0, False
         else:
             try:
-                actual = (await self.grants.status(command.region_code)).version
+                state = await self.grants.state(command.region_code)
             except GrantNotFound:
                 raise await asyncio.to_thread(self._without_workflow, command) from None
-        if actual != expected:
+            actual = state.version if state else 0
+            repeated = state is not None and command.command_id.hex in state.commands
+        if actual != expected and not repeated:  # a repeated command id answers with its first result
             raise ConcurrencyConflict(command.region_code, expected, actual)
         return command.model_copy(update={"expected_version": None})
 
