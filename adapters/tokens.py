@@ -78,7 +78,7 @@ def token_hash(token: str) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="microseconds")  # also the order of issue
 
 
 def validate_grant(name: str, role: Role | str, region_code: str | None) -> tuple[str, Role, str | None]:

@@ -65,8 +65,8 @@ def list_tokens(
     for col in ("id", "name", "role", "region", "created", "by", "revoked"):
         table.add_column(col, overflow="fold", no_wrap=col in ("id", "region"))
     for t in tokens:
-        revoked = f"{t.revoked_at} by {t.revoked_by}" if t.revoked_at else ""
-        table.add_row(t.token_id, t.name, t.role.value, t.region_code or "", t.created_at, t.created_by, revoked)
+        revoked = f"{t.revoked_at[:19]} by {t.revoked_by}" if t.revoked_at else ""
+        table.add_row(t.token_id, t.name, t.role.value, t.region_code or "", t.created_at[:19], t.created_by, revoked)
     console.print(table)
 
 
@@ -84,4 +84,4 @@ def revoke(
     if as_json:
         print_json(info.to_dict())
         return
-    console.print(f"token {info.token_id} ({info.role.value} '{info.name}') revoked at {info.revoked_at} by {info.revoked_by}")
+    console.print(f"token {info.token_id} ({info.role.value} '{info.name}') revoked at {info.revoked_at[:19]} by {info.revoked_by}")
