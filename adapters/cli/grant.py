@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import gc
 import inspect
 import json
 import uuid
@@ -171,14 +170,7 @@ def _send(spec: Transition, region: str, fields: Callable[[], dict[str, Any]], *
 
 async def _run(command: c.Command, clock: BusinessClock) -> dict[str, Any]:
     sender = await open_sender(TemporalSettings.from_env(), STATE.service, clock)
-    try:
-        return result_view(await sender.send(command))
-    finally:
-        # Let the Temporal client go while the event loop still runs: one left to interpreter shutdown crashed
-        # about one run in eight at exit ("PyGILState_Release", exit 134) after the work was done.
-        del sender
-        gc.collect()
-        await asyncio.sleep(0.1)
+    return result_view(await sender.send(command))
 
 
 def _read_file(path: Path | None) -> dict[str, Any]:
