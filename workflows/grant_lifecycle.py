@@ -53,6 +53,7 @@ SEARCH_ATTRIBUTES = [REGION, STATUS, NEXT_DEADLINE]
 # against histories recorded before the change, in tests/fixtures/histories).
 PATCH_ACT_AGAIN = "act-again-when-time-moved-during-acting"  # 2026-11: a timer was set past a deadline
 PATCH_COMBINED_REMINDERS = "one-reminder-per-date"  # 2026-11: deadlines on one date share one message
+PATCH_QUIET_REPLANS = "wake-only-for-regulation-changes-that-matter"  # 2026-11: fewer timers per grant
 
 COMMAND_RETRY = RetryPolicy(
     initial_interval=dt.timedelta(seconds=1),
@@ -196,7 +197,14 @@ class GrantWorkflow:
 
     def _refresh_plan(self) -> Plan:
         assert self._state is not None and self._regulation is not None and self._input is not None
-        self._plan = plan(self._state, self._regulation, self._clock.now(), self._input.reminder_offsets_days, self._handled)
+        self._plan = plan(
+            self._state,
+            self._regulation,
+            self._clock.now(),
+            self._input.reminder_offsets_days,
+            self._handled,
+            quiet_replans=workflow.patched(PATCH_QUIET_REPLANS),
+        )
         self._upsert_search_attributes()
         return self._plan
 

@@ -46,7 +46,11 @@ def plan(
     now: dt.datetime,
     offsets: list[int],
     handled: set[str],
+    *,
+    quiet_replans: bool = False,
 ) -> Plan:
+    """What to do now and when to wake next. With `quiet_replans`, a date on which a regulation
+    version takes effect is a wake-up only if the grant's deadlines are different from that day on."""
     pending = pending_deadlines(state, regulation, local_date(now))
     send: list[Reminder] = []
     skip: list[str] = []
@@ -75,9 +79,12 @@ def plan(
         if future:
             next_reminders.append(future[0])
             wakes.append(future[0].at)
+    current = [(d.key, d.due) for d in pending]
     for change in regulation.change_dates():
         moment = start_of_day(change)
-        if moment > now:
+        if moment <= now:
+            continue
+        if not quiet_replans or [(d.key, d.due) for d in pending_deadlines(state, regulation, change)] != current:
             wakes.append(moment)
             break
     return Plan(

@@ -22,6 +22,7 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="seed of the synthetic regions")] = 2018,
     directory: Annotated[Path, typer.Option("--dir", help="where the demo store, outbox and report go (emptied first)")] = Path("var/demo"),
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=8, help="worker processes (Python runs one core per process)")] = 1,
 ) -> None:
     """Replay the STO programme: vooraanmelding to vaststelling for every region, with the real dates and counts."""
     progress = Progress(
@@ -39,7 +40,9 @@ def demo(
         progress.update(task, completed=(moment - window["start"]).days, moment=moment.date().isoformat())
 
     with progress:
-        outcome = asyncio.run(replay(directory, regions=regions, seed=seed, on_start=on_start, on_progress=on_progress))
+        outcome = asyncio.run(
+            replay(directory, regions=regions, seed=seed, extra_workers=workers - 1, on_start=on_start, on_progress=on_progress)
+        )
     summary = outcome.summary
     if as_json:
         print_json({**summary.model_dump(mode="json"), "report": str(outcome.report), "database_url": outcome.database_url})

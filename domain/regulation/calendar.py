@@ -107,6 +107,10 @@ class Regulation:
         self._versions = {v.id: v for v in data.versions}
         self._terms = {t.key: t for t in data.terms}
         self._params = {p.key: p for p in data.parameters}
+        # The data is immutable, so answers per (key, day) can be kept: the workflows ask the same
+        # questions at every wake-up.
+        self._term_cache: dict[tuple[str, date], DeadlineInfo | None] = {}
+        self._param_cache: dict[tuple[str, date], ParameterInForce | None] = {}
 
     # --- loading and publishing -------------------------------------------------------------
 
@@ -208,29 +212,42 @@ class Regulation:
         return sorted({v.effective for v in self.data.versions})
 
     def has_term(self, key: str, day: date) -> bool:
-        return self._value_in_force(self._term(key).values, day) is not None
+        return self._term_or_none(key, day) is not None
 
     def term(self, key: str, day: date) -> DeadlineInfo:
-        term = self._term(key)
-        value = self._value_in_force(term.values, day)
-        if value is None:
+        info = self._term_or_none(key, day)
+        if info is None:
+            term = self._term(key)
             first = min(self._versions[v.version].effective for v in term.values)
             raise UnknownRule(f"{term.title} is not in force on {day.isoformat()} (first from {first.isoformat()})")
-        return self._resolve(term, value, day)
+        return info
+
+    def _term_or_none(self, key: str, day: date) -> DeadlineInfo | None:
+        cache_key = (key, day)
+        if cache_key not in self._term_cache:
+            term = self._term(key)
+            value = self._value_in_force(term.values, day)
+            self._term_cache[cache_key] = None if value is None else self._resolve(term, value, day)
+        return self._term_cache[cache_key]
 
     def param(self, key: str, day: date) -> ParameterInForce:
-        try:
-            param = self._params[key]
-        except KeyError:
-            raise UnknownRule(f"the regulation has no parameter {key!r}") from None
-        value = self._value_in_force(param.values, day)
-        if value is None:
-            raise UnknownRule(f"{param.title} is not in force on {day.isoformat()}")
-        return _param_in_force(param, value)
+        found = self._param_or_none(key, day)
+        if found is None:
+            if key not in self._params:
+                raise UnknownRule(f"the regulation has no parameter {key!r}")
+            raise UnknownRule(f"{self._params[key].title} is not in force on {day.isoformat()}")
+        return found
 
     def has_param(self, key: str, day: date) -> bool:
-        param = self._params.get(key)
-        return param is not None and self._value_in_force(param.values, day) is not None
+        return key in self._params and self._param_or_none(key, day) is not None
+
+    def _param_or_none(self, key: str, day: date) -> ParameterInForce | None:
+        cache_key = (key, day)
+        if cache_key not in self._param_cache:
+            param = self._params.get(key)
+            value = None if param is None else self._value_in_force(param.values, day)
+            self._param_cache[cache_key] = None if value is None else _param_in_force(param, value)
+        return self._param_cache[cache_key]
 
     def in_force(self, day: date) -> RegulationInForce:
         terms = []
