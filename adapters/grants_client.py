@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain import commands as c
-from domain.errors import ConcurrencyConflict, GrantNotFound, TransitionRefused
+from domain.errors import GrantNotFound, StaleVersion, TransitionRefused
 from domain.regulation import Amendment
 from domain.service import CommandResult
 from domain.state import GrantState
@@ -36,7 +36,7 @@ def _domain_error(error: ApplicationError, region_code: str) -> Exception:
     if error.type == "GrantNotFound":
         return GrantNotFound(region_code)
     if error.type == "ConcurrencyConflict":
-        return ConcurrencyConflict(region_code, details.get("expected_version"), details.get("actual_version"))
+        return StaleVersion(region_code, details.get("expected_version"), details.get("actual_version"))
     if error.type == "NotReady":
         return GrantNotFound(region_code)
     return TransitionRefused("workflow." + (error.type or "error"), error.message, "STO engine", hint="see the message")

@@ -66,6 +66,15 @@ class ConcurrencyConflict(DomainError):
         }
 
 
+class StaleVersion(ConcurrencyConflict):
+    """The sender saw an older version than the grant has now (expected_version, like HTTP If-Match).
+
+    Unlike a race between two writers, trying again cannot help: the sender must look again first.
+    """
+
+    code = "stale_version"
+
+
 class GrantNotFound(DomainError):
     code = "grant_not_found"
 

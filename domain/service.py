@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict
 from domain import commands as c
 from domain.budget import BudgetPool, ceilings_from, pool_id
 from domain.decide import Context, Decision, Reservation
-from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound
+from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound, StaleVersion
 from domain.events import GrantEvent
 from domain.grant import Grant
 from domain.notifications import Notification
@@ -114,7 +114,7 @@ class GrantService(Application):
                 if repeated is not None:
                     return repeated
             if command.expected_version is not None and command.expected_version != loaded_version:
-                raise ConcurrencyConflict(command.region_code, command.expected_version, loaded_version)
+                raise StaleVersion(command.region_code, command.expected_version, loaded_version)
             ctx = Context(self.regulation(), command.effective_at or self.clock())
             if grant is None:
                 if not isinstance(command, c.SubmitVooraanmelding):

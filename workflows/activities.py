@@ -15,7 +15,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from adapters.logging import get_logger
-from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound, TransitionRefused
+from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound, StaleVersion, TransitionRefused
 from domain.ports import Notifier
 from domain.service import CommandResult, GrantService
 from domain.state import GrantState
@@ -26,6 +26,7 @@ log = get_logger(__name__)
 REFUSED = "TransitionRefused"
 NOT_FOUND = "GrantNotFound"
 ID_REUSED = "CommandIdReused"
+CONFLICT = "ConcurrencyConflict"
 NON_RETRYABLE = [REFUSED, NOT_FOUND, ID_REUSED]
 
 
@@ -55,9 +56,12 @@ class GrantActivities:
             raise ApplicationError(error.message, error.to_dict(), type=NOT_FOUND, non_retryable=True) from None
         except CommandIdReused as error:
             raise ApplicationError(error.message, error.to_dict(), type=ID_REUSED, non_retryable=True) from None
+        except StaleVersion as error:
+            # the operator worked on an older version: retrying cannot help, they must look again
+            raise ApplicationError(error.message, error.to_dict(), type=CONFLICT, non_retryable=True) from None
         except ConcurrencyConflict as error:
             # retried by Temporal: the next attempt reloads, re-checks and appends at most once
-            raise ApplicationError(error.message, error.to_dict(), type="ConcurrencyConflict") from None
+            raise ApplicationError(error.message, error.to_dict(), type=CONFLICT) from None
         self._pause()
         log.info(
             "command executed",

@@ -24,13 +24,13 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain import commands as c
     from domain.decide import Context, decide
-    from domain.errors import DomainError, TransitionRefused
+    from domain.errors import DomainError, StaleVersion, TransitionRefused
     from domain.notifications import reminder_message
     from domain.regulation import Amendment, Regulation, default_regulation
     from domain.service import CommandResult
     from domain.state import GrantState
     from domain.timekeeping import local_date
-    from workflows.activities import NON_RETRYABLE, REFUSED
+    from workflows.activities import CONFLICT, NON_RETRYABLE, REFUSED
     from workflows.clock import BusinessClock
     from workflows.models import (
         AwaitCommand,
@@ -279,6 +279,9 @@ class GrantWorkflow:
             )
         if self._state is None:
             raise ApplicationError("the grant is not created yet", type="NotReady", non_retryable=True)
+        if command.expected_version is not None and command.expected_version != self._state.version:
+            stale = StaleVersion(command.region_code, command.expected_version, self._state.version)
+            raise ApplicationError(stale.message, stale.to_dict(), type=CONFLICT, non_retryable=True)
         try:
             decide(self._state, command, Context(self._regulation, command.effective_at or self._clock.now()))
         except TransitionRefused as refusal:

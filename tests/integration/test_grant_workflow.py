@@ -223,3 +223,16 @@ async def test_the_update_validator_sees_the_workflow_state_not_the_store(engine
     handle = engine.client.handle(script.code)
     with pytest.raises(WorkflowUpdateFailedError):
         await handle.execute_update(GrantWorkflow.transition, {"command": command(script, c.DetermineGrant).model_dump(mode="json")})
+
+
+async def test_an_operator_who_saw_an_older_version_gets_a_conflict_from_the_validator(engine):
+    from domain.errors import ConcurrencyConflict
+
+    script = GrantScript(engine.service, index=10)
+    await engine.client.pre_register(vooraanmelding(script))
+    await engine.advance_to(at(2019, 3, 15))
+    await engine.client.transition(command(script, c.SubmitApplication, period=1, documents=script.documents(), expected_version=1))
+    with pytest.raises(ConcurrencyConflict) as conflict:
+        await engine.client.transition(command(script, c.AcceptApplication, expected_version=1))
+    assert (conflict.value.expected_version, conflict.value.actual_version) == (1, 2)
+    assert len(engine.service.history(script.code)) == 2
