@@ -12,7 +12,9 @@ from adapters.cli import audit as audit_cmd
 from adapters.cli import calendar as calendar_cmd
 from adapters.cli import demo as demo_cmd
 from adapters.cli import grant as grant_cmd
+from adapters.cli import programme as programme_cmd
 from adapters.cli import reads as reads_cmd
+from adapters.cli import regulation as regulation_cmd
 from adapters.cli import runtime as runtime_cmd
 from adapters.cli import tokens as tokens_cmd
 from adapters.cli.context import STATE
@@ -45,6 +47,8 @@ app.command("demo")(demo_cmd.demo)
 app.add_typer(audit_cmd.app, name="audit")
 app.command("worker")(runtime_cmd.worker)
 app.command("serve")(runtime_cmd.serve)
+app.add_typer(programme_cmd.app, name="programme")
+app.add_typer(regulation_cmd.app, name="regulation")
 app.add_typer(tokens_cmd.app, name="token")
 reads_cmd.register(app)
 

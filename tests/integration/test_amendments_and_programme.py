@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -109,3 +110,52 @@ async def test_opening_period_1_notifies_the_regions_and_reports_who_applied(eng
     assert len(notices) == 2 and "Aanvraagtijdvak 1 staat open" in notices[0].get_payload()
     await engine.advance_to(at(2019, 4, 1, 9))  # the grant's own timer at the same instant applies the lapse
     assert engine.service.state(silent.code).status is GrantStatus.LAPSED
+
+
+async def test_an_operator_publishes_an_amendment_from_the_command_line(smtp, sqlite_url, tmp_path):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from temporalio.contrib.pydantic import pydantic_data_converter
+    from temporalio.testing import WorkflowEnvironment
+
+    from adapters.temporal import ensure_search_attributes, free_port, test_server_binary
+
+    port = free_port()
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=test_server_binary(), data_converter=pydantic_data_converter, port=port
+    )
+    try:
+        await ensure_search_attributes(env.client, "default")
+        engine, worker = await start_engine(
+            env, sqlite_url, smtp.port, dt.datetime(2018, 10, 1, 9, tzinfo=AMSTERDAM), base_without_versions=(LETTER,)
+        )
+        async with worker:
+            grant = GrantScript(engine.service, index=91)
+            await approve_in_period_1(engine, grant)
+            await engine.advance_to(at(2021, 10, 1))
+            await engine.client.transition(report(grant, 1))
+            await engine.advance_to(at(2022, 8, 1))  # after the letter's date: published now, in force at once
+            amendment = tmp_path / "amendment.json"
+            amendment.write_text(default_regulation().amendment_of(LETTER).model_dump_json())
+            done = await asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "adapters.cli.main", "programme", "publish-amendment", str(amendment),
+                 "--reason", "brief van 7 juli 2022", "--actor", "op.jansen", "--json"],
+                env={**os.environ, "STO_TEMPORAL_ADDRESS": f"127.0.0.1:{port}"},
+                capture_output=True, text=True, timeout=120,
+            )
+            assert done.returncode == 0, done.stderr
+            assert json.loads(done.stdout)["result"]["regions_told"] == [grant.code]
+            for _ in range(50):  # the grant's workflow handles the signal in its next task
+                view = await engine.client.status(grant.code)
+                due = {d.key: d.due for d in view.next_deadlines}["progress_report_2"]
+                if due != dt.date(2023, 7, 1):
+                    break
+                await asyncio.sleep(0.1)
+            assert due == dt.date(2023, 10, 1)
+            assert engine.service.regulation().has_term("structural_phase", dt.date(2024, 1, 1))
+    finally:
+        await env.shutdown()
