@@ -90,17 +90,9 @@ class GrantsClient:
                     [SearchAttributePair(REGION, region), SearchAttributePair(STATUS, "starting")]
                 ),
             )
-        except RPCError as error:
-            if error.status is RPCStatusCode.ALREADY_EXISTS:
-                raise TransitionRefused(
-                    "lifecycle.one_grant_per_region",
-                    f"region {region} already has a grant workflow",
-                    "Subsidieregeling sterk techniekonderwijs 2020–2023 (2018-09-12) vooraanmelding",
-                    hint=f"look it up with `sto grant show {region}`",
-                ) from None
-            raise
         except Exception as error:
-            if type(error).__name__ == "WorkflowAlreadyStartedError":
+            already = isinstance(error, RPCError) and error.status is RPCStatusCode.ALREADY_EXISTS
+            if already or type(error).__name__ == "WorkflowAlreadyStartedError":
                 raise TransitionRefused(
                     "lifecycle.one_grant_per_region",
                     f"region {region} already has a grant workflow",

@@ -29,6 +29,7 @@ from domain.money import (
     euro,
     extension_cap_cents,
 )
+from domain.models import ExtensionPlan
 from domain.regulation import Regulation
 from domain.state import GrantState
 from domain.timekeeping import local_date
@@ -246,7 +247,7 @@ def _application(state: GrantState, cmd: c.SubmitApplication, ctx: Context) -> D
             "application.period_window",
             f"application period {cmd.period} is not in force on {day.isoformat()}",
             ctx.regeling("aanvraagtijdvakken"),
-            None,
+            "`sto calendar` lists the application periods in force",
             state,
         )
     window = reg.term(key, day)
@@ -603,27 +604,31 @@ def _progress_report(state: GrantState, cmd: c.SubmitProgressReport, ctx: Contex
                 "send the plan with progress report 2, or on its own",
                 state,
             )
-        plan_decision = _extension_plan(state, c.SubmitExtensionPlan(
-            region_code=cmd.region_code, actor=cmd.actor, reason=cmd.reason, effective_at=cmd.effective_at,
-            plan=cmd.extension_plan,
-        ), ctx)
-        events.extend(plan_decision.events)
+        events.extend(_extension_plan_events(state, cmd.extension_plan, ctx))
     return Decision(events=events, rule=f"report.progress_{cmd.number}", legal_basis=term.source)
 
 
-def _extension_plan(state: GrantState, cmd: c.SubmitExtensionPlan, ctx: Context) -> Decision:
-    reg, day = ctx.regulation, ctx.day
-    if not reg.has_term("extension_plan_2024", day):
+def _require_extension_regulation(state: GrantState, ctx: Context) -> None:
+    if not ctx.regulation.has_param("extension_cap_share", ctx.day):
         raise refuse(
             "extension.regulation_in_force",
-            f"there is no 2024 extension on {day.isoformat()}: the amending regulation of 19 July 2023 creates it",
+            f"there is no 2024 extension on {ctx.day.isoformat()}: the amending regulation of 19 July 2023 creates it",
             ctx.regeling("looptijd 2020–2023"),
             "wait for the extension regulation",
             state,
         )
+
+
+def _extension_plan_events(state: GrantState, plan: ExtensionPlan, ctx: Context) -> list[tuple[type[e.GrantEvent], dict[str, Any]]]:
+    """Check the 2024 plan (on its own or with progress report 2) and return its event."""
+    reg, day = ctx.regulation, ctx.day
+    _require_extension_regulation(state, ctx)
     term = reg.term("extension_plan_2024", day)
     if state.extension.plan is not None:
-        raise refuse("extension.plan_once", "the 2024 plan was already submitted", term.source, None, state)
+        raise refuse(
+            "extension.plan_once", "the 2024 plan was already submitted", term.source,
+            "record changes to the plan with the final report", state,
+        )
     if state.extension.forfeited or day > term.due:
         raise refuse(
             "extension.plan_deadline",
@@ -633,38 +638,35 @@ def _extension_plan(state: GrantState, cmd: c.SubmitExtensionPlan, ctx: Context)
             state,
         )
     year = int(reg.param("extension_year", day).value)
-    check_cost_lines(cmd.plan.cost_lines, reg, day, years=[year])
+    check_cost_lines(plan.cost_lines, reg, day, years=[year])
     cap = extension_cap_cents(state.granted_cents, reg, day)
-    if cmd.plan.requested_cents > cap:
+    if plan.requested_cents > cap:
         share = reg.param("extension_cap_share", day)
         raise refuse(
             "extension.cap",
-            f"the 2024 plan asks {euro(cmd.plan.requested_cents)}; at most {share.value} of the 2020–2023 grant of "
+            f"the 2024 plan asks {euro(plan.requested_cents)}; at most {share.value} of the 2020–2023 grant of "
             f"{euro(state.granted_cents)} = {euro(cap)}",
             share.source,
             f"lower the 2024 request to {euro(cap)} or less",
             state,
         )
-    return Decision(
-        events=[(e.ExtensionPlanSubmitted, {"plan": cmd.plan.model_dump(mode="json")})],
-        rule="extension.plan",
-        legal_basis=term.source,
-    )
+    return [(e.ExtensionPlanSubmitted, {"plan": plan.model_dump(mode="json")})]
+
+
+def _extension_plan(state: GrantState, cmd: c.SubmitExtensionPlan, ctx: Context) -> Decision:
+    events = _extension_plan_events(state, cmd.plan, ctx)
+    return Decision(events=events, rule="extension.plan", legal_basis=ctx.regulation.term("extension_plan_2024", ctx.day).source)
 
 
 def _grant_extension(state: GrantState, cmd: c.GrantExtension, ctx: Context) -> Decision:
     reg, day = ctx.regulation, ctx.day
-    if not reg.has_param("extension_cap_share", day):
-        raise refuse(
-            "extension.regulation_in_force",
-            f"there is no 2024 extension on {day.isoformat()}",
-            ctx.regeling("looptijd 2020–2023"),
-            "wait for the extension regulation",
-            state,
-        )
+    _require_extension_regulation(state, ctx)
     share = reg.param("extension_cap_share", day)
     if state.extension.granted_cents is not None:
-        raise refuse("extension.once", f"the 2024 extension was already granted ({euro(state.extension.granted_cents)})", share.source, None, state)
+        raise refuse(
+            "extension.once", f"the 2024 extension was already granted ({euro(state.extension.granted_cents)})",
+            share.source, "nothing to do: a region gets one 2024 extension", state,
+        )
     if state.extension.plan is None:
         raise refuse(
             "extension.needs_plan",

@@ -16,33 +16,12 @@ from adapters.scripted import PER_YEAR, GrantScript, years
 from adapters.synthetic import extension_plan
 from domain import commands as c
 from domain.errors import TransitionRefused
-from domain.models import CriterionAdvice
 from domain.timekeeping import AMSTERDAM
 from domain.values import GrantStatus
-from tests.integration.workflow_steps import reminded
+from tests.integration.workflow_steps import advice, at, command, reminded, vooraanmelding
 from workflows.grant_lifecycle import GrantWorkflow
 
 pytestmark = pytest.mark.temporal
-
-
-def at(y: int, m: int, d: int, h: int = 12) -> dt.datetime:
-    return dt.datetime(y, m, d, h, tzinfo=AMSTERDAM)
-
-
-def command(script: GrantScript, cls: type[c.Command], **fields) -> c.Command:
-    fields.setdefault("reason", f"{cls.__name__} by the operator")
-    return cls(region_code=script.code, actor=script.actor, **fields)
-
-
-def vooraanmelding(script: GrantScript) -> c.SubmitVooraanmelding:
-    return c.SubmitVooraanmelding(actor=script.actor, reason="vooraanmelding ontvangen", **script.region.vooraanmelding_fields())
-
-
-def advice(script: GrantScript, positive: bool = True) -> c.Command:
-    return command(
-        script, c.RecordAdvice, positive=positive,
-        criteria=[CriterionAdvice(criterion="regiovisie", judgement="sufficient" if positive else "insufficient")],
-    )
 
 
 def events(engine, script) -> list[str]:
