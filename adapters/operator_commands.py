@@ -1,9 +1,8 @@
 """Send an operator's command through its grant's workflow (GrantsClient), with the checks the workflow
 cannot make itself. Used by the CLI and the HTTP API alike.
 
-- `expected_version` is compared with the workflow's own copy of the grant before the update is sent, and
-  then left out of the command: the workflow's validator does not check it, and the activity retries a
-  stale version as a conflict without end (see the report on issue 5).
+- `expected_version` is checked by the workflow's validator (StaleVersion, 409 / exit 4); a vooraanmelding
+  starts a grant, so for it only 0 makes sense, and anything else is refused here before a workflow starts.
 - A grant whose workflow has finished (determined, withdrawn, lapsed) or never ran (written by `sto demo`)
   is explained from the event store: the domain's own refusal, or `workflow.missing`.
 - An engine that does not answer in time is reported as unavailable; the command may still be applied, so
@@ -28,7 +27,7 @@ from adapters.temporal import TemporalSettings, connect
 from adapters.transitions import BY_COMMAND_TYPE, allowed_transitions
 from domain import commands as c
 from domain.decide import Context, decide
-from domain.errors import ConcurrencyConflict, DomainError, GrantNotFound, TransitionRefused
+from domain.errors import DomainError, GrantNotFound, StaleVersion, TransitionRefused
 from domain.service import CommandResult, GrantService
 
 log = get_logger(__name__)
@@ -85,20 +84,10 @@ class CommandSender:
             ) from None
 
     async def _checked_version(self, command: c.Command) -> c.Command:
-        expected = command.expected_version
-        if expected is None:
+        if not isinstance(command, c.SubmitVooraanmelding) or command.expected_version is None:
             return command
-        if isinstance(command, c.SubmitVooraanmelding):
-            actual, repeated = 0, False
-        else:
-            try:
-                state = await self.grants.state(command.region_code)
-            except GrantNotFound:
-                raise await asyncio.to_thread(self._without_workflow, command) from None
-            actual = state.version if state else 0
-            repeated = state is not None and command.command_id.hex in state.commands
-        if actual != expected and not repeated:  # a repeated command id answers with its first result
-            raise ConcurrencyConflict(command.region_code, expected, actual)
+        if command.expected_version != 0:
+            raise StaleVersion(command.region_code, command.expected_version, 0)
         return command.model_copy(update={"expected_version": None})
 
     def _without_workflow(self, command: c.Command) -> DomainError:

@@ -80,7 +80,7 @@ def test_a_refused_transition_answers_409_with_rule_and_source_and_writes_nothin
         after = served.stored_events()
     assert refused.status_code == 409
     assert refused.json()["rule"] == "lifecycle.transition" and "Subsidieregeling" in refused.json()["source"]
-    assert stale.status_code == 409 and stale.json()["error"] == "concurrency_conflict"
+    assert stale.status_code == 409 and stale.json()["error"] == "stale_version"
     assert stale.json()["actual_version"] == 1
     assert unknown.status_code == 404 and unknown.json()["error"] == "grant_not_found"
     assert invalid.status_code == 422 and invalid.json()["details"][0]["field"] == "body.period"
