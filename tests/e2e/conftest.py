@@ -82,7 +82,7 @@ def _stop(process: subprocess.Popen) -> None:
             pass
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")  # stopped when the last e2e test is done, before the integration tests run
 def served(tmp_path_factory) -> Served:
     tmp = tmp_path_factory.mktemp("served")
     store_file = tmp / "sto.sqlite"
@@ -95,11 +95,13 @@ def served(tmp_path_factory) -> Served:
         "STO_LOG_LEVEL": "INFO",
     }
     log = tmp / "serve.log"
+    output = log.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "adapters.cli.main", "serve", "--port", str(temporal_port), "--ui-port", str(ui_port),
          "--api-port", str(api_port), "--temporal-db", str(tmp / "temporal.sqlite")],
-        cwd=tmp, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        cwd=tmp, env=env, stdout=output, stderr=subprocess.STDOUT,
     )
+    output.close()  # the child has its own copy
     engine = Served(f"http://127.0.0.1:{api_port}", env["STO_DATABASE_URL"], store_file, f"127.0.0.1:{temporal_port}", log)
     deadline = time.monotonic() + 60
     while True:
