@@ -95,3 +95,15 @@ def test_sending_the_same_command_id_twice_records_it_once(served):
         again = op.post("/api/grants/STO-E2E-RETRY/apply", json=step).json()
     assert (first["version"], first["duplicate"]) == (2, False)
     assert (again["version"], again["command_id"]) == (2, first["command_id"])
+
+
+def test_a_grant_that_has_ended_refuses_every_transition_with_the_rule_that_says_why(served):
+    with served.client(served.token("operator", "op.ending")) as op:
+        take(op, "STO-E2E-ENDED", 14, "pre-register")
+        ended = op.post("/api/grants/STO-E2E-ENDED/withdraw", json={"reason": "regio trekt zich terug", "effective_at": "2018-10-21T10:00:00+02:00"})
+        assert ended.json()["status"] == "withdrawn" and ended.json()["allowed_transitions"] == []
+        before = served.stored_events()
+        after_the_end = op.post("/api/grants/STO-E2E-ENDED/apply", json=body("apply", 14))
+    assert after_the_end.status_code == 409, after_the_end.text
+    assert (after_the_end.json()["rule"], after_the_end.json()["status"]) == ("lifecycle.transition", "withdrawn")
+    assert served.stored_events() == before
