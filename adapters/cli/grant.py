@@ -97,7 +97,6 @@ def history(region: Annotated[str, typer.Argument(help="region code")], as_json:
 # options are added to each command by `transition` below, so the commands list only what is their own.
 
 Region = Annotated[str, typer.Argument(help="region code, e.g. STO-R001")]
-Cents = Annotated[Optional[int], typer.Option(min=0, help="euro cents")]
 YearAmounts = Annotated[
     Optional[list[str]], typer.Option("--year", help="YEAR=CENTS, once per year, e.g. --year 2020=100000000")
 ]
@@ -140,16 +139,17 @@ def transition(name: str, *, extra: list[inspect.Parameter] = ()):
     return register
 
 
-def _send(spec: Transition, region: str, fields: Callable[[], dict[str, Any]], *, reason: str, actor: str | None, file: Path | None,
-          effective_at: str | None, command_id: uuid.UUID | None, expected_version: int | None, as_json: bool,
-          business_epoch: str | None = None) -> None:
+def _send(
+    spec: Transition, region: str, fields: Callable[[], dict[str, Any]], *, reason: str, actor: str | None,
+    file: Path | None, effective_at: str | None, command_id: uuid.UUID | None, expected_version: int | None,
+    as_json: bool, business_epoch: str | None = None,
+) -> None:
     try:
         data = _merge(_read_file(file), fields())
-        data.update(reason=reason, expected_version=expected_version)
-        if command_id is not None:
-            data["command_id"] = command_id
+        data["reason"] = reason
         if effective_at:
             data["effective_at"] = parse_business_time(effective_at, "--effective-at")
+        data.update({k: v for k, v in (("command_id", command_id), ("expected_version", expected_version)) if v is not None})
         command = spec.build(region, c.Actor(name=actor or default_actor_name(), role=Role.OPERATOR), data)
         clock = BusinessClock.from_env(business_epoch)
         view = asyncio.run(_run(command, clock))
