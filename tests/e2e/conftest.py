@@ -99,7 +99,7 @@ def served(tmp_path_factory) -> Served:
     process = subprocess.Popen(
         [sys.executable, "-m", "adapters.cli.main", "serve", "--port", str(temporal_port), "--ui-port", str(ui_port),
          "--api-port", str(api_port), "--temporal-db", str(tmp / "temporal.sqlite")],
-        cwd=tmp, env=env, stdout=output, stderr=subprocess.STDOUT,
+        cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT,  # this checkout, whatever is installed
     )
     output.close()  # the child has its own copy
     engine = Served(f"http://127.0.0.1:{api_port}", env["STO_DATABASE_URL"], store_file, f"127.0.0.1:{temporal_port}", log)
