@@ -85,7 +85,8 @@ class GrantsClient:
                 ),
                 id=grant_workflow_id(region),
                 task_queue=self.task_queue,
-                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                # a region whose vooraanmelding was refused may try again; the store refuses a second grant
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
                 search_attributes=TypedSearchAttributes(
                     [SearchAttributePair(REGION, region), SearchAttributePair(STATUS, "starting")]
                 ),

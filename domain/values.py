@@ -10,7 +10,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, WithJsonSchema
 
 # Namespace for deterministic grant ids: uuid5(GRANT_NAMESPACE, region code).
 GRANT_NAMESPACE = uuid.UUID("5f0c6a2e-8d3b-4f43-9a51-3b0c1d5e7a90")
@@ -143,9 +143,15 @@ def _non_blank(value: str) -> str:
     return value
 
 
-Brin6 = Annotated[str, AfterValidator(_brin6)]
-RegionCode = Annotated[str, AfterValidator(_region_code)]
-NonBlank = Annotated[str, AfterValidator(_non_blank)]
+# The patterns say the same as the validators (in the JSON Schema and so in the API's OpenAPI document);
+# the validators check, normalise (strip, upper-case) and give the explanatory message.
+Brin6 = Annotated[
+    str, AfterValidator(_brin6), WithJsonSchema({"type": "string", "pattern": r"^\s*[0-9]{2}[A-Za-z0-9]{2}[0-9]{2}\s*$"})
+]
+RegionCode = Annotated[
+    str, AfterValidator(_region_code), WithJsonSchema({"type": "string", "pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9-]{1,31}\s*$"})
+]
+NonBlank = Annotated[str, AfterValidator(_non_blank), WithJsonSchema({"type": "string", "pattern": r"\S"})]
 
 
 def grant_id_for(region_code: str) -> uuid.UUID:

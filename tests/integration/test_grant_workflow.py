@@ -215,3 +215,14 @@ async def test_an_operator_who_saw_an_older_version_gets_a_conflict_from_the_val
         await engine.client.transition(command(script, c.AcceptApplication, expected_version=1))
     assert (conflict.value.expected_version, conflict.value.actual_version) == (1, 2)
     assert len(engine.service.history(script.code)) == 2
+
+
+async def test_a_region_whose_vooraanmelding_was_refused_may_try_again(engine):
+    script = GrantScript(engine.service, index=11)
+    late = vooraanmelding(script).model_copy(update={"effective_at": at(2018, 11, 2)})
+    with pytest.raises(TransitionRefused) as refused:
+        await engine.client.pre_register(late)
+    assert refused.value.rule == "vooraanmelding.deadline"
+    await engine.client.handle(script.code).result()  # the refused run has ended
+    created = await engine.client.pre_register(vooraanmelding(script))
+    assert created.status is GrantStatus.PRE_REGISTERED and created.version == 1
