@@ -7,16 +7,19 @@ unit tests) is configured from outside through its environment (see adapters/sto
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any, Callable, Iterable
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Transcoding
+import orjson
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
+from eventsourcing.domain import BaseAggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording, Transcoder, Transcoding
+from eventsourcing.utils import strtobool
 from pydantic import BaseModel, ConfigDict
 
 from domain import commands as c
 from domain.budget import BudgetPool, ceilings_from, pool_id
+from domain.codec import LeanJSONTranscoder, LeanMapper, LeanRepository, project
 from domain.decide import Context, Decision, Reservation
 from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound, StaleVersion
 from domain.events import GrantEvent
@@ -55,7 +58,7 @@ class GrantStateAsJSON(Transcoding):
     name = "grant_state"
 
     def encode(self, obj: GrantState) -> Any:
-        return json.loads(obj.model_dump_json())
+        return orjson.loads(obj.model_dump_json())
 
     def decode(self, data: Any) -> GrantState:
         return GrantState.model_validate(data)
@@ -82,6 +85,7 @@ class GrantService(Application):
 
     name = "sto"
     snapshotting_intervals = {Grant: 100}
+    snapshotting_projectors = {Grant: project}
     pool_retries = 20
 
     def __init__(
@@ -101,6 +105,51 @@ class GrantService(Application):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(GrantStateAsJSON())
+
+    # --- the lean store path (domain/codec.py): same stored format, fewer objects and checks ------------
+
+    def construct_transcoder(self) -> Transcoder:
+        """orjson with JSONTranscoder's format, unless TRANSCODER_TOPIC names another transcoder."""
+        if self.env.get(self.factory.TRANSCODER_TOPIC):
+            return super().construct_transcoder()
+        transcoder = LeanJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def construct_mapper(self) -> Mapper:
+        if self.env.get("MAPPER_TOPIC"):
+            return super().construct_mapper()
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=LeanMapper)
+
+    def construct_repository(self) -> Repository:
+        """The library's repository, whose default projector skips the per-event protocol check."""
+        cache_maxsize = self.env.get(self.AGGREGATE_CACHE_MAXSIZE)
+        return LeanRepository(
+            event_store=self.events,
+            snapshot_store=self.snapshots,
+            cache_maxsize=int(cache_maxsize) if cache_maxsize else None,
+            fastforward=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD, "y")),
+            fastforward_skipping=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")),
+            deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
+            snapshot_probe=max(self.snapshotting_intervals.values(), default=0),
+        )
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording]:
+        """Application.save, with aggregates recognised by class instead of by two runtime-checkable
+        Protocols (`isinstance` against a Protocol walks its members on every call)."""
+        processing_event: ProcessingEvent = ProcessingEvent()
+        for obj in objs:
+            if isinstance(obj, BaseAggregate):
+                processing_event.events.extend(obj.collect_events())
+                processing_event.aggregates[obj.id] = obj
+            elif obj is not None:
+                processing_event.collect_events(obj)
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # deprecated hook, still called as the library does
+        return recordings
 
     # --- commands ------------------------------------------------------------------------
 
