@@ -9,10 +9,12 @@ the dicts the region handed in), so an auditor can read the store without our cl
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
+import orjson
 from eventsourcing.domain import Aggregate
+from pydantic import BaseModel
 
 from domain.models import ApplicationDocuments, CriterionAdvice, ExtensionPlan, Partner, Penvoerder
 from domain.state import (
@@ -39,6 +41,80 @@ def _years(amounts: dict[Any, int]) -> dict[int, int]:
     return {int(year): int(cents) for year, cents in amounts.items()}
 
 
+# --- building state records cheaply (every load replays every event) -------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+_new = object.__new__
+_set = object.__setattr__
+_fields: dict[type, tuple[tuple[str, ...], tuple[tuple[str, Any, Any], ...]]] = {}
+
+
+def _record(cls: type[M], **values: Any) -> M:
+    """`cls(**values)` for values that already have the field types (ints, strings, dates, enums, records
+    built here), without validating them again: what pydantic's `model_construct` does, for the plain
+    record models of domain/state.py (no private attributes, no extra fields).
+    tests/unit/test_codec.py holds every record built this way equal to the validated one."""
+    spec = _fields.get(cls)
+    if spec is None:
+        fields = cls.model_fields
+        spec = _fields[cls] = (
+            tuple(fields),
+            tuple((name, info.default, info.default_factory) for name, info in fields.items()),
+        )
+    names, defaults = spec
+    if len(values) == len(names):
+        data = {name: values[name] for name in names}  # in field order, as validation leaves them
+    else:
+        unknown = values.keys() - set(names)
+        if unknown:
+            raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+        data = {}
+        for name, default, factory in defaults:
+            if name in values:
+                data[name] = values[name]
+            elif factory is not None:
+                data[name] = factory()
+            else:
+                data[name] = default
+    model = _new(cls)
+    _set(model, "__dict__", data)
+    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
+class _FrozenValues:
+    """Validated frozen values (documents, plans, advice) by their JSON: a grant's ApplicationSubmitted is
+    replayed on every load of the grant, and validating its documents costs more than the rest of the load.
+    The values are immutable (`frozen=True`, never mutated), so one instance can serve every state."""
+
+    def __init__(self, model: type[M], maxsize: int = 256):
+        self.model = model
+        self.maxsize = maxsize
+        self.values: dict[bytes, Any] = {}
+
+    def __call__(self, data: dict[str, Any]) -> Any:
+        try:
+            key = orjson.dumps(data)
+        except TypeError:  # not plain JSON: validate it as it is
+            return self.model.model_validate(data)
+        value = self.values.get(key)
+        if value is None:
+            value = self.model.model_validate(data)
+            if len(self.values) >= self.maxsize:
+                self.values.pop(next(iter(self.values)), None)
+            self.values[key] = value
+        return value
+
+
+_documents = _FrozenValues(ApplicationDocuments)
+_extension_plan = _FrozenValues(ExtensionPlan)
+_penvoerder = _FrozenValues(Penvoerder, 1024)
+_partner = _FrozenValues(Partner, 4096)
+_criterion = _FrozenValues(CriterionAdvice)
+
+
 class GrantEvent(Aggregate.Event):
     actor: str
     role: str
@@ -58,10 +134,12 @@ class GrantEvent(Aggregate.Event):
         self.evolve(state)
         state.version = self.originator_version
         state.last_effective_at = self.effective_at
-        receipt = state.commands.get(self.command_id.hex)
+        key = self.command_id.hex
+        receipt = state.commands.get(key)
         if receipt is None:
-            state.commands[self.command_id.hex] = CommandReceipt(
-                type=self.command_type, version=self.originator_version, status=state.status, events=[type(self).__name__]
+            state.commands[key] = _record(
+                CommandReceipt,
+                type=self.command_type, version=self.originator_version, status=state.status, events=[type(self).__name__],
             )
         else:
             receipt.version = self.originator_version
@@ -82,15 +160,16 @@ class VooraanmeldingReceived(GrantEvent, Aggregate.Created):
     partners: list[dict[str, Any]]
 
     def apply(self, aggregate: "Grant") -> None:
-        aggregate.state = GrantState(
+        aggregate.state = _record(
+            GrantState,
             grant_id=self.originator_id,
             region_code=self.region_code,
             region_name=self.region_name,
             kind=RegionKind(self.kind),
-            penvoerder=Penvoerder.model_validate(self.penvoerder),
+            penvoerder=_penvoerder(self.penvoerder),
             vmbo_schools=list(self.vmbo_schools),
             mbo_institutions=list(self.mbo_institutions),
-            partners=[Partner.model_validate(p) for p in self.partners],
+            partners=[_partner(p) for p in self.partners],
             status=GrantStatus.PRE_REGISTERED,
             pre_registered_on=self.effective_on,
             last_effective_at=self.effective_at,
@@ -109,10 +188,11 @@ class ApplicationSubmitted(GrantEvent):
 
     def evolve(self, state: GrantState) -> None:
         state.applications.append(
-            ApplicationRecord(
+            _record(
+                ApplicationRecord,
                 period=self.period,
                 submitted_on=self.effective_on,
-                documents=ApplicationDocuments.model_validate(self.documents),
+                documents=_documents(self.documents),
                 requested_cents=self.requested_cents,
                 regional_maximum_cents=self.regional_maximum_cents,
             )
@@ -129,7 +209,9 @@ class RepairRequested(GrantEvent):
     due: dt.date
 
     def evolve(self, state: GrantState) -> None:
-        state.repair = RepairRecord(requested_on=self.effective_on, due=self.due, days=self.days, missing=list(self.missing))
+        state.repair = _record(
+            RepairRecord, requested_on=self.effective_on, due=self.due, days=self.days, missing=list(self.missing)
+        )
         state.status = GrantStatus.REPAIR_REQUESTED
 
 
@@ -144,7 +226,7 @@ class RepairSubmitted(GrantEvent):
         state.repair.completed_on = self.effective_on
         state.suspended_days = self.suspended_days
         if self.documents is not None:
-            state.application.documents = ApplicationDocuments.model_validate(self.documents)
+            state.application.documents = _documents(self.documents)
             state.application.requested_cents = self.requested_cents
             state.application.regional_maximum_cents = self.regional_maximum_cents
         state.status = GrantStatus.APPLICATION_SUBMITTED
@@ -161,10 +243,11 @@ class AdviceRecorded(GrantEvent):
     ranking_score: int | None
 
     def evolve(self, state: GrantState) -> None:
-        state.advice = AdviceRecord(
+        state.advice = _record(
+            AdviceRecord,
             advised_on=self.effective_on,
             positive=self.positive,
-            criteria=[CriterionAdvice.model_validate(c) for c in self.criteria],
+            criteria=[_criterion(c) for c in self.criteria],
             ranking_score=self.ranking_score,
         )
         state.status = GrantStatus.ADVISED
@@ -177,7 +260,8 @@ class GrantApproved(GrantEvent):
 
     def evolve(self, state: GrantState) -> None:
         state.decisions.append(
-            DecisionRecord(
+            _record(
+                DecisionRecord,
                 kind=DecisionKind.APPROVAL,
                 period=self.period,
                 decided_on=self.effective_on,
@@ -195,7 +279,8 @@ class ApplicationRejected(GrantEvent):
 
     def evolve(self, state: GrantState) -> None:
         state.decisions.append(
-            DecisionRecord(
+            _record(
+                DecisionRecord,
                 kind=DecisionKind.REJECTION,
                 period=self.period,
                 decided_on=self.effective_on,
@@ -212,7 +297,8 @@ class ObjectionFiled(GrantEvent):
     status_before: str
 
     def evolve(self, state: GrantState) -> None:
-        state.objection = ObjectionRecord(
+        state.objection = _record(
+            ObjectionRecord,
             filed_on=self.effective_on,
             grounds=self.grounds,
             against=DecisionKind(self.against),
@@ -234,7 +320,8 @@ class ObjectionDecided(GrantEvent):
         previous.final = True
         if self.granted_per_year:
             state.decisions.append(
-                DecisionRecord(
+                _record(
+                    DecisionRecord,
                     kind=DecisionKind.APPROVAL,
                     period=previous.period,
                     decided_on=self.effective_on,
@@ -255,7 +342,8 @@ class ProgressReportSubmitted(GrantEvent):
 
     def evolve(self, state: GrantState) -> None:
         state.progress_reports.append(
-            ProgressReportRecord(
+            _record(
+                ProgressReportRecord,
                 number=self.number,
                 submitted_on=self.effective_on,
                 summary=self.summary,
@@ -270,7 +358,7 @@ class ExtensionPlanSubmitted(GrantEvent):
     plan: dict[str, Any]
 
     def evolve(self, state: GrantState) -> None:
-        state.extension.plan = ExtensionPlan.model_validate(self.plan)
+        state.extension.plan = _extension_plan(self.plan)
         state.extension.plan_submitted_on = self.effective_on
 
 
@@ -290,7 +378,7 @@ class HourlyRateChanged(GrantEvent):
 
     def evolve(self, state: GrantState) -> None:
         state.hourly_rates.append(
-            HourlyRateRecord(recorded_on=self.effective_on, rate_cents=self.rate_cents, motivation=self.motivation)
+            _record(HourlyRateRecord, recorded_on=self.effective_on, rate_cents=self.rate_cents, motivation=self.motivation)
         )
 
 
@@ -301,7 +389,8 @@ class FinalReportSubmitted(GrantEvent):
     late: bool
 
     def evolve(self, state: GrantState) -> None:
-        state.final_report = FinalReportRecord(
+        state.final_report = _record(
+            FinalReportRecord,
             submitted_on=self.effective_on,
             summary=self.summary,
             realised_per_year=_years(self.realised_per_year),
@@ -360,7 +449,8 @@ class ApplicationSetAside(DeadlineConsequence):
 
     def follow(self, state: GrantState) -> None:
         state.decisions.append(
-            DecisionRecord(
+            _record(
+                DecisionRecord,
                 kind=DecisionKind.SET_ASIDE,
                 period=self.period,
                 decided_on=self.effective_on,
