@@ -27,7 +27,7 @@ from temporalio.client import Client, TLSConfig
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from adapters.logging import get_logger
@@ -144,15 +144,21 @@ def build_worker(
     max_cached_workflows: int = 1000,
     activity_threads: int = 8,
     identity: str | None = None,
+    sandboxed: bool = True,
 ) -> Worker:
-    """A worker for every grant and programme workflow, with activities bound to `service` and `notifier`."""
+    """A worker for every grant and programme workflow, with activities bound to `service` and `notifier`.
+
+    `sandboxed=False` runs the workflow code without Temporal's Python sandbox (about 15 % less CPU per
+    workflow task, measured on the historic replay). Only for trusted batch runs of code that the
+    sandboxed tests and the replay tests have checked: the sandbox is what catches a non-deterministic
+    call in workflow code as it is written."""
     default_regulation()  # load the shipped regulation outside the workflow sandbox
     grant_activities = GrantActivities(service, notifier)
     programme_activities = ProgrammeActivities(service, notifier, client)
     kwargs = {"identity": identity} if identity else {}
     return Worker(
         client,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner() if sandboxed else UnsandboxedWorkflowRunner(),
         task_queue=task_queue,
         workflows=WORKFLOWS,
         activities=[*grant_activities.all(), *programme_activities.all()],

@@ -22,9 +22,13 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="seed of the synthetic regions")] = 2018,
     directory: Annotated[Path, typer.Option("--dir", help="where the demo store, outbox and report go (emptied first)")] = Path("var/demo"),
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=8, help="worker processes (Python runs one core per process)")] = 1,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=8, help="worker processes (Python runs one core per process)")] = 2,
+    sandbox: Annotated[bool, typer.Option("--sandbox/--no-sandbox", help="run the workers in Temporal's workflow sandbox")] = False,
 ) -> None:
-    """Replay the STO programme: vooraanmelding to vaststelling for every region, with the real dates and counts."""
+    """Replay the STO programme: vooraanmelding to vaststelling for every region, with the real dates and counts.
+
+    The replay's workers run without Temporal's workflow sandbox (about 15 % less CPU); every test of the
+    workflows runs sandboxed, and `--sandbox` runs the replay that way too."""
     progress = Progress(
         TextColumn("[bold]business time[/] {task.fields[moment]}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(), console=err_console, transient=as_json,
@@ -41,7 +45,10 @@ def demo(
 
     with progress:
         outcome = asyncio.run(
-            replay(directory, regions=regions, seed=seed, extra_workers=workers - 1, on_start=on_start, on_progress=on_progress)
+            replay(
+                directory, regions=regions, seed=seed, extra_workers=workers - 1, sandboxed=sandbox,
+                on_start=on_start, on_progress=on_progress,
+            )
         )
     summary = outcome.summary
     if as_json:

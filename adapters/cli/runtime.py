@@ -25,13 +25,21 @@ NotifierOption = Annotated[
 ]
 
 
-async def _run_worker(settings: TemporalSettings, notifier_url: str | None, identity: str | None, max_cached: int, stop: asyncio.Event) -> None:
+async def _run_worker(
+    settings: TemporalSettings,
+    notifier_url: str | None,
+    identity: str | None,
+    max_cached: int,
+    stop: asyncio.Event,
+    sandboxed: bool = True,
+) -> None:
     client = await connect(settings)
     await ensure_search_attributes(client, settings.namespace)
     service = open_service(STATE.database_url)
     notifier = notifier_from_url(notifier_url, Path("var") / "outbox")
     worker = build_worker(
-        client, service, notifier, task_queue=settings.task_queue, identity=identity, max_cached_workflows=max_cached
+        client, service, notifier, task_queue=settings.task_queue, identity=identity, max_cached_workflows=max_cached,
+        sandboxed=sandboxed,
     )
     log.info("worker started", address=settings.address, namespace=settings.namespace, task_queue=settings.task_queue,
              store=describe(STATE.database_url), identity=identity)
@@ -50,6 +58,7 @@ def worker(
     notifier_url: NotifierOption = None,
     identity: Annotated[Optional[str], typer.Option("--identity", help="worker name shown in Temporal")] = None,
     max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", help="workflows kept in memory")] = 1000,
+    sandbox: Annotated[bool, typer.Option("--sandbox/--no-sandbox", help="Temporal's workflow sandbox (off only for trusted batch runs)")] = True,
 ) -> None:
     """Run a worker for the grant and programme workflows (Ctrl-C stops it). Several workers on one task
     queue share the grants: that is how the engine scales past one machine."""
@@ -58,7 +67,7 @@ def worker(
     async def main() -> None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
-        await _run_worker(settings, notifier_url, identity, max_cached_workflows, stop)
+        await _run_worker(settings, notifier_url, identity, max_cached_workflows, stop, sandbox)
 
     try:
         asyncio.run(main())

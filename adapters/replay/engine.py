@@ -26,7 +26,7 @@ from adapters.store import open_service
 from adapters.temporal import build_worker, ensure_search_attributes, free_port, install_runtime, test_server_binary
 
 
-def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int) -> subprocess.Popen:
+def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int, sandboxed: bool) -> subprocess.Popen:
     """Another worker process on the same task queue: Python runs one core per process, the machine has more."""
     env = {
         **os.environ,
@@ -36,7 +36,8 @@ def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int) 
     }
     log = open(directory / f"worker-{n + 2}.log", "ab")
     return subprocess.Popen(
-        [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", f"replay-worker-{n + 2}"],
+        [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", f"replay-worker-{n + 2}",
+         "--sandbox" if sandboxed else "--no-sandbox"],
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
 
@@ -54,7 +55,8 @@ async def replay(
     *,
     regions: int = REAL["regions"],
     seed: int = 2018,
-    extra_workers: int = 0,
+    extra_workers: int = 1,
+    sandboxed: bool = False,
     on_start: Callable[[dt.datetime, dt.datetime], None] = lambda start, end: None,
     on_progress: Callable[[dt.datetime], None] = lambda moment: None,
 ) -> ReplayOutcome:
@@ -74,8 +76,8 @@ async def replay(
     helpers: list[subprocess.Popen] = []
     try:
         await ensure_search_attributes(env.client, "default")
-        helpers = [_worker_process(port, url, outbox, directory, n) for n in range(extra_workers)]
-        worker = build_worker(env.client, service, FileNotifier(outbox), activity_threads=4)
+        helpers = [_worker_process(port, url, outbox, directory, n, sandboxed) for n in range(extra_workers)]
+        worker = build_worker(env.client, service, FileNotifier(outbox), activity_threads=4, sandboxed=sandboxed)
         async with worker:
             offset = programme.start - await env.get_current_time()
             client = GrantsClient(env.client, clock_offset_seconds=offset.total_seconds())

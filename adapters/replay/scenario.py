@@ -94,6 +94,14 @@ def _weekday_between(rng: random.Random, first: dt.date, last: dt.date) -> dt.da
     return rng.choice(weekdays)
 
 
+def _on_or_after(day: dt.date, weekday: int) -> dt.date:
+    """The first `weekday` (0 = Monday) on or after `day`: the back office works in weekly batches."""
+    return day + dt.timedelta(days=(weekday - day.weekday()) % 7)
+
+
+TUESDAY, THURSDAY = 1, 3
+
+
 def _amounts(plans: list[RegionPlan], regulation: Regulation, rng: random.Random, fill: Decimal) -> None:
     """Share `fill` of each kind's ceiling per year among the regions of that kind that end up approved."""
     day = dt.date(2019, 1, 1)
@@ -140,22 +148,24 @@ def build_programme(regulation: Regulation, regions: int = REAL["regions"], seed
             continue
         repair = r.random() < 0.12
         for period in range(1, (plan.positive_in or 1) + 1):
+            # region side: any weekday in the window; back office: weekly intake (Tuesday), the committee's
+            # sessions and the decision batches of the round
             windows = {
-                1: (d(2019, 3, 1), d(2019, 3, 29), d(2019, 6, 11), d(2019, 6, 14), d(2019, 6, 24), d(2019, 6, 28)),
-                2: (d(2019, 8, 26), d(2019, 9, 27), d(2019, 11, 18), d(2019, 11, 22), d(2019, 12, 9), d(2019, 12, 13)),
-                3: (d(2020, 3, 16), d(2020, 5, 29), d(2020, 8, 10), d(2020, 8, 14), d(2020, 8, 24), d(2020, 8, 28)),
+                1: (d(2019, 3, 1), d(2019, 3, 29), [d(2019, 6, 11), d(2019, 6, 13)], [d(2019, 6, 24), d(2019, 6, 26), d(2019, 6, 28)]),
+                2: (d(2019, 8, 26), d(2019, 9, 27), [d(2019, 11, 19), d(2019, 11, 21)], [d(2019, 12, 10), d(2019, 12, 12)]),
+                3: (d(2020, 3, 16), d(2020, 5, 29), [d(2020, 8, 11), d(2020, 8, 13)], [d(2020, 8, 25), d(2020, 8, 27)]),
             }[period]
             applied = _weekday_between(r, windows[0], windows[1])
             add(Action(_at(applied, 11), Step.APPLY, code, {"period": period}))
-            check = applied + dt.timedelta(days=r.randint(5, 12))
+            check = _on_or_after(applied + dt.timedelta(days=5), TUESDAY)
             if repair and period == 1:
                 add(Action(_at(check, 10), Step.REQUEST_REPAIR, code))
-                check += dt.timedelta(days=r.randint(3, 10))
-                add(Action(_at(check, 10), Step.SUBMIT_REPAIR, code))
+                add(Action(_at(check + dt.timedelta(days=r.randint(3, 10)), 10), Step.SUBMIT_REPAIR, code))
+                check = _on_or_after(check + dt.timedelta(days=11), TUESDAY)
             add(Action(_at(check, 15), Step.ACCEPT, code))
             positive = period == plan.positive_in
-            add(Action(_at(_weekday_between(r, windows[2], windows[3]), 14), Step.ADVISE, code, {"positive": positive}))
-            decided = _weekday_between(r, windows[4], windows[5])
+            add(Action(_at(r.choice(windows[2]), 14), Step.ADVISE, code, {"positive": positive}))
+            decided = r.choice(windows[3])
             add(Action(_at(decided, 16), Step.APPROVE if positive else Step.REJECT, code, {"period": period}))
             if not positive and period == 1 and r.random() < 0.1:
                 add(Action(_at(decided + dt.timedelta(days=20), 10), Step.OBJECT, code))
@@ -171,7 +181,8 @@ def build_programme(regulation: Regulation, regions: int = REAL["regions"], seed
         realised = Decimal(str(round(r.uniform(0.93, 1.0), 3)))
         add(Action(_at(_weekday_between(r, d(2024, 12, 2), d(2024, 12, 20)), 11), Step.FINAL_REPORT, code,
                    {"cofinancing": str(cofinancing), "realised": str(realised)}))
-        add(Action(_at(_weekday_between(r, d(2025, 2, 3), d(2025, 5, 30)), 10), Step.DETERMINE, code))
+        determined = _on_or_after(_weekday_between(r, d(2025, 2, 3), d(2025, 5, 23)), THURSDAY)  # weekly batches
+        add(Action(_at(determined, 10), Step.DETERMINE, code))
     add(Action(_at(d(2023, 11, 1), 9), Step.EXTENSION_ROUND, None))
     actions.sort(key=lambda a: (a.at, a.step != Step.EXTENSION_ROUND, a.region or ""))
     return Programme(

@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def outcome(tmp_path_factory):
-    return await replay(tmp_path_factory.mktemp("demo") / "demo")
+    # sandboxed here (`sto demo` runs without the sandbox for speed): the sandbox would catch a
+    # non-deterministic call on a path only the replay takes
+    return await replay(tmp_path_factory.mktemp("demo") / "demo", sandboxed=True)
 
 
 async def test_the_replay_reproduces_the_counts_of_the_real_programme(outcome):
