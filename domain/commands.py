@@ -32,7 +32,7 @@ from domain.values import (
 
 
 class Actor(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     name: NonBlank
     role: Role
@@ -42,7 +42,7 @@ SYSTEM_ACTOR = Actor(name="sto-engine", role=Role.SYSTEM)
 
 
 class Command(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     command_id: UUID = Field(default_factory=uuid4)
     region_code: RegionCode
@@ -233,7 +233,7 @@ AnyCommand = Annotated[
     Field(discriminator="type"),
 ]
 
-_ADAPTER: TypeAdapter[Any] = TypeAdapter(AnyCommand)
+_ADAPTER: TypeAdapter[Any] | None = None  # built on first use: pydantic's schema building is slow at import
 COMMAND_TYPES: dict[str, type[Command]] = {
     cls.model_fields["type"].default: cls for cls in Command.__subclasses__()
 }
@@ -241,6 +241,9 @@ COMMAND_TYPES: dict[str, type[Command]] = {
 
 def parse_command(data: dict[str, Any] | str | bytes) -> Command:
     """A command from JSON or a dict with a `type` field; raises pydantic.ValidationError."""
+    global _ADAPTER
+    if _ADAPTER is None:
+        _ADAPTER = TypeAdapter(AnyCommand)
     if isinstance(data, (str, bytes)):
         return _ADAPTER.validate_json(data)
     return _ADAPTER.validate_python(data)

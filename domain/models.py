@@ -28,7 +28,7 @@ Year = Annotated[int, Field(ge=2018, le=2030)]
 
 
 class Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Penvoerder(Value):

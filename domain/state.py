@@ -28,7 +28,7 @@ from domain.values import (
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ApplicationRecord(Record):

@@ -19,7 +19,6 @@ from adapters.cli import runtime as runtime_cmd
 from adapters.cli import tokens as tokens_cmd
 from adapters.cli.context import STATE
 from adapters.logging import configure_logging
-from adapters.temporal import temporal_runtime_in_use
 
 app = typer.Typer(
     name="sto",
@@ -64,7 +63,8 @@ def main() -> None:
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-    if temporal_runtime_in_use():
+    temporal = sys.modules.get("adapters.temporal")  # imported only by commands that talk to Temporal
+    if temporal is not None and temporal.temporal_runtime_in_use():
         os._exit(code)
     sys.exit(code)
 
