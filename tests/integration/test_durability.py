@@ -170,6 +170,16 @@ async def test_two_workers_on_one_task_queue_share_the_grants(dev_server, tmp_pa
             }
         assert {"worker-a", "worker-b"} <= identities
         assert all(len(service.history(s.code)) == 2 for s in scripts)
+        # the search attributes make the grants findable by status and region (as in the web UI)
+        query = "StoStatus = 'application_submitted' AND StoNextDeadline IS NOT NULL"
+        for _ in range(50):  # visibility is eventually consistent
+            found = [w.id async for w in client.list_workflows(query)]
+            if len(found) == len(scripts):
+                break
+            await asyncio.sleep(0.2)
+        assert sorted(found) == sorted(f"grant-{s.code}" for s in scripts)
+        one = [w.id async for w in client.list_workflows(f"StoRegion = '{scripts[0].code}'")]
+        assert one == [f"grant-{scripts[0].code}"]
     finally:
         for w in workers:
             stop(w)
