@@ -1,0 +1,1 @@
+"""`make bench`: the engine measured against raw baselines in the same run (see tests/benchmarks/run.py)."""

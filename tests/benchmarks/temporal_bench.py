@@ -1,0 +1,329 @@
+"""P4 operator transitions through Temporal updates, and P6 scale: many grants with timers on one dev server.
+
+P4  An operator transition (RecordHourlyRateChange on an approved grant) through GrantsClient.transition:
+    the update's validator runs `decide` on the workflow's copy of the state, the handler runs the
+    execute_command activity (load, decide, append to a SQLite store) and replies with the result. Round
+    trip as the client sees it, p50 and p99. Baseline: on the same dev server, from the same client and
+    process, an update whose handler runs one no-op activity (tests/benchmarks/bare_workflow.py). The two
+    kinds alternate, spread over several workflows of each kind so that no history grows long.
+P6  N grants, each a grant workflow with pending timers (reminders done, the end of application period 1
+    ahead), on one dev server with one `sto worker` process; every workflow's business clock puts that
+    deadline at the same wall-clock instant. Measured: how long starting them took, how long from the instant
+    until every consequence (GrantLapsed) was stored, that every reminder and every consequence happened
+    exactly once (the store's outbox and events, the file notifier's messages), and the server's memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from temporalio.worker import Worker
+
+from adapters.grants_client import GrantsClient
+from adapters.notifiers import FileNotifier
+from adapters.scripted import GrantScript, at
+from adapters.store import open_service, store_env
+from adapters.temporal import DevServer, TemporalSettings, build_worker, connect, free_port
+from domain import commands as c
+from domain.timekeeping import AMSTERDAM
+from tests.benchmarks.bare_workflow import BARE_TASK_QUEUE, BareWorkflow, noop
+from tests.benchmarks.common import REPO, Figure, median, percentile, rss_kib, scratch_directory
+from tests.benchmarks.store_bench import SMALL_PER_YEAR, TINY_PER_YEAR
+from workflows import grant_workflow_id
+from workflows.grant_lifecycle import GrantWorkflow
+from workflows.models import GrantWorkflowInput
+
+P4_TASK_QUEUE = "bench-grants"
+
+
+def business_offset(moment: dt.datetime, at_wall: float | None = None) -> float:
+    """The clock offset that makes business time `moment` the wall-clock time `at_wall` (default now)."""
+    wall = dt.datetime.fromtimestamp(at_wall if at_wall is not None else time.time(), dt.timezone.utc)
+    return (moment - wall).total_seconds()
+
+
+# --- P4 ------------------------------------------------------------------------------------------
+
+
+async def p4_transition(updates: int = 300, per_workflow: int = 100) -> list[Figure]:
+    with scratch_directory() as directory:
+        server = DevServer(db_file=directory / "temporal.sqlite", port=free_port(), headless=True).start()
+        try:
+            return await _p4(directory, server, updates, per_workflow)
+        finally:
+            server.stop()
+
+
+async def _p4(directory: Path, server: DevServer, updates: int, per_workflow: int) -> list[Figure]:
+    client = await connect(TemporalSettings(address=server.address))
+    service = open_service(f"sqlite:///{directory / 'sto.sqlite'}")
+    workflows = max(1, -(-updates // per_workflow))
+    offset = business_offset(at(2022, 9, 1, 10))
+    grants = GrantsClient(client, task_queue=P4_TASK_QUEUE, clock_offset_seconds=offset, max_history_events=100_000)
+    codes = []
+    for i in range(workflows):
+        script = GrantScript(service, index=700 + i, per_year=dict(SMALL_PER_YEAR))
+        script.to_approved()
+        script.consequence("objection_period:1", at(2019, 8, 2))
+        script.progress_report(1, at(2021, 10, 20))
+        codes.append(script.code)
+    grant_worker = build_worker(client, service, FileNotifier(directory / "outbox"), task_queue=P4_TASK_QUEUE)
+    bare_worker = Worker(client, task_queue=BARE_TASK_QUEUE, workflows=[BareWorkflow], activities=[noop],
+                         activity_executor=ThreadPoolExecutor(8))
+    actor = c.Actor(name="op.bench", role="operator")
+    async with grant_worker, bare_worker:
+        bare = []
+        for i, code in enumerate(codes):
+            await client.start_workflow(
+                GrantWorkflow.run,
+                GrantWorkflowInput(region_code=code, state=service.state(code), clock_offset_seconds=offset,
+                                   max_history_events=100_000),
+                id=grant_workflow_id(code), task_queue=P4_TASK_QUEUE,
+            )
+            bare.append(await client.start_workflow(BareWorkflow.run, id=f"bench-bare-{i}", task_queue=BARE_TASK_QUEUE))
+        for code in codes:  # an update in the workflow's first task would meet it before run() (see the report)
+            await _first_task_done(grants, code)
+
+        count = 0
+
+        async def transition(code: str) -> float:
+            nonlocal count
+            count += 1
+            command = c.RecordHourlyRateChange(region_code=code, actor=actor, reason="cao-verhoging",
+                                               rate_cents=6000 + count, motivation="cao 2022")
+            start = time.perf_counter()
+            result = await grants.transition(command)
+            elapsed = time.perf_counter() - start
+            assert result.events == ["HourlyRateChanged"], result
+            return elapsed
+
+        async def bare_update(handle, n: int) -> float:
+            start = time.perf_counter()
+            assert await handle.execute_update(BareWorkflow.touch, n) == n
+            return time.perf_counter() - start
+
+        for i in range(10):  # warm-up: worker caches, prepared statements, connections
+            await transition(codes[i % workflows])
+            await bare_update(bare[i % workflows], i)
+        engine: list[float] = []
+        baseline: list[float] = []
+        for i in range(updates):
+            w = i % workflows
+            if i % 2:
+                baseline.append(await bare_update(bare[w], i))
+                engine.append(await transition(codes[w]))
+            else:
+                engine.append(await transition(codes[w]))
+                baseline.append(await bare_update(bare[w], i))
+        for handle in bare:
+            await handle.signal(BareWorkflow.finish)
+        history = len(service.history(codes[0]))
+    p50, p99 = percentile(engine, 50) * 1e3, percentile(engine, 99) * 1e3
+    b50, b99 = percentile(baseline, 50) * 1e3, percentile(baseline, 99) * 1e3
+    ratio99 = p99 / b99
+    return [
+        Figure(
+            id="P4", store="temporal",
+            what=f"operator transition via update (validate, execute_command: load+decide+append, reply): p99 "
+                 f"of {updates} (SQLite store, {workflows} grants of ~{history} events)",
+            engine=p99, baseline=b99, unit="ms p99", ratio=ratio99, target="p99 ratio ≤ 1.5", ok=ratio99 <= 1.5,
+            baseline_what="bare update running one no-op activity, same dev server, alternating",
+            samples={"engine_ms": [x * 1e3 for x in engine], "baseline_ms": [x * 1e3 for x in baseline]},
+        ),
+        Figure(
+            id="P4m", store="temporal", what="the same round trips: p50", engine=p50, baseline=b50, unit="ms p50",
+            ratio=p50 / b50, target="", ok=None,
+            baseline_what="bare update running one no-op activity",
+        ),
+    ]
+
+
+async def _first_task_done(grants: GrantsClient, code: str, timeout: float = 30.0) -> None:
+    end = time.monotonic() + timeout
+    while True:
+        try:
+            await grants.status(code)
+            return
+        except Exception:  # noqa: BLE001 - not yet: the first workflow task has not run
+            if time.monotonic() > end:
+                raise
+            await asyncio.sleep(0.1)
+
+
+# --- P6 ------------------------------------------------------------------------------------------
+
+
+def _prepare_store(url: str, grants: int) -> list[str]:
+    """`grants` pre-registered grants, made in memory and copied row by row into the SQLite store (the
+    rows the service writes, faster than a transaction each)."""
+    memory = open_service("memory:")
+    codes = []
+    for i in range(grants):
+        script = GrantScript(memory, index=10_000 + i, per_year=dict(TINY_PER_YEAR))
+        script.pre_register()
+        codes.append(script.code)
+    open_service(url).close()
+    path = store_env(url)["SQLITE_DBNAME"]
+    connection = sqlite3.connect(path, isolation_level=None)
+    connection.execute("BEGIN")
+    start = 1
+    while True:
+        batch = memory.recorder.select_notifications(start, 5000)
+        if not batch:
+            break
+        connection.executemany(
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
+            [(n.originator_id.hex, n.originator_version, n.topic, n.state) for n in batch],
+        )
+        start = batch[-1].id + 1
+    connection.execute("COMMIT")
+    connection.close()
+    return codes
+
+
+def _count(path: str, topic_suffix: str) -> tuple[int, int]:
+    """(records whose topic ends with `topic_suffix`, aggregates that have more than one of them)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        total = connection.execute("SELECT COUNT(*) FROM stored_events WHERE topic LIKE ?", (f"%{topic_suffix}",)).fetchone()[0]
+        doubled = connection.execute(
+            "SELECT COUNT(*) FROM (SELECT originator_id FROM stored_events WHERE topic LIKE ? GROUP BY originator_id "
+            "HAVING COUNT(*) > 1)", (f"%{topic_suffix}",),
+        ).fetchone()[0]
+    finally:
+        connection.close()
+    return total, doubled
+
+
+async def p6_scale(grants: int = 10_000, concurrency: int = 50) -> list[Figure]:
+    with scratch_directory() as directory:
+        url = f"sqlite:///{directory / 'sto.sqlite'}"
+        path = store_env(url)["SQLITE_DBNAME"]
+        prepared = time.perf_counter()
+        codes = _prepare_store(url, grants)
+        service = open_service(url)
+        states = {code: service.state(code) for code in codes}
+        prepared = time.perf_counter() - prepared
+        server = DevServer(db_file=directory / "temporal.sqlite", port=free_port(), headless=True).start()
+        outbox = directory / "outbox"
+        env = {**os.environ, "STO_TEMPORAL_ADDRESS": server.address, "STO_DATABASE_URL": url,
+               "STO_NOTIFIER_URL": f"file://{outbox}", "STO_LOG_LEVEL": "WARNING"}
+        log = open(directory / "worker.log", "ab")
+        worker = subprocess.Popen([sys.executable, "-m", "adapters.cli.main", "worker", "--identity", "bench-p6"],
+                                  cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        peak = [0]
+        sampling = True
+
+        async def sample() -> None:
+            while sampling:
+                peak[0] = max(peak[0], rss_kib(server.process.pid)[0])
+                await asyncio.sleep(1)
+
+        sampler = asyncio.create_task(sample())
+        try:
+            return await _p6(directory, server, worker, codes, states, path, outbox, grants, concurrency, prepared, peak)
+        finally:
+            sampling = False
+            await sampler
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+            server.stop()
+            log.close()
+
+
+async def _p6(directory, server, worker, codes, states, path, outbox, grants, concurrency, prepared, peak) -> list[Figure]:
+    client = await connect(TemporalSettings(address=server.address))
+    await asyncio.sleep(3)  # the worker connects
+    idle_rss = rss_kib(server.process.pid)[0]
+    due = dt.datetime(2019, 4, 1, 0, 0, tzinfo=AMSTERDAM)  # the end of application period 1 (its due_at)
+    # seconds until the instant: room to start them all and for the worker to run each one's first task (which
+    # sends its reminder); starts run at 15-90/s here, first tasks at 15-150/s, depending on the machine's load
+    lead = 60 + grants * 0.04
+    instant = time.time() + lead
+    offset = business_offset(due, instant)
+    gate = asyncio.Semaphore(concurrency)
+    started_at = time.perf_counter()
+
+    async def start(code: str) -> None:
+        async with gate:
+            await client.start_workflow(
+                GrantWorkflow.run,
+                GrantWorkflowInput(region_code=code, state=states[code], clock_offset_seconds=offset),
+                id=grant_workflow_id(code), task_queue="sto-grants",
+            )
+
+    await asyncio.gather(*(start(code) for code in codes))
+    start_seconds = time.perf_counter() - started_at
+    late = time.time() > instant
+    # the reminders the start phase sent (one per grant: the latest offset before the deadline)
+    reminders_deadline = time.time() + max(120, grants / 10)
+    while time.time() < min(reminders_deadline, instant - 1):
+        if _count(path, "OutboxMessage.Delivered")[0] >= grants:
+            break
+        await asyncio.sleep(1)
+    reminders_before = _count(path, "OutboxMessage.Delivered")[0]
+    rss_at_instant = rss_kib(server.process.pid)[0]
+    await asyncio.sleep(max(0.0, instant - time.time()))
+    fired = time.perf_counter()
+    limit = time.time() + max(300, grants / 5)
+    lapsed = 0
+    while time.time() < limit:
+        lapsed = _count(path, "GrantLapsed")[0]
+        if lapsed >= grants:
+            break
+        await asyncio.sleep(0.5)
+    process_seconds = time.perf_counter() - fired
+    await asyncio.sleep(3)  # anything late or doubled would show now
+    lapsed, lapsed_twice = _count(path, "GrantLapsed")
+    delivered, delivered_twice = _count(path, "OutboxMessage.Delivered")
+    queued, _ = _count(path, "OutboxMessage.Queued")
+    files = len(list(outbox.glob("*.eml"))) if outbox.exists() else 0
+    visible = time.time() + 60
+    while True:  # the dev server's visibility store lags a little behind
+        completed = await client.count_workflows('WorkflowType="GrantLifecycle" AND ExecutionStatus="Completed"')
+        if completed.count >= grants or time.time() > visible:
+            break
+        await asyncio.sleep(1)
+    _, hwm = rss_kib(server.process.pid)
+    exactly_once = (lapsed == grants and lapsed_twice == 0 and delivered == grants and delivered_twice == 0
+                    and files == grants and queued == grants)
+    all_done = lapsed == grants
+    # a workflow whose first task ran after the instant rightly sends no reminder (its deadline has passed):
+    # then the instant was not one instant for all, and the run says so
+    late = late or reminders_before < grants
+    detail = (f"{grants:,} grants started in {start_seconds:.0f} s ({grants / start_seconds:.0f}/s{', LATE: some started after the instant' if late else ''}); "
+              f"consequences stored {lapsed:,} (twice: {lapsed_twice}), workflows completed {completed.count:,}; "
+              f"reminders delivered {delivered:,} (twice: {delivered_twice}; {reminders_before:,} before the instant), "
+              f"outbox queued {queued:,}, messages written {files:,}")
+    return [
+        Figure(
+            id="P6", store="temporal",
+            what=f"{grants:,} grants with pending timers, {grants:,} deadlines at one instant: time until every "
+                 "consequence is stored (one dev server, one worker process, SQLite store)",
+            engine=process_seconds if all_done else None, baseline=None, unit="s", target="all, exactly once",
+            ok=exactly_once and all_done and not late, notes=detail,
+            samples={"start_seconds": start_seconds, "prepare_seconds": prepared, "late": late,
+                     "lapsed": lapsed, "lapsed_twice": lapsed_twice, "delivered": delivered,
+                     "delivered_twice": delivered_twice, "queued": queued, "files": files,
+                     "completed": completed.count, "rate_per_s": grants / process_seconds if all_done else None},
+        ),
+        Figure(
+            id="P6m", store="temporal", what="dev server memory (RSS): peak while running, and before any workflow",
+            engine=max(peak[0], hwm) / 1024, baseline=idle_rss / 1024, unit="MiB", target="", ok=None,
+            notes=f"{(max(peak[0], hwm) - idle_rss) / grants:.1f} KiB per grant above the idle server; "
+                  f"{rss_at_instant / 1024:.0f} MiB at the instant",
+            baseline_what="the idle server (before the first workflow)",
+        ),
+    ]
