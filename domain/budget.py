@@ -2,7 +2,7 @@
 
 A pool is its own small aggregate, saved in the same transaction as the grant that claims from it,
 so two approvals can never together pass a ceiling: the second writer meets a version conflict,
-reloads, and is refused if the money is gone.
+reloads, and is refused if the money is gone. A withdrawn grant gives its claim back (Released).
 """
 
 from __future__ import annotations
@@ -35,6 +35,16 @@ class BudgetPool(Aggregate):
 
         def apply(self, pool: "BudgetPool") -> None:
             pool.reservations[self.region_code] = {str(y): int(a) for y, a in self.per_year.items()}
+
+    class Released(Aggregate.Event):
+        """A region's claim given back to the pool (the grant was withdrawn before vaststelling)."""
+
+        region_code: str
+        per_year: dict[str, int]
+        command_id: uuid.UUID
+
+        def apply(self, pool: "BudgetPool") -> None:
+            pool.reservations.pop(self.region_code, None)
 
     def __init__(self, key: str):
         self.key = key
@@ -80,6 +90,14 @@ class BudgetPool(Aggregate):
             per_year={str(y): a for y, a in per_year.items()},
             command_id=command_id,
         )
+
+    def release(self, region_code: str, command_id: uuid.UUID) -> bool:
+        """Give the region's claim back; False (and no event) when it holds none."""
+        claim = self.reservations.get(region_code)
+        if not claim:
+            return False
+        self.trigger_event(self.Released, region_code=region_code, per_year=dict(claim), command_id=command_id)
+        return True
 
     def totals(self) -> dict[int, int]:
         years: dict[int, int] = {}

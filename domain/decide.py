@@ -9,7 +9,7 @@ written once.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from domain import commands as c
@@ -95,6 +95,7 @@ class Reservation:
     per_year: dict[int, int]
     ceiling_param: str
     extension: bool = False
+    release: bool = False  # give the region's claim on the pool back instead of claiming
 
 
 def refuse(rule: str, message: str, source: str, hint: str | None = None, state: GrantState | None = None) -> TransitionRefused:
@@ -790,10 +791,19 @@ def _determine(state: GrantState, cmd: c.DetermineGrant, ctx: Context) -> Decisi
 
 
 def _withdraw(state: GrantState, cmd: c.WithdrawGrant, ctx: Context) -> Decision:
+    """Withdrawal ends the grant; what it had been granted goes back to the budget it was claimed from."""
+    releases: list[Reservation] = []
+    if state.granted_per_year and state.kind is not None:
+        releases.append(replace(_ceiling_reservation(state, {}), release=True))
+    if state.extension.granted_cents and ctx.regulation.has_param("extension_year", ctx.day):
+        year = int(ctx.regulation.param("extension_year", ctx.day).value)
+        releases.append(Reservation(pool=f"extension:{year}", per_year={}, ceiling_param="extension_budget_cents",
+                                    extension=True, release=True))
     return Decision(
         events=[(e.GrantWithdrawn, {"status_before": state.status.value})],
         rule="lifecycle.withdraw",
         legal_basis=f"{AWB} art. 4:48 (intrekking vóór vaststelling), or the applicant's withdrawal of the application",
+        reservations=releases,
     )
 
 

@@ -218,8 +218,20 @@ class GrantService(Application):
     def _reserve(self, command: c.Command, decision: Decision, ctx: Context) -> list[BudgetPool]:
         pools = []
         for reservation in decision.reservations:
-            pools.append(self._claim(command, reservation, ctx))
+            if reservation.release:
+                pool = self._release(command, reservation)
+                if pool is not None:
+                    pools.append(pool)
+            else:
+                pools.append(self._claim(command, reservation, ctx))
         return pools
+
+    def _release(self, command: c.Command, reservation: Reservation) -> BudgetPool | None:
+        try:
+            pool: BudgetPool = self.repository.get(pool_id(reservation.pool))
+        except AggregateNotFoundError:
+            return None
+        return pool if pool.release(command.region_code, command.command_id) else None
 
     def _claim(self, command: c.Command, reservation: Reservation, ctx: Context) -> BudgetPool:
         try:

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.budget import ceilings_from
 from domain.regulation import Regulation
-from domain.values import RegionKind
+from domain.values import GrantStatus, RegionKind
 from projections.grant_rows import Row
 
 EXTENSION_BUDGET = "extension_budget_cents"
@@ -85,7 +85,12 @@ def _against(param: str, regulation: Regulation, day: dt.date, used: dict[int, i
 
 
 def ceilings(rows: list[Row], regulation: Regulation, day: dt.date) -> list[dict[str, Any]]:
-    """Each ceiling in force on `day`, with what was granted against it, per year."""
+    """Each ceiling in force on `day`, with what was granted against it, per year.
+
+    A withdrawn grant keeps its line in the ledger but no longer counts against a ceiling: its claim went
+    back to the budget pool (domain/budget.py, BudgetPool.Released).
+    """
+    rows = [r for r in rows if r["status"] != GrantStatus.WITHDRAWN.value]
     found = []
     for kind in RegionKind:
         used = {int(y): c for y, c in _per_year([r for r in rows if r["kind"] == kind.value]).items()}

@@ -12,10 +12,11 @@ from eventsourcing.utils import get_topic
 from adapters.follower import ProjectionFollower
 from adapters.read_models import ReadModels
 from adapters.scenarios import exceptional_regions, full_life, scripted_regions
-from adapters.scripted import GrantScript
+from adapters.scripted import GrantScript, at
 from adapters.store import open_service
 from adapters.view_db import open_view_database
 from adapters.view_store import ViewStore
+from domain import commands as c
 from domain import events as e
 from domain.service import GrantService
 from domain.values import RegionKind
@@ -73,16 +74,20 @@ def test_the_budget_ledger_totals_equal_the_sums_over_the_events(store_url):
     rejected.to_rejected_in_period_1()
     waiting = GrantScript(service, index=5, kind=RegionKind.TECHNIEKARME_REGIO)
     waiting.pre_register()
-    codes = [g.code for g in (approved, arme, extended, rejected, waiting)]
+    withdrawn = GrantScript(service, index=6)
+    withdrawn.to_approved()
+    withdrawn.send(c.WithdrawGrant, at(2020, 2, 1), reason="regio stopt")
+    codes = [g.code for g in (approved, arme, extended, rejected, waiting, withdrawn)]
 
     ledger = ReadModels(service, store_url).budget(DAY)
     totals = ledger["totals"]
     expected = sums_over_events(service, codes)
     assert {k: totals[k] for k in expected} == expected
     assert totals["granted_total_cents"] == expected["granted_cents"] + expected["extension_cents"]
-    assert totals["regions"] == 5 and expected["extension_cents"] > 0
+    assert totals["regions"] == 6 and expected["extension_cents"] > 0
     assert [r["granted_cents"] for r in ledger["regions"] if r["region_code"] == rejected.code] == [0]
-    # against the ceilings: the budget pools (their own aggregates) hold the same amounts
+    # against the ceilings: the budget pools (their own aggregates) hold the same amounts; the withdrawn
+    # grant's line stays in the ledger, its money went back to the pool
     pools = {pool["pool"]: {y["year"]: y["granted_cents"] for y in pool["years"]} for pool in ledger["ceilings"]}
     for kind in RegionKind:
         assert {y: c for y, c in pools[kind.value].items() if c} == service.pool_totals(f"ceiling:{kind.value}")

@@ -532,6 +532,32 @@ def test_a_grant_can_be_withdrawn_but_not_twice(svc, grant):
     refused(svc, grant, "lifecycle.transition", grant.send, c.WithdrawGrant, at(2020, 2, 2))
 
 
+def test_a_withdrawn_grant_gives_its_money_back_to_the_ceiling_and_the_2024_budget(svc, grant):
+    other = GrantScript(svc, index=2)
+    other.to_approved()
+    grant.to_approved()
+    grant.progress_report(1, at(2021, 10, 1))
+    quarter = sum(PER_YEAR.values()) // 4
+    grant.progress_report(2, at(2023, 9, 1), quarter)
+    grant.send(c.GrantExtension, at(2023, 11, 1), amount_cents=quarter)
+    assert svc.pool_totals("ceiling:techniekregio") == {y: 2 * a for y, a in PER_YEAR.items()}
+
+    command = grant.command(c.WithdrawGrant, at(2024, 2, 1), reason="regio stopt")
+    svc.execute(command)
+    assert svc.execute(command).duplicate  # a retry releases nothing more
+    assert svc.pool_totals("ceiling:techniekregio") == PER_YEAR  # only the other region's claim is left
+    assert svc.pool_totals("extension:2024") == {}
+
+
+def test_withdrawing_a_grant_that_was_never_granted_touches_no_budget(svc, grant):
+    grant.pre_register()
+    grant.apply()
+    before = len(svc.recorder.select_notifications(1, 10_000))
+    grant.send(c.WithdrawGrant, at(2019, 4, 2), reason="regio trekt aanvraag in")
+    assert len(svc.recorder.select_notifications(1, 10_000)) == before + 1  # the grant's event, no pool event
+    assert svc.pool_totals("ceiling:techniekregio") == {}
+
+
 def test_a_pre_registered_region_that_does_not_apply_lapses_after_period_1(svc, grant):
     grant.pre_register()
     refused(svc, grant, "deadline.not_passed", grant.consequence, "application_period_1", at(2019, 3, 31, 23))
