@@ -1,4 +1,4 @@
-"""The FastAPI app: the API under /api (OpenAPI at /docs and /openapi.json), the page at /, health at /healthz."""
+"""The FastAPI app: the API under /api (OpenAPI at /openapi.json, Swagger UI at /docs and ReDoc at /redoc, both without a CDN), the page at /, health at /healthz."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, AsyncIterator
 
 from fastapi import APIRouter, FastAPI, Request
 
-from adapters.http import audit_routes, errors, page, read_routes, transitions
+from adapters.http import audit_routes, docs, errors, page, read_routes, transitions
 from adapters.http.access import Access, GuardedRoute, access
 from adapters.http.context import ApiContext, ApiSettings
 from adapters.store import describe
@@ -40,8 +40,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         yield
         api.close()
 
-    app = FastAPI(title="STO grant engine", version="1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="STO grant engine", version="1.0", description=DESCRIPTION, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
     app.state.api = api
+    docs.install(app)
     errors.install(app)
     for module in (transitions, read_routes, audit_routes):
         app.include_router(module.router())

@@ -104,3 +104,28 @@ def test_a_region_signed_in_on_the_page_sees_its_own_grant_and_no_buttons(served
     page.click("#sign-out")
     page.wait_for_selector("#sign-in:not([hidden])")
     assert page.evaluate("sessionStorage.getItem('sto.token')") is None
+
+
+@pytest.mark.parametrize("path, rendered", [("/docs", ".opblock"), ("/redoc", "[data-section-id]")])
+def test_the_api_documentation_renders_without_internet(served, browser, path, rendered):
+    """Every request that would leave the machine is refused; the page still lists the endpoints.
+
+    (ReDoc's bundle links its own logo on a CDN: a missing image, nothing the page needs.)"""
+    outside: list[str] = []
+    page = browser.new_page()
+
+    def only_local(route):
+        if route.request.url.startswith(served.base_url):
+            route.continue_()
+        else:
+            if route.request.resource_type != "image":
+                outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_local)
+    page.goto(served.base_url + path)
+    page.wait_for_selector(rendered, timeout=20_000)
+    assert page.locator(rendered).count() >= 10
+    assert outside == []
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"api{path.replace('/', '-')}.png"))
