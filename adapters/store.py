@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
+from adapters.postgres_recorder import TOPIC as POSTGRES_RECORDER_TOPIC
+from adapters.sqlite_recorder import TOPIC as SQLITE_RECORDER_TOPIC
 from domain.regulation import Regulation
 from domain.service import Clock, GrantService, system_clock
 
@@ -43,6 +45,7 @@ def store_env(url: str | None = None) -> dict[str, str]:
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": str(path),
             "SQLITE_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER_TOPIC,
         }
     if parsed.scheme in ("postgresql", "postgres"):
         if not parsed.path.strip("/"):
@@ -57,6 +60,8 @@ def store_env(url: str | None = None) -> dict[str, str]:
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "yes",  # with adapters/postgres_recorder.py: one round trip per append
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
         schema = parse_qs(parsed.query).get("schema")
         if schema:

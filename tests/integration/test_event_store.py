@@ -156,3 +156,45 @@ def test_a_bad_database_url_says_what_to_use(url):
 
     with pytest.raises(StoreConfigError, match="sqlite:///|DBNAME|names no file"):
         store_env(url)
+
+
+@pytest.mark.postgres
+def test_postgres_appends_wait_for_the_table_lock_so_commit_order_is_notification_order(postgres_url):
+    """The one-round-trip append (adapters/postgres_recorder.py) takes the library's EXCLUSIVE table lock:
+    while another transaction holds ROW SHARE (which blocks EXCLUSIVE, not plain INSERTs), it waits."""
+    import time
+
+    import psycopg
+
+    from adapters.store import postgres_conninfo, store_env
+
+    service = open_service(postgres_url)
+    first = GrantScript(service, index=1)
+    first.pre_register()
+    env = store_env(postgres_url)
+    blocker = psycopg.connect(postgres_conninfo(env))
+    try:
+        blocker.execute(f'LOCK TABLE "{env["POSTGRES_SCHEMA"]}".sto_events IN ROW SHARE MODE')
+        writer = threading.Thread(target=GrantScript(service, index=2).pre_register)
+        writer.start()
+        time.sleep(1.0)
+        assert writer.is_alive(), "the append did not wait for the table lock"
+        blocker.commit()
+        writer.join(timeout=30)
+        assert not writer.is_alive()
+    finally:
+        blocker.close()
+    ids = [n.id for n in service.recorder.select_notifications(1, 100)]
+    assert ids == sorted(ids) and len(ids) == 2
+
+
+def test_reading_a_grant_gives_its_events_in_order_and_respects_the_bounds(store_url):
+    service = open_service(store_url)
+    grant = GrantScript(service)
+    grant.to_approved()
+    gid = service.state(grant.code).grant_id
+    events = service.recorder.select_events(gid)
+    assert [e.originator_version for e in events] == [1, 2, 3, 4, 5]
+    assert all(e.originator_id == gid for e in events)
+    assert [e.originator_version for e in service.recorder.select_events(gid, gt=2, lte=4)] == [3, 4]
+    assert [e.originator_version for e in service.recorder.select_events(gid, desc=True, limit=2)] == [5, 4]
