@@ -30,7 +30,7 @@ from domain.money import (
     extension_cap_cents,
 )
 from domain.models import ExtensionPlan
-from domain.regulation import Regulation
+from domain.regulation import Regulation, UnknownRule
 from domain.state import GrantState
 from domain.timekeeping import local_date
 from domain.values import TERMINAL_STATUSES, DecisionKind, GrantStatus, ObjectionOutcome, RegionKind
@@ -103,7 +103,23 @@ def refuse(rule: str, message: str, source: str, hint: str | None = None, state:
 
 
 def decide(state: GrantState | None, command: c.Command, ctx: Context) -> Decision:
-    """Check every rule for `command` on `state`; return what to record, or raise TransitionRefused."""
+    """Check every rule for `command` on `state`; return what to record, or raise TransitionRefused.
+
+    A rule the regulation does not hold on the command's business date (before the regulation, or before
+    the amendment that brought the rule) is a refusal too, never a crash: nothing can be decided by it."""
+    try:
+        return _decide(state, command, ctx)
+    except UnknownRule as missing:
+        raise refuse(
+            "regulation.not_in_force",
+            f"{command.name} on {ctx.day.isoformat()}: {missing}",
+            ctx.regeling("inwerkingtreding en looptijd"),
+            "give an effective date on which the rule is in force (`sto calendar --as-of DATE` lists them)",
+            state,
+        ) from None
+
+
+def _decide(state: GrantState | None, command: c.Command, ctx: Context) -> Decision:
     _check_role(command)
     if isinstance(command, c.SubmitVooraanmelding):
         if state is not None:

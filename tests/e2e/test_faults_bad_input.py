@@ -161,6 +161,8 @@ API_CASES: list[tuple[str, str, str, str, object, int, tuple[str, ...]]] = [
     ("pre-register: partner without name", "POST", f"/api/grants/{NEW}/pre-register", "operator", vooraanmelding(partners=[{"name": "", "kind": "company"}]), 422, ("name",)),
     ("pre-register: partner of unknown kind", "POST", f"/api/grants/{NEW}/pre-register", "operator", vooraanmelding(partners=[{"name": "X", "kind": "friend"}]), 422, ("kind",)),
     ("pre-register: no region name", "POST", f"/api/grants/{NEW}/pre-register", "operator", {k: v for k, v in vooraanmelding().items() if k != "region_name"}, 422, ("region_name",)),
+    ("pre-register: dated before the regulation", "POST", f"/api/grants/{NEW}/pre-register", "operator", vooraanmelding(effective_at="2000-01-01T12:00:00+01:00"), 409, ("regulation.not_in_force", "source")),
+    ("pre-register: after the vooraanmelding closed", "POST", f"/api/grants/{NEW}/pre-register", "operator", vooraanmelding(effective_at="2018-11-01T09:00:00+01:00"), 409, ("vooraanmelding.deadline", "source")),
     ("pre-register: a later expected version", "POST", f"/api/grants/{NEW}/pre-register", "operator", vooraanmelding(expected_version=3), 409, ("version",)),
     # refused by a rule, or a conflict (the grant has applied in period 1 and waits for acceptance)
     ("advise before acceptance", "POST", f"{GRANTS}/advise", "operator", {**R, "positive": True, "criteria": [{"criterion": "a", "judgement": "sufficient"}], "effective_at": AT}, 409, ("rule", "source")),

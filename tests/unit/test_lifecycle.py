@@ -66,6 +66,12 @@ def test_a_vooraanmelding_after_31_october_2018_is_refused(svc, grant):
     assert "2018-10-31" in error.message and "Subsidieregeling" in error.source
 
 
+def test_a_vooraanmelding_dated_before_the_regulation_is_refused_not_a_crash(svc, grant):
+    """Found by the API fuzzer: a date before 12 September 2018 has no vooraanmelding rule at all."""
+    error = refused(svc, grant, "regulation.not_in_force", grant.pre_register, at(2000, 1, 1))
+    assert "2018-09-12" in error.message and "2000-01-01" in error.message
+
+
 def test_a_region_needs_two_vmbo_schools(svc, grant):
     fields = grant.region.vooraanmelding_fields() | {"vmbo_schools": [grant.region.vmbo_schools[0]] * 2}
     fields.pop("region_code")
