@@ -132,19 +132,23 @@ class GrantEvent(Aggregate.Event):
     def apply(self, aggregate: "Grant") -> None:
         state = aggregate.state
         self.evolve(state)
-        state.version = self.originator_version
-        state.last_effective_at = self.effective_at
+        # every event sets these: written straight into the record's fields (as pydantic's own assignment
+        # does, without its per-call checks), and marked set once, when the record is made
+        fields = state.__dict__
+        fields["version"] = self.originator_version
+        fields["last_effective_at"] = self.effective_at
         key = self.command_id.hex
-        receipt = state.commands.get(key)
+        receipt = fields["commands"].get(key)
         if receipt is None:
-            state.commands[key] = _record(
+            fields["commands"][key] = _record(
                 CommandReceipt,
-                type=self.command_type, version=self.originator_version, status=state.status, events=[type(self).__name__],
+                type=self.command_type, version=self.originator_version, status=fields["status"], events=[type(self).__name__],
             )
         else:
-            receipt.version = self.originator_version
-            receipt.status = state.status
-            receipt.events.append(type(self).__name__)
+            receipt_fields = receipt.__dict__
+            receipt_fields["version"] = self.originator_version
+            receipt_fields["status"] = fields["status"]
+            receipt_fields["events"].append(type(self).__name__)
 
     def evolve(self, state: GrantState) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
@@ -173,6 +177,7 @@ class VooraanmeldingReceived(GrantEvent, Aggregate.Created):
             status=GrantStatus.PRE_REGISTERED,
             pre_registered_on=self.effective_on,
             last_effective_at=self.effective_at,
+            version=self.originator_version,
         )
         super().apply(aggregate)
 

@@ -1,4 +1,4 @@
-"""`make bench` (`python -m tests.benchmarks.run`): the engine against raw baselines, one table, one JSON file.
+"""`make bench` (`python -m tests.benchmarks.run`): the engine against raw baselines, one table, JSON and Markdown.
 
     python -m tests.benchmarks.run                # everything, full size (P6 with 10,000 grants: many minutes)
     python -m tests.benchmarks.run --quick        # smaller sizes, P5 on 12 regions, P6 with 300 grants
@@ -7,7 +7,7 @@
 
 Every figure is a ratio to a baseline measured in the same run (interleaved, medians of several
 repetitions): the machines are shared and their speed drifts. The JSON (bench-results/latest.json and a
-timestamped copy) holds every figure, its samples, and the machine and commit it ran on.
+timestamped copy) holds every figure, its samples, and the machine and commit it ran on; latest.md the table.
 """
 
 from __future__ import annotations
@@ -78,6 +78,19 @@ def table(figures: list[Figure], title: str) -> Table:
         t.add_row(f.id, f.store, what, fmt(f.engine, f.unit), fmt(f.baseline, f.unit), f.unit,
                   "—" if f.ratio is None else f"{f.ratio:.2f}x", f.target, mark)
     return t
+
+
+def markdown(figures: list[Figure], title: str) -> str:
+    """The same table in Markdown (bench-results/latest.md), for the README and the closing notes."""
+    lines = [f"**{title}**", "", "| id | store | what is measured | engine | baseline | unit | ratio | target | met |",
+             "|---|---|---|---:|---:|---|---:|---|:-:|"]
+    for f in figures:
+        what = f.what + (f"; baseline: {f.baseline_what}" if f.baseline_what else "") + (f"; {f.notes}" if f.notes else "")
+        met = "" if f.ok is None else ("yes" if f.ok else "**no**")
+        ratio = "—" if f.ratio is None else f"{f.ratio:.2f}x"
+        lines.append(f"| {f.id} | {f.store} | {what.replace('|', '/')} | {fmt(f.engine, f.unit)} | "
+                     f"{fmt(f.baseline, f.unit)} | {f.unit} | {ratio} | {f.target} | {met} |")
+    return "\n".join(lines) + "\n"
 
 
 def run(args: argparse.Namespace) -> list[Figure]:
@@ -166,8 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     text = json.dumps(document, indent=2, default=str)
     (out / "latest.json").write_text(text)
+    (out / "latest.md").write_text(markdown(figures, title))
     (out / f"bench-{started:%Y%m%dT%H%M%S}.json").write_text(text)
-    Console(stderr=True).print(f"JSON: {out / 'latest.json'}")
+    Console(stderr=True).print(f"JSON: {out / 'latest.json'}; Markdown: {out / 'latest.md'}")
     failed = [f.id for f in figures if f.target == "runs"]
     return 1 if failed else 0
 
