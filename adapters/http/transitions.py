@@ -6,7 +6,6 @@ effective_at and expected_version. The token's name and role become the command'
 
 # No `from __future__ import annotations` here: FastAPI reads the generated body types from the signatures.
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request

@@ -112,6 +112,32 @@ def postgres_schema() -> Iterator[str]:
             conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
+def copy_into_sqlite(memory: Any, url: str) -> int:
+    """Copy every record of an in-memory service, in order, into the (new) SQLite store at `url`, in one
+    transaction: the rows the service writes, without a transaction per command. Returns how many."""
+    import sqlite3
+
+    from adapters.store import open_service, store_env
+
+    open_service(url).close()  # the tables
+    connection = sqlite3.connect(store_env(url)["SQLITE_DBNAME"], isolation_level=None)
+    connection.execute("BEGIN")
+    start, copied = 1, 0
+    while True:
+        batch = memory.recorder.select_notifications(start, 5000)
+        if not batch:
+            break
+        connection.executemany(
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
+            [(n.originator_id.hex, n.originator_version, n.topic, n.state) for n in batch],
+        )
+        copied += len(batch)
+        start = batch[-1].id + 1
+    connection.execute("COMMIT")
+    connection.close()
+    return copied
+
+
 def rss_kib(pid: int) -> tuple[int, int]:
     """(current RSS, peak RSS) of a process in KiB, from /proc (0, 0 when it is gone)."""
     try:

@@ -40,6 +40,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repetitions", type=int, default=None, help="repetitions per figure (default 5, quick 3)")
     parser.add_argument("--scale-grants", type=int, default=None, help="P6: grants with pending timers (default 10,000, quick 300)")
     parser.add_argument("--rebuild-grants", type=int, default=None, help="P3: grants in the store (default 8,000, quick 1,500)")
+    parser.add_argument("--p6-worker-args", default="", help="P6: extra options of `sto worker`, e.g. '--max-cached-workflows 10000'")
     parser.add_argument("--updates", type=int, default=None, help="P4: updates of each kind (default 300, quick 80)")
     parser.add_argument("--demo-regions", type=int, default=None, help="P5: regions of the demo (default 87 = the real programme, quick 12)")
     parser.add_argument("--out", type=Path, default=REPO / "bench-results", help="where the JSON goes")
@@ -151,7 +152,7 @@ def run(args: argparse.Namespace) -> list[Figure]:
                 updates=args.updates or (80 if quick else 300))))
         if "P6" in wanted:
             attempt("P6 scale (temporal)", lambda: asyncio.run(temporal_bench.p6_scale(
-                grants=args.scale_grants or (300 if quick else 10_000))))
+                grants=args.scale_grants or (300 if quick else 10_000), worker_args=tuple(args.p6_worker_args.split()))))
     if "P5" in wanted:
         from tests.benchmarks import demo_bench
 

@@ -33,7 +33,7 @@ from domain.decide import Context
 from domain.grant import Grant
 from domain.service import GrantService
 from domain.values import grant_id_for
-from tests.benchmarks.common import Figure, clock, interleave, median, time_ratio
+from tests.benchmarks.common import Figure, clock, copy_into_sqlite, interleave, median, time_ratio
 
 try:  # the bench also runs against the engine before its lean store path (for before/after figures)
     from domain.codec import project
@@ -365,25 +365,7 @@ def build_log(url: str, grants: int) -> int:
     record by record, in order, into the SQLite store at `url`: the same rows the service writes, made faster."""
     memory = open_service("memory:")
     scripted_regions(memory, grants, per_year=dict(TINY_PER_YEAR))
-    target = open_service(url)
-    path = store_env(url)["SQLITE_DBNAME"]
-    target.close()
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("BEGIN")
-    start, copied = 1, 0
-    while True:
-        batch = memory.recorder.select_notifications(start, 5000)
-        if not batch:
-            break
-        connection.executemany(
-            "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
-            [(n.originator_id.hex, n.originator_version, n.topic, n.state) for n in batch],
-        )
-        copied += len(batch)
-        start = batch[-1].id + 1
-    connection.execute("COMMIT")
-    connection.close()
-    return copied
+    return copy_into_sqlite(memory, url)
 
 
 def p3_rebuild(url: str, *, grants: int, repetitions: int) -> list[Figure]:

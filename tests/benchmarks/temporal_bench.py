@@ -36,7 +36,7 @@ from adapters.temporal import DevServer, TemporalSettings, build_worker, connect
 from domain import commands as c
 from domain.timekeeping import AMSTERDAM
 from tests.benchmarks.bare_workflow import BARE_TASK_QUEUE, BareWorkflow, noop
-from tests.benchmarks.common import REPO, Figure, median, percentile, rss_kib, scratch_directory
+from tests.benchmarks.common import REPO, Figure, copy_into_sqlite, percentile, rss_kib, scratch_directory
 from tests.benchmarks.store_bench import SMALL_PER_YEAR, TINY_PER_YEAR
 from workflows import grant_workflow_id
 from workflows.grant_lifecycle import GrantWorkflow
@@ -171,22 +171,7 @@ def _prepare_store(url: str, grants: int) -> list[str]:
         script = GrantScript(memory, index=10_000 + i, per_year=dict(TINY_PER_YEAR))
         script.pre_register()
         codes.append(script.code)
-    open_service(url).close()
-    path = store_env(url)["SQLITE_DBNAME"]
-    connection = sqlite3.connect(path, isolation_level=None)
-    connection.execute("BEGIN")
-    start = 1
-    while True:
-        batch = memory.recorder.select_notifications(start, 5000)
-        if not batch:
-            break
-        connection.executemany(
-            "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
-            [(n.originator_id.hex, n.originator_version, n.topic, n.state) for n in batch],
-        )
-        start = batch[-1].id + 1
-    connection.execute("COMMIT")
-    connection.close()
+    copy_into_sqlite(memory, url)
     return codes
 
 
@@ -204,7 +189,7 @@ def _count(path: str, topic_suffix: str) -> tuple[int, int]:
     return total, doubled
 
 
-async def p6_scale(grants: int = 10_000, concurrency: int = 50) -> list[Figure]:
+async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tuple[str, ...] = ()) -> list[Figure]:
     with scratch_directory() as directory:
         url = f"sqlite:///{directory / 'sto.sqlite'}"
         path = store_env(url)["SQLITE_DBNAME"]
@@ -218,7 +203,7 @@ async def p6_scale(grants: int = 10_000, concurrency: int = 50) -> list[Figure]:
         env = {**os.environ, "STO_TEMPORAL_ADDRESS": server.address, "STO_DATABASE_URL": url,
                "STO_NOTIFIER_URL": f"file://{outbox}", "STO_LOG_LEVEL": "WARNING"}
         log = open(directory / "worker.log", "ab")
-        worker = subprocess.Popen([sys.executable, "-m", "adapters.cli.main", "worker", "--identity", "bench-p6"],
+        worker = subprocess.Popen([sys.executable, "-m", "adapters.cli.main", "worker", "--identity", "bench-p6", *worker_args],
                                   cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         peak = [0]
         sampling = True

@@ -14,6 +14,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,6 +82,32 @@ def _stop(process: subprocess.Popen) -> None:
             os.kill(child, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+@contextmanager
+def sto_cli(served: Served, monkeypatch: pytest.MonkeyPatch, actor: str) -> Iterator[Callable]:
+    """`sto ...` in this process against the served engine, as operator `actor` (the CLI tests' fixture)."""
+    from typer.testing import CliRunner
+
+    from adapters.cli.context import STATE
+    from adapters.cli.main import app
+    from adapters.logging import configure_logging
+
+    configure_logging("WARNING")  # bind the log stream once, not to a CliRunner stream that closes
+    monkeypatch.setenv("STO_TEMPORAL_ADDRESS", served.temporal_address)
+    monkeypatch.setenv("STO_BUSINESS_EPOCH", EPOCH)
+    monkeypatch.setenv("STO_ACTOR", actor)
+
+    def run(*args: str):
+        STATE.__dict__.pop("service", None)  # every invocation is its own process in real life
+        STATE.extra.clear()
+        return CliRunner().invoke(app, ["--database-url", served.database_url, *args])
+
+    try:
+        yield run
+    finally:
+        STATE.__dict__.pop("service", None)
+        STATE.database_url = None
 
 
 @pytest.fixture(scope="package")  # stopped when the last e2e test is done, before the integration tests run

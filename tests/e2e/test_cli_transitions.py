@@ -10,13 +10,9 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
 
-from adapters.cli.context import STATE
-from adapters.cli.main import app
-from adapters.logging import configure_logging
 from adapters.temporal import free_port
-from tests.e2e.conftest import EPOCH
+from tests.e2e.conftest import EPOCH, sto_cli
 from tests.e2e.grant_bodies import body
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
@@ -28,19 +24,8 @@ ACCEPT_ID = "0b7d4f9e-27c1-4a53-9a5e-5d1e1c3f0a41"
 
 @pytest.fixture
 def sto(served, monkeypatch):
-    configure_logging("WARNING")  # bind the log stream once, not to a CliRunner stream that closes
-    monkeypatch.setenv("STO_TEMPORAL_ADDRESS", served.temporal_address)
-    monkeypatch.setenv("STO_BUSINESS_EPOCH", EPOCH)
-    monkeypatch.setenv("STO_ACTOR", "op.terminal")
-
-    def run(*args: str):
-        STATE.__dict__.pop("service", None)  # every invocation is its own process in real life
-        STATE.extra.clear()
-        return CliRunner().invoke(app, ["--database-url", served.database_url, *args])
-
-    yield run
-    STATE.__dict__.pop("service", None)
-    STATE.database_url = None
+    with sto_cli(served, monkeypatch, actor="op.terminal") as run:
+        yield run
 
 
 def fields_file(tmp_path, step: str) -> str:

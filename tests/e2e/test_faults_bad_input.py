@@ -9,13 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from adapters.cli.context import STATE
-from adapters.cli.main import app
-from adapters.logging import configure_logging
 from adapters.tokens import TokenStore
-from tests.e2e.conftest import EPOCH
+from tests.e2e.conftest import sto_cli
 from tests.e2e.grant_bodies import body, take
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
@@ -244,19 +240,8 @@ def test_every_bad_api_request_gets_a_clear_4xx_and_writes_nothing(served, world
 
 @pytest.fixture
 def sto(served, monkeypatch):
-    configure_logging("WARNING")
-    monkeypatch.setenv("STO_TEMPORAL_ADDRESS", served.temporal_address)
-    monkeypatch.setenv("STO_BUSINESS_EPOCH", EPOCH)
-    monkeypatch.setenv("STO_ACTOR", "op.bad-input")
-
-    def run(*args: str):
-        STATE.__dict__.pop("service", None)  # every invocation is its own process in real life
-        STATE.extra.clear()
-        return CliRunner().invoke(app, ["--database-url", served.database_url, *args])
-
-    yield run
-    STATE.__dict__.pop("service", None)
-    STATE.database_url = None
+    with sto_cli(served, monkeypatch, actor="op.bad-input") as run:
+        yield run
 
 
 def cli_cases(tmp_path) -> list[tuple[str, list[str], int, tuple[str, ...]]]:
