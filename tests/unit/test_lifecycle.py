@@ -16,7 +16,7 @@ from domain.errors import GrantNotFound, TransitionRefused
 from domain.models import CostLine, YearAmount
 from domain.service import GrantService
 from domain.values import CostKind, DecisionKind, GrantStatus, ObjectionOutcome, RegionKind, Role, Sector
-from adapters.scripted import OPERATOR, PER_YEAR, SYSTEM, GrantScript, at, years
+from adapters.scripted import OPERATOR, PER_YEAR, GrantScript, at, years
 
 S = GrantStatus
 
