@@ -99,6 +99,7 @@ class ProjectionFollower:
                 read += result.notifications
                 if progress is not None:
                     progress(position, max(last, position))
+        self.store.index()
         seconds = time.perf_counter() - started
         if read:
             log.info("views.caught_up", start=start, position=position, notifications=read, seconds=round(seconds, 3))

@@ -21,7 +21,7 @@ from projections.timeline import TIMELINE_COLUMNS
 log = get_logger(__name__)
 
 TRACKING_NAME = "grant-read-models"
-SCHEMA_VERSION = 1  # raise when a table changes: the views are then dropped and rebuilt from the log
+SCHEMA_VERSION = 2  # raise when a table changes: the views are then dropped and rebuilt from the log
 
 GRANTS = "view_grants"
 TIMELINE = "view_timeline"
@@ -38,15 +38,26 @@ def _columns(columns: tuple[str, ...], integers: frozenset[str], key: str, optio
     return ", ".join(parts)
 
 
-DDL = (
-    f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL, "
-    "schema_version BIGINT NOT NULL, origin TEXT)",
-    f"CREATE TABLE IF NOT EXISTS {GRANTS} ({_columns(COLUMNS, INTEGER_COLUMNS, 'grant_id', OPTIONAL_INTEGER_COLUMNS)}, "
-    "PRIMARY KEY (grant_id))",
-    f"CREATE INDEX IF NOT EXISTS {GRANTS}_region ON {GRANTS} (region_code)",
-    f"CREATE TABLE IF NOT EXISTS {TIMELINE} ({_columns(TIMELINE_COLUMNS, _TIMELINE_INTEGERS, 'grant_id')}, "
-    "PRIMARY KEY (grant_id, version))",
-)
+# A grant's timeline is looked up by (grant_id, version); the table itself is keyed by the log position, so
+# it grows at its end in log order (in SQLite `INTEGER PRIMARY KEY` makes the position the rowid). A rebuild
+# from zero drops the (grant_id, version) index and builds it once at the end: one sort instead of a
+# random insert into it per event.
+TIMELINE_INDEX = f"CREATE UNIQUE INDEX IF NOT EXISTS {TIMELINE}_grant ON {TIMELINE} (grant_id, version)"
+
+
+def ddl(dialect: str) -> tuple[str, ...]:
+    position = "INTEGER" if dialect == "sqlite" else "BIGINT"
+    timeline = [c for c in TIMELINE_COLUMNS if c != "position"]
+    return (
+        f"CREATE TABLE IF NOT EXISTS {TRACKING} (name TEXT PRIMARY KEY, position BIGINT NOT NULL, "
+        "schema_version BIGINT NOT NULL, origin TEXT)",
+        f"CREATE TABLE IF NOT EXISTS {GRANTS} ({_columns(COLUMNS, INTEGER_COLUMNS, 'grant_id', OPTIONAL_INTEGER_COLUMNS)}, "
+        "PRIMARY KEY (grant_id))",
+        f"CREATE INDEX IF NOT EXISTS {GRANTS}_region ON {GRANTS} (region_code)",
+        f"CREATE TABLE IF NOT EXISTS {TIMELINE} (position {position} NOT NULL PRIMARY KEY, "
+        f"{_columns(tuple(timeline), _TIMELINE_INTEGERS, 'grant_id')})",
+        TIMELINE_INDEX,
+    )
 
 _UPSERT = (
     f"INSERT INTO {GRANTS} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))}) "
@@ -76,7 +87,7 @@ class ViewStore:
 
     def _ensure_schema(self) -> None:
         with self.db.transaction():
-            for statement in DDL:
+            for statement in ddl(self.db.dialect):
                 self.db.execute(statement)
             found = self.db.execute(f"SELECT schema_version FROM {TRACKING} WHERE name = ?", (TRACKING_NAME,)).fetchone()
             if found is not None and found[0] == SCHEMA_VERSION:
@@ -85,7 +96,7 @@ class ViewStore:
                 log.warning("views.schema_changed", stored=found[0], now=SCHEMA_VERSION, action="rebuilding from zero")
                 for table in (GRANTS, TIMELINE):
                     self.db.execute(f"DROP TABLE {table}")
-                for statement in DDL:
+                for statement in ddl(self.db.dialect):
                     self.db.execute(statement)
                 self.db.execute(f"DELETE FROM {TRACKING} WHERE name = ?", (TRACKING_NAME,))
             self.db.execute(
@@ -106,9 +117,14 @@ class ViewStore:
         with self.db.transaction():
             self.db.execute(f"DELETE FROM {GRANTS}")
             self.db.execute(f"DELETE FROM {TIMELINE}")
+            self.db.execute(f"DROP INDEX IF EXISTS {TIMELINE}_grant")  # built again by `index()` when caught up
             self.db.execute(f"UPDATE {TRACKING} SET position = 0, origin = ? WHERE name = ?", (origin, TRACKING_NAME))
 
     # --- the follower's side ------------------------------------------------------------------
+
+    def index(self) -> None:
+        """The timeline's (grant_id, version) index, if a rebuild dropped it (a no-op when it is there)."""
+        self.db.execute(TIMELINE_INDEX)
 
     def load_rows(self) -> dict[str, Row]:
         return {row["grant_id"]: row for row in self._rows(f"SELECT * FROM {GRANTS}")}

@@ -170,6 +170,20 @@ def test_a_rebuild_from_zero_gives_the_same_rows_as_catching_up(store_url):
     assert dump(models) == caught_up
 
 
+def test_after_a_rebuild_a_grant_version_is_on_the_timeline_once(store_url):
+    """The rebuild drops the timeline's (grant, version) index and builds it at the end: it must be back."""
+    service = open_service(store_url)
+    scripted_regions(service, 2)
+    store = ViewStore(open_view_database(store_url))
+    ProjectionFollower(service, store, batch_size=5).rebuild()
+    line = store.db.fetchall("SELECT * FROM view_timeline ORDER BY position LIMIT 1")[0]
+    line["position"] = 10**9  # a new position, the same grant and version
+    with pytest.raises(Exception, match="(?i)unique"):
+        with store.db.transaction():
+            store.db.execute(f"INSERT INTO view_timeline ({', '.join(line)}) VALUES ({', '.join('?' * len(line))})",
+                             list(line.values()))
+
+
 def test_views_of_a_deleted_and_recreated_store_are_rebuilt_not_continued(sqlite_url, tmp_path):
     old = open_service(sqlite_url)
     scripted_regions(old, 6)
