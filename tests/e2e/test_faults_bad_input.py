@@ -202,6 +202,16 @@ def world(served):
     }
 
 
+def _note(failures: list[str], name: str, problem: str | None, served, before: int) -> int:
+    """Add the case's problem, and a write to the store if there was one; return the store's count now."""
+    now = served.stored_events()
+    if now != before:
+        problem = (problem or "") + f" -- the store changed: {before} -> {now}"
+    if problem:
+        failures.append(f"{name}: {problem}")
+    return now
+
+
 def test_every_bad_api_request_gets_a_clear_4xx_and_writes_nothing(served, world):
     assert len(API_CASES) >= 100
     before = served.stored_events()
@@ -227,11 +237,7 @@ def test_every_bad_api_request_gets_a_clear_4xx_and_writes_nothing(served, world
             missing = [w for w in words if w.lower() not in text]
             if missing:
                 problem = f"body does not mention {missing}: {response.text[:300]}"
-        if served.stored_events() != before:
-            problem = (problem or "") + f" -- the store changed: {before} -> {served.stored_events()}"
-            before = served.stored_events()
-        if problem:
-            failures.append(f"{name}: {problem}")
+        before = _note(failures, name, problem, served, before)
     assert not failures, "\n".join(failures)
 
 
@@ -323,9 +329,5 @@ def test_every_bad_command_line_exits_with_its_code_and_names_the_problem(served
                     problem = f"--json gave no error body: {result.stdout[:300]}"
             elif "--json" in args and code != 2:
                 problem = f"--json gave no JSON: {result.stdout[:300]}"
-        if served.stored_events() != before:
-            problem = (problem or "") + f" -- the store changed: {before} -> {served.stored_events()}"
-            before = served.stored_events()
-        if problem:
-            failures.append(f"{name}: {problem}")
+        before = _note(failures, name, problem, served, before)
     assert not failures, "\n".join(failures)
