@@ -81,7 +81,8 @@ class PositionMoved(RuntimeError):
 class ViewStore:
     def __init__(self, db: ViewDatabase):
         self.db = db
-        self._ensure_schema()
+        self._ensure_schema()  # creates the timeline index when it is missing
+        self._index_dropped = False
 
     # --- schema and position ------------------------------------------------------------------
 
@@ -119,12 +120,16 @@ class ViewStore:
             self.db.execute(f"DELETE FROM {TIMELINE}")
             self.db.execute(f"DROP INDEX IF EXISTS {TIMELINE}_grant")  # built again by `index()` when caught up
             self.db.execute(f"UPDATE {TRACKING} SET position = 0, origin = ? WHERE name = ?", (origin, TRACKING_NAME))
+        self._index_dropped = True
 
     # --- the follower's side ------------------------------------------------------------------
 
     def index(self) -> None:
-        """The timeline's (grant_id, version) index, if a rebuild dropped it (a no-op when it is there)."""
-        self.db.execute(TIMELINE_INDEX)
+        """Build the timeline's (grant_id, version) index again if `reset` dropped it: no DDL on the everyday
+        catch-up. (A process that stopped mid-rebuild gets it back on its next start, in `_ensure_schema`.)"""
+        if self._index_dropped:
+            self.db.execute(TIMELINE_INDEX)
+            self._index_dropped = False
 
     def load_rows(self) -> dict[str, Row]:
         return {row["grant_id"]: row for row in self._rows(f"SELECT * FROM {GRANTS}")}
