@@ -10,19 +10,24 @@ import datetime as dt
 from typing import Annotated, Any, ClassVar, Literal, Union
 from uuid import UUID, uuid4
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 
 from domain.models import (
     ApplicationDocuments,
+    Cents,
     CriterionAdvice,
     ExtensionPlan,
     Partner,
     Penvoerder,
+    MANY,
+    YEARS_MAX,
     PositiveCents,
     YearAmount,
 )
 from domain.values import (
     Brin6,
+    LongText,
+    Name,
     NonBlank,
     ObjectionOutcome,
     RegionCode,
@@ -34,11 +39,24 @@ from domain.values import (
 class Actor(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
-    name: NonBlank
+    name: Name
     role: Role
 
 
 SYSTEM_ACTOR = Actor(name="sto-engine", role=Role.SYSTEM)
+
+# The widest business times any command may carry (a sanity bound, not a rule of a scheme).
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+LATEST = dt.datetime(2100, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _plausible_day(day: dt.date | None) -> dt.date | None:
+    if day is not None and not EARLIEST.date() <= day < LATEST.date():
+        raise ValueError(f"a date between {EARLIEST.year} and {LATEST.year - 1}; this is {day.isoformat()}")
+    return day
+
+
+PlausibleDate = Annotated[dt.date, AfterValidator(_plausible_day)]
 
 
 class Command(BaseModel):
@@ -49,9 +67,18 @@ class Command(BaseModel):
     actor: Actor
     reason: NonBlank
     effective_at: AwareDatetime | None = None  # business time; default: the business clock's now
-    expected_version: Annotated[int, Field(ge=0)] | None = None  # optimistic concurrency, like If-Match
+    expected_version: Annotated[int, Field(ge=0, le=2**31)] | None = None  # optimistic concurrency, like If-Match
 
     allowed_roles: ClassVar[frozenset[Role]] = frozenset({Role.OPERATOR})
+
+    @field_validator("effective_at")
+    @classmethod
+    def _plausible_moment(cls, moment: dt.datetime | None) -> dt.datetime | None:
+        # a coarse bound every store and clock can hold; how far ahead of the business clock a command may
+        # be dated is checked by its sender and the grant's workflow, which know the clock
+        if moment is not None and not EARLIEST <= moment < LATEST:
+            raise ValueError(f"a business time between {EARLIEST.year} and {LATEST.year - 1}; this is {moment.isoformat()}")
+        return moment
 
     @property
     def name(self) -> str:
@@ -62,12 +89,12 @@ class SubmitVooraanmelding(Command):
     """Register the region's intention to apply (vooraanmelding met intentieverklaring)."""
 
     type: Literal["SubmitVooraanmelding"] = "SubmitVooraanmelding"
-    region_name: NonBlank
+    region_name: Name
     kind: RegionKind
     penvoerder: Penvoerder
-    vmbo_schools: list[Brin6]
-    mbo_institutions: list[NonBlank]
-    partners: list[Partner]
+    vmbo_schools: Annotated[list[Brin6], Field(max_length=MANY)]
+    mbo_institutions: Annotated[list[Name], Field(max_length=MANY)]
+    partners: Annotated[list[Partner], Field(max_length=MANY)]
 
 
 class SubmitApplication(Command):
@@ -82,7 +109,7 @@ class RequestRepair(Command):
     """Ask the region to complete its application (herstel verzuim, Awb 4:5)."""
 
     type: Literal["RequestRepair"] = "RequestRepair"
-    missing: Annotated[list[NonBlank], Field(min_length=1)]
+    missing: Annotated[list[NonBlank], Field(min_length=1, max_length=MANY)]
     repair_days: Annotated[int, Field(ge=1, le=90)] | None = None
 
 
@@ -104,7 +131,7 @@ class RecordAdvice(Command):
 
     type: Literal["RecordAdvice"] = "RecordAdvice"
     positive: bool
-    criteria: Annotated[list[CriterionAdvice], Field(min_length=1)]
+    criteria: Annotated[list[CriterionAdvice], Field(min_length=1, max_length=MANY)]
     ranking_score: Annotated[int, Field(ge=0, le=100)] | None = None
 
 
@@ -112,8 +139,8 @@ class ApproveGrant(Command):
     """Grant the subsidy (verlening) with an amount per year."""
 
     type: Literal["ApproveGrant"] = "ApproveGrant"
-    granted_per_year: Annotated[list[YearAmount], Field(min_length=1)]
-    sent_on: dt.date | None = None
+    granted_per_year: Annotated[list[YearAmount], Field(min_length=1, max_length=YEARS_MAX)]
+    sent_on: PlausibleDate | None = None
 
     @field_validator("granted_per_year")
     @classmethod
@@ -128,8 +155,8 @@ class RejectApplication(Command):
     """Reject the application (afwijzing), with reasons."""
 
     type: Literal["RejectApplication"] = "RejectApplication"
-    reasons: Annotated[list[NonBlank], Field(min_length=1)]
-    sent_on: dt.date | None = None
+    reasons: Annotated[list[NonBlank], Field(min_length=1, max_length=MANY)]
+    sent_on: PlausibleDate | None = None
 
 
 class FileObjection(Command):
@@ -144,7 +171,7 @@ class DecideObjection(Command):
 
     type: Literal["DecideObjection"] = "DecideObjection"
     outcome: ObjectionOutcome
-    granted_per_year: list[YearAmount] = Field(default_factory=list)
+    granted_per_year: Annotated[list[YearAmount], Field(max_length=YEARS_MAX)] = Field(default_factory=list)
 
 
 class SubmitProgressReport(Command):
@@ -152,9 +179,9 @@ class SubmitProgressReport(Command):
 
     type: Literal["SubmitProgressReport"] = "SubmitProgressReport"
     number: Literal[1, 2]
-    summary: NonBlank
-    spent_cents: Annotated[int, Field(ge=0)]
-    cofinancing_realised_cents: Annotated[int, Field(ge=0)]
+    summary: LongText
+    spent_cents: Cents
+    cofinancing_realised_cents: Cents
     extension_plan: ExtensionPlan | None = None
 
 
@@ -170,6 +197,7 @@ class GrantExtension(Command):
 
     type: Literal["GrantExtension"] = "GrantExtension"
     amount_cents: PositiveCents
+    sent_on: PlausibleDate | None = None  # the day the decision is sent (default: the day it is taken)
 
 
 class RecordHourlyRateChange(Command):
@@ -177,35 +205,37 @@ class RecordHourlyRateChange(Command):
 
     type: Literal["RecordHourlyRateChange"] = "RecordHourlyRateChange"
     rate_cents: PositiveCents
-    motivation: str | None = None
+    motivation: NonBlank | None = None
 
 
 class SubmitFinalReport(Command):
     """Record the final report (eindverslag): realised costs and co-financing."""
 
     type: Literal["SubmitFinalReport"] = "SubmitFinalReport"
-    summary: NonBlank
-    realised_per_year: Annotated[list[YearAmount], Field(min_length=1)]
-    cofinancing_realised_cents: Annotated[int, Field(ge=0)]
+    summary: LongText
+    realised_per_year: Annotated[list[YearAmount], Field(min_length=1, max_length=YEARS_MAX)]
+    cofinancing_realised_cents: Cents
 
 
 class DetermineGrant(Command):
     """Determine the subsidy (vaststelling) from the final report and the co-financing threshold in force."""
 
     type: Literal["DetermineGrant"] = "DetermineGrant"
+    sent_on: PlausibleDate | None = None  # the day the decision is sent (default: the day it is taken)
 
 
 class WithdrawGrant(Command):
     """Withdraw the grant or application (intrekking), at the region's request or by DUS-I."""
 
     type: Literal["WithdrawGrant"] = "WithdrawGrant"
+    sent_on: PlausibleDate | None = None  # the day the decision is sent (default: the day it is taken)
 
 
 class ApplyDeadlineConsequence(Command):
     """The engine reports that a deadline passed; the grant applies what the rules say follows."""
 
     type: Literal["ApplyDeadlineConsequence"] = "ApplyDeadlineConsequence"
-    deadline_key: NonBlank
+    deadline_key: Name
     allowed_roles: ClassVar[frozenset[Role]] = frozenset({Role.SYSTEM, Role.OPERATOR})
 
 

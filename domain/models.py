@@ -9,21 +9,31 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from domain.values import (
     AdviceJudgement,
     Brin6,
+    LongText,
+    Name,
     CostKind,
     NonBlank,
+    OptionalText,
     PartnerKind,
     Sector,
     TechProfile,
     Track,
 )
 
-Cents = Annotated[int, Field(ge=0, description="euro cents")]
-PositiveCents = Annotated[int, Field(gt=0, description="euro cents")]
+# A ceiling no subsidy amount comes near (EUR 1 billion; the whole STO programme is under half of it) that
+# keeps every sum of amounts far inside what the store, the read models and JSON numbers hold (2^53).
+MAX_CENTS = 100_000_000_000
+Cents = Annotated[int, Field(ge=0, le=MAX_CENTS, description="euro cents (at most EUR 1 billion)")]
+PositiveCents = Annotated[int, Field(gt=0, le=MAX_CENTS, description="euro cents (at most EUR 1 billion)")]
+# How many items one document may list: far above any real region, far below what a reader chokes on.
+MANY = 500
+LOTS = 5_000
+YEARS_MAX = 20  # amounts per year in one decision or report
 Year = Annotated[int, Field(ge=2018, le=2030)]
 
 
@@ -34,13 +44,13 @@ class Value(BaseModel):
 class Penvoerder(Value):
     """The school board (bevoegd gezag) of one vmbo school that applies for the whole region."""
 
-    name: NonBlank
+    name: Name
     bevoegd_gezag: Annotated[str, Field(pattern=r"^[0-9]{5}$", description="5-digit bevoegd-gezagnummer")]
-    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
 
 
 class Partner(Value):
-    name: NonBlank
+    name: Name
     kind: PartnerKind
 
 
@@ -56,15 +66,21 @@ class PupilCount(Value):
 class CostLine(Value):
     """One line of the begroting: price x quantity, for one sector and year."""
 
-    description: NonBlank
+    description: Name
     sector: Sector
     year: Year
     kind: CostKind
     unit_price_cents: PositiveCents  # the hourly rate for personnel
     quantity: Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=2)]
-    asset_id: str | None = None  # identifies a machine/tool, to prevent double funding
+    asset_id: Name | None = None  # identifies a machine/tool, to prevent double funding
     funded_by_nieuwe_leerweg: bool = False  # the same asset also paid from the pilot nieuwe leerweg
-    rate_motivation: str | None = None  # required for personnel at another rate than advised/allowed
+    rate_motivation: NonBlank | None = None  # required for personnel at another rate than advised/allowed
+
+    @model_validator(mode="after")
+    def _amount_within_bounds(self) -> "CostLine":
+        if self.amount_cents > MAX_CENTS:
+            raise ValueError(f"price x quantity is more than EUR {MAX_CENTS // 100:,} for one line; check the price and the quantity")
+        return self
 
     @property
     def amount_cents(self) -> int:
@@ -74,30 +90,30 @@ class CostLine(Value):
 class CofinancingPledge(Value):
     """Business co-financing (money or in kind) pledged by a partner."""
 
-    partner: NonBlank
+    partner: Name
     amount_cents: PositiveCents
     in_kind: bool = False
 
 
 class Activity(Value):
-    title: NonBlank
-    programme_line: NonBlank = "algemeen"
+    title: Name
+    programme_line: Name = "algemeen"
 
 
 class CriterionAdvice(Value):
     """The beoordelingscommissie's judgement on one criterion of the beoordelingskader."""
 
-    criterion: NonBlank
+    criterion: Name
     judgement: AdviceJudgement
-    remark: str = ""
+    remark: OptionalText = ""
 
 
 class ExtensionPlan(Value):
     """The plan and budget for the 2024 extension year."""
 
-    summary: NonBlank
+    summary: LongText
     requested_cents: PositiveCents
-    cost_lines: list[CostLine] = Field(default_factory=list)
+    cost_lines: Annotated[list[CostLine], Field(max_length=LOTS)] = Field(default_factory=list)
 
 
 class YearAmount(Value):
@@ -112,12 +128,12 @@ def per_year(amounts: dict[int, int]) -> list[YearAmount]:
 class ApplicationDocuments(Value):
     """What an application holds: regiovisie, activiteitenplan and begroting with co-financing."""
 
-    regiovisie: NonBlank
-    activiteitenplan: Annotated[list[Activity], Field(min_length=1)]
-    begroting: Annotated[list[CostLine], Field(min_length=1)]
-    cofinancing: list[CofinancingPledge] = Field(default_factory=list)
-    pupil_counts: Annotated[list[PupilCount], Field(min_length=1)]
-    addendum: str | None = None  # the changes compared with a rejected earlier application
+    regiovisie: LongText
+    activiteitenplan: Annotated[list[Activity], Field(min_length=1, max_length=MANY)]
+    begroting: Annotated[list[CostLine], Field(min_length=1, max_length=LOTS)]
+    cofinancing: Annotated[list[CofinancingPledge], Field(max_length=MANY)] = Field(default_factory=list)
+    pupil_counts: Annotated[list[PupilCount], Field(min_length=1, max_length=LOTS)]
+    addendum: LongText | None = None  # the changes compared with a rejected earlier application
 
     @field_validator("pupil_counts")
     @classmethod

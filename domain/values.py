@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, WithJsonSchema
 
@@ -105,9 +105,14 @@ class ObjectionOutcome(StrEnum):
 
 
 class DecisionKind(StrEnum):
+    """The besluiten of a grant's life; each is declared, with its objection term, in the scheme's data."""
+
     APPROVAL = "approval"  # verlening
     REJECTION = "rejection"  # afwijzing
     SET_ASIDE = "set_aside"  # buiten behandeling gesteld (Awb 4:5)
+    EXTENSION = "extension"  # verlening van de verlenging (2024)
+    DETERMINATION = "determination"  # vaststelling
+    WITHDRAWAL = "withdrawal"  # intrekking
 
 
 # --- small validated strings -------------------------------------------------------------
@@ -136,11 +141,44 @@ def _region_code(value: str) -> str:
     return value
 
 
-def _non_blank(value: str) -> str:
+# Characters that no text of a grant may hold: C0 and C1 controls (NUL, ESC, ...), DEL, and the Unicode
+# controls that reorder or hide text on screen (bidi embeddings, overrides and isolates, line separators).
+# They would be stored raw and written raw to a terminal or a letter. Tab and newline are allowed in
+# multi-line texts only.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_FORBIDDEN_MULTILINE = re.compile(f"[{_CONTROLS}]")
+_FORBIDDEN_ONE_LINE = re.compile(f"[{_CONTROLS}\t\n\r]")
+
+# Bounds every store, read model and terminal can hold; far above what any real document needs.
+NAME_MAX = 200  # names, titles, identifiers: one line
+TEXT_MAX = 2_000  # reasons, grounds, remarks, motivations
+LONG_TEXT_MAX = 20_000  # regiovisie, summaries, addenda
+
+
+def _checked_text(value: str, limit: int, forbidden: re.Pattern[str], blank_ok: bool = False) -> str:
     value = value.strip()
-    if not value:
+    if not value and not blank_ok:
         raise ValueError("must not be blank")
+    if len(value) > limit:
+        raise ValueError(f"at most {limit} characters (this has {len(value)}); shorten it or attach a document")
+    found = forbidden.search(value)
+    if found:
+        raise ValueError(
+            f"must not contain the control character U+{ord(found.group()):04X} (at position {found.start() + 1}); "
+            "retype the text without it"
+        )
     return value
+
+
+def _text(limit: int, one_line: bool, blank_ok: bool = False) -> Any:
+    forbidden = _FORBIDDEN_ONE_LINE if one_line else _FORBIDDEN_MULTILINE
+    allowed = f"[^{_CONTROLS}{chr(92)}t{chr(92)}n{chr(92)}r]" if one_line else f"[^{_CONTROLS}]"
+    pattern = f"^{allowed}*$" if blank_ok else f"^{allowed}*\\S{allowed}*$"
+    return Annotated[
+        str,
+        AfterValidator(lambda value: _checked_text(value, limit, forbidden, blank_ok)),
+        WithJsonSchema({"type": "string", "pattern": pattern, "maxLength": limit}),
+    ]
 
 
 # The patterns say the same as the validators (in the JSON Schema and so in the API's OpenAPI document);
@@ -151,7 +189,10 @@ Brin6 = Annotated[
 RegionCode = Annotated[
     str, AfterValidator(_region_code), WithJsonSchema({"type": "string", "pattern": r"^\s*[A-Za-z0-9][A-Za-z0-9-]{1,31}\s*$"})
 ]
-NonBlank = Annotated[str, AfterValidator(_non_blank), WithJsonSchema({"type": "string", "pattern": r"\S"})]
+Name = _text(NAME_MAX, one_line=True)  # one line: a name, title or key
+NonBlank = _text(TEXT_MAX, one_line=False)  # a reason, ground, remark: may span lines
+LongText = _text(LONG_TEXT_MAX, one_line=False)  # a regiovisie, summary or addendum
+OptionalText = _text(TEXT_MAX, one_line=False, blank_ok=True)  # a remark that may be left empty
 
 
 def grant_id_for(region_code: str) -> uuid.UUID:
