@@ -5,6 +5,14 @@ The SQLite recorder of eventsourcing has no subscriptions, so the follower polls
 same code serves SQLite, PostgreSQL and the in-memory store. Each batch is written with its position in
 one transaction (adapters/view_store.py): a restart resumes where the last committed batch ended, and a
 rebuild from zero gives the same rows.
+
+A record that cannot be projected is quarantined with its grant (projections/projector.py): written with its
+batch, logged as a warning `views.record_quarantined` once that batch is committed, and the others go on. When
+the views database refuses a batch (a value it cannot store that the handlers' intake checks let through: a NUL
+character in PostgreSQL text, say), the follower loads the rows again and projects that batch record by record,
+offering each record's row and timeline line to the database first (`ViewStore.probing`): the records it
+refuses are quarantined, the batch is written, and the follower goes on. A batch refused again after that is no
+record's doing, and its error is raised.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from adapters.view_store import PositionMoved, ViewStore
 from domain.service import GrantService
 from projections.grant_rows import HANDLERS, Handler
 from projections.payloads import make_decoder
-from projections.projector import project
+from projections.projector import QUARANTINE_HINT, BatchResult, project
 
 log = get_logger(__name__)
 
@@ -34,6 +42,7 @@ class CatchUpReport:
     position: int  # the position they have now
     notifications: int  # notifications read (grant events and others)
     seconds: float
+    quarantined: int = 0  # records quarantined by this run (`ViewStore.quarantine()` lists every one)
 
     @property
     def rate(self) -> float:
@@ -58,12 +67,25 @@ class ProjectionFollower:
 
     def catch_up(self, progress: Progress | None = None) -> CatchUpReport:
         """Project every notification after the tracked position."""
-        for _ in range(10):
+        run = _Run(started=time.perf_counter())
+        moves = 0
+        while True:
             try:
-                return self._catch_up(progress)
+                return self._catch_up(progress, run)
             except PositionMoved as moved:
+                moves += 1
+                if moves == 10:
+                    raise PositionMoved(
+                        "the views kept moving under this follower; try again when the other one has finished"
+                    ) from moved
                 log.info("views.position_moved", detail=str(moved), action="reloading")
-        raise PositionMoved("the views kept moving under this follower; try again when the other one has finished")
+            except Refused as refused:
+                # each refused batch is projected again once, record by record (and so passed): this ends
+                if run.careful_at == refused.position:  # refused again, record by record: not one record's doing
+                    raise refused.error
+                log.warning("views.batch_refused", position=refused.position, error=_said(refused.error),
+                            action="projecting that batch again record by record, each offered to the database")
+                run.careful_at = refused.position
 
     def rebuild(self, progress: Progress | None = None) -> CatchUpReport:
         """Forget the views and project the whole log from its first notification."""
@@ -73,9 +95,8 @@ class ProjectionFollower:
     def close(self) -> None:
         self.source.close()
 
-    def _catch_up(self, progress: Progress | None) -> CatchUpReport:
-        started = time.perf_counter()
-        position = start = self.store.position()
+    def _catch_up(self, progress: Progress | None, run: "_Run") -> CatchUpReport:
+        position = self.store.position()
         last = self.source.last()
         store_origin, views_origin = origin(self.source), self.store.origin()
         stale = position > last or (position > 0 and views_origin != store_origin)
@@ -83,36 +104,68 @@ class ProjectionFollower:
             if stale:  # built from another store (a deleted and recreated file), or the log lost its tail
                 log.warning("views.not_of_this_store", views=position, store=last, action="rebuilding from zero")
             self.store.reset(store_origin)
-            position = start = 0
-        rows = self.store.load_rows()  # the follower's working copy; dropped if anything below raises
+            position = 0
+            run.start = None
+        if run.start is None:
+            run.start = position
+        # the follower's working copies, dropped if anything below raises (a retry loads them again)
+        rows = self.store.load_rows()
+        quarantined = self.store.quarantined_grants()
+        if run.careful_at == position:  # the database refused this batch: find the records it refuses
+            batch = self.source.after(position, self.batch_size)
+            if batch:
+                with self.store.probing() as probe:
+                    result = project(batch, rows, self.decode, self.handlers, quarantined, probe)
+                self._write(result, position, run)
+                position = result.last_position
+                run.read += result.notifications
         if last - position > self.batch_size:
-            position, read = self._pipelined(position, last, rows, progress)
+            position = self._pipelined(position, last, rows, quarantined, progress, run)
         else:
-            read = 0
             while True:
                 batch = self.source.after(position, self.batch_size)
                 if not batch:
                     break
-                result = project(batch, rows, self.decode, self.handlers)
-                self.store.write(result, position)
+                result = project(batch, rows, self.decode, self.handlers, quarantined)
+                self._write(result, position, run)
                 position = result.last_position
-                read += result.notifications
+                run.read += result.notifications
                 if progress is not None:
                     progress(position, max(last, position))
         self.store.index()
-        seconds = time.perf_counter() - started
-        if read:
-            log.info("views.caught_up", start=start, position=position, notifications=read, seconds=round(seconds, 3))
-        return CatchUpReport(started_at=start, position=position, notifications=read, seconds=seconds)
+        seconds = time.perf_counter() - run.started
+        if run.read:
+            log.info("views.caught_up", start=run.start, position=position, notifications=run.read,
+                     seconds=round(seconds, 3))
+        return CatchUpReport(started_at=run.start, position=position, notifications=run.read, seconds=seconds,
+                             quarantined=run.quarantined)
 
-    def _pipelined(self, position: int, last: int, rows: dict, progress: Progress | None) -> tuple[int, int]:
+    def _write(self, result: BatchResult, position: int, run: "_Run") -> None:
+        try:
+            self.store.write(result, position)
+        except self.store.refusals as error:
+            raise Refused(position, error) from error
+        self._committed(result, run)
+
+    @staticmethod
+    def _committed(result: BatchResult, run: "_Run") -> None:
+        """A batch is written: say which of its records were quarantined (once, now that they are stored)."""
+        for entry in result.quarantine:  # structlog's own `event` is the message: the record's is `record`
+            fields = {("record" if key == "event" else key): value for key, value in entry.items()}
+            log.warning("views.record_quarantined", **fields, action=QUARANTINE_HINT)
+        run.quarantined += len(result.quarantine)
+
+    def _pipelined(self, position: int, last: int, rows: dict, quarantined: dict, progress: Progress | None,
+                   run: "_Run") -> int:
         """Many batches to go (a rebuild, a long absence): three stages in step. A reader thread fetches batch
         N+1 while this thread decodes and projects batch N and a writer thread commits batch N-1 (SQLite and
         psycopg leave the GIL while they work). Writes stay in order, each guarded by the position the one
-        before wrote; the first error stops the loop and is raised, as in the plain loop."""
-        read = 0
+        before wrote; the first error stops the loop and is raised, as in the plain loop (a refused batch as
+        Refused, with the position it starts at)."""
+        refusals = self.store.refusals
         written: Future | None = None
-        written_position = position
+        written_result: BatchResult | None = None
+        written_from = written_position = position
         with ThreadPoolExecutor(1, thread_name_prefix="views-reader") as reader, \
                 ThreadPoolExecutor(1, thread_name_prefix="views-writer") as writer:
             fetched = reader.submit(self.source.after, position, self.batch_size)
@@ -122,20 +175,58 @@ class ProjectionFollower:
                     if not batch:
                         break
                     fetched = reader.submit(self.source.after, batch[-1][0], self.batch_size)
-                    result = project(batch, rows, self.decode, self.handlers)
-                    prepared = self.store.prepare(result)
+                    result = project(batch, rows, self.decode, self.handlers, quarantined)
+                    try:
+                        prepared = self.store.prepare(result)
+                    except refusals as error:
+                        raise Refused(position, error) from error
                     if written is not None:
-                        written.result()
+                        self._wait(written, written_from, refusals)
+                        self._committed(written_result, run)
                         if progress is not None:
                             progress(written_position, max(last, written_position))
                     written = writer.submit(self.store.write_prepared, prepared, position)
+                    written_result, written_from = result, position
                     position = written_position = result.last_position
-                    read += result.notifications
+                    run.read += result.notifications
                 if written is not None:
-                    written.result()
+                    self._wait(written, written_from, refusals)
                     written = None
+                    self._committed(written_result, run)
                     if progress is not None:
                         progress(position, max(last, position))
             finally:
                 fetched.cancel()
-        return position, read
+        return position
+
+    @staticmethod
+    def _wait(written: Future, position: int, refusals: tuple[type[BaseException], ...]) -> None:
+        try:
+            written.result()
+        except refusals as error:
+            raise Refused(position, error) from error
+
+
+@dataclass
+class _Run:
+    """One `catch_up`, across its retries."""
+
+    started: float
+    start: int | None = None  # the position the views had
+    read: int = 0
+    quarantined: int = 0
+    careful_at: int | None = None  # the position of a batch the database refused: project it record by record
+
+
+class Refused(Exception):
+    """The views database refused a batch that starts at `position` (a value it cannot store)."""
+
+    def __init__(self, position: int, error: BaseException):
+        super().__init__(f"the views database refused the batch after position {position}: {_said(error)}")
+        self.position = position
+        self.error = error
+
+
+def _said(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"

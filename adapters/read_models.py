@@ -2,6 +2,10 @@
 
 Composes the views database, the follower and the audit chain for a store URL; every read catches up
 incrementally before it answers, so operators and auditors never read a stale line.
+
+A record the read models cannot project is quarantined (projections/projector.py): the reads go on, a
+quarantined grant reads as its last good row with `quarantined` set, and `quarantine()` / `status()` name every
+such record for operators, with what to do next.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from projections.deadline_calendar import deadline_calendar, may_have_deadlines
 from projections.ledger import budget_ledger
 from projections.overview import overview
 from projections.payloads import make_decoder
+from projections.projector import FOLLOWS, QUARANTINE_HINT
 from projections.timeline import entry
 
 
@@ -74,10 +79,45 @@ class ReadModels:
 
     # --- reads ------------------------------------------------------------------------------
 
+    def quarantine(self) -> list[dict[str, Any]]:
+        """Every quarantined record, in log order, as plain JSON values: position, grant_id, region_code,
+        version, topic, event, error_type, error, first_position (the grant's first quarantined record: equal to
+        position for the record that failed, earlier for the grant's later records, error_type
+        FollowsQuarantinedRecord), quarantined_at (UTC, ISO), hint (what to do next)."""
+        self.refresh()
+        return self._quarantine()
+
+    def status(self) -> dict[str, Any]:
+        """Where the read models stand: their position, the store's last, the lag, and the quarantine."""
+        self.refresh()
+        position = self.store.position()
+        last = self.follower.source.last()
+        entries = self._quarantine()
+        failed = [e for e in entries if e["error_type"] != FOLLOWS]
+        return {
+            "ok": not entries,
+            "position": position,
+            "store_position": last,
+            "lag": max(last - position, 0),
+            "quarantined_records": len(entries),
+            "quarantined_grants": len({e["grant_id"] for e in entries}),
+            "failed_records": len(failed),
+            "quarantined": entries,
+            "hint": QUARANTINE_HINT if entries else None,
+            "views": self.db.where,
+        }
+
+    def _quarantine(self) -> list[dict[str, Any]]:
+        entries = self.store.quarantine()
+        for found in entries:
+            found["hint"] = QUARANTINE_HINT
+        return entries
+
     def regions(self, status: GrantStatus | None = None) -> dict[str, Any]:
         self.refresh()
         view = overview(self.store.grant_rows(), status)
         view["position"] = self.store.position()
+        view["quarantined_records"] = self.store.quarantined_count()
         return view
 
     def deadlines(self, day: dt.date, within_days: int | None = None) -> dict[str, Any]:
@@ -85,16 +125,18 @@ class ReadModels:
         grants = [
             (row, self.service.state(row["region_code"], version=row["version"]))
             for row in self.store.grant_rows()
-            if may_have_deadlines(row)
+            if may_have_deadlines(row, day)
         ]
         view = deadline_calendar(grants, self.service.regulation(), day, within_days)
         view["position"] = self.store.position()
+        view["quarantined_records"] = self.store.quarantined_count()
         return view
 
     def budget(self, day: dt.date) -> dict[str, Any]:
         self.refresh()
         view = budget_ledger(self.store.grant_rows(), self.service.regulation(), day)
         view["position"] = self.store.position()
+        view["quarantined_records"] = self.store.quarantined_count()
         return view
 
     def history(self, region_code: str, *, facts: bool = False) -> list[dict[str, Any]]:

@@ -32,6 +32,18 @@ class ViewDatabase:
         self.dialect = dialect  # "sqlite" or "postgres"
         self.where = where
 
+    @property
+    def refusals(self) -> tuple[type[BaseException], ...]:
+        """The errors with which this database refuses the values it is given (a number out of range, a type
+        it cannot bind, a NUL in PostgreSQL text, a missing NOT NULL value), as opposed to being unavailable
+        (locked, disconnected: those are sqlite3.OperationalError and psycopg.OperationalError, not listed)."""
+        given = (OverflowError, TypeError, ValueError)  # Python's side: binding, encoding (orjson's errors too)
+        if self.dialect == "postgres":
+            import psycopg
+
+            return (*given, psycopg.DataError, psycopg.IntegrityError, psycopg.ProgrammingError)
+        return (*given, sqlite3.DataError, sqlite3.IntegrityError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
+
     def sql(self, statement: str) -> str:
         return statement.replace("?", "%s") if self.dialect == "postgres" else statement
 

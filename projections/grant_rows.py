@@ -3,6 +3,17 @@
 One handler per grant event topic, `handler(row, payload)`, mutating a plain dict. They mirror what the
 events do to `GrantState` (domain/events.py) for the fields an operator lists and the ledger sums; the
 unit tests compare every row with the aggregate's own state. Money in integer cents.
+
+Every number a handler takes from a payload goes through an intake check (`integers`, `cents`): an integer
+that the views' BIGINT columns hold; and so do the two texts every read depends on (`text` for the region code,
+`status` for a status taken from a payload). A record whose values fail it raises UnstorableValue, and the
+projector quarantines it with its grant (projections/projector.py) instead of writing a row that no views
+database could store, or that would break every read of the overview. The check is per record, so whether a
+record is quarantined never depends on how the log is cut into batches. What else a database refuses (a NUL
+character in a text: PostgreSQL does, SQLite does not) it says itself, and the follower quarantines that record.
+
+A handler sets a nested value (`granted_per_year`) by replacing it, never by changing it in place: the
+projector keeps a grant's last good row as a shallow copy of the row.
 """
 
 from __future__ import annotations
@@ -25,11 +36,65 @@ COLUMNS: tuple[str, ...] = (
     "penvoerder_email", "status", "version", "position", "pre_registered_on", "last_effective_at", "period",
     "requested_cents", "regional_maximum_cents", "granted_per_year", "granted_cents", "extension_requested_cents",
     "extension_cents", "cofinancing_pledged_cents", "cofinancing_realised_cents", "spent_cents", "realised_cents",
-    "determined_cents", "reclaim_cents", "missed_deadlines", "end_reason",
+    "determined_cents", "reclaim_cents", "missed_deadlines", "end_reason", "quarantined_from",
 )
 JSON_COLUMNS = frozenset({"granted_per_year"})  # {"2020": cents, ...}: stored as JSON text
 INTEGER_COLUMNS = frozenset(c for c in COLUMNS if c.endswith("_cents")) | {"version", "position", "missed_deadlines"}
-OPTIONAL_INTEGER_COLUMNS = frozenset({"period"})  # None until the region applies
+# period: None until the region applies; quarantined_from: None, or the log position of the first record of
+# this grant the read models could not project (the row stays at its last good state; projections/projector.py)
+OPTIONAL_INTEGER_COLUMNS = frozenset({"period", "quarantined_from"})
+
+
+MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1  # what a BIGINT holds (SQLite INTEGER, PostgreSQL BIGINT)
+STATUSES = frozenset(s.value for s in GrantStatus)
+
+
+class UnstorableValue(ValueError):
+    """A value from a payload that a grant row cannot hold: the record is quarantined, not projected."""
+
+
+# The intake checks: a few bytecodes per value on the everyday path (`bit_length() < 64` is the BIGINT range
+# but for -2**63 itself, which the exact check below lets through); the message that names the column is
+# worked out only when a value fails.
+
+def integers(columns: tuple[str, ...] | str, values: tuple) -> tuple:
+    """`values` as they are, if each is an integer (not a float, bool or string) that a BIGINT holds.
+    `columns` names them, one each, or one name for all (the years of `granted_per_year`)."""
+    for value in values:
+        if type(value) is not int or value.bit_length() > 63:
+            break
+    else:
+        return values
+    names = (columns,) * len(values) if type(columns) is str else columns
+    for column, value in zip(names, values):
+        if type(value) is not int:
+            raise UnstorableValue(f"{column}: {type(value).__name__} {_shown(value)} is not an integer")
+        if not MIN_INTEGER <= value <= MAX_INTEGER:
+            raise UnstorableValue(f"{column}: {_shown(value)} is outside the signed 64-bit range the views store")
+    return values
+
+
+def cents(value: Any, column: str) -> int:
+    if type(value) is int and value.bit_length() < 64:
+        return value
+    return integers((column,), (value,))[0]
+
+
+def text(value: Any, column: str) -> str:
+    if type(value) is str:
+        return value
+    raise UnstorableValue(f"{column}: {type(value).__name__} {_shown(value)} is not a string")
+
+
+def status(value: Any) -> str:
+    if value in STATUSES:
+        return value
+    raise UnstorableValue(f"status: {_shown(value)} is not a grant status")
+
+
+def _shown(value: Any) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def new_row(grant_id: str) -> Row:
@@ -53,15 +118,18 @@ def _pledged(documents: dict[str, Any]) -> int:
     return sum(int(p["amount_cents"]) for p in documents.get("cofinancing") or ())
 
 
-def _granted(row: Row, per_year: dict[str, Any]) -> None:
-    row["granted_per_year"] = {str(y): int(a) for y, a in sorted(per_year.items())}
-    row["granted_cents"] = sum(row["granted_per_year"].values())
+def _granted(row: Row, amounts: dict[str, Any]) -> None:
+    granted = {str(y): int(a) for y, a in sorted(amounts.items())}
+    total = sum(granted.values())
+    integers("granted_per_year (per year and in total)", (*granted.values(), total))
+    row["granted_per_year"] = granted
+    row["granted_cents"] = total
 
 
 def vooraanmelding(row: Row, p: dict[str, Any]) -> None:
     penvoerder = p["penvoerder"]
     row.update(
-        region_code=p["region_code"],
+        region_code=text(p["region_code"], "region_code"),  # the key of every read: sorted, looked up
         region_name=p["region_name"],
         kind=p["kind"],
         penvoerder_name=penvoerder["name"],
@@ -72,60 +140,85 @@ def vooraanmelding(row: Row, p: dict[str, Any]) -> None:
     )
 
 
+_APPLICATION_INTEGERS = ("period", "requested_cents", "regional_maximum_cents", "cofinancing_pledged_cents")
+
+
 def application_submitted(row: Row, p: dict[str, Any]) -> None:
+    period, requested, maximum, pledged = integers(_APPLICATION_INTEGERS, (
+        p["period"], p["requested_cents"], p["regional_maximum_cents"], _pledged(p["documents"]),
+    ))
     row.update(
         status=GrantStatus.APPLICATION_SUBMITTED.value,
-        period=p["period"],
-        requested_cents=p["requested_cents"],
-        regional_maximum_cents=p["regional_maximum_cents"],
-        cofinancing_pledged_cents=_pledged(p["documents"]),
+        period=period,
+        requested_cents=requested,
+        regional_maximum_cents=maximum,
+        cofinancing_pledged_cents=pledged,
     )
 
 
 def repair_submitted(row: Row, p: dict[str, Any]) -> None:
-    row["status"] = GrantStatus.APPLICATION_SUBMITTED.value
     if p.get("documents") is not None:
-        row["requested_cents"] = p["requested_cents"]
-        row["regional_maximum_cents"] = p["regional_maximum_cents"]
-        row["cofinancing_pledged_cents"] = _pledged(p["documents"])
+        requested, maximum, pledged = integers(_APPLICATION_INTEGERS[1:], (
+            p["requested_cents"], p["regional_maximum_cents"], _pledged(p["documents"]),
+        ))
+        row["requested_cents"] = requested
+        row["regional_maximum_cents"] = maximum
+        row["cofinancing_pledged_cents"] = pledged
+    row["status"] = GrantStatus.APPLICATION_SUBMITTED.value
 
 
 def grant_approved(row: Row, p: dict[str, Any]) -> None:
-    row["status"] = GrantStatus.APPROVED.value
     _granted(row, p["granted_per_year"])
+    row["status"] = GrantStatus.APPROVED.value
 
 
 def objection_decided(row: Row, p: dict[str, Any]) -> None:
-    row["status"] = p["status_after"]
+    after = status(p["status_after"])
     if p["granted_per_year"]:
         _granted(row, p["granted_per_year"])
+    row["status"] = after
+
+
+_REPORT_INTEGERS = ("spent_cents", "cofinancing_realised_cents")
 
 
 def progress_report(row: Row, p: dict[str, Any]) -> None:
-    row["spent_cents"] = p["spent_cents"]
-    row["cofinancing_realised_cents"] = p["cofinancing_realised_cents"]
+    row["spent_cents"], row["cofinancing_realised_cents"] = integers(
+        _REPORT_INTEGERS, (p["spent_cents"], p["cofinancing_realised_cents"])
+    )
 
 
 def extension_plan(row: Row, p: dict[str, Any]) -> None:
-    row["extension_requested_cents"] = p["plan"]["requested_cents"]
+    row["extension_requested_cents"] = cents(p["plan"]["requested_cents"], "extension_requested_cents")
 
 
 def extension_granted(row: Row, p: dict[str, Any]) -> None:
-    row["extension_cents"] = p["amount_cents"]
+    row["extension_cents"] = cents(p["amount_cents"], "extension_cents")
+
+
+_FINAL_INTEGERS = ("realised_cents", "cofinancing_realised_cents")
 
 
 def final_report(row: Row, p: dict[str, Any]) -> None:
+    realised = sum(int(a) for a in p["realised_per_year"].values())
+    row["realised_cents"], row["cofinancing_realised_cents"] = integers(
+        _FINAL_INTEGERS, (realised, p["cofinancing_realised_cents"])
+    )
     row["status"] = GrantStatus.FINAL_REPORT_SUBMITTED.value
-    row["realised_cents"] = sum(int(a) for a in p["realised_per_year"].values())
-    row["cofinancing_realised_cents"] = p["cofinancing_realised_cents"]
+
+
+_DETERMINED_INTEGERS = ("determined_cents", "reclaim_cents")
 
 
 def determined(row: Row, p: dict[str, Any]) -> None:
     determination = p["determination"]
+    determined_cents, reclaim = integers(
+        _DETERMINED_INTEGERS, (determination["determined_cents"], determination["reclaim_cents"])
+    )
     row.update(
         status=GrantStatus.DETERMINED.value,
-        determined_cents=determination["determined_cents"],
-        reclaim_cents=determination["reclaim_cents"],
+        determined_cents=determined_cents,
+        reclaim_cents=reclaim,
         end_reason="vastgesteld",
     )
 

@@ -43,6 +43,7 @@ def ledger_line(row: Row) -> dict[str, Any]:
         "granted_total_cents": row["granted_cents"] + row["extension_cents"],
         "cofinancing_pledged_cents": row["cofinancing_pledged_cents"],
         "cofinancing_realised_cents": row["cofinancing_realised_cents"],
+        "quarantined": row["quarantined_from"] is not None,  # its last good state (`sto projections status`)
     }
 
 

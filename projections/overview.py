@@ -42,6 +42,9 @@ def region_view(row: Row) -> dict[str, Any]:
         "missed_deadlines": row["missed_deadlines"],
         "end_reason": row["end_reason"],
         "money": money_view(row),
+        # a record of this grant could not be projected: this is its last good state (`sto projections status`)
+        "quarantined": row["quarantined_from"] is not None,
+        "quarantined_from": row["quarantined_from"],
     }
 
 

@@ -1,6 +1,7 @@
 """Operator reads from the read models (`sto regions`, `sto deadlines`, `sto budget`, `sto projections`).
 
-Every read catches the views up with the event log first, so what it prints is fresh.
+Every read catches the views up with the event log first, so what it prints is fresh. A record the read models
+could not project is quarantined and the reads go on; each read says so, and `sto projections status` names it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressC
 from rich.table import Table
 
 from adapters.cli.context import STATE
-from adapters.cli.output import console, fail, print_json
+from adapters.cli.output import console, err_console, fail, print_json
 from adapters.read_models import ReadModels, Refresh
 from adapters.views import money
 from domain.errors import DomainError
 from domain.values import GrantStatus
 
-projections_app = typer.Typer(help="Read models: rebuild or catch up.", no_args_is_help=True)
+projections_app = typer.Typer(help="Read models: status, rebuild or catch up.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 # What a read may meet: a rule or an unknown grant, a log the views cannot follow, a store that is unreachable.
@@ -42,6 +43,14 @@ def open_read_models() -> ReadModels:
 
 def _day(as_of: dt.datetime | None) -> dt.date:
     return as_of.date() if as_of else STATE.today()
+
+
+def _quarantine_note(records: int) -> None:
+    if records:
+        err_console.print(
+            f"[bold yellow]{records} record(s) quarantined[/]: the grants they belong to show their last good "
+            "state; see `sto projections status`"
+        )
 
 
 def regions(
@@ -69,6 +78,7 @@ def regions(
     console.print(table)
     counts = ", ".join(f"{status}: {n}" for status, n in view["counts"].items() if n)
     console.print(f"per status: {counts or 'no grants yet'}")
+    _quarantine_note(view["quarantined_records"])
 
 
 def deadlines(
@@ -93,6 +103,7 @@ def deadlines(
         days = f"[red]{d['days_left']} (passed)[/]" if d["overdue"] else str(d["days_left"])
         table.add_row(d["due"], days, d["region_code"], d["title"], d["addressee"] or "", d["source"])
     console.print(table)
+    _quarantine_note(view["quarantined_records"])
 
 
 def budget(as_of: AsOf = None, as_json: JsonFlag = False) -> None:
@@ -135,6 +146,7 @@ def budget(as_of: AsOf = None, as_json: JsonFlag = False) -> None:
     console.print(ceilings)
     for pool in view["ceilings"]:
         console.print(f"[dim]{pool['pool']}: {pool['param']}, {pool['source'] or 'not in force on ' + view['as_of']}[/]")
+    _quarantine_note(view["quarantined_records"])
 
 
 def _refresh_view(refresh: Refresh, what: str) -> dict[str, Any]:
@@ -147,6 +159,8 @@ def _refresh_view(refresh: Refresh, what: str) -> dict[str, Any]:
         "seconds": round(views.seconds, 3),
         "events_per_second": round(views.rate),
         "newly_chained": refresh.newly_chained,
+        "newly_quarantined": views.quarantined,
+        "quarantined_records": open_read_models().store.quarantined_count(),
         "views": open_read_models().db.where,
     }
 
@@ -179,6 +193,53 @@ def _run(what: str, as_json: bool) -> None:
         f"{what}: {view['notifications']} notification(s) to position {view['position']} in {view['seconds']} s "
         f"({view['events_per_second']:,} events/s){chained}; views in {view['views']}"
     )
+    _quarantine_note(view["quarantined_records"])
+
+
+STATUS_HELP = """Where the read models stand: their position, the store's last position, the lag, and every
+quarantined record (a record the read models could not project: its grant shows its last good state and its
+later records are quarantined with it, while every other grant goes on).
+
+For each one: position, region, event, the error, and what to do: fix the code (projections/) or the record,
+then `sto projections rebuild`, which evaluates every record again and so clears what is fixed.
+
+Exit code 0 whenever the status could be read, quarantine or not: with --json, "ok" is false and
+"quarantined" lists the records when something is quarantined. A status that cannot be read (the views or the
+store unreachable, a log the read models cannot follow) exits with the code of that error (1 in general)."""
+
+
+@projections_app.command("status", help=STATUS_HELP)
+def status(as_json: JsonFlag = False) -> None:
+    try:
+        view = open_read_models().status()
+    except READ_ERRORS as error:
+        fail(error, as_json)
+    if as_json:
+        print_json(view)
+        return
+    console.print(
+        f"position {view['position']} of {view['store_position']} in the store (lag {view['lag']}); "
+        f"views in {view['views']}"
+    )
+    if view["ok"]:
+        console.print("[green]nothing quarantined[/]: every record is projected")
+        return
+    failed = view["failed_records"]
+    console.print(
+        f"[bold yellow]{view['quarantined_records']} record(s) quarantined[/] in {view['quarantined_grants']} "
+        f"grant(s): {failed} could not be projected, {view['quarantined_records'] - failed} came after "
+        "one of those in the same grant"
+    )
+    table = Table(title="quarantined records")
+    for col in ("position", "region", "version", "event", "error", "since"):
+        table.add_column(col, overflow="fold", no_wrap=col in ("position", "region", "version"))
+    for q in view["quarantined"]:
+        cause = q["position"] == q["first_position"]
+        error = f"{q['error_type']}: {q['error']}" if cause else f"after record {q['first_position']}"
+        table.add_row(str(q["position"]), q["region_code"] or q["grant_id"], str(q["version"]), q["event"], error,
+                      q["quarantined_at"])
+    console.print(table)
+    console.print(f"[cyan]what to do:[/] {view['hint']}")
 
 
 @projections_app.command("rebuild")
