@@ -1,20 +1,21 @@
-"""`sto audit ...`: auditor tools (history, as-of, verify)."""
+"""`sto audit ...`: auditor tools (history, as-of, verify, anchor)."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import sys
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from adapters import audit_chain
+from adapters import audit_anchor, audit_chain
 from adapters.audit_views import as_of_view
 from adapters.cli.context import STATE
-from adapters.cli.output import console, err_console, fail, print_json
+from adapters.cli.output import EXIT_UNAVAILABLE, console, err_console, fail, print_json, printable, shown
 from adapters.cli.reads import READ_ERRORS, open_read_models
 from adapters.views import money
 from projections.timeline import HISTORY_FIELDS
@@ -45,16 +46,16 @@ def history(
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(HISTORY_FIELDS)
         for e in entries:
-            writer.writerow([e[f] for f in HISTORY_FIELDS])
+            writer.writerow([printable(e[f]) for f in HISTORY_FIELDS])
         return
     table = Table(title=f"audit history of {region.upper()}")
     for col in ("v", "effective", "recorded", "event", "actor (role)", "reason", "legal basis", "rule"):
         table.add_column(col, overflow="fold", no_wrap=col in ("v", "effective"))
     for e in entries:
-        table.add_row(
-            str(e["version"]), e["effective_on"], e["recorded_at"][:19], e["event"], f"{e['actor']} ({e['role']})",
+        table.add_row(*(shown(value) for value in (
+            e["version"], e["effective_on"], e["recorded_at"][:19], e["event"], f"{e['actor']} ({e['role']})",
             e["reason"], e["legal_basis"], e["rule"],
-        )
+        )))
     console.print(table)
 
 
@@ -103,21 +104,63 @@ def verify(
     as_json: JsonFlag = False,
     no_extend: Annotated[bool, typer.Option("--no-extend", help="only check; chain no new records")] = False,
     anchor: Annotated[str | None, typer.Option("--anchor", help="a chain head hash recorded earlier that must still be in the chain")] = None,
+    anchors: Annotated[
+        Optional[Path],
+        typer.Option("--anchors", help="a file of heads published by `sto audit anchor`: check the store against every one"),
+    ] = None,
 ) -> None:
-    """Check the hash chain over every stored event; chain the new ones. Exits 1 naming the first bad record."""
+    """Check the hash chain over every stored event; chain the new ones. Exits 1 naming the first bad record
+    (with --anchors: and the first published head that no longer matches the store)."""
+    try:
+        heads, unreadable = audit_chain.read_anchors(anchors) if anchors is not None else (None, [])
+    except OSError as error:
+        fail(ValueError(str(error) if isinstance(error, FileNotFoundError) else f"--anchors {anchors}: {error}"), as_json)
     try:
         db = open_read_models().chain()
         if db is None:
             raise ValueError("the in-memory store keeps no hash chain; verify a SQLite or PostgreSQL store")
         try:
-            report = audit_chain.verify(db, extend_chain=not no_extend, anchor=anchor)
+            report = audit_chain.verify(db, extend_chain=not no_extend, anchor=anchor, anchors=heads)
         finally:
             db.close()
     except READ_ERRORS as error:
         fail(error, as_json)
+    if report.anchors is not None:
+        report.anchors.update(file=str(anchors), unreadable_lines=unreadable)
     if as_json:
         print_json(report.to_dict())
-    elif report.ok:
+    else:
+        _print_verified(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print_verified(report: audit_chain.ChainReport) -> None:
+    published = report.anchors
+    problem = report.problem
+    if problem is not None and problem.kind != "anchor_mismatch":
+        err_console.print(f"[bold red]Tampered[/]: {problem.kind} at record {problem.notification_id}: {problem.message}")
+    if published is not None:
+        if published["unreadable_lines"]:
+            lines = ", ".join(map(str, published["unreadable_lines"]))
+            err_console.print(f"[yellow]{published['file']}: line(s) {lines} hold no published head (torn or altered); skipped[/]")
+        mismatch = published["first_mismatch"]
+        if mismatch is not None:
+            err_console.print(
+                f"[bold red]Tampered[/]: published head at record {mismatch['notification_id']} (seq {mismatch['seq']}, "
+                f"line {mismatch['line']} of {published['file']}) no longer matches the store"
+            )
+            err_console.print(f"  published: {mismatch['published_hash']} (at {mismatch['anchored_at']})")
+            err_console.print(f"  store now: {mismatch['store_hash'] or 'no record at this seq: records were deleted'}")
+            last = published["last_match"]
+            if last is not None:
+                err_console.print(
+                    f"  the head at record {last['notification_id']} (seq {last['seq']}) still matches: the change lies "
+                    f"after record {last['notification_id']}, up to record {mismatch['notification_id']}"
+                )
+        else:
+            console.print(f"[green]{published['matched']} published head(s)[/] in {published['file']} match the store")
+    if report.ok:
         head = report.head
         console.print(
             f"[green]intact[/]: {report.checked} chained record(s) match the store; {report.newly_chained} newly chained"
@@ -125,11 +168,57 @@ def verify(
         )
         if head:
             console.print(f"chain head: record {head['notification_id']} (seq {head['seq']}) {head['hash']}")
-            console.print("[dim]anchor this head elsewhere; check it later with --anchor HASH[/]")
+            if published is None:
+                console.print("[dim]publish this head with `sto audit anchor`; check later with --anchors FILE[/]")
     else:
-        problem = report.problem
-        err_console.print(f"[bold red]Tampered[/]: {problem.kind} at record {problem.notification_id}: {problem.message}")
         err_console.print("  [cyan]what to do:[/] stop writers, keep a copy of the database, and compare with a backup")
-    if not report.ok:
-        raise typer.Exit(1)
 
+
+@app.command("anchor")
+def anchor(
+    to: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--to", envvar=audit_anchor.ANCHORS_SETTING,
+            help="append-only file to publish the head to, outside the store's directory "
+                 "(default: ~/.local/state/sto/audit-anchors/<store>.jsonl)",
+        ),
+    ] = None,
+    auditors: Annotated[
+        Optional[str],
+        typer.Option("--auditors", envvar=audit_anchor.AUDITORS_SETTING, help=f"the auditors' address (default {audit_anchor.DEFAULT_AUDITORS})"),
+    ] = None,
+    notifier_url: Annotated[
+        Optional[str],
+        typer.Option("--notifier-url", envvar="STO_NOTIFIER_URL", help="smtp://HOST:PORT or file:///DIR (default: file outbox var/outbox)"),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Publish the chain's head where the store's writer cannot rewrite it: a line in an append-only file outside
+    the store and a mail to the auditors (once per head). Chains what was stored first. Check later with
+    `sto audit verify --anchors FILE`."""
+    from adapters.business_clock import clock_from_env
+    from adapters.notifiers import notifier_from_url
+
+    try:
+        notifier = notifier_from_url(notifier_url, Path("var") / "outbox")
+        result = audit_anchor.anchor(STATE.service, notifier, to=to, auditors=auditors, business_time=clock_from_env().now())
+    except READ_ERRORS as error:
+        fail(error, as_json)
+    if as_json:
+        print_json(result.to_dict())
+    elif result.head is None:
+        console.print("the store holds no record yet: nothing to anchor")
+    else:
+        head = result.head
+        console.print(f"chain head: record {head['notification_id']} (seq {head['seq']}) {head['hash']}")
+        console.print(
+            f"published to {result.file}" if result.written else f"already published to {result.file} (the same head)"
+        )
+        if result.mail_error is None:
+            console.print(f"mailed to {result.to}" if result.mailed else f"mail to {result.to} sent before (the same head)")
+    if result.mail_error is not None:
+        err_console.print(f"[bold red]Error[/]: the mail to {result.to} could not be sent: {result.mail_error}")
+        err_console.print("  [cyan]what to do:[/] check STO_NOTIFIER_URL and run `sto audit anchor` again: the head is "
+                          "published once, and the mail is sent once")
+        raise typer.Exit(EXIT_UNAVAILABLE)

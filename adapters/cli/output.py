@@ -3,23 +3,41 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 
-from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, GrantNotFound, TransitionRefused
+from adapters.error_table import EXIT_FAILED, meaning
+from domain.errors import DomainError, TransitionRefused
 
 console = Console()
 err_console = Console(stderr=True)
 
-EXIT_INVALID = 2
-EXIT_REFUSED = 3
-EXIT_CONFLICT = 4
-EXIT_NOT_FOUND = 5
-EXIT_UNAVAILABLE = 6
+EXIT_INVALID = meaning("invalid_input").exit_code
+EXIT_REFUSED = meaning("transition_refused").exit_code
+EXIT_CONFLICT = meaning("concurrency_conflict").exit_code
+EXIT_NOT_FOUND = meaning("grant_not_found").exit_code
+EXIT_UNAVAILABLE = meaning("engine_unavailable").exit_code
+
+
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def printable(text: Any) -> str:
+    """Stored text made safe for a terminal: control characters (ESC, NUL, bidi overrides) as visible escapes
+    (\\x1b, \\u202e). Input is checked for these since 2026-12; records written before may hold them."""
+    value = "" if text is None else str(text)
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", value)
+
+
+def shown(text: Any) -> str:
+    """`printable`, and rich's markup ([bold] ...) taken literally: for a table cell or a line of rich output."""
+    return escape(printable(text))
 
 
 def print_json(data: Any) -> None:
@@ -27,15 +45,11 @@ def print_json(data: Any) -> None:
 
 
 def exit_code_for(error: Exception) -> int:
-    if isinstance(error, TransitionRefused):
-        return EXIT_REFUSED
-    if isinstance(error, (ConcurrencyConflict, CommandIdReused)):
-        return EXIT_CONFLICT
-    if isinstance(error, GrantNotFound):
-        return EXIT_NOT_FOUND
+    if isinstance(error, DomainError):
+        return meaning(error.code).exit_code
     if isinstance(error, (ValidationError, ValueError)):
         return EXIT_INVALID
-    return 1
+    return EXIT_FAILED
 
 
 def error_body(error: Exception) -> dict[str, Any]:
