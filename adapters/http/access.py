@@ -2,12 +2,13 @@
 
 Every API route is a `GuardedRoute` with one `Access`:
 - OPERATOR: operators only (every transition);
-- STAFF: operators and auditors (overviews, budget, the auditor's history, as-of and verify);
-- GRANT: operators, auditors, and the token of the grant's own region (one grant and its deadlines);
+- STAFF: operators and auditors (overviews, budget, verify);
+- GRANT: operators, auditors, and the token of the grant's own region (one grant, its deadlines, history, as-of);
 - ANYONE: any valid token (who am I, the regulation calendar);
 - PUBLIC: no token (health).
 The check runs before the request's parameters and body are read, so 401 and 403 come before 422, and a
-region token learns nothing about other regions (not even whether they exist).
+region token learns nothing about other regions (not even whether they exist). A client address with too many
+failed tokens lately gets 429 before its token is even looked at (adapters.http.limits).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPBearer
 
 from adapters.http.errors import ApiError
+from adapters.http.limits import client_key
 from adapters.tokens import TokenInfo
 from domain.values import Role
 
@@ -76,13 +78,29 @@ def unauthorized(message: str) -> ApiError:
     )
 
 
+def too_many_failures(retry_after: int) -> ApiError:
+    return ApiError(
+        429, "too_many_failed_authentications",
+        "too many requests from this address came with a token that is not valid; its tokens are not checked for now",
+        f"wait {retry_after} s (Retry-After) and send a valid token; ask an operator for a new one if yours was revoked",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def authenticate(request: Request) -> TokenInfo:
+    """The holder of the request's bearer token; a token that names nobody counts against the client's address."""
+    limiter = request.app.state.api.auth_failures
+    address = client_key(request.client.host if request.client else None)
+    wait = limiter.retry_after(address)
+    if wait is not None:
+        raise too_many_failures(wait)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise unauthorized("this endpoint needs a bearer token")
+        raise unauthorized("this endpoint needs a bearer token")  # no token tried: nothing to count
     info = request.app.state.api.tokens.verify(token.strip())
     if info is None:
+        limiter.failed(address)
         raise unauthorized("the bearer token is not valid (unknown, malformed or revoked)")
     return info
 

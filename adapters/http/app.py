@@ -1,4 +1,8 @@
-"""The FastAPI app: the API under /api (OpenAPI at /openapi.json, Swagger UI at /docs and ReDoc at /redoc, both without a CDN), the page at /, health at /healthz."""
+"""The FastAPI app: the API under /api (OpenAPI at /openapi.json, Swagger UI at /docs and ReDoc at /redoc, both without a CDN), the page at /, health at /healthz.
+
+Outside all of it (even outside the handler of unexpected errors): the security headers, then the limit on the
+size of a request body (adapters.http.headers, adapters.http.limits).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,23 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator
 
 from fastapi import APIRouter, FastAPI, Request
+from starlette.types import ASGIApp
 
 from adapters.http import audit_routes, docs, errors, page, read_routes, transitions
 from adapters.http.access import Access, GuardedRoute, access
 from adapters.http.context import ApiContext, ApiSettings
+from adapters.http.headers import SecurityHeaders
+from adapters.http.limits import BodyLimit
 from adapters.store import describe
 
 DESCRIPTION = """Operators send every transition of a grant's lifecycle (through the grant's Temporal workflow);
-auditors read everything, with the history, as-of and verify; a region reads its own grant and deadlines.
+auditors read everything, with the history, as-of and verify; a region reads its own grant, deadlines, history
+and as-of.
 
 Authenticate with `Authorization: Bearer <token>`; tokens come from `sto token create`. Every error is a JSON
 body with `error`, `message` and `hint`; a refused transition (409) also names its `rule` and legal `source`.
-Nothing is written when a request fails."""
+Nothing is written when a request fails. By default a body over 1 MiB is 413, and an address with 20 failed tokens
+within 60 s gets 429 (with `Retry-After`), valid token or not, until the oldest of them is 60 s old."""
 
 
 def health_router() -> APIRouter:
@@ -32,6 +41,14 @@ def health_router() -> APIRouter:
     return routes
 
 
+class StoApp(FastAPI):
+    """FastAPI with the security headers and the body limit around its whole middleware stack."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        api: ApiContext = self.state.api
+        return SecurityHeaders(BodyLimit(super().build_middleware_stack(), api.settings.max_body_bytes))
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     api = ApiContext(settings or ApiSettings())
 
@@ -40,7 +57,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         yield
         api.close()
 
-    app = FastAPI(title="STO grant engine", version="1.0", description=DESCRIPTION, lifespan=lifespan,
+    app = StoApp(title="STO grant engine", version="1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     app.state.api = api
     docs.install(app)

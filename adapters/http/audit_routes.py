@@ -1,4 +1,8 @@
-"""GET /api/grants/{region}/history, /api/grants/{region}/as-of/{day}, /api/audit/verify: the auditor's tools."""
+"""GET /api/grants/{region}/history, /api/grants/{region}/as-of/{day}, /api/audit/verify: the auditor's tools.
+
+A region's token reads its own grant's history and as-of too (its own file; adapters.http.disclosure says what
+it does not see); verify covers every grant's records and stays with operators and auditors.
+"""
 
 # No `from __future__ import annotations`: FastAPI reads the parameter types from the signatures.
 
@@ -7,10 +11,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from adapters.http.access import Access, GuardedRoute, access, bearer
+from adapters.http.access import Access, GuardedRoute, access, bearer, principal
+from adapters.http.disclosure import grant_for, history_for
 from adapters.http.errors import ERROR_RESPONSES, ErrorBody
 from adapters.http.read_routes import FIRST_DAY, GRANT_RESPONSES, LAST_DAY
 from adapters.http.transitions import RegionPath
+from adapters.tokens import TokenInfo
 
 VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES, 409: {"model": ErrorBody, "description": "this store keeps no hash chain (in memory)"},
@@ -20,18 +26,19 @@ VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
 def router() -> APIRouter:
     routes = APIRouter(prefix="/api", tags=["audit"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
 
-    @routes.get("/grants/{region}/history", responses=GRANT_RESPONSES, openapi_extra=access(Access.STAFF),
+    @routes.get("/grants/{region}/history", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="Every event of the grant: both times, actor and role, reason, rule, legal basis and its facts")
-    def history(request: Request, region: RegionPath) -> dict[str, Any]:
-        return request.app.state.api.reads.history(region.upper())
+    def history(request: Request, region: RegionPath, who: TokenInfo = Depends(principal)) -> dict[str, Any]:
+        return history_for(who, request.app.state.api.reads.history(region.upper()))
 
-    @routes.get("/grants/{region}/as-of/{day}", responses=GRANT_RESPONSES, openapi_extra=access(Access.STAFF),
+    @routes.get("/grants/{region}/as-of/{day}", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="The grant as it stood at the end of DAY (business time), with the regulation then in force")
     def as_of(
         request: Request, region: RegionPath,
         day: Annotated[dt.date, Path(description="YYYY-MM-DD", ge=FIRST_DAY, le=LAST_DAY)],
+        who: TokenInfo = Depends(principal),
     ) -> dict[str, Any]:
-        return request.app.state.api.reads.as_of(region.upper(), day)
+        return grant_for(who, request.app.state.api.reads.as_of(region.upper(), day))
 
     @routes.get("/audit/verify", responses=VERIFY_RESPONSES, openapi_extra=access(Access.STAFF),
                 summary="Check the hash chain over every stored event (and chain the new ones); `ok` false names the first bad record")

@@ -1,11 +1,16 @@
-"""The API's composition root: its settings, and the store, tokens, read models and workflow client it opens."""
+"""The API's composition root: its settings, and the store, tokens, read models and workflow client it opens.
+
+The limits (adapters.http.limits) are settings too, so that a test can use small numbers: the largest request
+body, and how many failed authentications one client address may have within a window.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
 
-from adapters.business_clock import BusinessClock
+from adapters.business_clock import BusinessClock, clock_from_env
+from adapters.http.limits import MIB, FailedAuthLimiter
 from adapters.http.reads import ReadGateway
 from adapters.operator_commands import CommandSender, open_sender
 from adapters.store import open_service
@@ -17,10 +22,13 @@ from adapters.tokens import TokenStore
 class ApiSettings:
     database_url: str | None = None  # STO_DATABASE_URL when None
     temporal: TemporalSettings = field(default_factory=TemporalSettings.from_env)
-    clock: BusinessClock = field(default_factory=BusinessClock.from_env)  # STO_BUSINESS_EPOCH
+    clock: BusinessClock = field(default_factory=clock_from_env)  # STO_BUSINESS_EPOCH
     host: str = "127.0.0.1"
     port: int = 8000
     command_timeout_seconds: float = 30.0
+    max_body_bytes: int = MIB
+    auth_failure_limit: int = 20
+    auth_failure_window_seconds: float = 60.0
 
 
 class ApiContext:
@@ -29,6 +37,7 @@ class ApiContext:
         self.service = open_service(settings.database_url)
         self.tokens = TokenStore(settings.database_url)
         self.reads = ReadGateway(self.service, settings.database_url)
+        self.auth_failures = FailedAuthLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds)
         self._sender: CommandSender | None = None
         self._connecting: asyncio.Lock | None = None
 
@@ -45,6 +54,7 @@ class ApiContext:
                     self._sender = await open_sender(
                         self.settings.temporal, self.service, self.clock,
                         timeout_seconds=self.settings.command_timeout_seconds,
+                        database_url=self.settings.database_url,
                     )
         return self._sender
 

@@ -1,7 +1,8 @@
 """Every error as a JSON body that says what went wrong and what to do next, with the fitting status code.
 
 401 no valid token, 403 wrong role or region, 404 unknown grant, 409 refused by a rule (with rule and
-source) or a conflict, 422 invalid input, 503 the engine does not answer. Nothing is written on any of them:
+source) or a conflict, 413 a body too large, 422 invalid input, 429 too many failed tokens from one address,
+503 the engine does not answer. Nothing is written on any of them:
 input is checked before a command is built, and a command that a rule refuses is refused by the workflow's
 validator before anything enters its history.
 """
@@ -17,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.logging import get_logger
-from adapters.operator_commands import EngineUnavailable
-from domain.errors import CommandIdReused, ConcurrencyConflict, DomainError, GrantNotFound, TransitionRefused
+from adapters.error_table import meaning
+from domain.errors import DomainError
 
 log = get_logger(__name__)
 
@@ -54,13 +55,8 @@ class ApiError(Exception):
 
 
 def status_for(error: DomainError) -> int:
-    if isinstance(error, GrantNotFound):
-        return 404
-    if isinstance(error, (TransitionRefused, ConcurrencyConflict, CommandIdReused)):
-        return 409
-    if isinstance(error, EngineUnavailable):
-        return 503
-    return 409
+    """The HTTP status of a domain error: one table for the CLI and the API (adapters/error_table.py)."""
+    return meaning(error.code).http_status
 
 
 def _problems(errors: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -116,4 +112,5 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorBody, "description": "no valid bearer token"},
     403: {"model": ErrorBody, "description": "the token's role or region may not do this"},
     422: {"model": ErrorBody, "description": "invalid input: `details` names each wrong field"},
+    429: {"model": ErrorBody, "description": "too many failed tokens from this address lately: wait `Retry-After` seconds"},
 }

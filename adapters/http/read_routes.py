@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
+from adapters.http.disclosure import grant_for
 from adapters.http.errors import ERROR_RESPONSES, ErrorBody
 from adapters.http.transitions import RegionPath
 from adapters.tokens import TokenInfo
@@ -74,8 +75,8 @@ def router() -> APIRouter:
 
     @routes.get("/grants/{region}", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="One grant: status, money, pending deadlines and the transitions possible now")
-    def grant(request: Request, region: RegionPath, as_of: AsOf = None) -> dict[str, Any]:
-        return request.app.state.api.reads.grant(region.upper(), _day(request, as_of))
+    def grant(request: Request, region: RegionPath, as_of: AsOf = None, who: TokenInfo = Depends(principal)) -> dict[str, Any]:
+        return grant_for(who, request.app.state.api.reads.grant(region.upper(), _day(request, as_of)))
 
     @routes.get("/grants/{region}/deadlines", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="One grant's pending deadlines, earliest first, each with its legal source")

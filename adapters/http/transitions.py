@@ -43,7 +43,10 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     404: {"model": ErrorBody, "description": "no grant for this region"},
     409: {"model": ErrorBody, "description": "refused by a rule (`rule`, `source`, `hint`), or a conflict with another writer"},
-    503: {"model": ErrorBody, "description": "the workflow engine does not answer; retry with the same command_id"},
+    413: {"model": ErrorBody, "description": "the body is larger than the limit (1 MiB unless configured otherwise)"},
+    503: {"model": ErrorBody, "description": "the workflow engine cannot be reached: nothing was sent; retry"},
+    504: {"model": ErrorBody, "description": "outcome unknown: sent, but no answer in time (the API already sent it "
+          "again with the same command_id); send it again with the same command_id: the answer says `duplicate` if it was applied"},
 }
 
 

@@ -1,8 +1,13 @@
 """Every endpoint against every kind of caller: no token, a malformed or revoked token, an operator, an auditor,
-the grant's own region and a foreign region. 401 and 403 come with a JSON body; nothing is written."""
+the grant's own region and a foreign region. 401 and 403 come with a JSON body; nothing is written.
+
+Each request comes from its own loopback address (127.0.0.0/8 is all loopback): the malformed and revoked
+tokens fail on every endpoint, more often than the limit on failed tokens per address allows
+(adapters/http/limits.py, tested in test_api_hardening.py)."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from adapters.tokens import TokenStore
@@ -27,8 +32,8 @@ EXPECTED: dict[str, set[str]] = {
     "GET /api/budget": STAFF,
     "GET /api/grants/{region}": GRANT,
     "GET /api/grants/{region}/deadlines": GRANT,
-    "GET /api/grants/{region}/history": STAFF,
-    "GET /api/grants/{region}/as-of/{day}": STAFF,
+    "GET /api/grants/{region}/history": GRANT,  # the region's own file
+    "GET /api/grants/{region}/as-of/{day}": GRANT,
     "GET /api/audit/verify": STAFF,
     "GET /healthz": set(CALLERS),
 }
@@ -58,6 +63,13 @@ def world(served):
     return endpoints, tokens
 
 
+def client_from(served, address: str, token: str | None = None) -> httpx.Client:
+    """A client whose connections come from `address` (a loopback address other than 127.0.0.1)."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return httpx.Client(base_url=served.base_url, headers=headers, timeout=60,
+                        transport=httpx.HTTPTransport(local_address=address))
+
+
 def request(client, endpoint: str):
     method, path = endpoint.split(" ", 1)
     path = path.replace("{region}", OWN).replace("{day}", "2019-01-01")
@@ -77,8 +89,8 @@ def test_each_caller_reaches_exactly_the_endpoints_of_its_role(served, world, ca
     endpoints, tokens = world
     before = served.stored_events()
     wrong = []
-    with served.client(tokens[caller]) as client:
-        for endpoint in endpoints:
+    for number, endpoint in enumerate(endpoints):
+        with client_from(served, f"127.0.{10 + CALLERS.index(caller)}.{1 + number}", tokens[caller]) as client:
             response = request(client, endpoint)
             body = response.json()  # always JSON
             allowed = caller in EXPECTED[endpoint]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import positive_data_acceptance
+from schemathesis.checks import ignored_auth, positive_data_acceptance
 
 from adapters.http.app import create_app
 from adapters.http.context import ApiSettings
@@ -50,7 +50,9 @@ def test_the_served_api_publishes_the_document_that_is_fuzzed(served):
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_no_request_fails_the_server_or_writes_when_rejected(case, served, operator):
     before = served.stored_events()
-    response = case.call_and_validate(base_url=served.base_url, headers=operator, excluded_checks=[positive_data_acceptance])
+    # ignored_auth sends a bad token after every success: the failed-authentication limit would lock this
+    # address out for the tests after it; the role-by-endpoint matrix (test_api_access.py) proves auth instead
+    response = case.call_and_validate(base_url=served.base_url, headers=operator, excluded_checks=[positive_data_acceptance, ignored_auth])
     assert response.status_code < 500
     if response.status_code >= 400:
         assert served.stored_events() == before, f"{case.method} {case.path} answered {response.status_code} and wrote"

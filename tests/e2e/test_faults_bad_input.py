@@ -59,7 +59,7 @@ API_CASES: list[tuple[str, str, str, str, object, int, tuple[str, ...]]] = [
     ("region sends a transition", "POST", f"{GRANTS}/accept", "region", R, 403, ("operator",)),
     ("region lists all regions", "GET", "/api/regions", "region", None, 403, ("error",)),
     ("region reads another grant", "GET", f"/api/grants/{NOBODY}", "region", None, 403, ("error",)),
-    ("region reads the history", "GET", f"{GRANTS}/history", "region", None, 403, ("error",)),
+    ("region reads another grant's history", "GET", f"/api/grants/{NOBODY}/history", "region", None, 403, ("error",)),
     ("region reads the budget", "GET", "/api/budget", "region", None, 403, ("error",)),
     # where
     ("unknown transition", "POST", f"{GRANTS}/fly", "operator", R, 404, ("not_found",)),
