@@ -9,6 +9,7 @@ Settings (environment):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -30,12 +31,14 @@ from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, Tele
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from adapters import processes
 from adapters.logging import get_logger
 from domain.ports import Notifier
 from domain.regulation import default_regulation
 from domain.service import GrantService
 from workflows import TASK_QUEUE
 from workflows.activities import GrantActivities
+from workflows.credentials import CommandCredentials
 from workflows.grant_lifecycle import SEARCH_ATTRIBUTES, GrantWorkflow
 from workflows.programme import ExtensionRoundWorkflow, OpenApplicationPeriodWorkflow, PublishAmendmentWorkflow
 from workflows.programme_activities import ProgrammeActivities
@@ -100,14 +103,23 @@ def temporal_runtime_in_use() -> bool:
     return _runtime is not None
 
 
-async def connect(settings: TemporalSettings) -> Client:
+async def connect(settings: TemporalSettings, *, warm_up_seconds: float = 10.0) -> Client:
+    """A client of the frontend. A server that has just opened its port may say "Frontend is not healthy
+    yet" for a moment (seen after a dev-server restart): that answer is waited out, for `warm_up_seconds`."""
     install_runtime()
-    return await Client.connect(
-        settings.address,
-        namespace=settings.namespace,
-        tls=settings.tls_config(),
-        data_converter=pydantic_data_converter,
-    )
+    deadline = asyncio.get_running_loop().time() + warm_up_seconds
+    while True:
+        try:
+            return await Client.connect(
+                settings.address,
+                namespace=settings.namespace,
+                tls=settings.tls_config(),
+                data_converter=pydantic_data_converter,
+            )
+        except RuntimeError as error:
+            if "not healthy yet" not in str(error) or asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.2)
 
 
 async def ensure_search_attributes(client: Client, namespace: str) -> None:
@@ -145,23 +157,32 @@ def build_worker(
     activity_threads: int = 8,
     identity: str | None = None,
     sandboxed: bool = True,
+    credentials: CommandCredentials | None = None,
 ) -> Worker:
     """A worker for every grant and programme workflow, with activities bound to `service` and `notifier`.
 
     `sandboxed=False` runs the workflow code without Temporal's Python sandbox (about 15 % less CPU per
     workflow task, measured on the historic replay). Only for trusted batch runs of code that the
     sandboxed tests and the replay tests have checked: the sandbox is what catches a non-deterministic
-    call in workflow code as it is written."""
+    call in workflow code as it is written.
+
+    `credentials`: with a key, the worker executes only commands signed with it (workflows/credentials.py);
+    `sto worker` and `sto serve` always give one. Without (tests, the embedded replay) it checks nothing."""
     default_regulation()  # load the shipped regulation outside the workflow sandbox
-    grant_activities = GrantActivities(service, notifier)
-    programme_activities = ProgrammeActivities(service, notifier, client)
+    credentials = credentials or CommandCredentials(None)
+    grant_activities = GrantActivities(service, notifier, credentials)
+    programme_activities = ProgrammeActivities(service, notifier, client, credentials)
+    from adapters.audit_anchor import AuditAnchorActivities  # the daily anchoring of the audit chain's head
+    from workflows.audit_anchor import AuditAnchorWorkflow
+
+    anchor_activities = AuditAnchorActivities(service, notifier)
     kwargs = {"identity": identity} if identity else {}
     return Worker(
         client,
         workflow_runner=workflow_runner() if sandboxed else UnsandboxedWorkflowRunner(),
         task_queue=task_queue,
-        workflows=WORKFLOWS,
-        activities=[*grant_activities.all(), *programme_activities.all()],
+        workflows=[*WORKFLOWS, AuditAnchorWorkflow],
+        activities=[*grant_activities.all(), *programme_activities.all(), *anchor_activities.all()],
         activity_executor=ThreadPoolExecutor(max_workers=activity_threads),
         max_cached_workflows=max_cached_workflows,
         **kwargs,
@@ -205,7 +226,10 @@ def free_port() -> int:
 
 @dataclass
 class DevServer:
-    """`temporal server start-dev` on a SQLite file: durable across restarts, with its web UI."""
+    """`temporal server start-dev` on a SQLite file: durable across restarts, with its web UI.
+
+    Its output goes to `log_file` (next to the SQLite file); it dies with the process that started it (see
+    adapters/processes.py), `kill -9` included."""
 
     db_file: Path
     port: int = 7233
@@ -217,6 +241,11 @@ class DevServer:
     @property
     def address(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    @property
+    def log_file(self) -> Path:
+        """`temporal.sqlite` -> `temporal-dev.log` beside it (appended to by every start)."""
+        return self.db_file.with_name(f"{self.db_file.stem}-dev.log")
 
     def start(self, timeout: float = 30.0) -> "DevServer":
         self.db_file.parent.mkdir(parents=True, exist_ok=True)
@@ -235,28 +264,27 @@ class DevServer:
         for key in SEARCH_ATTRIBUTES:
             kind = {1: "Text", 2: "Keyword", 3: "Int", 4: "Double", 5: "Bool", 6: "Datetime", 7: "KeywordList"}[int(key.indexed_value_type)]
             args += ["--search-attribute", f"{key.name}={kind}"]
-        self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        log_start = self.log_file.stat().st_size if self.log_file.exists() else 0
+        self.process = processes.spawn(args, self.log_file)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"temporal dev server exited: {self.process.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(
+                    f"temporal dev server exited with {self.process.returncode} (log {self.log_file}): "
+                    f"{processes.log_tail(self.log_file, log_start).strip()}"
+                )
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
                     return self
             except OSError:
                 time.sleep(0.1)
         self.stop()
-        raise TimeoutError(f"temporal dev server did not listen on {self.port} within {timeout} s")
+        raise TimeoutError(f"temporal dev server did not listen on {self.port} within {timeout} s (log {self.log_file})")
 
     def stop(self, kill: bool = False) -> None:
-        if self.process is None or self.process.poll() is not None:
+        if self.process is None:
             return
-        self.process.send_signal(signal.SIGKILL if kill else signal.SIGINT)
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=5)
+        processes.stop(self.process, signal.SIGKILL if kill else signal.SIGINT, timeout=15)
 
     def __enter__(self) -> "DevServer":
         return self.start()

@@ -9,13 +9,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from adapters.business_clock import BUSINESS_EPOCH_SETTING, BusinessClock
+from adapters import processes
+from adapters.business_clock import BUSINESS_EPOCH_SETTING, clock_from_env
 from adapters.cli.context import STATE
 from adapters.cli.output import console, err_console
+from adapters.engine_key import engine_key
 from adapters.logging import get_logger
 from adapters.notifiers import notifier_from_url
 from adapters.store import describe, open_service
 from adapters.temporal import DevServer, TemporalSettings, build_worker, connect, ensure_search_attributes
+from workflows.credentials import CommandCredentials
 
 log = get_logger(__name__)
 
@@ -39,10 +42,14 @@ async def _run_worker(
     notifier = notifier_from_url(notifier_url, Path("var") / "outbox")
     worker = build_worker(
         client, service, notifier, task_queue=settings.task_queue, identity=identity, max_cached_workflows=max_cached,
-        sandboxed=sandboxed,
+        sandboxed=sandboxed, credentials=CommandCredentials(engine_key(STATE.url)),
     )
     log.info("worker started", address=settings.address, namespace=settings.namespace, task_queue=settings.task_queue,
              store=describe(STATE.database_url), identity=identity)
+    if STATE.url != "memory:":  # the chain's head leaves the store every business day (one workflow per namespace)
+        from adapters.audit_anchor import start_daily_anchoring
+
+        await start_daily_anchoring(client, task_queue=settings.task_queue, clock_offset_seconds=clock_from_env().offset_seconds)
     async with worker:
         await stop.wait()
     log.info("worker stopped", identity=identity)
@@ -91,35 +98,32 @@ def serve(
     from adapters.http.server import serve_api
 
     try:
-        clock = BusinessClock.from_env(business_epoch)
+        clock = clock_from_env(business_epoch)
     except ValueError as error:
         err_console.print(f"[bold red]Error[/]: {error}")
         raise typer.Exit(2) from None
+    # The dev server dies with this process however it ends: `kill -9` included (parent-death signal, see
+    # adapters/processes.py); SIGTERM or SIGINT outside the event loop (while the server starts) stops it
+    # through the `finally` below; inside the loop they stop the worker and the API first.
     server = DevServer(db_file=db_file, port=port, ui_port=ui_port)
-    server.start()
-    console.print(f"Temporal dev server on {server.address}, web UI http://127.0.0.1:{ui_port}, history in {db_file}")
-    settings = TemporalSettings(address=server.address)
-    api = ApiSettings(database_url=STATE.database_url, temporal=settings, clock=clock, port=api_port)
+    with processes.stopping_on_signals():
+        try:
+            server.start()
+            console.print(f"Temporal dev server on {server.address}, web UI http://127.0.0.1:{ui_port}, history in {db_file}"
+                          f" (its log: {server.log_file})")
+            settings = TemporalSettings(address=server.address)
+            api = ApiSettings(database_url=STATE.database_url, temporal=settings, clock=clock, port=api_port)
 
-    async def main() -> None:
-        stop = asyncio.Event()
-        _stop_on_signals(stop)
-        tasks = [asyncio.create_task(_run_worker(settings, notifier_url, "sto-serve", 1000, stop))]
-        tasks.append(asyncio.create_task(serve_api(api, stop)))
-        tasks.extend(asyncio.create_task(t(stop)) for t in _extra_services())
-        console.print(f"worker running; API and back-office page on http://{api.host}:{api.port} (OpenAPI at /docs); press Ctrl-C to stop")
-        await asyncio.gather(*tasks)
+            async def main() -> None:
+                stop = asyncio.Event()
+                _stop_on_signals(stop)
+                tasks = [asyncio.create_task(_run_worker(settings, notifier_url, "sto-serve", 1000, stop))]
+                tasks.append(asyncio.create_task(serve_api(api, stop)))
+                console.print(f"worker running; API and back-office page on http://{api.host}:{api.port} (OpenAPI at /docs); press Ctrl-C to stop")
+                await asyncio.gather(*tasks)
 
-    try:
-        asyncio.run(main())
-    finally:
-        server.stop()
-        console.print("stopped the worker and the Temporal dev server")
+            asyncio.run(main())
+        finally:
+            server.stop()
+            console.print("stopped the worker and the Temporal dev server")
 
-
-def _extra_services():
-    """Other long-running parts `sto serve` runs next to the worker (the HTTP API, when installed)."""
-    return list(EXTRA_SERVICES)
-
-
-EXTRA_SERVICES: list = []

@@ -16,29 +16,32 @@ from pathlib import Path
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from adapters import processes
 from adapters.grants_client import GrantsClient
 from adapters.notifiers import FileNotifier
 from adapters.replay.report import write_report
 from adapters.replay.runner import ReplayRunner
 from adapters.replay.scenario import REAL, build_programme
 from adapters.replay.summary import ReplaySummary, summarise
+from adapters.engine_key import engine_key
 from adapters.store import open_service
 from adapters.temporal import build_worker, ensure_search_attributes, free_port, install_runtime, test_server_binary
+from workflows.credentials import CommandCredentials
 
 
 def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int, sandboxed: bool) -> subprocess.Popen:
-    """Another worker process on the same task queue: Python runs one core per process, the machine has more."""
+    """Another worker process on the same task queue: Python runs one core per process, the machine has more.
+    It dies with this process (adapters/processes.py); its output goes to worker-N.log in the demo directory."""
     env = {
         **os.environ,
         "STO_TEMPORAL_ADDRESS": f"127.0.0.1:{port}",
         "STO_DATABASE_URL": url,
         "STO_NOTIFIER_URL": f"file://{outbox.resolve()}",
     }
-    log = open(directory / f"worker-{n + 2}.log", "ab")
-    return subprocess.Popen(
+    return processes.spawn(
         [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", f"replay-worker-{n + 2}",
          "--sandbox" if sandboxed else "--no-sandbox"],
-        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        directory / f"worker-{n + 2}.log", env=env,
     )
 
 
@@ -77,20 +80,16 @@ async def replay(
     try:
         await ensure_search_attributes(env.client, "default")
         helpers = [_worker_process(port, url, outbox, directory, n, sandboxed) for n in range(extra_workers)]
-        worker = build_worker(env.client, service, FileNotifier(outbox), activity_threads=4, sandboxed=sandboxed)
+        credentials = CommandCredentials(engine_key(url))  # the helper workers hold the key beside the store
+        worker = build_worker(env.client, service, FileNotifier(outbox), activity_threads=4, sandboxed=sandboxed,
+                              credentials=credentials)
         async with worker:
             offset = programme.start - await env.get_current_time()
-            client = GrantsClient(env.client, clock_offset_seconds=offset.total_seconds())
+            client = GrantsClient(env.client, clock_offset_seconds=offset.total_seconds(), credentials=credentials)
             runner = ReplayRunner(env, client, service, programme, offset, on_progress=on_progress)
             await runner.run()
     finally:
-        for helper in helpers:
-            helper.send_signal(signal.SIGTERM)
-        for helper in helpers:
-            try:
-                helper.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                helper.kill()
+        processes.stop_all(helpers, signal.SIGTERM, timeout=20)
         await env.shutdown()
     summary = summarise(service, real_counts=regions == REAL["regions"] and seed == 2018)
     summary.wall_seconds = time.perf_counter() - started

@@ -8,6 +8,9 @@
 Every figure is a ratio to a baseline measured in the same run (interleaved, medians of several
 repetitions): the machines are shared and their speed drifts. The JSON (bench-results/latest.json and a
 timestamped copy) holds every figure, its samples, and the machine and commit it ran on; latest.md the table.
+Each figure is printed as it is measured and both files are rewritten after each benchmark ("complete": false
+until the end), so a run that is cut off (`timeout 60 make bench`, Ctrl-C) still reports what it measured.
+SIGTERM and SIGINT stop every dev server and worker the run started; they also die with it on SIGKILL.
 """
 
 from __future__ import annotations
@@ -18,18 +21,21 @@ import datetime as dt
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
+from adapters import processes
 from tests.benchmarks.common import REPO, Figure, postgres_problem, postgres_schema, scratch_directory
 
-ALL = ("P1", "P2", "P3", "P4", "P5", "P6")
+ALL = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -94,12 +100,22 @@ def markdown(figures: list[Figure], title: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(args: argparse.Namespace) -> list[Figure]:
+def one_line(f: Figure) -> str:
+    """A figure as it is measured, on one line of the progress output."""
+    mark = "" if f.ok is None else (" [green]✓[/]" if f.ok else " [red]✗[/]")
+    ratio = "" if f.ratio is None else f", ratio {f.ratio:.2f}x"
+    baseline = "" if f.baseline is None else f" (baseline {fmt(f.baseline, f.unit)})"
+    return f"  {f.id} {f.store}: {fmt(f.engine, f.unit)} {f.unit}{baseline}{ratio}{f' — target {f.target}' if f.target else ''}{mark}"
+
+
+def run(args: argparse.Namespace, figures: list[Figure] | None = None,
+        measured: Callable[[list[Figure]], None] = lambda figures: None) -> list[Figure]:
+    """Every wanted benchmark; each one's figures are appended to `figures` and passed to `measured` at once."""
     wanted = {w.strip().upper() for w in args.only.split(",") if w.strip()}
     quick = args.quick
     reps = args.repetitions or (3 if quick else 5)
     console = Console(stderr=True)
-    figures: list[Figure] = []
+    figures = [] if figures is None else figures
     stores = ["sqlite"]
     problem = None if args.no_postgres else postgres_problem()
     if not args.no_postgres and problem is None:
@@ -111,12 +127,16 @@ def run(args: argparse.Namespace) -> list[Figure]:
         console.print(f"[bold]{name}[/] …")
         started = time.perf_counter()
         try:
-            figures.extend(fn(*a, **kw))
+            new = list(fn(*a, **kw))
         except Exception as error:  # noqa: BLE001 - one failed benchmark must not lose the others
             traceback.print_exc()
-            figures.append(Figure(id=name.split()[0], store="-", what=f"{name} FAILED: {type(error).__name__}: {error}",
-                                  engine=None, baseline=None, unit="", ok=False, target="runs"))
+            new = [Figure(id=name.split()[0], store="-", what=f"{name} FAILED: {type(error).__name__}: {error}",
+                          engine=None, baseline=None, unit="", ok=False, target="runs")]
+        figures.extend(new)
+        for figure in new:
+            console.print(one_line(figure), highlight=False)
         console.print(f"  done in {time.perf_counter() - started:.1f} s")
+        measured(figures)
 
     from tests.benchmarks import store_bench
 
@@ -144,12 +164,15 @@ def run(args: argparse.Namespace) -> list[Figure]:
                         attempt(f"P2 load ({store})", store_bench.p2_load, pg, store,
                                 grants=4 if quick else 8, repetitions=reps)
 
-    if "P4" in wanted or "P6" in wanted:
+    if "P4" in wanted or "P6" in wanted or "P7" in wanted:
         from tests.benchmarks import temporal_bench
 
         if "P4" in wanted:
             attempt("P4 transition (temporal)", lambda: asyncio.run(temporal_bench.p4_transition(
                 updates=args.updates or (80 if quick else 300))))
+        if "P7" in wanted:
+            attempt("P7 fifty operators (temporal)", lambda: asyncio.run(temporal_bench.p7_race(
+                operators=50, bursts=2 if quick else 6)))
         if "P6" in wanted:
             attempt("P6 scale (temporal)", lambda: asyncio.run(temporal_bench.p6_scale(
                 grants=args.scale_grants or (300 if quick else 10_000), worker_args=tuple(args.p6_worker_args.split()))))
@@ -163,25 +186,46 @@ def run(args: argparse.Namespace) -> list[Figure]:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     started = dt.datetime.now(dt.timezone.utc)
-    figures = run(args)
-    title = f"STO engine vs raw baselines ({'quick' if args.quick else 'full'} run, {started:%Y-%m-%d %H:%M} UTC, {git_commit()})"
-    Console(width=max(160, Console().width)).print(table(figures, title))
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
-    document = {
-        "started_at": started.isoformat(),
-        "seconds": (dt.datetime.now(dt.timezone.utc) - started).total_seconds(),
-        "mode": "quick" if args.quick else "full",
-        "argv": sys.argv[1:] if argv is None else argv,
-        "commit": git_commit(),
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "load_average": os.getloadavg()},
-        "figures": [f.to_dict() for f in figures],
-    }
-    text = json.dumps(document, indent=2, default=str)
-    (out / "latest.json").write_text(text)
-    (out / "latest.md").write_text(markdown(figures, title))
-    (out / f"bench-{started:%Y%m%dT%H%M%S}.json").write_text(text)
+    commit = git_commit()
+    title = f"STO engine vs raw baselines ({'quick' if args.quick else 'full'} run, {started:%Y-%m-%d %H:%M} UTC, {commit})"
+    figures: list[Figure] = []
+
+    def save(figures: list[Figure], complete: bool = False, stopped: str | None = None) -> None:
+        """latest.json, its timestamped copy and latest.md, with what has been measured so far."""
+        document = {
+            "started_at": started.isoformat(),
+            "seconds": (dt.datetime.now(dt.timezone.utc) - started).total_seconds(),
+            "mode": "quick" if args.quick else "full",
+            "argv": sys.argv[1:] if argv is None else argv,
+            "commit": commit,
+            "complete": complete,
+            **({"stopped": stopped} if stopped else {}),
+            "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+                        "load_average": os.getloadavg()},
+            "figures": [f.to_dict() for f in figures],
+        }
+        text = json.dumps(document, indent=2, default=str)
+        for name, content in (("latest.json", text), (f"bench-{started:%Y%m%dT%H%M%S}.json", text),
+                              ("latest.md", markdown(figures, title + ("" if complete else " (incomplete)")))):
+            partial = out / f".{name}.partial"
+            partial.write_text(content)
+            partial.replace(out / name)  # never a half-written file, even when the run is killed meanwhile
+
+    save(figures)
+    try:
+        with processes.stopping_on_signals():  # SIGTERM / Ctrl-C: stop the dev servers and workers, keep the figures
+            run(args, figures, save)
+    except (KeyboardInterrupt, SystemExit) as stop:
+        code = stop.code if isinstance(stop, SystemExit) else 128 + signal.SIGINT
+        reason = signal.Signals(code - 128).name if isinstance(code, int) and code > 128 else f"exit {code}"
+        save(figures, stopped=reason)
+        Console(stderr=True).print(f"[yellow]stopped ({reason}) after {len(figures)} figures; "
+                                   f"JSON: {out / 'latest.json'}[/]")
+        raise
+    Console(width=max(160, Console().width)).print(table(figures, title))
+    save(figures, complete=True)
     Console(stderr=True).print(f"JSON: {out / 'latest.json'}; Markdown: {out / 'latest.md'}")
     failed = [f.id for f in figures if f.target == "runs"]
     return 1 if failed else 0

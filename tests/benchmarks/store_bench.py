@@ -32,6 +32,7 @@ from domain import events as domain_events
 from domain.decide import Context
 from domain.grant import Grant
 from domain.service import GrantService
+from domain.idempotency import fingerprint
 from domain.values import grant_id_for
 from tests.benchmarks.common import Figure, clock, copy_into_sqlite, interleave, median, time_ratio
 
@@ -184,7 +185,7 @@ class TimedAppends:
         else:
             engine_time, raw_time = engine(), raw()
         self.samples.append(AppendSample(len(rows), engine_time, raw_time))
-        return service._repeated(service._find(command.region_code), command)
+        return service._repeated(service._find(command.region_code), command, fingerprint(command))
 
 
 def p1_append(url: str, store: str, directory: Path, *, grants: int, repetitions: int) -> list[Figure]:

@@ -6,6 +6,11 @@ P4  An operator transition (RecordHourlyRateChange on an approved grant) through
     trip as the client sees it, p50 and p99. Baseline: on the same dev server, from the same client and
     process, an update whose handler runs one no-op activity (tests/benchmarks/bare_workflow.py). The two
     kinds alternate, spread over several workflows of each kind so that no history grows long.
+P7  Fifty operators at once on one grant, six bursts, through the command sender that the CLI and the API
+    share (CommandSender: validator, handler under the workflow's lock, the per-grant queue in front of
+    Temporal's ten updates in flight): every answer's time as the caller sees it, p50 and p99, and how many
+    answers were of the 5xx kind (engine unavailable, outcome unknown, engine fault). Target: none, p99 < 5 s.
+    Baseline: one operator alone on the same grant (the same round trip without a crowd).
 P6  N grants, each a grant workflow with pending timers (reminders done, the end of application period 1
     ahead), on one dev server with one `sto worker` process; every workflow's business clock puts that
     deadline at the same wall-clock instant. Measured: how long starting them took, how long from the instant
@@ -20,7 +25,6 @@ import datetime as dt
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +32,7 @@ from pathlib import Path
 
 from temporalio.worker import Worker
 
+from adapters import processes
 from adapters.grants_client import GrantsClient
 from adapters.notifiers import FileNotifier
 from adapters.scripted import GrantScript, at
@@ -159,6 +164,97 @@ async def _first_task_done(grants: GrantsClient, code: str, timeout: float = 30.
             await asyncio.sleep(0.1)
 
 
+# --- P7 ------------------------------------------------------------------------------------------
+
+
+async def p7_race(operators: int = 50, bursts: int = 6) -> list[Figure]:
+    with scratch_directory() as directory:
+        server = DevServer(db_file=directory / "temporal.sqlite", port=free_port(), headless=True).start()
+        try:
+            return await _p7(directory, server, operators, bursts)
+        finally:
+            server.stop()
+
+
+async def _p7(directory: Path, server: DevServer, operators: int, bursts: int) -> list[Figure]:
+    from adapters.operator_commands import CommandSender, GrantBusy
+    from domain.clock import BusinessClock
+    from domain.errors import DomainError, StaleVersion
+
+    client = await connect(TemporalSettings(address=server.address))
+    service = open_service(f"sqlite:///{directory / 'sto.sqlite'}")
+    offset = business_offset(at(2022, 9, 1, 10))
+    script = GrantScript(service, index=790, per_year=dict(SMALL_PER_YEAR))
+    script.to_approved()
+    script.consequence("objection_period:1", at(2019, 8, 2))
+    script.progress_report(1, at(2021, 10, 20))
+    code = script.code
+    grants = GrantsClient(client, task_queue=P4_TASK_QUEUE, clock_offset_seconds=offset, max_history_events=100_000)
+    sender = CommandSender(grants, service, timeout_seconds=30, clock=BusinessClock(offset))
+    actor = c.Actor(name="op.bench", role="operator")
+    rate = 6000
+
+    def command(expected_version: int | None) -> c.RecordHourlyRateChange:
+        nonlocal rate
+        rate += 1
+        return c.RecordHourlyRateChange(region_code=code, actor=actor, reason="cao-verhoging", rate_cents=rate,
+                                        motivation="cao 2022", expected_version=expected_version)
+
+    async def answer(expected_version: int | None) -> tuple[str, float]:
+        start = time.perf_counter()
+        try:
+            await sender.send(command(expected_version))
+            kind = "200"
+        except (StaleVersion, GrantBusy):
+            kind = "409"
+        except DomainError as error:  # outcome unknown, engine unavailable or fault: the 5xx kind
+            kind = f"5xx {error.code}"
+        return kind, time.perf_counter() - start
+
+    worker = build_worker(client, service, FileNotifier(directory / "outbox"), task_queue=P4_TASK_QUEUE)
+    async with worker:
+        await client.start_workflow(
+            GrantWorkflow.run,
+            GrantWorkflowInput(region_code=code, state=service.state(code), clock_offset_seconds=offset,
+                               max_history_events=100_000),
+            id=grant_workflow_id(code), task_queue=P4_TASK_QUEUE,
+        )
+        await _first_task_done(grants, code)
+        alone = [(await answer(None))[1] for _ in range(20)]
+        crowd: list[tuple[str, float]] = []
+        for _ in range(bursts):
+            version = service.state(code).version
+            crowd += await asyncio.gather(*(answer(version) for _ in range(operators)))
+        # and one crowd whose commands all apply (no expected version): each is executed, one after another
+        writers = await asyncio.gather(*(answer(None) for _ in range(operators)))
+    times = [t for _, t in crowd]
+    kinds = [k for k, _ in crowd]
+    failures = sum(1 for k in kinds if k.startswith("5xx"))
+    p50, p99 = percentile(times, 50), percentile(times, 99)
+    a50 = percentile(alone, 50)
+    return [
+        Figure(
+            id="P7", store="temporal",
+            what=f"{operators} operators at once on one grant, {bursts} bursts, through the command sender: p99 of "
+                 f"{len(times)} answers; 200: {kinds.count('200')}, 409: {kinds.count('409')}, 5xx: {failures}",
+            engine=p99, baseline=a50, unit="s p99", ratio=p99 / a50 if a50 else None,
+            target="5xx = 0, p99 < 5 s", ok=failures == 0 and p99 < 5.0,
+            baseline_what="one operator alone on the same grant, p50",
+            samples={"answers_s": times, "kinds": kinds, "alone_s": alone},
+        ),
+        Figure(id="P7m", store="temporal", what="the same answers: p50", engine=p50, baseline=a50, unit="s p50",
+               ratio=p50 / a50 if a50 else None, target="", ok=None, baseline_what="one operator alone, p50"),
+        Figure(
+            id="P7w", store="temporal",
+            what=f"{operators} operators at once whose commands all apply (no expected version): p99; 200: "
+                 f"{[k for k, _ in writers].count('200')}, 5xx: {sum(1 for k, _ in writers if k.startswith('5xx'))}",
+            engine=percentile([t for _, t in writers], 99), baseline=a50, unit="s p99",
+            ratio=percentile([t for _, t in writers], 99) / a50 if a50 else None, target="", ok=None,
+            baseline_what="one operator alone, p50", samples={"answers_s": [t for _, t in writers]},
+        ),
+    ]
+
+
 # --- P6 ------------------------------------------------------------------------------------------
 
 
@@ -202,9 +298,9 @@ async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tup
         outbox = directory / "outbox"
         env = {**os.environ, "STO_TEMPORAL_ADDRESS": server.address, "STO_DATABASE_URL": url,
                "STO_NOTIFIER_URL": f"file://{outbox}", "STO_LOG_LEVEL": "WARNING"}
-        log = open(directory / "worker.log", "ab")
-        worker = subprocess.Popen([sys.executable, "-m", "adapters.cli.main", "worker", "--identity", "bench-p6", *worker_args],
-                                  cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        # dies with the benchmark, however it ends (adapters/processes.py); its output goes to worker.log
+        worker = processes.spawn([sys.executable, "-m", "adapters.cli.main", "worker", "--identity", "bench-p6", *worker_args],
+                                 directory / "worker.log", cwd=REPO, env=env)
         peak = [0]
         sampling = True
 
@@ -219,13 +315,8 @@ async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tup
         finally:
             sampling = False
             await sampler
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            processes.stop(worker, signal.SIGTERM, timeout=60)
             server.stop()
-            log.close()
 
 
 async def _p6(directory, server, worker, codes, states, path, outbox, grants, concurrency, prepared, peak) -> list[Figure]:

@@ -2,8 +2,10 @@
 real process on free ports, on a SQLite store in a temporary directory.
 
 Business time starts on 15 October 2018 (STO_BUSINESS_EPOCH): no reminder or deadline of a grant created
-there falls due while the tests run, so every stored event is one a test caused. Each test module works on its
-own region codes.
+there falls due while the tests run, so every stored event is one a test caused. The tests date their steps
+ahead of that clock on purpose (2019, 2020), so the engine lets commands be dated up to ten years ahead
+(STO_FUTURE_MARGIN_DAYS; the default is one day, and 2099 is refused either way). Each test module works on
+its own region codes.
 """
 
 from __future__ import annotations
@@ -22,10 +24,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from adapters import processes
 from adapters.temporal import free_port
 from adapters.tokens import TokenStore
 
 EPOCH = "2018-10-15T10:00:00+02:00"
+FUTURE_MARGIN_DAYS = "3650"
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 
@@ -59,29 +63,10 @@ class Served:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found
-
-
 def _stop(process: subprocess.Popen) -> None:
-    children = _children(process.pid)  # the Temporal dev server runs in its own session
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-    for child in children:
-        try:
-            os.kill(child, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+    """Ctrl-C, as an operator stops it (it stops its worker, API and dev server); SIGKILL after 30 s, and then
+    the dev server dies with it (parent-death signal, adapters/processes.py)."""
+    processes.stop(process, signal.SIGINT, timeout=30)
 
 
 @contextmanager
@@ -96,6 +81,7 @@ def sto_cli(served: Served, monkeypatch: pytest.MonkeyPatch, actor: str) -> Iter
     configure_logging("WARNING")  # bind the log stream once, not to a CliRunner stream that closes
     monkeypatch.setenv("STO_TEMPORAL_ADDRESS", served.temporal_address)
     monkeypatch.setenv("STO_BUSINESS_EPOCH", EPOCH)
+    monkeypatch.setenv("STO_FUTURE_MARGIN_DAYS", FUTURE_MARGIN_DAYS)
     monkeypatch.setenv("STO_ACTOR", actor)
 
     def run(*args: str):
@@ -120,16 +106,15 @@ def served(tmp_path_factory) -> Served:
         "STO_DATABASE_URL": f"sqlite:///{store_file}",
         "STO_NOTIFIER_URL": f"file://{tmp / 'outbox'}",
         "STO_BUSINESS_EPOCH": EPOCH,
+        "STO_FUTURE_MARGIN_DAYS": FUTURE_MARGIN_DAYS,
         "STO_LOG_LEVEL": "INFO",
     }
     log = tmp / "serve.log"
-    output = log.open("ab")
-    process = subprocess.Popen(
+    process = processes.spawn(  # dies with this test process, even a killed one
         [sys.executable, "-m", "adapters.cli.main", "serve", "--port", str(temporal_port), "--ui-port", str(ui_port),
          "--api-port", str(api_port), "--temporal-db", str(tmp / "temporal.sqlite")],
-        cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT,  # this checkout, whatever is installed
+        log, cwd=REPO, env=env,  # this checkout, whatever is installed
     )
-    output.close()  # the child has its own copy
     engine = Served(f"http://127.0.0.1:{api_port}", env["STO_DATABASE_URL"], store_file, f"127.0.0.1:{temporal_port}", log)
     deadline = time.monotonic() + 60
     while True:

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from adapters.temporal import free_port
-from tests.e2e.conftest import EPOCH, sto_cli
+from tests.e2e.conftest import EPOCH, FUTURE_MARGIN_DAYS, sto_cli
 from tests.e2e.grant_bodies import body
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
@@ -38,7 +38,8 @@ def fields_file(tmp_path, step: str) -> str:
 
 def test_an_operator_drives_a_grant_from_the_terminal(served, sto, tmp_path):
     env = {**os.environ, "STO_DATABASE_URL": served.database_url, "STO_TEMPORAL_ADDRESS": served.temporal_address,
-           "STO_ACTOR": "op.terminal", "STO_BUSINESS_EPOCH": EPOCH}
+           "STO_ACTOR": "op.terminal", "STO_BUSINESS_EPOCH": EPOCH,
+           "STO_FUTURE_MARGIN_DAYS": FUTURE_MARGIN_DAYS}
     created = subprocess.run(
         [sys.executable, "-m", "adapters.cli.main", "grant", "pre-register", CODE, "--file", fields_file(tmp_path, "pre-register"),
          "--reason", "vooraanmelding ontvangen", "--effective-at", "2018-10-20T10:00", "--json"],

@@ -17,7 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 from adapters.grants_client import GrantsClient
 from adapters.notifiers import SmtpNotifier
 from adapters.store import open_service
-from adapters.temporal import build_worker, ensure_search_attributes, free_port, test_server_binary
+from adapters.temporal import DevServer, build_worker, ensure_search_attributes, free_port, test_server_binary
 from domain.regulation import default_regulation
 from domain.service import GrantService
 from domain.timekeeping import AMSTERDAM
@@ -110,3 +110,11 @@ async def engine(ts_env, smtp, sqlite_url):
     eng, worker = await start_engine(ts_env, sqlite_url, smtp.port, dt.datetime(2018, 10, 1, 9, tzinfo=AMSTERDAM))
     async with worker:
         yield eng
+
+
+@pytest.fixture
+def dev_server(tmp_path):
+    """A real `temporal server start-dev` on a free port and its own SQLite file."""
+    server = DevServer(db_file=tmp_path / "temporal.sqlite", port=free_port(), headless=True).start()
+    yield server
+    server.stop(kill=True)  # nothing of it is needed afterwards; a gentle stop can take 15 s

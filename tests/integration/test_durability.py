@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from temporalio.api.enums.v1 import EventType
 
+from adapters import processes
 from adapters.grants_client import GrantsClient
 from adapters.notifiers import FileNotifier
 from adapters.scripted import GrantScript
@@ -25,35 +26,36 @@ from adapters.temporal import DevServer, TemporalSettings, build_worker, connect
 from domain import commands as c
 from domain.timekeeping import AMSTERDAM
 from tests.integration.workflow_steps import command
+from workflows.credentials import CommandCredentials
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
 
 
+# The worker processes hold this engine key and execute only commands signed with it (workflows/credentials.py);
+# the tests' clients sign with it.
+TEST_KEY = "engine-key-of-the-tests"
+SIGNED = CommandCredentials(TEST_KEY.encode())
+
+
 def start_worker_process(tmp: Path, address: str, url: str, identity: str, **env_extra: str) -> subprocess.Popen:
     env = {
         **os.environ,
+        "STO_ENGINE_KEY": TEST_KEY,
         "STO_TEMPORAL_ADDRESS": address,
         "STO_DATABASE_URL": url,
         "STO_NOTIFIER_URL": f"file://{tmp / 'outbox'}",
         "STO_LOG_LEVEL": "INFO",
         **env_extra,
     }
-    log = open(tmp / f"worker-{identity}.log", "ab")
-    return subprocess.Popen(
+    return processes.spawn(  # dies with the test process, even a killed one; its output in worker-IDENTITY.log
         [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", identity, "--max-cached-workflows", "0"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        tmp / f"worker-{identity}.log", cwd=REPO, env=env,
     )
 
 
 def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        process.send_signal(sig)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    processes.stop(process, sig, timeout=20)
 
 
 @pytest.fixture
@@ -88,7 +90,7 @@ async def kill_mid_transition_and_recover(dev_server, tmp_path, url: str, index:
     """One round: a worker dies after storing the event and before acknowledging; another takes over."""
     service = open_service(url)
     client = await connect(TemporalSettings(address=dev_server.address))
-    grants = GrantsClient(client, clock_offset_seconds=business(dt.datetime(2019, 3, 10, 10, tzinfo=AMSTERDAM)))
+    grants = GrantsClient(client, credentials=SIGNED, clock_offset_seconds=business(dt.datetime(2019, 3, 10, 10, tzinfo=AMSTERDAM)))
     script = GrantScript(service, index=index)
     first = start_worker_process(tmp_path, dev_server.address, url, f"slow-{index}", STO_FAULT_PAUSE_AFTER_COMMIT="4")
     try:
@@ -124,7 +126,7 @@ async def test_pending_timers_still_fire_after_the_dev_server_restarts_on_its_fi
     server = DevServer(db_file=db_file, port=port, headless=True).start()
     try:
         client = await connect(TemporalSettings(address=server.address))
-        grants = GrantsClient(client, clock_offset_seconds=business(due - dt.timedelta(seconds=12)))
+        grants = GrantsClient(client, credentials=SIGNED, clock_offset_seconds=business(due - dt.timedelta(seconds=12)))
         worker = build_worker(client, service, FileNotifier(tmp_path / "outbox"), max_cached_workflows=0)
         async with worker:
             await grants.pre_register(pre_registration(script))
@@ -153,7 +155,7 @@ async def test_two_workers_on_one_task_queue_share_the_grants(dev_server, tmp_pa
     workers = [start_worker_process(tmp_path, dev_server.address, url, name) for name in ("worker-a", "worker-b")]
     try:
         client = await connect(TemporalSettings(address=dev_server.address))
-        grants = GrantsClient(client, clock_offset_seconds=business(dt.datetime(2019, 3, 10, 10, tzinfo=AMSTERDAM)))
+        grants = GrantsClient(client, credentials=SIGNED, clock_offset_seconds=business(dt.datetime(2019, 3, 10, 10, tzinfo=AMSTERDAM)))
         scripts = [GrantScript(service, index=80 + i) for i in range(12)]
         for script in scripts:
             await grants.pre_register(pre_registration(script))
