@@ -6,19 +6,25 @@ errors (TransitionRefused with rule and source, GrantNotFound, ConcurrencyConfli
 
 from __future__ import annotations
 
-from typing import Sequence
+import datetime as dt
+import uuid
+from typing import Any, Sequence
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from domain import commands as c
-from domain.errors import GrantNotFound, StaleVersion, TransitionRefused
+from domain.clock import FUTURE_MARGIN
+from domain.errors import DomainError, GrantNotFound, InvalidInput, TransitionRefused
+from domain.idempotency import fingerprint
 from domain.regulation import Amendment
-from domain.service import CommandResult
+from domain.results import CommandResult
 from domain.state import GrantState
 from workflows import TASK_QUEUE, grant_workflow_id
+from workflows.credentials import CommandCredentials
+from workflows.failures import domain_error
 from workflows.grant_lifecycle import REGION, STATUS, GrantWorkflow
 from workflows.models import (
     DEFAULT_REMINDER_OFFSETS,
@@ -29,17 +35,39 @@ from workflows.models import (
 )
 
 
-def _domain_error(error: ApplicationError, region_code: str) -> Exception:
-    details = error.details[0] if error.details else {}
-    if error.type == "TransitionRefused" and isinstance(details, dict) and "rule" in details:
-        return TransitionRefused.from_dict(details)
-    if error.type == "GrantNotFound":
-        return GrantNotFound(region_code)
-    if error.type == "ConcurrencyConflict":
-        return StaleVersion(region_code, details.get("expected_version"), details.get("actual_version"))
-    if error.type == "NotReady":
-        return GrantNotFound(region_code)
-    return TransitionRefused("workflow." + (error.type or "error"), error.message, "STO engine", hint="see the message")
+class EngineUnavailable(DomainError):
+    """Temporal could not be reached: the command was not sent."""
+
+    code = "engine_unavailable"
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message, hint=hint)
+
+
+class OutcomeUnknown(DomainError):
+    """The command was sent but no answer came in time: it may yet be applied, or not."""
+
+    code = "outcome_unknown"
+
+    def __init__(self, message: str, hint: str, command_id: str = ""):
+        super().__init__(message, hint=hint)
+        self.command_id = command_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "command_id": self.command_id}
+
+
+class GrantBusy(DomainError):
+    """Too many commands for this grant are under way: this one was not sent."""
+
+    code = "grant_busy"
+
+    def __init__(self, message: str, hint: str):
+        super().__init__(message, hint=hint)
+
+
+class GrantAlreadyStarted(TransitionRefused):
+    """The region already has a running grant workflow."""
 
 
 class GrantsClient:
@@ -54,6 +82,8 @@ class GrantsClient:
         reminder_offsets_days: Sequence[int] = DEFAULT_REMINDER_OFFSETS,
         operator_address: str = "dus-i@sto.example",
         max_history_events: int = 2_000,
+        credentials: CommandCredentials | None = None,
+        future_margin: dt.timedelta = FUTURE_MARGIN,
     ):
         self.client = client
         self.task_queue = task_queue
@@ -63,6 +93,8 @@ class GrantsClient:
         self.reminder_offsets_days = list(reminder_offsets_days)
         self.operator_address = operator_address
         self.max_history_events = max_history_events
+        self.credentials = credentials or CommandCredentials(None)
+        self.future_margin = future_margin
 
     def handle(self, region_code: str) -> WorkflowHandle:
         return self.client.get_workflow_handle_for(GrantWorkflow.run, grant_workflow_id(region_code))
@@ -82,6 +114,8 @@ class GrantsClient:
                     reminder_offsets_days=self.reminder_offsets_days,
                     operator_address=self.operator_address,
                     max_history_events=self.max_history_events,
+                    creation_signature=self.credentials.sign(command),
+                    future_margin_seconds=self.future_margin.total_seconds(),
                 ),
                 id=grant_workflow_id(region),
                 task_queue=self.task_queue,
@@ -94,7 +128,7 @@ class GrantsClient:
         except Exception as error:
             already = isinstance(error, RPCError) and error.status is RPCStatusCode.ALREADY_EXISTS
             if already or type(error).__name__ == "WorkflowAlreadyStartedError":
-                raise TransitionRefused(
+                raise GrantAlreadyStarted(
                     "lifecycle.one_grant_per_region",
                     f"region {region} already has a grant workflow",
                     "Subsidieregeling sterk techniekonderwijs 2020–2023 (2018-09-12) vooraanmelding",
@@ -103,30 +137,49 @@ class GrantsClient:
             raise
 
     async def pre_register(self, command: c.SubmitVooraanmelding) -> CommandResult:
-        """Start the grant and wait for its vooraanmelding to be recorded (or refused)."""
-        handle = await self.start_grant(command)
-        return await self._update(handle, command.region_code, GrantWorkflow.await_command, AwaitCommand(command_id=str(command.command_id)))
+        """Start the grant and wait for its vooraanmelding to be recorded (or refused). Sent again with the same
+        command id, it answers the first result as a duplicate (another command id: refused, one grant a region)."""
+        try:
+            handle = await self.start_grant(command)
+            retry = None
+        except GrantAlreadyStarted as started:
+            handle, retry = self.handle(command.region_code), started
+        request = AwaitCommand(command_id=str(command.command_id), fingerprint=fingerprint(command) if retry else None)
+        try:
+            return await self._update(handle, command.region_code, GrantWorkflow.await_command, request)
+        except InvalidInput:
+            if retry is not None:  # the running grant was started by another vooraanmelding
+                raise retry from None
+            raise
 
     async def transition(self, command: c.Command) -> CommandResult:
-        """Send one operator command through the grant's workflow update (idempotent on the command id)."""
+        """Send one operator command through the grant's workflow update. Idempotent on the command id: the
+        grant answers a repeated command from its receipt (`duplicate`), and refuses the id for another command.
+        Each send is its own update (Temporal would answer a repeated update id with the first result, unmarked)."""
         if isinstance(command, c.SubmitVooraanmelding):
             return await self.pre_register(command)
         handle = self.handle(command.region_code)
-        return await self._update(
-            handle, command.region_code, GrantWorkflow.transition, TransitionRequest(command=command), update_id=str(command.command_id)
-        )
+        request = TransitionRequest(command=command, signature=self.credentials.sign(command))
+        return await self._update(handle, command.region_code, GrantWorkflow.transition, request)
 
-    async def _update(self, handle: WorkflowHandle, region: str, update, arg, update_id: str | None = None) -> CommandResult:
+    async def _update(self, handle: WorkflowHandle, region: str, update, arg) -> CommandResult:
         try:
-            return await handle.execute_update(update, arg, id=update_id)
+            return await handle.execute_update(update, arg, id=str(uuid.uuid4()))
         except WorkflowUpdateFailedError as error:
             cause = error.cause
+            while isinstance(cause, ActivityError) and cause.cause is not None:
+                cause = cause.cause
             if isinstance(cause, ApplicationError):
-                raise _domain_error(cause, region) from None
+                raise domain_error(cause) from None
             raise
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise GrantNotFound(region) from None
+            if error.status is RPCStatusCode.RESOURCE_EXHAUSTED or "update was aborted" in error.message:
+                # the server takes ten updates in flight per workflow, and aborts those not yet accepted when a
+                # workflow task fails: neither was applied
+                raise GrantBusy(f"the engine has too many commands for {region} under way: {error.message}; it was not applied",
+                                "nothing was written; send it again in a moment (the same command id is safe)") from None
             raise
 
     async def status(self, region_code: str) -> GrantStatusView:

@@ -20,15 +20,19 @@ from typing import Any
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
-from adapters.business_clock import BusinessClock
-from adapters.grants_client import GrantsClient
+from adapters.business_clock import BusinessClock, future_margin_from_env
+from adapters.engine_key import engine_key
+from adapters.grants_client import EngineUnavailable, GrantBusy, GrantsClient, OutcomeUnknown
 from adapters.logging import get_logger
 from adapters.temporal import TemporalSettings, connect
 from adapters.transitions import BY_COMMAND_TYPE, allowed_transitions
 from domain import commands as c
+from domain.clock import FUTURE_MARGIN, check_not_ahead
 from domain.decide import Context, decide
 from domain.errors import DomainError, GrantNotFound, StaleVersion, TransitionRefused
-from domain.service import CommandResult, GrantService
+from domain.results import CommandResult
+from domain.service import GrantService
+from workflows.credentials import CommandCredentials
 
 log = get_logger(__name__)
 
@@ -47,37 +51,78 @@ def default_actor_name() -> str:
         return "operator"
 
 
-class EngineUnavailable(DomainError):
-    """Temporal did not answer (not running, unreachable, or too slow)."""
-
-    code = "engine_unavailable"
-
-    def __init__(self, message: str, hint: str):
-        super().__init__(message, hint=hint)
+# Temporal takes at most ten updates in flight per workflow (the server's limit.maxInFlightUpdates) and makes
+# the rest wait and retry; so a crowd of operators on one grant queues here, in order, at most this many on
+# their way at a time, and whoever waits longer than `queue_seconds` is told "busy, nothing sent".
+IN_FLIGHT_PER_GRANT = 8
 
 
 class CommandSender:
-    def __init__(self, grants: GrantsClient, service: GrantService, *, timeout_seconds: float = 30.0):
+    def __init__(self, grants: GrantsClient, service: GrantService, *, timeout_seconds: float = 30.0,
+                 clock: BusinessClock | None = None, queue_seconds: float = 10.0, attempts: int = 2,
+                 future_margin: dt.timedelta = FUTURE_MARGIN):
         self.grants = grants
         self.service = service
         self.timeout_seconds = timeout_seconds
+        self.clock = clock or BusinessClock()
+        self.queue_seconds = queue_seconds
+        self.attempts = attempts
+        self.future_margin = future_margin
+        self._gates: dict[str, asyncio.Semaphore] = {}
+
+    def _gate(self, region: str) -> asyncio.Semaphore:
+        gate = self._gates.get(region)
+        if gate is None:
+            gate = self._gates[region] = asyncio.Semaphore(IN_FLIGHT_PER_GRANT)
+        return gate
 
     async def send(self, command: c.Command) -> CommandResult:
-        """Run the command in its grant's workflow; raises the domain's errors or EngineUnavailable."""
+        """Run the command in its grant's workflow; raises the domain's errors, InvalidInput (nothing sent),
+        GrantBusy (nothing sent), EngineUnavailable (nothing sent) or OutcomeUnknown (sent, no answer: the
+        command was tried `attempts` times with its command id, so it is applied at most once)."""
+        check_not_ahead(command, self.clock, self.future_margin)
         command = await self._checked_version(command)
+        gate = self._gate(command.region_code)
+        try:
+            await asyncio.wait_for(gate.acquire(), self.queue_seconds)
+        except asyncio.TimeoutError:
+            raise GrantBusy(
+                f"grant {command.region_code} has {IN_FLIGHT_PER_GRANT} commands under way and this one waited "
+                f"{self.queue_seconds:g} s; it was not sent",
+                "nothing was written; send it again in a moment (the same command id is safe)",
+            ) from None
+        try:
+            for attempt in range(1, self.attempts + 1):
+                try:
+                    return await self._send_once(command)
+                except OutcomeUnknown:
+                    if attempt == self.attempts:
+                        raise
+                    log.warning("command.outcome_unknown", region=command.region_code, command_id=str(command.command_id),
+                                attempt=attempt, action="sending again with the same command id")
+            raise AssertionError("unreachable")
+        finally:
+            gate.release()
+
+    async def _send_once(self, command: c.Command) -> CommandResult:
         try:
             return await asyncio.wait_for(self.grants.transition(command), self.timeout_seconds)
         except GrantNotFound:
             raise await asyncio.to_thread(self._without_workflow, command) from None
         except (asyncio.TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError):
-            raise EngineUnavailable(
-                f"the grant workflow of {command.region_code} did not answer within {self.timeout_seconds:g} s",
-                f"check that a worker runs (`sto worker`); then send the same command again with command id "
-                f"{command.command_id}: it is applied at most once",
+            raise OutcomeUnknown(
+                f"the grant workflow of {command.region_code} did not answer within {self.timeout_seconds:g} s: "
+                f"the command may still be applied",
+                f"send the same command again with command id {command.command_id}: it is applied at most once, and "
+                "the answer says `duplicate` if it already was; check that a worker runs (`sto worker`)",
+                str(command.command_id),
             ) from None
         except RPCError as error:
             if error.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
                 raise EngineUnavailable(f"Temporal is unavailable: {error.message}", "start it with `sto serve`, then retry") from None
+            if error.status is RPCStatusCode.RESOURCE_EXHAUSTED:
+                raise GrantBusy(f"the engine has too many commands for {command.region_code} under way: {error.message}",
+                                "nothing was written; send it again in a moment (the same command id is safe)") from None
             raise EngineUnavailable(
                 f"the grant workflow of {command.region_code} cannot take commands now: {error.message}",
                 f"see the worker's log (`sto worker`); then send the same command again with command id {command.command_id}",
@@ -114,7 +159,8 @@ class CommandSender:
 
 
 async def open_sender(
-    settings: TemporalSettings, service: GrantService, clock: BusinessClock, *, timeout_seconds: float = 30.0
+    settings: TemporalSettings, service: GrantService, clock: BusinessClock, *, timeout_seconds: float = 30.0,
+    database_url: str | None = None,
 ) -> CommandSender:
     """Connect to Temporal; new grants start on `clock`. Raises EngineUnavailable when Temporal cannot be reached."""
     try:
@@ -124,8 +170,10 @@ async def open_sender(
             f"cannot reach Temporal at {settings.address}: {error}",
             "start it with `sto serve`, or point STO_TEMPORAL_ADDRESS at a running server",
         ) from None
-    grants = GrantsClient(client, task_queue=settings.task_queue, clock_offset_seconds=clock.offset_seconds)
-    return CommandSender(grants, service, timeout_seconds=timeout_seconds)
+    margin = future_margin_from_env()
+    grants = GrantsClient(client, task_queue=settings.task_queue, clock_offset_seconds=clock.offset_seconds,
+                          credentials=CommandCredentials(engine_key(database_url)), future_margin=margin)
+    return CommandSender(grants, service, timeout_seconds=timeout_seconds, clock=clock, future_margin=margin)
 
 
 def result_view(result: CommandResult) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Any
 from adapters.synthetic import SyntheticRegion, application_documents, extension_plan, synthetic_region
 from domain import commands as c
 from domain.models import CriterionAdvice, YearAmount
-from domain.service import CommandResult, GrantService
+from domain.results import CommandResult
+from domain.service import GrantService
 from domain.timekeeping import AMSTERDAM
 from domain.values import AdviceJudgement, RegionKind, Role
 

@@ -6,7 +6,10 @@ from typing import Any
 
 
 class DomainError(Exception):
-    """Base of every error the domain raises on purpose."""
+    """Base of every error the domain raises on purpose.
+
+    Each kind has a `code`; `to_dict` and `from_dict` carry it across any boundary (Temporal, HTTP, JSON)
+    and back as the same error. `ERRORS` finds the class of a code."""
 
     code = "domain_error"
 
@@ -15,8 +18,62 @@ class DomainError(Exception):
         self.message = message
         self.hint = hint
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "code" in cls.__dict__:  # a kind of its own (a subclass without a code is read as its base)
+            ERRORS[cls.code] = cls
+
     def to_dict(self) -> dict[str, Any]:
         return {"error": self.code, "message": self.message, "hint": self.hint}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "DomainError":
+        error = cls.__new__(cls)
+        DomainError.__init__(error, data.get("message", ""), hint=data.get("hint"))
+        for key, value in data.items():
+            if key not in ("error", "message", "hint"):
+                setattr(error, key, value)
+        return error
+
+
+ERRORS: dict[str, type[DomainError]] = {}
+
+
+def error_from_dict(data: dict[str, Any]) -> DomainError:
+    """The domain error a dict of `to_dict` describes (an unknown code: a plain DomainError with its text)."""
+    cls = ERRORS.get(str(data.get("error")), DomainError)
+    return cls.from_dict(data)
+
+
+class EngineFault(DomainError):
+    """The engine failed on this command for a reason retrying cannot cure (a bug, a value it cannot store).
+    Nothing was written; the grant takes other commands as before."""
+
+    code = "engine_fault"
+
+
+class GrantNotReady(DomainError):
+    """The grant's workflow has not recorded its vooraanmelding yet."""
+
+    code = "grant_not_ready"
+
+
+class InvalidInput(DomainError):
+    """The command itself is wrong (a field out of bounds, a date too far ahead): nothing was sent or written."""
+
+    code = "invalid_input"
+
+    def __init__(self, message: str, *, field: str, hint: str):
+        super().__init__(message, hint=hint)
+        self.field = field
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "details": [{"field": self.field, "problem": self.message}]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "InvalidInput":
+        details = data.get("details") or [{}]
+        return cls(data.get("message", ""), field=details[0].get("field", "body"), hint=data.get("hint") or "")
 
 
 class TransitionRefused(DomainError):
@@ -39,7 +96,8 @@ class TransitionRefused(DomainError):
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TransitionRefused":
-        return cls(data["rule"], data["message"], data["source"], hint=data.get("hint"), status=data.get("status"))
+        return cls(data.get("rule", "unknown"), data.get("message", ""), data.get("source", ""), hint=data.get("hint"),
+                   status=data.get("status"))
 
 
 class ConcurrencyConflict(DomainError):
@@ -65,6 +123,10 @@ class ConcurrencyConflict(DomainError):
             "actual_version": self.actual_version,
         }
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ConcurrencyConflict":
+        return cls(data.get("region_code", "?"), data.get("expected_version"), data.get("actual_version"))
+
 
 class StaleVersion(ConcurrencyConflict):
     """The sender saw an older version than the grant has now (expected_version, like HTTP If-Match).
@@ -85,14 +147,28 @@ class GrantNotFound(DomainError):
         )
         self.region_code = region_code
 
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "region_code": self.region_code}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GrantNotFound":
+        return cls(data.get("region_code", "?"))
+
 
 class CommandIdReused(DomainError):
     """A command id that was already used for a different command."""
 
     code = "command_id_reused"
 
-    def __init__(self, command_id: str, first_type: str, this_type: str):
+    def __init__(self, command_id: str, first_type: str, this_type: str, *, same_type: bool = False):
+        used_for = f"another {first_type} (with other fields)" if same_type else first_type
         super().__init__(
-            f"command id {command_id} was already used for {first_type}, not {this_type}",
-            hint="every new command needs a new command id; reuse an id only to retry the very same command",
+            f"command id {command_id} was already used for {used_for}, not this {this_type}; nothing was written",
+            hint="every new command needs a new command id; reuse an id only to retry the very same command "
+            "with the very same fields",
         )
+        self.command_id = command_id
+        self.first_type = first_type
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "command_id": self.command_id, "first_type": self.first_type}

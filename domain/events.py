@@ -9,7 +9,7 @@ the dicts the region handed in), so an auditor can read the store without our cl
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import orjson
@@ -32,9 +32,6 @@ from domain.state import (
 )
 from domain.timekeeping import local_date
 from domain.values import DecisionKind, GrantStatus, ObjectionOutcome, RegionKind
-
-if TYPE_CHECKING:
-    from domain.grant import Grant
 
 
 def _years(amounts: dict[Any, int]) -> dict[int, int]:
@@ -116,6 +113,10 @@ _criterion = _FrozenValues(CriterionAdvice)
 
 
 class GrantEvent(Aggregate.Event):
+    """Version 2 (2026-12) added `command_fingerprint` (domain/idempotency.py); version 1 events read as None."""
+
+    class_version = 2
+
     actor: str
     role: str
     reason: str
@@ -124,12 +125,17 @@ class GrantEvent(Aggregate.Event):
     effective_at: dt.datetime
     command_id: UUID
     command_type: str
+    command_fingerprint: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["command_fingerprint"] = None  # written before fingerprints: the command type alone identifies it
 
     @property
     def effective_on(self) -> dt.date:
         return local_date(self.effective_at)
 
-    def apply(self, aggregate: "Grant") -> None:
+    def apply(self, aggregate: Aggregate) -> None:  # a domain.grant.Grant
         state = aggregate.state
         self.evolve(state)
         # every event sets these: written straight into the record's fields (as pydantic's own assignment
@@ -143,6 +149,7 @@ class GrantEvent(Aggregate.Event):
             fields["commands"][key] = _record(
                 CommandReceipt,
                 type=self.command_type, version=self.originator_version, status=fields["status"], events=[type(self).__name__],
+                fingerprint=self.command_fingerprint,
             )
         else:
             receipt_fields = receipt.__dict__
@@ -163,7 +170,7 @@ class VooraanmeldingReceived(GrantEvent, Aggregate.Created):
     mbo_institutions: list[str]
     partners: list[dict[str, Any]]
 
-    def apply(self, aggregate: "Grant") -> None:
+    def apply(self, aggregate: Aggregate) -> None:  # a domain.grant.Grant
         aggregate.state = _record(
             GrantState,
             grant_id=self.originator_id,
@@ -259,9 +266,18 @@ class AdviceRecorded(GrantEvent):
 
 
 class GrantApproved(GrantEvent):
+    """Version 3 (2026-12): `late_days`, how many days after DUS-I's decision term it was taken (None before)."""
+
+    class_version = 3
+
     period: int
     granted_per_year: dict[str, int]
     sent_on: dt.date
+    late_days: int | None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["late_days"] = None
 
     def evolve(self, state: GrantState) -> None:
         state.decisions.append(
@@ -272,15 +288,25 @@ class GrantApproved(GrantEvent):
                 decided_on=self.effective_on,
                 sent_on=self.sent_on,
                 granted_per_year=_years(self.granted_per_year),
+                late_days=self.late_days or 0,
             )
         )
         state.status = GrantStatus.APPROVED
 
 
 class ApplicationRejected(GrantEvent):
+    """Version 3 (2026-12): `late_days`, how many days after DUS-I's decision term it was taken (None before)."""
+
+    class_version = 3
+
     period: int
     reasons: list[str]
     sent_on: dt.date
+    late_days: int | None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["late_days"] = None
 
     def evolve(self, state: GrantState) -> None:
         state.decisions.append(
@@ -291,6 +317,7 @@ class ApplicationRejected(GrantEvent):
                 decided_on=self.effective_on,
                 sent_on=self.sent_on,
                 reasons=list(self.reasons),
+                late_days=self.late_days or 0,
             )
         )
         state.status = GrantStatus.REJECTED
@@ -367,13 +394,39 @@ class ExtensionPlanSubmitted(GrantEvent):
         state.extension.plan_submitted_on = self.effective_on
 
 
+def _besluit(state: GrantState, kind: DecisionKind, decided_on: dt.date, sent_on: dt.date | None,
+             granted_per_year: dict[int, int] | None = None) -> None:
+    """Record a besluit, so that its objection term runs (from the day after `sent_on`). Events written before
+    such besluiten got an objection term (class version 2) carry no `sent_on`: they record none, as then."""
+    if sent_on is None:
+        return
+    period = state.decision.period if state.decision is not None else 0
+    state.decisions.append(
+        _record(DecisionRecord, kind=kind, period=period, decided_on=decided_on, sent_on=sent_on,
+                granted_per_year=dict(granted_per_year or {}))
+    )
+
+
 class ExtensionGranted(GrantEvent):
+    """Version 3 (2026-12): the extension is a besluit, with the day it was sent and its year."""
+
+    class_version = 3
+
     amount_cents: int
     cap_cents: int
+    year: int | None
+    sent_on: dt.date | None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["year"] = None
+        state["sent_on"] = None
 
     def evolve(self, state: GrantState) -> None:
         state.extension.granted_cents = self.amount_cents
         state.extension.granted_on = self.effective_on
+        _besluit(state, DecisionKind.EXTENSION, self.effective_on, self.sent_on,
+                 {self.year: self.amount_cents} if self.year else None)
 
 
 class HourlyRateChanged(GrantEvent):
@@ -406,7 +459,16 @@ class FinalReportSubmitted(GrantEvent):
 
 
 class GrantDetermined(GrantEvent):
+    """Version 3 (2026-12): the vaststelling is a besluit, with the day it was sent."""
+
+    class_version = 3
+
     determination: dict[str, Any]
+    sent_on: dt.date | None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["sent_on"] = None
 
     def evolve(self, state: GrantState) -> None:
         state.determination = DeterminationRecord.model_validate(
@@ -414,14 +476,25 @@ class GrantDetermined(GrantEvent):
         )
         state.status = GrantStatus.DETERMINED
         state.end_reason = "vastgesteld"
+        _besluit(state, DecisionKind.DETERMINATION, self.effective_on, self.sent_on)
 
 
 class GrantWithdrawn(GrantEvent):
+    """Version 3 (2026-12): the intrekking is a besluit, with the day it was sent."""
+
+    class_version = 3
+
     status_before: str
+    sent_on: dt.date | None
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["sent_on"] = None
 
     def evolve(self, state: GrantState) -> None:
         state.status = GrantStatus.WITHDRAWN
         state.end_reason = self.reason
+        _besluit(state, DecisionKind.WITHDRAWAL, self.effective_on, self.sent_on)
 
 
 # --- consequences of a deadline that passed ---------------------------------------------------

@@ -12,11 +12,12 @@ from eventsourcing.domain import Aggregate
 
 from domain import commands as c
 from domain.decide import Context, Decision, decide
+from domain.idempotency import fingerprint as command_fingerprint
 from domain.state import GrantState
 from domain.values import grant_id_for
 
 
-def _event_fields(command: c.Command, decision: Decision, ctx: Context) -> dict[str, Any]:
+def _event_fields(command: c.Command, decision: Decision, ctx: Context, fingerprint: str | None) -> dict[str, Any]:
     return {
         "actor": command.actor.name,
         "role": command.actor.role.value,
@@ -26,6 +27,7 @@ def _event_fields(command: c.Command, decision: Decision, ctx: Context) -> dict[
         "effective_at": ctx.effective_at,
         "command_id": command.command_id,
         "command_type": command.name,
+        "command_fingerprint": fingerprint or command_fingerprint(command),
     }
 
 
@@ -39,21 +41,23 @@ class Grant(Aggregate):
         state: GrantState
 
     @classmethod
-    def pre_register(cls, command: c.SubmitVooraanmelding, ctx: Context) -> tuple["Grant", Decision]:
+    def pre_register(cls, command: c.SubmitVooraanmelding, ctx: Context, fingerprint: str | None = None) -> tuple["Grant", Decision]:
         decision = decide(None, command, ctx)
         ((event_class, fields),) = decision.events
         grant = cls._create(
             event_class,  # type: ignore[arg-type]
             id=grant_id_for(command.region_code),
-            **_event_fields(command, decision, ctx),
+            **_event_fields(command, decision, ctx, fingerprint),
             **fields,
         )
         return grant, decision
 
-    def handle(self, command: c.Command, ctx: Context) -> Decision:
-        """Record what `command` causes, or raise TransitionRefused and record nothing."""
+    def handle(self, command: c.Command, ctx: Context, fingerprint: str | None = None) -> Decision:
+        """Record what `command` causes, or raise TransitionRefused and record nothing.
+
+        `fingerprint`: of the command as its sender sent it (before a business time was stamped on it)."""
         decision = decide(self.state, command, ctx)
-        common = _event_fields(command, decision, ctx)
+        common = _event_fields(command, decision, ctx, fingerprint)
         for event_class, fields in decision.events:
             self.trigger_event(event_class, **common, **fields)
         return decision

@@ -8,36 +8,36 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any, Callable, Iterable
-from uuid import UUID
 
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.domain import BaseAggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording, Transcoder, Transcoding
 from eventsourcing.utils import strtobool
-from pydantic import BaseModel, ConfigDict
 
 from domain import commands as c
 from domain.budget import BudgetPool, ceilings_from, pool_id
 from domain.codec import LeanJSONTranscoder, LeanMapper, LeanRepository, project
 from domain.decide import Context, Decision, Reservation
-from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound, StaleVersion
+from domain.errors import ConcurrencyConflict, GrantNotFound, StaleVersion
 from domain.events import GrantEvent
 from domain.grant import Grant
 from domain.notifications import Notification
 from domain.outbox import OutboxMessage, outbox_id
 from domain.ports import Notifier
+from domain.clock import BusinessClock
+from domain.idempotency import check_retry
+from domain.idempotency import fingerprint as command_fingerprint
+from domain.results import CommandResult
 from domain.publication import PUBLICATIONS_ID, Publications
 from domain.regulation import Amendment, Regulation, default_regulation
 from domain.state import GrantState
-from domain.timekeeping import UTC
-from domain.values import GrantStatus, grant_id_for
+from domain.values import grant_id_for
 
 Clock = Callable[[], dt.datetime]
 
 
-def system_clock() -> dt.datetime:
-    return dt.datetime.now(UTC)
+system_clock = BusinessClock().now  # the service's default: business time = real time
 
 
 class DateAsISO(Transcoding):
@@ -62,22 +62,6 @@ class GrantStateAsJSON(Transcoding):
 
     def decode(self, data: Any) -> GrantState:
         return GrantState.model_validate(data)
-
-
-class CommandResult(BaseModel):
-    """What a command did. A repeated command id returns the first result with `duplicate=True`."""
-
-    model_config = ConfigDict(frozen=True)
-
-    region_code: str
-    grant_id: UUID
-    command_id: UUID
-    command_type: str
-    status: GrantStatus
-    version: int
-    events: list[str]
-    duplicate: bool = False
-    state: GrantState | None = None
 
 
 class GrantService(Application):
@@ -153,13 +137,16 @@ class GrantService(Application):
 
     # --- commands ------------------------------------------------------------------------
 
-    def execute(self, command: c.Command) -> CommandResult:
-        """Run one command. Raises TransitionRefused, ConcurrencyConflict or GrantNotFound; writes nothing then."""
+    def execute(self, command: c.Command, fingerprint: str | None = None) -> CommandResult:
+        """Run one command. Raises TransitionRefused, ConcurrencyConflict, GrantNotFound or CommandIdReused;
+        writes nothing then. `fingerprint`: of the command as sent, when a business time was stamped on it
+        since (the workflow does); else the command's own."""
+        fingerprint = fingerprint or command_fingerprint(command)
         for _ in range(self.pool_retries):
             grant = self._find(command.region_code)
             loaded_version = grant.version if grant else 0
             if grant is not None:
-                repeated = self._repeated(grant, command)
+                repeated = self._repeated(grant, command, fingerprint)
                 if repeated is not None:
                     return repeated
             if command.expected_version is not None and command.expected_version != loaded_version:
@@ -168,16 +155,16 @@ class GrantService(Application):
             if grant is None:
                 if not isinstance(command, c.SubmitVooraanmelding):
                     raise GrantNotFound(command.region_code)
-                grant, decision = Grant.pre_register(command, ctx)
+                grant, decision = Grant.pre_register(command, ctx, fingerprint)
             else:
-                decision = grant.handle(command, ctx)
+                decision = grant.handle(command, ctx, fingerprint)
             pools = self._reserve(command, decision, ctx)
             try:
                 self.save(grant, *pools)
             except IntegrityError:
                 fresh = self._find(command.region_code)
                 if fresh is not None:
-                    repeated = self._repeated(fresh, command)
+                    repeated = self._repeated(fresh, command, fingerprint)
                     if repeated is not None:
                         return repeated
                 fresh_version = fresh.version if fresh else 0
@@ -185,35 +172,15 @@ class GrantService(Application):
                     raise ConcurrencyConflict(command.region_code, loaded_version, fresh_version) from None
                 continue  # only a budget pool moved under us: try again on fresh pools
             receipt = grant.state.commands[command.command_id.hex]
-            return CommandResult(
-                region_code=grant.state.region_code,
-                grant_id=grant.id,
-                command_id=command.command_id,
-                command_type=command.name,
-                status=grant.state.status,
-                version=grant.version,
-                events=list(receipt.events),
-                state=grant.state.model_copy(deep=True),
-            )
+            return CommandResult.from_receipt(grant.state, command.command_id, receipt, duplicate=False, with_state=True)
         raise ConcurrencyConflict(command.region_code, None, None)
 
-    def _repeated(self, grant: Grant, command: c.Command) -> CommandResult | None:
+    def _repeated(self, grant: Grant, command: c.Command, fingerprint: str) -> CommandResult | None:
         receipt = grant.state.commands.get(command.command_id.hex)
         if receipt is None:
             return None
-        if receipt.type != command.name:
-            raise CommandIdReused(str(command.command_id), receipt.type, command.name)
-        return CommandResult(
-            region_code=grant.state.region_code,
-            grant_id=grant.id,
-            command_id=command.command_id,
-            command_type=receipt.type,
-            status=receipt.status,
-            version=receipt.version,
-            events=list(receipt.events),
-            duplicate=True,
-            state=grant.state.model_copy(deep=True),
-        )
+        check_retry(receipt, command, fingerprint)
+        return CommandResult.from_receipt(grant.state, command.command_id, receipt, duplicate=True, with_state=True)
 
     def _reserve(self, command: c.Command, decision: Decision, ctx: Context) -> list[BudgetPool]:
         pools = []
@@ -298,6 +265,14 @@ class GrantService(Application):
             self._regulation = log.apply_to(self.base_regulation)
             self._publications_version = log.version
         return self._regulation
+
+    def published_amendments(self) -> list[Amendment]:
+        """Every amendment published in this store, in the order of publication."""
+        try:
+            log: Publications = self.repository.get(PUBLICATIONS_ID)
+        except AggregateNotFoundError:
+            return []
+        return [Amendment.model_validate(a) for a in log.amendments]
 
     def publish_amendment(self, amendment: Amendment, actor: str, reason: str) -> bool:
         """Publish an amendment for every process that reads this store; False if it was already published."""

@@ -62,6 +62,7 @@ class DecisionRecord(Record):
     granted_per_year: dict[int, int] = Field(default_factory=dict)
     reasons: list[str] = Field(default_factory=list)
     final: bool = False  # the objection period passed or the objection was decided
+    late_days: int = 0  # taken this many days after DUS-I's decision term (Awb 4:13, the scheme's date)
 
 
 class ObjectionRecord(Record):
@@ -126,6 +127,7 @@ class CommandReceipt(Record):
     version: int
     status: GrantStatus
     events: list[str]
+    fingerprint: str | None = None  # of the command (domain/idempotency.py); None for events of before 2026-12
 
 
 class GrantState(Record):

@@ -11,35 +11,34 @@ import os
 import time
 from typing import Any
 
-from temporalio import activity
-from temporalio.exceptions import ApplicationError
+import structlog
 
-from adapters.logging import get_logger
-from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound, StaleVersion, TransitionRefused
+from temporalio import activity
+
+from domain.errors import DomainError, EngineFault, GrantNotFound
 from domain.ports import Notifier
-from domain.service import CommandResult, GrantService
+from domain.results import CommandResult
+from domain.service import GrantService
 from domain.state import GrantState
+from workflows.credentials import CommandCredentials
+from workflows.failures import to_failure
 from workflows.models import ExecuteRequest, PublishRequest, ReminderRequest
 
-log = get_logger(__name__)
+log = structlog.get_logger(__name__)
 
-REFUSED = "TransitionRefused"
-NOT_FOUND = "GrantNotFound"
-ID_REUSED = "CommandIdReused"
-CONFLICT = "ConcurrencyConflict"
-NON_RETRYABLE = [REFUSED, NOT_FOUND, ID_REUSED]
-
-
-def refusal_error(error: TransitionRefused) -> ApplicationError:
-    return ApplicationError(str(error), error.to_dict(), type=REFUSED, non_retryable=True)
+# Failures that no retry can cure: raised at once as an EngineFault (nothing was written, the grant stays
+# usable) instead of being retried for ever. A value the codec cannot encode or the store cannot hold, a
+# model that does not validate, a bug in a decision.
+NON_TRANSIENT = (TypeError, ValueError, OverflowError, KeyError, AttributeError, AssertionError, RecursionError)
 
 
 class GrantActivities:
     """Activities bound to one grants service and one notifier (one set per worker process)."""
 
-    def __init__(self, service: GrantService, notifier: Notifier):
+    def __init__(self, service: GrantService, notifier: Notifier, credentials: CommandCredentials | None = None):
         self.service = service
         self.notifier = notifier
+        self.credentials = credentials or CommandCredentials(None)
         # Fault injection for the crash tests: pause after the event is stored and before the activity
         # reports back, so that a worker killed in that window leaves "written but not acknowledged".
         self.pause_after_commit = float(os.environ.get("STO_FAULT_PAUSE_AFTER_COMMIT", "0") or 0)
@@ -49,19 +48,21 @@ class GrantActivities:
         command = request.command
         self._heartbeat()
         try:
-            result = self.service.execute(command)
-        except TransitionRefused as error:
-            raise refusal_error(error) from None
-        except GrantNotFound as error:
-            raise ApplicationError(error.message, error.to_dict(), type=NOT_FOUND, non_retryable=True) from None
-        except CommandIdReused as error:
-            raise ApplicationError(error.message, error.to_dict(), type=ID_REUSED, non_retryable=True) from None
-        except StaleVersion as error:
-            # the operator worked on an older version: retrying cannot help, they must look again
-            raise ApplicationError(error.message, error.to_dict(), type=CONFLICT, non_retryable=True) from None
-        except ConcurrencyConflict as error:
-            # retried by Temporal: the next attempt reloads, re-checks and appends at most once
-            raise ApplicationError(error.message, error.to_dict(), type=CONFLICT) from None
+            self.credentials.verify(request)
+            result = self.service.execute(command, request.fingerprint)
+        except DomainError as error:
+            # a race between writers is retried by Temporal (the next attempt reloads, re-checks and appends at
+            # most once); every other domain error is final
+            raise to_failure(error) from None
+        except NON_TRANSIENT as error:
+            log.error("command failed for good", region=command.region_code, command=command.name,
+                      error=f"{type(error).__name__}: {error}", exc_info=True)
+            raise to_failure(EngineFault(
+                f"the engine could not execute {command.name} for {command.region_code} ({type(error).__name__}: "
+                f"{str(error)[:200]}); nothing was written",
+                hint="the grant takes other commands as before; correct the values of this command, or report "
+                "this with the time and the command id",
+            )) from None
         self._pause()
         log.info(
             "command executed",

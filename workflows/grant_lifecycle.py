@@ -23,15 +23,18 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import commands as c
-    from domain.decide import Context, decide
-    from domain.errors import DomainError, StaleVersion, TransitionRefused
+    from domain.admission import admit
+    from domain.clock import check_not_ahead
+    from domain.deadlines import finished
+    from domain.errors import DomainError, InvalidInput, error_from_dict
+    from domain.idempotency import check_retry, fingerprint
     from domain.notifications import reminder_message
     from domain.regulation import Amendment, Regulation, default_regulation
-    from domain.service import CommandResult
-    from domain.state import GrantState
+    from domain.results import CommandResult
+    from domain.state import CommandReceipt, GrantState
     from domain.timekeeping import local_date
-    from workflows.activities import CONFLICT, NON_RETRYABLE, REFUSED
-    from workflows.clock import BusinessClock
+    from workflows.clock import workflow_clock
+    from workflows.failures import non_retryable_types, to_failure
     from workflows.models import (
         AwaitCommand,
         ExecuteRequest,
@@ -54,12 +57,18 @@ SEARCH_ATTRIBUTES = [REGION, STATUS, NEXT_DEADLINE]
 PATCH_ACT_AGAIN = "act-again-when-time-moved-during-acting"  # 2026-11: a timer was set past a deadline
 PATCH_COMBINED_REMINDERS = "one-reminder-per-date"  # 2026-11: deadlines on one date share one message
 PATCH_QUIET_REPLANS = "wake-only-for-regulation-changes-that-matter"  # 2026-11: fewer timers per grant
+PATCH_RECEIPTS = "repeated-command-answered-from-its-receipt"  # 2026-12: a retry runs no activity, says duplicate
+PATCH_OBJECTION_AFTER_END = "watch-the-objection-term-of-the-last-besluit"  # 2026-12: a vaststelling or intrekking
+# is a besluit too: the workflow lives on until its objection term has passed
 
+# Only a race between writers (or a store briefly unreachable) is retried, and not for ever: after about
+# half a minute the update fails with the last error and the grant takes the next command.
 COMMAND_RETRY = RetryPolicy(
     initial_interval=dt.timedelta(seconds=1),
     backoff_coefficient=2.0,
-    maximum_interval=dt.timedelta(seconds=30),
-    non_retryable_error_types=NON_RETRYABLE,
+    maximum_interval=dt.timedelta(seconds=10),
+    maximum_attempts=6,
+    non_retryable_error_types=non_retryable_types(),
 )
 REMINDER_RETRY = RetryPolicy(  # a mail server may be down for a while: keep trying, patiently
     initial_interval=dt.timedelta(seconds=10),
@@ -85,7 +94,7 @@ class GrantWorkflow:
         self._input: GrantWorkflowInput | None = None
         self._state: GrantState | None = None
         self._regulation: Regulation | None = None
-        self._clock = BusinessClock(0)
+        self._clock = workflow_clock(0)
         self._handled: set[str] = set()
         self._skip_consequences: set[str] = set()
         self._creation_error: dict | None = None
@@ -99,7 +108,7 @@ class GrantWorkflow:
     @workflow.run
     async def run(self, inp: GrantWorkflowInput) -> GrantWorkflowResult:
         self._input = inp
-        self._clock = BusinessClock(inp.clock_offset_seconds)
+        self._clock = workflow_clock(inp.clock_offset_seconds)
         self._regulation = regulation_for(inp.base_without_versions, inp.amendments)
         self._state = inp.state
         self._handled = set(inp.handled_reminders)
@@ -112,9 +121,9 @@ class GrantWorkflow:
                     await workflow.wait_condition(lambda: self._awaited, timeout=dt.timedelta(days=1))
                 except asyncio.TimeoutError:
                     pass
-        while self._state is not None and not self._state.status.is_terminal:
+        while not self._finished():
             await self._act_on_plan()
-            if self._state is None or self._state.status.is_terminal:
+            if self._finished():
                 break
             if self._history_too_long():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -140,8 +149,9 @@ class GrantWorkflow:
         )
 
     async def _create(self, command: c.SubmitVooraanmelding) -> None:
+        assert self._input is not None
         try:
-            await self._execute(self._stamped(command))
+            await self._execute(self._stamped(command), fingerprint(command), self._input.creation_signature)
         except ApplicationError as error:
             self._creation_error = error.details[0] if error.details else {"message": str(error)}
         self._created = True
@@ -192,8 +202,19 @@ class GrantWorkflow:
                 self._skip_consequences.add(marker)
                 workflow.logger.warning("consequence refused: %s", error)
                 await self._reload_state()
-            if self._state is None or self._state.status.is_terminal:
+            if self._finished():
                 return
+
+    def _finished(self) -> bool:
+        """Nothing more to do: the grant ended and (since the patch) no objection term of its last besluit runs."""
+        if self._state is None:
+            return True
+        if not self._state.status.is_terminal:
+            return False
+        assert self._regulation is not None
+        if finished(self._state, self._regulation, local_date(self._clock.now())):
+            return True
+        return not workflow.patched(PATCH_OBJECTION_AFTER_END)
 
     def _refresh_plan(self) -> Plan:
         assert self._state is not None and self._regulation is not None and self._input is not None
@@ -226,11 +247,11 @@ class GrantWorkflow:
 
     # --- commands ----------------------------------------------------------------------------
 
-    async def _execute(self, command: c.Command) -> CommandResult:
+    async def _execute(self, command: c.Command, sent_fingerprint: str | None = None, signature: str | None = None) -> CommandResult:
         try:
             result: CommandResult = await workflow.execute_activity(
                 "execute_command",
-                ExecuteRequest(command=command),
+                ExecuteRequest(command=command, fingerprint=sent_fingerprint, signature=signature),
                 result_type=CommandResult,
                 start_to_close_timeout=dt.timedelta(seconds=30),
                 heartbeat_timeout=dt.timedelta(seconds=5),  # a killed worker is noticed within seconds
@@ -263,43 +284,40 @@ class GrantWorkflow:
             return command.model_copy(update={"effective_at": self._clock.now()})
         return command
 
-    def _check(self, command: c.Command) -> None:
-        assert self._regulation is not None
-        if command.region_code != (self._input.region_code if self._input else None):
-            raise ApplicationError(
-                f"this workflow runs grant {self._input.region_code if self._input else '?'}, not {command.region_code}",
-                type="WrongGrant",
-                non_retryable=True,
-            )
-        if isinstance(command, c.SubmitVooraanmelding):
-            raise ApplicationError(
-                "the vooraanmelding starts the workflow; it is not an update",
-                type="WrongGrant",
-                non_retryable=True,
-            )
-        if self._state is None:
-            raise ApplicationError("the grant is not created yet", type="NotReady", non_retryable=True)
-        if command.expected_version is not None and command.expected_version != self._state.version:
-            stale = StaleVersion(command.region_code, command.expected_version, self._state.version)
-            raise ApplicationError(stale.message, stale.to_dict(), type=CONFLICT, non_retryable=True)
+    def _check(self, command: c.Command, sent_fingerprint: str) -> CommandReceipt | None:
+        """Whether the grant takes `command` now; its receipt if it repeats a command already executed.
+        Raises the domain's error as the one failure type that crosses Temporal (workflows/failures.py)."""
+        assert self._regulation is not None and self._input is not None
         try:
-            decide(self._state, command, Context(self._regulation, command.effective_at or self._clock.now()))
-        except TransitionRefused as refusal:
-            raise ApplicationError(str(refusal), refusal.to_dict(), type=REFUSED, non_retryable=True) from None
+            return admit(self._state, self._input.region_code, command, sent_fingerprint, self._regulation, self._clock.now())
         except DomainError as error:
-            raise ApplicationError(error.message, error.to_dict(), type=type(error).__name__, non_retryable=True) from None
+            raise to_failure(error) from None
+
+    def _answer(self, command: c.Command, receipt: CommandReceipt) -> CommandResult:
+        assert self._state is not None
+        return CommandResult.from_receipt(self._state, command.command_id, receipt, duplicate=True)
 
     @workflow.update
     async def transition(self, request: TransitionRequest) -> CommandResult:
-        """Run one operator command: refused in the validator when a rule forbids it, else executed once."""
+        """Run one operator command: refused in the validator when a rule forbids it, else executed once.
+        A repeated command (same id, same fields) is answered from its receipt, marked duplicate."""
+        sent = fingerprint(request.command)
         command = self._stamped(request.command)
         async with self._lock:
-            self._check(command)  # re-check: another update may have changed the state meanwhile
-            return await self._execute(command)
+            receipt = self._check(command, sent)  # re-check: another update may have changed the state meanwhile
+            if receipt is not None and workflow.patched(PATCH_RECEIPTS):
+                return self._answer(command, receipt)
+            return await self._execute(command, sent, request.signature)
 
     @transition.validator
     def _validate_transition(self, request: TransitionRequest) -> None:
-        self._check(self._stamped(request.command))
+        command = self._stamped(request.command)
+        assert self._input is not None
+        try:  # only here, never in the handler: a validator does not run on replay, so the clock may judge
+            check_not_ahead(command, self._clock, dt.timedelta(seconds=self._input.future_margin_seconds))
+        except DomainError as error:
+            raise to_failure(error) from None
+        self._check(command, fingerprint(request.command))
 
     @workflow.update
     async def await_command(self, request: AwaitCommand) -> CommandResult:
@@ -307,20 +325,18 @@ class GrantWorkflow:
         await workflow.wait_condition(lambda: self._created)
         self._awaited = True
         if self._creation_error is not None:
-            raise ApplicationError(self._creation_error.get("message", "refused"), self._creation_error, type=REFUSED, non_retryable=True)
+            raise to_failure(error_from_dict(self._creation_error))
         assert self._state is not None
         receipt = self._state.commands.get(request.command_id.replace("-", ""))
         if receipt is None:
-            raise ApplicationError(f"command {request.command_id} is not known to this grant", type="UnknownCommand", non_retryable=True)
-        return CommandResult(
-            region_code=self._state.region_code,
-            grant_id=self._state.grant_id,
-            command_id=request.command_id,
-            command_type=receipt.type,
-            status=receipt.status,
-            version=receipt.version,
-            events=receipt.events,
-        )
+            raise to_failure(InvalidInput(f"command {request.command_id} is not known to this grant", field="command_id",
+                                          hint="the grant was started by another vooraanmelding; look it up with `sto grant show`"))
+        if request.fingerprint is not None:  # a sender repeats the vooraanmelding that started this grant
+            try:
+                check_retry(receipt, c.SubmitVooraanmelding.model_construct(command_id=request.command_id), request.fingerprint)
+            except DomainError as error:
+                raise to_failure(error) from None
+        return CommandResult.from_receipt(self._state, request.command_id, receipt, duplicate=request.fingerprint is not None)
 
     @workflow.signal
     def amendment_published(self, amendment: Amendment) -> None:

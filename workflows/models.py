@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.commands import AnyCommand, SubmitVooraanmelding
 from domain.notifications import Notification
 from domain.regulation import Amendment, DeadlineInfo
-from domain.service import CommandResult
+from domain.results import CommandResult
 from domain.state import GrantState
 from domain.values import GrantStatus
 
@@ -34,14 +34,19 @@ class GrantWorkflowInput(BaseModel):
     handled_reminders: list[str] = Field(default_factory=list)
     runs: int = 1
     max_history_events: int = 2_000
+    creation_signature: str | None = None  # of the vooraanmelding (workflows/credentials.py)
+    future_margin_seconds: float = 86_400.0  # how far ahead of the business clock a command may be dated
 
 
 class TransitionRequest(BaseModel):
     command: AnyCommand
+    signature: str | None = None  # workflows/credentials.py
 
 
 class ExecuteRequest(BaseModel):
-    command: AnyCommand
+    command: AnyCommand  # with its business time stamped
+    fingerprint: str | None = None  # of the command as sent, before the stamp (domain/idempotency.py)
+    signature: str | None = None
 
 
 class ReminderRequest(BaseModel):
@@ -88,6 +93,7 @@ class PublishRequest(BaseModel):
 
 class AwaitCommand(BaseModel):
     command_id: str
+    fingerprint: str | None = None  # set when a sender repeats its vooraanmelding: the answer is a duplicate
 
 
 __all__ = ["CommandResult"]

@@ -15,7 +15,8 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import APPLICATION_TERMS
     from domain.timekeeping import local_date, start_of_day
     from workflows import grant_workflow_id
-    from workflows.clock import BusinessClock
+    from workflows.clock import workflow_clock
+    from domain.regulation import Amendment, Regulation
     from workflows.grant_lifecycle import regulation_for
     from workflows.models import (
         ExtensionCandidate,
@@ -30,6 +31,21 @@ with workflow.unsafe.imports_passed_through():
     )
 
 SHORT = dict(start_to_close_timeout=dt.timedelta(seconds=60), retry_policy=RetryPolicy(maximum_interval=dt.timedelta(seconds=30)))
+
+# 2026-12: the programme workflows read the regulation as published in the store (amendments included), and
+# the period workflow looks again at least daily while it waits, so an amendment published meanwhile counts
+PATCH_PUBLISHED_REGULATION = "programme-reads-the-published-regulation"
+RECHECK = dt.timedelta(days=1)
+
+
+async def published_regulation() -> Regulation:
+    """The shipped regulation with every amendment published in the store (before the patch: shipped only)."""
+    if not workflow.patched(PATCH_PUBLISHED_REGULATION):
+        return regulation_for([], [])
+    amendments: list[Amendment] = await workflow.execute_activity(
+        "published_amendments", result_type=list[Amendment], **SHORT
+    )
+    return regulation_for([], amendments)
 
 
 @workflow.defn(name="PublishAmendment")
@@ -60,8 +76,8 @@ class ExtensionRoundWorkflow:
 
     @workflow.run
     async def run(self, inp: ExtensionRoundInput) -> ExtensionRoundResult:
-        clock = BusinessClock(inp.clock_offset_seconds)
-        regulation = regulation_for([], [])
+        clock = workflow_clock(inp.clock_offset_seconds)
+        regulation = await published_regulation()
         day = local_date(clock.now())
         budget = int(regulation.param("extension_budget_cents", day).value)
         candidates: list[ExtensionCandidate] = await workflow.execute_activity(
@@ -107,9 +123,9 @@ class OpenApplicationPeriodWorkflow:
 
     @workflow.run
     async def run(self, inp: OpenPeriodInput) -> OpenPeriodResult:
-        clock = BusinessClock(inp.clock_offset_seconds)
+        clock = workflow_clock(inp.clock_offset_seconds)
         key = APPLICATION_TERMS[inp.period]
-        regulation = regulation_for([], [])
+        regulation = await published_regulation()
         term = regulation.term(key, local_date(clock.now()))
         if term.start is not None:
             await workflow.sleep(clock.until(start_of_day(term.start)))
@@ -118,7 +134,13 @@ class OpenApplicationPeriodWorkflow:
             notice = PeriodNotice(region_code=region, period=inp.period, today=local_date(clock.now()))
             if await workflow.execute_activity("send_period_notice", notice, result_type=bool, **SHORT):
                 notified.append(region)
-        await workflow.sleep(clock.until(term.due_at))
+        if workflow.patched(PATCH_PUBLISHED_REGULATION):
+            # the period ends when the regulation in force says so, also if an amendment moves it meanwhile
+            while clock.until(term.due_at) > dt.timedelta(0):
+                await workflow.sleep(min(clock.until(term.due_at), RECHECK))
+                term = (await published_regulation()).term(key, local_date(clock.now() - dt.timedelta(seconds=1)))
+        else:
+            await workflow.sleep(clock.until(term.due_at))
         applied: list[str] = await workflow.execute_activity("regions_that_applied", inp, result_type=list[str], **SHORT)
         return OpenPeriodResult(
             period=inp.period,

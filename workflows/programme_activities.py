@@ -13,9 +13,12 @@ from domain.errors import GrantNotFound
 from domain.money import extension_cap_cents
 from domain.notifications import period_notice
 from domain.ports import Notifier
-from domain.service import CommandResult, GrantService
+from domain.regulation import Amendment
+from domain.results import CommandResult
+from domain.service import GrantService
 from domain.values import GrantStatus
 from workflows import grant_workflow_id
+from workflows.credentials import CommandCredentials
 from workflows.models import (
     ExtensionCandidate,
     OpenPeriodInput,
@@ -27,10 +30,12 @@ from workflows.models import (
 
 
 class ProgrammeActivities:
-    def __init__(self, service: GrantService, notifier: Notifier, client: Client):
+    def __init__(self, service: GrantService, notifier: Notifier, client: Client,
+                 credentials: CommandCredentials | None = None):
         self.service = service
         self.notifier = notifier
         self.client = client
+        self.credentials = credentials or CommandCredentials(None)
 
     @activity.defn(name="extension_candidates")
     def extension_candidates(self) -> list[ExtensionCandidate]:
@@ -52,7 +57,8 @@ class ProgrammeActivities:
         handle = self.client.get_workflow_handle(grant_workflow_id(command.region_code))
         try:
             result = await handle.execute_update(
-                "transition", TransitionRequest(command=command), id=str(command.command_id), result_type=CommandResult
+                "transition", TransitionRequest(command=command, signature=self.credentials.sign(command)),
+                id=str(command.command_id), result_type=CommandResult
             )
         except WorkflowUpdateFailedError as error:
             cause = error.cause
@@ -84,7 +90,13 @@ class ProgrammeActivities:
                 applied.append(region)
         return applied
 
+    @activity.defn(name="published_amendments")
+    def published_amendments(self) -> list[Amendment]:
+        """The amendments published in the store: a programme workflow applies them on the shipped regulation."""
+        return self.service.published_amendments()
+
     def all(self) -> list:
-        return [self.extension_candidates, self.send_transition, self.send_period_notice, self.regions_that_applied]
+        return [self.extension_candidates, self.send_transition, self.send_period_notice, self.regions_that_applied,
+                self.published_amendments]
 
 

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.panel import Panel
 from rich.table import Table
 
-from adapters.business_clock import BUSINESS_EPOCH_SETTING, BusinessClock, parse_business_time
+from adapters.business_clock import BUSINESS_EPOCH_SETTING, BusinessClock, clock_from_env, parse_business_time
 from adapters.cli.context import STATE
 from adapters.cli.output import EXIT_UNAVAILABLE, console, err_console, fail, print_json
 from adapters.operator_commands import EngineUnavailable, default_actor_name, open_sender, result_view
@@ -41,7 +41,7 @@ def show(
     try:
         service = STATE.service
         state = service.state(region.upper())
-        day = as_of.date() if as_of else BusinessClock.from_env().today()
+        day = as_of.date() if as_of else STATE.today()
         view = grant_view(state, service.regulation(), day)
         view["allowed_transitions"] = allowed_transitions(state.status)
     except (DomainError, ValueError) as error:
@@ -151,7 +151,7 @@ def _send(
             data["effective_at"] = parse_business_time(effective_at, "--effective-at")
         data.update({k: v for k, v in (("command_id", command_id), ("expected_version", expected_version)) if v is not None})
         command = spec.build(region, c.Actor(name=actor or default_actor_name(), role=Role.OPERATOR), data)
-        clock = BusinessClock.from_env(business_epoch)
+        clock = clock_from_env(business_epoch)
         view = asyncio.run(_run(command, clock))
     except EngineUnavailable as error:
         _unavailable(error, as_json)
@@ -169,7 +169,7 @@ def _send(
 
 
 async def _run(command: c.Command, clock: BusinessClock) -> dict[str, Any]:
-    sender = await open_sender(TemporalSettings.from_env(), STATE.service, clock)
+    sender = await open_sender(TemporalSettings.from_env(), STATE.service, clock, database_url=STATE.url)
     return result_view(await sender.send(command))
 
 

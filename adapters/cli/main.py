@@ -60,6 +60,8 @@ def main() -> None:
         app()
     except SystemExit as leaving:
         code = leaving.code if isinstance(leaving.code, int) else (0 if leaving.code is None else 1)
+    except Exception as error:  # noqa: BLE001 - the last line of defence: a clear message, never a traceback
+        code = _unexpected(error)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -67,6 +69,29 @@ def main() -> None:
     if temporal is not None and temporal.temporal_runtime_in_use():
         os._exit(code)
     sys.exit(code)
+
+
+def _unexpected(error: Exception) -> int:
+    """An error no command caught: a database that cannot be reached, or a bug. Said plainly, with its exit code."""
+    from adapters.cli.output import err_console, print_json
+    from adapters.error_table import EXIT_FAILED, meaning
+
+    names = {cls.__name__ for cls in type(error).__mro__}
+    as_json = "--json" in sys.argv
+    if names & {"OperationalError", "InterfaceError", "ConnectionError", "PoolTimeout"}:
+        body = {"error": "store_unavailable", "message": f"the event store cannot be reached: {str(error)[:300]}",
+                "hint": "check STO_DATABASE_URL (or --database-url) and that the database server runs, then retry"}
+        code = meaning("store_unavailable").exit_code
+    else:
+        body = {"error": "internal_error", "message": f"{type(error).__name__}: {str(error)[:300]}",
+                "hint": "this is a bug: report it with the command line and the time (run with STO_LOG_LEVEL=DEBUG for details)"}
+        code = EXIT_FAILED
+    if as_json:
+        print_json(body)
+    else:
+        err_console.print(f"[bold red]Error[/]: {body['message']}")
+        err_console.print(f"  [cyan]what to do:[/] {body['hint']}")
+    return code
 
 
 if __name__ == "__main__":

@@ -159,3 +159,39 @@ async def test_an_operator_publishes_an_amendment_from_the_command_line(smtp, sq
             assert engine.service.regulation().has_term("structural_phase", dt.date(2024, 1, 1))
     finally:
         await env.shutdown()
+
+
+async def test_the_extension_round_applies_an_amendment_published_before_it_runs(engine):
+    """A programme workflow reads the regulation as published in the store, not only as shipped: a (fictional)
+    amendment that lowers the 2024 budget below what the plans ask makes the round grant pro rata."""
+    from domain.regulation import Amendment, LegalSource, RegulationVersion
+    from domain.regulation.model import ParameterValue, VersionKind
+
+    quarter = sum(PER_YEAR.values()) // 4
+    first, second = (GrantScript(engine.service, index=i) for i in (35, 36))
+    await approve_in_period_1(engine, first, second)
+    await engine.advance_to(at(2021, 10, 1))
+    for s in (first, second):
+        await engine.client.transition(report(s, 1))
+    await engine.advance_to(at(2023, 9, 1))
+    for s in (first, second):
+        await engine.client.transition(report(s, 2, extension_plan=extension_plan(s.region, quarter)))
+    source = LegalSource(instrument="Wijzigingsregeling (fictief, test)", date=dt.date(2023, 9, 15))
+    version = RegulationVersion(id="test-budget-2024", kind=VersionKind("wijzigingsregeling"), title="lager budget 2024",
+                                signed=dt.date(2023, 9, 15), effective=dt.date(2023, 9, 15), source=source,
+                                summary="the 2024 budget becomes one quarter of one grant")
+    budget = quarter  # two plans of a quarter each: half of what they ask
+    engine.service.publish_amendment(
+        Amendment(version=version, parameters={"extension_budget_cents": ParameterValue(
+            version=version.id, value=budget, source=source)}),
+        actor="op.jansen", reason="budget 2024 verlaagd (test)",
+    )
+    await engine.advance_to(at(2023, 10, 15))
+    result: ExtensionRoundResult = await engine.env.client.execute_workflow(
+        ExtensionRoundWorkflow.run,
+        ExtensionRoundInput(actor_name="op.jansen", clock_offset_seconds=engine.offset.total_seconds()),
+        id="extension-round-2024-amended",
+        task_queue=TASK_QUEUE,
+    )
+    assert result.budget_cents == budget and result.scale == "0.500000"
+    assert result.granted == {first.code: quarter // 2, second.code: quarter // 2}

@@ -60,3 +60,30 @@ def test_a_refused_command_is_refused_again_on_retry_and_never_recorded(memory_s
             memory_service.execute(late)
     assert len(memory_service.history(grant.code)) == 1
     assert late.command_id.hex not in memory_service.state(grant.code).commands
+
+
+def test_a_command_id_reused_for_the_same_kind_of_command_with_other_fields_is_refused_and_writes_nothing(memory_service):
+    grant = GrantScript(memory_service)
+    grant.to_approved()
+    rate = grant.command(c.RecordHourlyRateChange, at(2022, 9, 2), rate_cents=6000, motivation="cao")
+    memory_service.execute(rate)
+    before = len(memory_service.history(grant.code))
+    other = grant.command(c.RecordHourlyRateChange, at(2022, 9, 2), rate_cents=6500, motivation="cao",
+                          command_id=rate.command_id)
+    with pytest.raises(CommandIdReused) as info:
+        memory_service.execute(other)
+    assert "other fields" in info.value.message and "nothing was written" in info.value.message
+    assert len(memory_service.history(grant.code)) == before
+
+
+def test_a_retry_is_recognised_by_the_fingerprint_of_the_command_as_sent_before_its_time_was_stamped(memory_service):
+    from domain.idempotency import fingerprint
+
+    grant = GrantScript(memory_service)
+    grant.to_approved()
+    sent = grant.command(c.RecordHourlyRateChange, at(2022, 9, 2), rate_cents=6000, motivation="cao")
+    sent = sent.model_copy(update={"effective_at": None})
+    stamped = sent.model_copy(update={"effective_at": at(2022, 9, 2)})
+    first = memory_service.execute(stamped, fingerprint(sent))
+    again = memory_service.execute(stamped.model_copy(update={"effective_at": at(2022, 9, 3)}), fingerprint(sent))
+    assert not first.duplicate and again.duplicate and again.version == first.version
