@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from domain.decide import allowed_commands
-from domain.deadlines import pending_deadlines
+from domain.deadlines import overdue_decision, pending_deadlines
 from domain.events import GrantEvent
 from domain.money import euro
 from domain.regulation import DeadlineInfo, Regulation
@@ -43,6 +43,9 @@ def calendar_view(regulation: Regulation, as_of: dt.date) -> dict[str, Any]:
 def grant_view(state: GrantState, regulation: Regulation, today: dt.date) -> dict[str, Any]:
     """The grant as an operator (or its region) sees it: facts, money, next deadlines, what is possible now."""
     deadlines = pending_deadlines(state, regulation, today)
+    overdue = overdue_decision(state, regulation, today)
+    if overdue is not None and all(d.key != overdue.key for d in deadlines):
+        deadlines.append(overdue)  # DUS-I's own decision term passed: still shown until the decision is taken
     view = state.model_dump(mode="json", exclude={"commands"})
     view["money"] = {
         "requested_cents": state.application.requested_cents if state.application else 0,

@@ -17,6 +17,9 @@ from domain.values import GrantStatus
 APPLICATION_TERMS = {1: "application_period_1", 2: "application_period_2", 3: "application_period_3"}
 DECISION_TERMS = {1: "decision_period_1", 2: "decision_period_2", 3: "decision_period_3"}
 UNDER_DECISION = frozenset({GrantStatus.APPLICATION_SUBMITTED, GrantStatus.UNDER_ASSESSMENT, GrantStatus.ADVISED})
+# where the last besluit's objection term is watched: after a rejection, a grant (or its 2024 extension), a
+# vaststelling or an intrekking (a new application after a rejection waits for its own decision instead)
+OPEN_TO_OBJECTION = frozenset({GrantStatus.REJECTED, GrantStatus.APPROVED, GrantStatus.DETERMINED, GrantStatus.WITHDRAWN})
 
 
 def repair_key(state: GrantState) -> str:
@@ -52,9 +55,9 @@ def pending_deadlines(state: GrantState, regulation: Regulation, day: dt.date) -
             found.append(info)
 
     status = state.status
+    if status in OPEN_TO_OBJECTION:
+        add(objection_deadline(state, regulation, day))  # of the last besluit, while it is open to objection
     if status in (GrantStatus.PRE_REGISTERED, GrantStatus.REJECTED):
-        if status is GrantStatus.REJECTED and state.decision and not state.decision.final:
-            add(objection_deadline(state, regulation, day))
         period = next_application_period(state)
         if period is not None:
             add(term(APPLICATION_TERMS[period]))
@@ -63,8 +66,6 @@ def pending_deadlines(state: GrantState, regulation: Regulation, day: dt.date) -
     elif status is GrantStatus.REPAIR_REQUESTED:
         add(repair_deadline(state, regulation, day))
     elif status is GrantStatus.APPROVED:
-        if state.decision and not state.decision.final:
-            add(objection_deadline(state, regulation, day))
         for number in (1, 2):
             if state.progress_report(number) is None:
                 add(term(f"progress_report_{number}"))
@@ -81,13 +82,14 @@ def find_pending(state: GrantState, regulation: Regulation, day: dt.date, key: s
     return next((d for d in pending_deadlines(state, regulation, day) if d.key == key), None)
 
 
-def decision_deadline(state: GrantState, regulation: Regulation, day: dt.date) -> DeadlineInfo | None:
-    """The decision term of the current application, extended by Awb 4:15 suspension."""
+def decision_deadline(state: GrantState, regulation: Regulation, day: dt.date, *, passed_too: bool = False) -> DeadlineInfo | None:
+    """The decision term of the current application, extended by Awb 4:15 suspension. DUS-I's own term:
+    `passed_too` gives it also after its passing was recorded (to count how late a decision is)."""
     application = state.application
     if application is None:
         return None
     key = DECISION_TERMS[application.period]
-    if key in state.consequences_applied or not regulation.has_term(key, day):
+    if (key in state.consequences_applied and not passed_too) or not regulation.has_term(key, day):
         return None
     info = regulation.term(key, day)
     if not state.suspended_days:
@@ -141,18 +143,38 @@ def objection_deadline(state: GrantState, regulation: Regulation, day: dt.date) 
     key = objection_key(state)
     if key in state.consequences_applied:
         return None
+    besluit = regulation.besluit(decision.kind.value)
     info = regulation.relative_deadline(
         key,
         "Objection period (bezwaartermijn)",
-        "objection_period_days",
+        besluit.objection_term,
         decision.sent_on,
         day,
         addressee=Addressee.REGION,
         required_step="een bezwaarschrift, als de regio het niet eens is met het besluit",
         consequence="The decision becomes final (formele rechtskracht).",
-        counted_from_label="the day the decision was sent,",
+        counted_from_label=f"the day the {besluit.title} was sent,",
     )
-    return info
+    return info.model_copy(update={"source": f"{info.source}; {besluit.source.label()}"})
+
+
+def overdue_decision(state: GrantState, regulation: Regulation, day: dt.date) -> DeadlineInfo | None:
+    """DUS-I's decision term, when it has passed and the application still waits for its decision."""
+    if state.status not in UNDER_DECISION:
+        return None
+    info = decision_deadline(state, regulation, day, passed_too=True)
+    return info if info is not None and info.due < day else None
+
+
+def days_late(state: GrantState, regulation: Regulation, day: dt.date) -> int:
+    """How many days after DUS-I's decision term a decision taken on `day` comes (0: on time or no term)."""
+    info = decision_deadline(state, regulation, day, passed_too=True)
+    return max(0, (day - info.due).days) if info is not None else 0
+
+
+def finished(state: GrantState, regulation: Regulation, day: dt.date) -> bool:
+    """Whether nothing more can happen to the grant: it ended and its last besluit can no longer be objected to."""
+    return state.status.is_terminal and not pending_deadlines(state, regulation, day)
 
 
 def remindable(info: DeadlineInfo) -> bool:

@@ -1,13 +1,7 @@
 """The regulation as dated, versioned data with its legal sources."""
 
-from domain.regulation.calendar import (
-    DeadlineInfo,
-    ParameterInForce,
-    Regulation,
-    RegulationInForce,
-    UnknownRule,
-    default_regulation,
-)
+from domain.regulation.answers import DeadlineInfo, ParameterInForce, RegulationInForce, UnknownRule
+from domain.regulation.calendar import Regulation, default_regulation
 from domain.regulation.model import (
     Addressee,
     Amendment,

@@ -10,16 +10,16 @@ resulting date.
 from __future__ import annotations
 
 import tomllib
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
 
 from domain.regulation.model import (
     Addressee,
     Amendment,
+    Besluit,
     Parameter,
     ParameterValue,
     RegulationData,
@@ -29,74 +29,12 @@ from domain.regulation.model import (
     TermKind,
     TermValue,
 )
+from domain.regulation.answers import DeadlineInfo, ParameterInForce, RegulationInForce, UnknownRule
 from domain.regulation.termijnen import resolve_roll_forward
 from domain.timekeeping import end_of_day
 
 DATA_FILE = Path(__file__).parent / "data" / "sto.toml"
 
-
-class UnknownRule(LookupError):
-    """A term or parameter that the regulation does not hold (or not yet on that date)."""
-
-
-class DeadlineInfo(BaseModel):
-    """A deadline, window or milestone as in force on a date, with its explanation."""
-
-    model_config = ConfigDict(frozen=True)
-
-    key: str
-    title: str
-    title_nl: str
-    kind: TermKind
-    start: date | None = None
-    original: date  # the date the instrument gives, before any roll-forward
-    due: date  # the last day after roll-forward (inclusive)
-    due_at: datetime  # the instant it passes: end of `due`, Europe/Amsterdam
-    wording: str
-    source: str
-    version: str
-    roll_forward: RollForward
-    moved_by_atw: bool
-    atw_alternative: date | None = None  # where the Atw would have moved it, had it applied
-    amended: bool  # a later instrument replaced an earlier date
-    explanation: list[str]
-    addressee: Addressee | None = None
-    required_step: str | None = None
-    consequence: str | None = None
-    confirmed: bool = True
-    note: str | None = None
-
-
-class ParameterInForce(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    key: str
-    title: str
-    unit: str
-    value: Any
-    version: str
-    source: str
-    period_start: date | None = None
-    period_end: date | None = None
-    roll_forward: RollForward | None = None
-    roll_forward_reason: str | None = None
-    note: str | None = None
-
-
-class RegulationInForce(BaseModel):
-    """Everything in force on one day: the answer to "which rules applied on D"."""
-
-    model_config = ConfigDict(frozen=True)
-
-    as_of: date
-    name: str
-    versions: list[RegulationVersion]
-    terms: list[DeadlineInfo]
-    parameters: list[ParameterInForce]
-
-    @property
-    def latest_version(self) -> RegulationVersion | None:
-        return self.versions[-1] if self.versions else None
 
 
 class Regulation:
@@ -107,6 +45,7 @@ class Regulation:
         self._versions = {v.id: v for v in data.versions}
         self._terms = {t.key: t for t in data.terms}
         self._params = {p.key: p for p in data.parameters}
+        self._besluiten = {b.kind: b for b in data.besluiten}
         # The data is immutable, so answers per (key, day) can be kept: the workflows ask the same
         # questions at every wake-up.
         self._term_cache: dict[tuple[str, date], DeadlineInfo | None] = {}
@@ -149,6 +88,7 @@ class Regulation:
             versions=[*self.data.versions, amendment.version],
             terms=[*terms, *amendment.new_terms],
             parameters=[*params, *amendment.new_parameters],
+            besluiten=self.data.besluiten,
         )
         return Regulation(data)
 
@@ -170,6 +110,7 @@ class Regulation:
             versions=[v for v in self.data.versions if v.id not in drop],
             terms=terms,
             parameters=params,
+            besluiten=self.data.besluiten,
         )
         return Regulation(data)
 
@@ -310,6 +251,13 @@ class Regulation:
             required_step=required_step,
             consequence=consequence,
         )
+
+    def besluit(self, kind: str) -> Besluit:
+        """The declaration of a kind of besluit (its objection term and source)."""
+        try:
+            return self._besluiten[kind]
+        except KeyError:
+            raise UnknownRule(f"the regulation declares no besluit of kind {kind!r}") from None
 
     # --- internals -------------------------------------------------------------------------
 

@@ -144,6 +144,17 @@ class Amendment(_Frozen):
         return self
 
 
+class Besluit(_Frozen):
+    """A decision of the scheme that is a besluit (Awb 1:3): open to objection within its term."""
+
+    kind: str  # domain.values.DecisionKind
+    title: str
+    title_nl: str
+    objection_term: str  # the parameter with the term's length in days, counted from the day after sending
+    remedy: str = "bezwaar"  # bezwaar (Awb 6:4) at DUS-I; beroep at the rechtbank for a decision on objection
+    source: LegalSource
+
+
 class RegulationData(_Frozen):
     """Everything the regulation says, as loaded from data and published amendments."""
 
@@ -151,6 +162,7 @@ class RegulationData(_Frozen):
     versions: list[RegulationVersion]
     terms: list[Term]
     parameters: list[Parameter]
+    besluiten: list[Besluit] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "RegulationData":
@@ -173,4 +185,11 @@ class RegulationData(_Frozen):
         keys = [t.key for t in self.terms] + [p.key for p in self.parameters]
         if len(set(keys)) != len(keys):
             raise ValueError("term and parameter keys must be unique")
+        params = {p.key for p in self.parameters}
+        for besluit in self.besluiten:
+            if besluit.objection_term not in params:
+                raise ValueError(f"besluit {besluit.kind!r} names unknown objection term {besluit.objection_term!r}")
+        kinds = [b.kind for b in self.besluiten]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("each kind of besluit is declared once")
         return self

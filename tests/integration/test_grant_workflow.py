@@ -68,14 +68,17 @@ async def test_one_grant_from_vooraanmelding_to_vaststelling_with_every_deadline
     ))
     determined = await send(command(script, c.DetermineGrant))
     assert determined.status is GrantStatus.DETERMINED
+    # the vaststelling is a besluit: the workflow watches its objection term (six weeks from the day after it
+    # was sent, Awb 6:7/6:8), then the decision is final and the grant's life is over
+    await engine.advance_to(at(2025, 3, 1))
     result = await engine.client.handle(script.code).result()
     assert result.status is GrantStatus.DETERMINED
 
     assert events(engine, script) == [
         "VooraanmeldingReceived", "ApplicationSubmitted", "RepairRequested", "RepairSubmitted", "ApplicationAccepted",
         "AdviceRecorded", "GrantApproved", "DecisionBecameFinal", "ProgressReportSubmitted", "ProgressReportSubmitted",
-        "ExtensionPlanSubmitted", "ExtensionGranted", "DeadlineMissed", "SpendingPeriodEnded", "FinalReportSubmitted",
-        "GrantDetermined",
+        "ExtensionPlanSubmitted", "ExtensionGranted", "DecisionBecameFinal", "DeadlineMissed", "SpendingPeriodEnded",
+        "FinalReportSubmitted", "GrantDetermined", "DecisionBecameFinal",
     ]
     history = engine.service.history(script.code)
     final = next(e for e in history if type(e).__name__ == "DecisionBecameFinal")

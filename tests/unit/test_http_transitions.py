@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from adapters.business_clock import BusinessClock, parse_business_time
+from adapters.business_clock import BusinessClock, clock_from_env, parse_business_time
 from adapters.cli.grant import app as grant_cli
 from adapters.http.app import create_app
 from adapters.http.context import ApiSettings
@@ -55,7 +55,7 @@ def test_the_business_epoch_puts_business_time_in_the_past_and_lets_it_run_on():
     clock = BusinessClock.starting_at(dt.datetime(2018, 10, 15, 10, tzinfo=AMSTERDAM), now=now)
     assert clock.offset_seconds == (dt.datetime(2018, 10, 15, 8, tzinfo=UTC) - now).total_seconds()
     assert clock.today() >= dt.date(2018, 10, 15) and clock.now() < now
-    assert BusinessClock.from_env("").offset_seconds == 0.0
+    assert clock_from_env("").offset_seconds == 0.0
 
 
 @pytest.mark.parametrize(

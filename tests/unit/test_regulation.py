@@ -140,16 +140,19 @@ def test_atw_moves_a_term_over_a_weekend_and_a_holiday():
     assert "moves it to 2020-06-02" in result.explain()
 
 
-def test_objection_period_of_six_weeks_rolls_forward_over_christmas(reg):
-    # sent Thursday 14 November 2019: 42 days later is Thursday 26 December 2019 (Tweede kerstdag)
+def test_objection_period_of_six_weeks_rolls_forward_over_christmas_and_the_equated_friday(reg):
+    # sent Thursday 14 November 2019: 42 days later is Thursday 26 December 2019 (Tweede kerstdag); Friday 27
+    # December 2019 was equated with a holiday (Besluit van 24 oktober 2016, BWBR0038666), then the weekend:
+    # the term ends on Monday 30 December 2019
     deadline = reg.relative_deadline(
         "objection_period:1", "Bezwaar", "objection_period_days", D(2019, 11, 14), D(2019, 11, 14),
         counted_from_label="sent on",
     )
     assert deadline.original == D(2019, 12, 26)
-    assert deadline.due == D(2019, 12, 27)
+    assert deadline.due == D(2019, 12, 30)
     assert deadline.moved_by_atw
     assert any("Tweede kerstdag" in line for line in deadline.explanation)
+    assert any("2019-12-27 vrijdag na Tweede Kerstdag" in line and "BWBR0038666" in line for line in deadline.explanation)
 
 
 def test_a_deadline_is_end_of_day_in_amsterdam(reg):

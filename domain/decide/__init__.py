@@ -1,0 +1,126 @@
+"""Whether a command is allowed, and which events it causes: pure functions of state and regulation.
+
+`decide(state, command, ctx)` either raises `TransitionRefused` (rule + legal source + what to do) or
+returns the events to record. The aggregate calls it before it records anything; the Temporal
+update validator calls the very same function on the workflow's copy of the state, so "whether" is
+written once.
+
+The rules, by stage of a grant's life: `core` (context, decision, refusal, the lifecycle table),
+`application` (vooraanmelding to advice), `decisions` (verlening, afwijzing, objections), `execution`
+(reports, the 2024 extension, hourly rates, final report), `ending` (vaststelling, intrekking, deadlines).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from domain import commands as c
+from domain.decide.application import _accept, _advice, _application, _request_repair, _submit_repair, _vooraanmelding
+from domain.decide.core import (
+    ALLOWED_FROM,
+    AWB,
+    Context,
+    Decision,
+    Reservation,
+    _check_role,
+    _lifecycle_source,
+    _open_besluit,
+    refuse,
+)
+from domain.decide.decisions import _approve, _decide_objection, _objection, _reject
+from domain.decide.ending import _consequence, _determine, _withdraw, consequence_event
+from domain.decide.execution import _extension_plan, _final_report, _grant_extension, _hourly_rate, _progress_report
+from domain.regulation import UnknownRule
+from domain.state import GrantState
+from domain.values import GrantStatus
+
+__all__ = ["ALLOWED_FROM", "AWB", "Context", "Decision", "Reservation", "allowed_commands", "consequence_event",
+           "decide", "refuse"]
+
+S = GrantStatus
+
+
+def decide(state: GrantState | None, command: c.Command, ctx: Context) -> Decision:
+    """Check every rule for `command` on `state`; return what to record, or raise TransitionRefused.
+
+    A rule the regulation does not hold on the command's business date (before the regulation, or before
+    the amendment that brought the rule) is a refusal too, never a crash: nothing can be decided by it."""
+    try:
+        return _decide(state, command, ctx)
+    except UnknownRule as missing:
+        raise refuse(
+            "regulation.not_in_force",
+            f"{command.name} on {ctx.day.isoformat()}: {missing}",
+            ctx.regeling("inwerkingtreding en looptijd"),
+            "give an effective date on which the rule is in force (`sto calendar --as-of DATE` lists them)",
+            state,
+        ) from None
+
+
+def _decide(state: GrantState | None, command: c.Command, ctx: Context) -> Decision:
+    _check_role(command)
+    if isinstance(command, c.SubmitVooraanmelding):
+        if state is not None:
+            raise refuse(
+                "lifecycle.one_grant_per_region",
+                f"region {state.region_code} already has a grant (status {state.status.value})",
+                ctx.regeling("vooraanmelding"),
+                "look the grant up with `sto grant show`; a region pre-registers once",
+                state,
+            )
+        return _vooraanmelding(command, ctx)
+    if state is None:
+        raise refuse(
+            "lifecycle.needs_vooraanmelding",
+            f"region {command.region_code} has no grant: {command.name} needs a vooraanmelding first",
+            ctx.regeling("vooraanmelding"),
+            "record the region's vooraanmelding first",
+        )
+    if ctx.effective_at < state.last_effective_at:
+        raise refuse(
+            "time.business_order",
+            f"{command.name} takes effect on {ctx.effective_at.isoformat()}, before the grant's last event "
+            f"({state.last_effective_at.isoformat()})",
+            "audit integrity: a grant's history runs forward in business time",
+            "give an effective time at or after the last event",
+            state,
+        )
+    allowed = ALLOWED_FROM[type(command)] | _open_besluit(state, type(command))
+    if state.status not in allowed:
+        raise refuse(
+            "lifecycle.transition",
+            f"{command.name} is not possible while the grant of {state.region_code} is {state.status.value}",
+            _lifecycle_source(command, ctx),
+            f"{command.name} is possible when the grant is "
+            + ", ".join(sorted(s.value for s in allowed)),
+            state,
+        )
+    return _HANDLERS[type(command)](state, command, ctx)
+
+
+def allowed_commands(state: GrantState) -> list[str]:
+    """The command types whose lifecycle state allows them now (rules with data may still refuse)."""
+    return [cls.__name__ for cls, states in ALLOWED_FROM.items() if state.status in states | _open_besluit(state, cls)]
+
+
+
+
+_HANDLERS: dict[type[c.Command], Callable[[GrantState, Any, Context], Decision]] = {
+    c.SubmitApplication: _application,
+    c.RequestRepair: _request_repair,
+    c.SubmitRepair: _submit_repair,
+    c.AcceptApplication: _accept,
+    c.RecordAdvice: _advice,
+    c.ApproveGrant: _approve,
+    c.RejectApplication: _reject,
+    c.FileObjection: _objection,
+    c.DecideObjection: _decide_objection,
+    c.SubmitProgressReport: _progress_report,
+    c.SubmitExtensionPlan: _extension_plan,
+    c.GrantExtension: _grant_extension,
+    c.RecordHourlyRateChange: _hourly_rate,
+    c.SubmitFinalReport: _final_report,
+    c.DetermineGrant: _determine,
+    c.WithdrawGrant: _withdraw,
+    c.ApplyDeadlineConsequence: _consequence,
+}

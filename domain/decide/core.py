@@ -1,0 +1,116 @@
+"""The frame every decision shares: what a decision may look at (Context), what it returns (Decision,
+Reservation), how it refuses (refuse), and the lifecycle table of which command may come from which state."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain import commands as c
+from domain import events as e
+from domain.errors import TransitionRefused
+from domain.regulation import Regulation
+from domain.state import GrantState
+from domain.timekeeping import local_date
+from domain.values import TERMINAL_STATUSES, DecisionKind, GrantStatus
+
+
+AWB = "Algemene wet bestuursrecht"
+S = GrantStatus
+
+# From which states each command may be sent: the lifecycle, in one table.
+ALLOWED_FROM: dict[type[c.Command], frozenset[GrantStatus]] = {
+    c.SubmitApplication: frozenset({S.PRE_REGISTERED, S.REJECTED}),
+    c.RequestRepair: frozenset({S.APPLICATION_SUBMITTED}),
+    c.SubmitRepair: frozenset({S.REPAIR_REQUESTED}),
+    c.AcceptApplication: frozenset({S.APPLICATION_SUBMITTED}),
+    c.RecordAdvice: frozenset({S.UNDER_ASSESSMENT}),
+    c.ApproveGrant: frozenset({S.ADVISED}),
+    c.RejectApplication: frozenset({S.APPLICATION_SUBMITTED, S.UNDER_ASSESSMENT, S.ADVISED}),
+    c.FileObjection: frozenset({S.REJECTED, S.APPROVED}),  # and an ended grant's open besluit: _open_besluit
+    c.DecideObjection: frozenset({S.IN_OBJECTION}),
+    c.SubmitProgressReport: frozenset({S.APPROVED}),
+    c.SubmitExtensionPlan: frozenset({S.APPROVED}),
+    c.GrantExtension: frozenset({S.APPROVED}),
+    c.RecordHourlyRateChange: frozenset({S.APPROVED}),
+    c.SubmitFinalReport: frozenset({S.APPROVED}),
+    c.DetermineGrant: frozenset({S.FINAL_REPORT_SUBMITTED}),
+    c.WithdrawGrant: frozenset(set(GrantStatus) - TERMINAL_STATUSES),
+    # an ended grant still has the objection term of its last besluit (vaststelling, intrekking)
+    c.ApplyDeadlineConsequence: frozenset(GrantStatus),
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a decision may look at besides the grant: the regulation, and the business time."""
+
+    regulation: Regulation
+    effective_at: dt.datetime
+
+    @property
+    def day(self) -> dt.date:
+        return local_date(self.effective_at)
+
+    def regeling(self, provision: str) -> str:
+        """The regulation itself as the source, with the provision the rule rests on."""
+        source = self.regulation.version("regeling-2018").source
+        return source.model_copy(update={"provision": provision, "citation": None}).label()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The events a command causes: (event class, its specific fields), plus budget reservations."""
+
+    events: list[tuple[type[e.GrantEvent], dict[str, Any]]]
+    rule: str
+    legal_basis: str
+    reservations: list["Reservation"] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A claim on a programme-wide budget pool (ceiling per region kind, or the 2024 budget)."""
+
+    pool: str
+    per_year: dict[int, int]
+    ceiling_param: str
+    extension: bool = False
+    release: bool = False  # give the region's claim on the pool back instead of claiming
+
+
+def refuse(rule: str, message: str, source: str, hint: str | None = None, state: GrantState | None = None) -> TransitionRefused:
+    return TransitionRefused(rule, message, source, hint=hint, status=state.status.value if state else None)
+
+
+
+def _open_besluit(state: GrantState, command_type: type[c.Command]) -> frozenset[GrantStatus]:
+    """An ended grant whose last besluit (vaststelling, intrekking) is still open to objection takes one."""
+    decision = state.decision
+    if (command_type is c.FileObjection and state.status in (S.DETERMINED, S.WITHDRAWN) and decision is not None
+            and not decision.final and decision.kind in (DecisionKind.DETERMINATION, DecisionKind.WITHDRAWAL)):
+        return frozenset({state.status})
+    return frozenset()
+
+
+# --- handlers ------------------------------------------------------------------------------
+
+
+def _check_role(command: c.Command) -> None:
+    if command.actor.role not in command.allowed_roles:
+        raise refuse(
+            "access.role",
+            f"{command.name} may be sent by {', '.join(sorted(r.value for r in command.allowed_roles))}, "
+            f"not by role {command.actor.role.value}",
+            "STO engine access policy: DUS-I operators trigger transitions",
+            "ask a DUS-I operator to send it",
+        )
+
+
+def _lifecycle_source(command: c.Command, ctx: Context) -> str:
+    if isinstance(command, (c.FileObjection, c.DecideObjection)):
+        return f"{AWB} art. 6:4, 6:7 en 7:11"
+    if isinstance(command, (c.RequestRepair, c.SubmitRepair)):
+        return f"{AWB} art. 4:5 en 4:15"
+    return ctx.regeling("procedure van aanvraag tot vaststelling")
