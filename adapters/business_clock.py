@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from domain.clock import FUTURE_MARGIN, BusinessClock
+from domain.timekeeping import AMSTERDAM
 
-from domain.timekeeping import AMSTERDAM, UTC, local_date
+__all__ = ["BUSINESS_EPOCH_SETTING", "BusinessClock", "clock_from_env", "future_margin_from_env", "parse_business_time"]
 
 BUSINESS_EPOCH_SETTING = "STO_BUSINESS_EPOCH"
 
@@ -30,26 +31,29 @@ def parse_business_time(text: str, what: str = "a business time") -> dt.datetime
     return moment if moment.tzinfo else moment.replace(tzinfo=AMSTERDAM)
 
 
-@dataclass(frozen=True)
-class BusinessClock:
-    """Business time = wall-clock time + a fixed offset (zero without an epoch)."""
+def clock_from_env(epoch: str | None = None) -> BusinessClock:
+    """This process's business clock: from the given text, else from STO_BUSINESS_EPOCH, else real time.
 
-    offset_seconds: float = 0.0
+    Raises ValueError when the text is not understood."""
+    text = epoch if epoch is not None else os.environ.get(BUSINESS_EPOCH_SETTING)
+    return BusinessClock.starting_at(parse_business_time(text, BUSINESS_EPOCH_SETTING) if text and text.strip() else None)
 
-    @classmethod
-    def starting_at(cls, epoch: dt.datetime | None, now: dt.datetime | None = None) -> "BusinessClock":
-        if epoch is None:
-            return cls()
-        return cls((epoch - (now or dt.datetime.now(UTC))).total_seconds())
 
-    @classmethod
-    def from_env(cls, epoch: str | None = None) -> "BusinessClock":
-        """From the given text, else from STO_BUSINESS_EPOCH; raises ValueError when it is not understood."""
-        text = epoch if epoch is not None else os.environ.get(BUSINESS_EPOCH_SETTING)
-        return cls.starting_at(parse_business_time(text, BUSINESS_EPOCH_SETTING) if text and text.strip() else None)
+FUTURE_MARGIN_SETTING = "STO_FUTURE_MARGIN_DAYS"
 
-    def now(self) -> dt.datetime:
-        return dt.datetime.now(UTC) + dt.timedelta(seconds=self.offset_seconds)
 
-    def today(self) -> dt.date:
-        return local_date(self.now())
+def future_margin_from_env() -> dt.timedelta:
+    """How far ahead of the business clock a command may be dated (STO_FUTURE_MARGIN_DAYS, default 1 day).
+
+    A rehearsal that dates its steps ahead of its clock on purpose may widen it; a date beyond it is invalid
+    input, because it would lock the grant (every later command must be dated after it)."""
+    text = os.environ.get(FUTURE_MARGIN_SETTING, "").strip()
+    if not text:
+        return FUTURE_MARGIN
+    try:
+        days = float(text)
+    except ValueError:
+        raise ValueError(f"{FUTURE_MARGIN_SETTING}={text!r} is not a number of days") from None
+    if not 0 <= days <= 36_500:
+        raise ValueError(f"{FUTURE_MARGIN_SETTING}={text!r}: give 0 to 36500 days")
+    return dt.timedelta(days=days)

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 
 from adapters.store import database_url, open_service
 from domain.service import GrantService
-from domain.timekeeping import AMSTERDAM
 
 
 @dataclass
@@ -29,7 +28,10 @@ class CliContext:
         return database_url(self.database_url)
 
     def today(self) -> dt.date:
-        return dt.datetime.now(AMSTERDAM).date()
+        """The business day (STO_BUSINESS_EPOCH moves it), as `sto grant show` and the API have it."""
+        from adapters.business_clock import clock_from_env
+
+        return clock_from_env().today()
 
 
 STATE = CliContext()

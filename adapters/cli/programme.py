@@ -12,7 +12,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from adapters.business_clock import BusinessClock
+from adapters.business_clock import clock_from_env
 from adapters.cli.output import EXIT_CONFLICT, EXIT_UNAVAILABLE, console, err_console, fail, print_json
 from adapters.operator_commands import default_actor_name
 from adapters.temporal import TemporalSettings, connect
@@ -91,7 +91,7 @@ def open_period(
     as_json: JsonFlag = False,
 ) -> None:
     """Open an application period for a set of regions: notify each, and report at its end who applied."""
-    clock = BusinessClock.from_env()
+    clock = clock_from_env()
     inp = OpenPeriodInput(period=period, region_codes=[r.upper() for r in regions], clock_offset_seconds=clock.offset_seconds)
     workflow_id, result = _run(OpenApplicationPeriodWorkflow.run, inp, f"open-period-{period}-{clock.today().isoformat()}", wait, as_json)
     _report(workflow_id, result, as_json)
@@ -105,7 +105,7 @@ def extension_round(
     as_json: JsonFlag = False,
 ) -> None:
     """Grant the 2024 extension to every approved grant with a plan: within its 25 % cap and, pro rata, the budget."""
-    clock = BusinessClock.from_env()
+    clock = clock_from_env()
     inp = ExtensionRoundInput(actor_name=actor or default_actor_name(), reason=reason, clock_offset_seconds=clock.offset_seconds)
     workflow_id, result = _run(ExtensionRoundWorkflow.run, inp, f"extension-round-{clock.today().year + 1}", wait, as_json)
     _report(workflow_id, result, as_json)
