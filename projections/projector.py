@@ -1,13 +1,13 @@
 """One batch of notifications -> the grant rows it touched, its timeline lines and its quarantine. Pure, no I/O.
 
-The follower (adapters/follower.py) loads the rows and the quarantined grants, calls `project`, and writes the
+The follower (adapters/read_side/follower.py) loads the rows and the quarantined grants, calls `project`, and writes the
 result together with the new position in one transaction; if anything raises, nothing of the batch is written.
 
 A record that cannot be projected does not stop the read models. Either its handler raised (any Exception,
 decoding included; the handlers' intake checks raise UnstorableValue for a value no grant row can hold, such as
 an amount outside the signed 64-bit range: projections/grant_rows.py), or the views database refused what it
 gave (the follower then projects that batch again with a `probe` that offers each record's row and line to the
-database: adapters/follower.py). Such a record is quarantined: an entry names it (position, grant, region,
+database: adapters/read_side/follower.py). Such a record is quarantined: an entry names it (position, grant, region,
 topic, error), its grant's row stays at its last good state with `quarantined_from` set to that position, the
 grant's later records are quarantined after it (they cannot be applied on top of a missing one), every other
 grant goes on, and the position moves past it. A rebuild from zero, after the code or the record is fixed,

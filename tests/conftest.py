@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.store import open_service, postgres_conninfo, store_env
-from domain.service import GrantService
+from adapters.event_store.store import open_service, postgres_conninfo, store_env
+from adapters.event_store.service import GrantService
 
 POSTGRES_URL = os.environ.get("STO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")

@@ -2,7 +2,7 @@
 
 It sleeps with a timer until the next midnight of the business clock (Europe/Amsterdam; business time from the
 domain's clock on workflow time, `workflows.clock.workflow_clock`), then runs the activity `anchor_audit_head`
-(adapters/audit_anchor.py: it chains what was stored, publishes the head to the anchors file and mails it to the
+(adapters/audit/anchor.py: it chains what was stored, publishes the head to the anchors file and mails it to the
 auditors: all the I/O is there). After `runs_per_history` anchors it continues as new, so its history stays short
 however many years it runs. Anchoring is idempotent (an unchanged head is published and mailed once), so a retried
 activity or a replayed workflow publishes nothing twice.

@@ -12,12 +12,13 @@ import typer
 from rich.panel import Panel
 from rich.table import Table
 
-from adapters import audit_anchor, audit_chain
-from adapters.audit_views import as_of_view
+from adapters.audit import anchor as audit_anchor
+from adapters.audit import chain as audit_chain
+from adapters.audit.as_of import as_of_view
 from adapters.cli.context import STATE
 from adapters.cli.output import EXIT_UNAVAILABLE, console, err_console, fail, print_json, printable, shown
 from adapters.cli.reads import READ_ERRORS, open_read_models
-from adapters.views import money
+from adapters.read_side.presenters import money
 from projections.timeline import HISTORY_FIELDS
 
 app = typer.Typer(help="Auditor tools: replay what happened, the grant as of a date, and verify the log.", no_args_is_help=True)
@@ -197,8 +198,8 @@ def anchor(
     """Publish the chain's head where the store's writer cannot rewrite it: a line in an append-only file outside
     the store and a mail to the auditors (once per head). Chains what was stored first. Check later with
     `sto audit verify --anchors FILE`."""
-    from adapters.business_clock import clock_from_env
-    from adapters.notifiers import notifier_from_url
+    from adapters.engine.business_clock import clock_from_env
+    from adapters.notify.notifiers import notifier_from_url
 
     try:
         notifier = notifier_from_url(notifier_url, Path("var") / "outbox")

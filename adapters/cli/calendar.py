@@ -10,7 +10,7 @@ from rich.table import Table
 
 from adapters.cli.context import STATE
 from adapters.cli.output import console, print_json
-from adapters.views import calendar_view
+from adapters.read_side.presenters import calendar_view
 
 
 def calendar(

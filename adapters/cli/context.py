@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from adapters.store import database_url, open_service
-from domain.service import GrantService
+from adapters.event_store.store import database_url, open_service
+from adapters.event_store.service import GrantService
 
 
 @dataclass
@@ -29,7 +29,7 @@ class CliContext:
 
     def today(self) -> dt.date:
         """The business day (STO_BUSINESS_EPOCH moves it), as `sto grant show` and the API have it."""
-        from adapters.business_clock import clock_from_env
+        from adapters.engine.business_clock import clock_from_env
 
         return clock_from_env().today()
 

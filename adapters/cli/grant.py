@@ -15,13 +15,13 @@ from pydantic import ValidationError
 from rich.panel import Panel
 from rich.table import Table
 
-from adapters.business_clock import BUSINESS_EPOCH_SETTING, BusinessClock, clock_from_env, parse_business_time
+from adapters.engine.business_clock import BUSINESS_EPOCH_SETTING, BusinessClock, clock_from_env, parse_business_time
 from adapters.cli.context import STATE
 from adapters.cli.output import EXIT_UNAVAILABLE, console, err_console, fail, print_json
-from adapters.operator_commands import EngineUnavailable, default_actor_name, open_sender, result_view
-from adapters.temporal import TemporalSettings
-from adapters.transitions import TRANSITIONS, Transition, allowed_transitions
-from adapters.views import event_row, grant_view, money
+from adapters.engine.sender import EngineUnavailable, default_actor_name, open_sender, result_view
+from adapters.engine.temporal import TemporalSettings
+from adapters.operators.transitions import TRANSITIONS, Transition, allowed_transitions
+from adapters.read_side.presenters import event_row, grant_view, money
 from domain import commands as c
 from domain.errors import DomainError
 from domain.values import ObjectionOutcome, RegionKind, Role

@@ -65,7 +65,7 @@ def main() -> None:
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
-    temporal = sys.modules.get("adapters.temporal")  # imported only by commands that talk to Temporal
+    temporal = sys.modules.get("adapters.engine.temporal")  # imported only by commands that talk to Temporal
     if temporal is not None and temporal.temporal_runtime_in_use():
         os._exit(code)
     sys.exit(code)
@@ -74,7 +74,7 @@ def main() -> None:
 def _unexpected(error: Exception) -> int:
     """An error no command caught: a database that cannot be reached, or a bug. Said plainly, with its exit code."""
     from adapters.cli.output import err_console, print_json
-    from adapters.error_table import EXIT_FAILED, meaning
+    from adapters.operators.error_table import EXIT_FAILED, meaning
 
     names = {cls.__name__ for cls in type(error).__mro__}
     as_json = "--json" in sys.argv

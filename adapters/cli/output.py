@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 
-from adapters.error_table import EXIT_FAILED, meaning
+from adapters.operators.error_table import EXIT_FAILED, meaning
 from domain.errors import DomainError, TransitionRefused
 
 console = Console()

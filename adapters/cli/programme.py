@@ -12,10 +12,10 @@ from temporalio.client import WorkflowHandle
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from adapters.business_clock import clock_from_env
+from adapters.engine.business_clock import clock_from_env
 from adapters.cli.output import EXIT_CONFLICT, EXIT_UNAVAILABLE, console, err_console, fail, print_json
-from adapters.operator_commands import default_actor_name
-from adapters.temporal import TemporalSettings, connect
+from adapters.engine.sender import default_actor_name
+from adapters.engine.temporal import TemporalSettings, connect
 from domain.regulation import Amendment
 from workflows.models import ExtensionRoundInput, OpenPeriodInput, PublishRequest
 from workflows.programme import ExtensionRoundWorkflow, OpenApplicationPeriodWorkflow, PublishAmendmentWorkflow

@@ -17,8 +17,8 @@ from rich.table import Table
 
 from adapters.cli.context import STATE
 from adapters.cli.output import console, err_console, fail, print_json
-from adapters.read_models import ReadModels, Refresh
-from adapters.views import money
+from adapters.read_side.read_models import ReadModels, Refresh
+from adapters.read_side.presenters import money
 from domain.errors import DomainError
 from domain.values import GrantStatus
 

@@ -10,14 +10,14 @@ from typing import Annotated, Optional
 import typer
 
 from adapters import processes
-from adapters.business_clock import BUSINESS_EPOCH_SETTING, clock_from_env
+from adapters.engine.business_clock import BUSINESS_EPOCH_SETTING, clock_from_env
 from adapters.cli.context import STATE
 from adapters.cli.output import console, err_console
-from adapters.engine_key import engine_key
+from adapters.engine.key import engine_key
 from adapters.logging import get_logger
-from adapters.notifiers import notifier_from_url
-from adapters.store import describe, open_service
-from adapters.temporal import DevServer, TemporalSettings, build_worker, connect, ensure_search_attributes
+from adapters.notify.notifiers import notifier_from_url
+from adapters.event_store.store import describe, open_service
+from adapters.engine.temporal import DevServer, TemporalSettings, build_worker, connect, ensure_search_attributes
 from workflows.credentials import CommandCredentials
 
 log = get_logger(__name__)
@@ -47,7 +47,7 @@ async def _run_worker(
     log.info("worker started", address=settings.address, namespace=settings.namespace, task_queue=settings.task_queue,
              store=describe(STATE.database_url), identity=identity)
     if STATE.url != "memory:":  # the chain's head leaves the store every business day (one workflow per namespace)
-        from adapters.audit_anchor import start_daily_anchoring
+        from adapters.audit.anchor import start_daily_anchoring
 
         await start_daily_anchoring(client, task_queue=settings.task_queue, clock_offset_seconds=clock_from_env().offset_seconds)
     async with worker:

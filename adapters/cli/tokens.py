@@ -9,8 +9,8 @@ from rich.table import Table
 
 from adapters.cli.context import STATE
 from adapters.cli.output import console, err_console, fail, print_json
-from adapters.operator_commands import default_actor_name
-from adapters.tokens import TokenStore
+from adapters.engine.sender import default_actor_name
+from adapters.operators.tokens import TokenStore
 from domain.errors import DomainError
 from domain.values import Role
 

@@ -1,5 +1,5 @@
 """The HTTP API (FastAPI, OpenAPI at /docs) and the back-office page, behind bearer tokens with roles.
 
-Writes go through the grant workflows (adapters.operator_commands), reads come from the read models
-(adapters.read_models), tokens from adapters.tokens. `create_app` builds the app; `sto serve` runs it.
+Writes go through the grant workflows (adapters.engine.sender), reads come from the read models
+(adapters.read_side.read_models), tokens from adapters.operators.tokens. `create_app` builds the app; `sto serve` runs it.
 """

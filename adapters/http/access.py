@@ -1,4 +1,4 @@
-"""Who may do what: bearer tokens (adapters.tokens) checked before anything else, then the route's access.
+"""Who may do what: bearer tokens (adapters.operators.tokens) checked before anything else, then the route's access.
 
 Every API route is a `GuardedRoute` with one `Access`:
 - OPERATOR: operators only (every transition);
@@ -23,7 +23,7 @@ from fastapi.security import HTTPBearer
 
 from adapters.http.errors import ApiError
 from adapters.http.limits import client_key
-from adapters.tokens import TokenInfo
+from adapters.operators.tokens import TokenInfo
 from domain.values import Role
 
 ACCESS_KEY = "x-sto-access"

@@ -17,7 +17,7 @@ from adapters.http.access import Access, GuardedRoute, access
 from adapters.http.context import ApiContext, ApiSettings
 from adapters.http.headers import SecurityHeaders
 from adapters.http.limits import BodyLimit
-from adapters.store import describe
+from adapters.event_store.store import describe
 
 DESCRIPTION = """Operators send every transition of a grant's lifecycle (through the grant's Temporal workflow);
 auditors read everything, with the history, as-of and verify; a region reads its own grant, deadlines, history

@@ -16,7 +16,7 @@ from adapters.http.disclosure import grant_for, history_for
 from adapters.http.errors import ERROR_RESPONSES, ErrorBody
 from adapters.http.read_routes import FIRST_DAY, GRANT_RESPONSES, LAST_DAY
 from adapters.http.transitions import RegionPath
-from adapters.tokens import TokenInfo
+from adapters.operators.tokens import TokenInfo
 
 VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES, 409: {"model": ErrorBody, "description": "this store keeps no hash chain (in memory)"},

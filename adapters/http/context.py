@@ -9,13 +9,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 
-from adapters.business_clock import BusinessClock, clock_from_env
+from adapters.engine.business_clock import BusinessClock, clock_from_env
 from adapters.http.limits import MIB, FailedAuthLimiter
 from adapters.http.reads import ReadGateway
-from adapters.operator_commands import CommandSender, open_sender
-from adapters.store import open_service
-from adapters.temporal import TemporalSettings
-from adapters.tokens import TokenStore
+from adapters.engine.sender import CommandSender, open_sender
+from adapters.event_store.store import open_service
+from adapters.engine.temporal import TemporalSettings
+from adapters.operators.tokens import TokenStore
 
 
 @dataclass(frozen=True)

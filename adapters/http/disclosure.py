@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.tokens import TokenInfo
+from adapters.operators.tokens import TokenInfo
 from domain.values import Role
 
 GLOBAL_FIELDS = frozenset({"position"})

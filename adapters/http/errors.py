@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from adapters.logging import get_logger
-from adapters.error_table import meaning
+from adapters.operators.error_table import meaning
 from domain.errors import DomainError
 
 log = get_logger(__name__)
@@ -55,7 +55,7 @@ class ApiError(Exception):
 
 
 def status_for(error: DomainError) -> int:
-    """The HTTP status of a domain error: one table for the CLI and the API (adapters/error_table.py)."""
+    """The HTTP status of a domain error: one table for the CLI and the API (adapters/operators/error_table.py)."""
     return meaning(error.code).http_status
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pydantic import AwareDatetime, BaseModel
 from pydantic.fields import FieldInfo
 
-from adapters.transitions import Transition
+from adapters.operators.transitions import Transition
 
 HIDDEN = ("command_id", "expected_version")
 YEARS = '[{"year": 2020, "amount_cents": 100000000}, {"year": 2021, "amount_cents": 100000000}]'

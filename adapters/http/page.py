@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from adapters.http.forms import FormField, form_fields
-from adapters.transitions import TRANSITIONS, Transition
+from adapters.operators.transitions import TRANSITIONS, Transition
 
 STATIC = Path(__file__).parent / "static"
 

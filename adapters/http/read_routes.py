@@ -1,7 +1,7 @@
 """GET /api/...: who am I, the regulation calendar, the regions overview, deadlines, budget, and one grant.
 
 Reads come from the read models, caught up before every answer. `as_of` is a business day; without it the
-API's business day (STO_BUSINESS_EPOCH moves it into the past, see adapters.business_clock).
+API's business day (STO_BUSINESS_EPOCH moves it into the past, see adapters.engine.business_clock).
 """
 
 # No `from __future__ import annotations`: FastAPI reads the parameter types from the signatures.
@@ -16,8 +16,8 @@ from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.disclosure import grant_for
 from adapters.http.errors import ERROR_RESPONSES, ErrorBody
 from adapters.http.transitions import RegionPath
-from adapters.tokens import TokenInfo
-from adapters.views import calendar_view
+from adapters.operators.tokens import TokenInfo
+from adapters.read_side.presenters import calendar_view
 from domain.values import GrantStatus
 
 # Business days the regulation speaks about; outside them a read has nothing to say.

@@ -1,6 +1,6 @@
 """The API's reads: the read models of its store (catch up, then read), one caller at a time.
 
-The facade (adapters.read_models.ReadModels) holds one connection to the views; requests run in a thread
+The facade (adapters.read_side.read_models.ReadModels) holds one connection to the views; requests run in a thread
 pool, so every read takes the lock. One grant is read from its row in the views, with its pending deadlines
 computed by the projections' deadline calendar from the grant's state at the row's version.
 """
@@ -11,12 +11,12 @@ import datetime as dt
 import threading
 from typing import Any
 
-from adapters import audit_chain
-from adapters.audit_views import as_of_view
-from adapters.read_models import ReadModels
-from adapters.transitions import allowed_transitions
+from adapters.audit import chain as audit_chain
+from adapters.audit.as_of import as_of_view
+from adapters.read_side.read_models import ReadModels
+from adapters.operators.transitions import allowed_transitions
 from domain.errors import DomainError, GrantNotFound
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.values import GrantStatus
 from projections.deadline_calendar import deadline_calendar
 from projections.overview import region_view

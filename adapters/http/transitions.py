@@ -1,6 +1,6 @@
 """POST /api/grants/{region}/{transition}: every operator transition, through the grant's workflow.
 
-One route per transition (adapters.transitions), its body the command's own fields plus reason, command_id,
+One route per transition (adapters.operators.transitions), its body the command's own fields plus reason, command_id,
 effective_at and expected_version. The token's name and role become the command's actor.
 """
 
@@ -13,9 +13,9 @@ from pydantic import BaseModel, ConfigDict, create_model
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.errors import ERROR_RESPONSES, ErrorBody
-from adapters.operator_commands import result_view
-from adapters.tokens import TokenInfo
-from adapters.transitions import TRANSITIONS, Transition
+from adapters.engine.sender import result_view
+from adapters.operators.tokens import TokenInfo
+from adapters.operators.transitions import TRANSITIONS, Transition
 from domain import commands as c
 from domain.values import GrantStatus
 

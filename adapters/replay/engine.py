@@ -17,15 +17,15 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from adapters import processes
-from adapters.grants_client import GrantsClient
-from adapters.notifiers import FileNotifier
+from adapters.engine.grants_client import GrantsClient
+from adapters.notify.notifiers import FileNotifier
 from adapters.replay.report import write_report
 from adapters.replay.runner import ReplayRunner
 from adapters.replay.scenario import REAL, build_programme
 from adapters.replay.summary import ReplaySummary, summarise
-from adapters.engine_key import engine_key
-from adapters.store import open_service
-from adapters.temporal import build_worker, ensure_search_attributes, free_port, install_runtime, test_server_binary
+from adapters.engine.key import engine_key
+from adapters.event_store.store import open_service
+from adapters.engine.temporal import build_worker, ensure_search_attributes, free_port, install_runtime, test_server_binary
 from workflows.credentials import CommandCredentials
 
 

@@ -17,12 +17,12 @@ from decimal import ROUND_FLOOR, Decimal
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.grants_client import GrantsClient
+from adapters.engine.grants_client import GrantsClient
 from adapters.replay.scenario import Action, Programme, Step
-from adapters.synthetic import application_documents, extension_plan
+from adapters.replay.synthetic import application_documents, extension_plan
 from domain import commands as c
 from domain.models import CriterionAdvice, YearAmount
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.values import AdviceJudgement, ObjectionOutcome, RegionKind, Role
 from workflows import TASK_QUEUE
 from workflows.models import ExtensionRoundInput, ExtensionRoundResult

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from adapters.synthetic import SyntheticRegion, synthetic_region
+from adapters.replay.synthetic import SyntheticRegion, synthetic_region
 from domain.regulation import Regulation
 from domain.timekeeping import AMSTERDAM
 from domain.values import RegionKind

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from domain.outbox import OutboxMessage
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.timekeeping import local_date
 from domain.values import GrantStatus, RegionKind
 

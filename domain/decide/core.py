@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from domain import commands as c
 from domain import events as e
@@ -114,3 +114,21 @@ def _lifecycle_source(command: c.Command, ctx: Context) -> str:
     if isinstance(command, (c.RequestRepair, c.SubmitRepair)):
         return f"{AWB} art. 4:5 en 4:15"
     return ctx.regeling("procedure van aanvraag tot vaststelling")
+
+
+def check_years(state: GrantState, years_given: Iterable[int], ctx: Context, *, with_extension: bool, what: str,
+                hint: str) -> None:
+    """Refuse amounts for a year the subsidy does not cover (the funded years, and the extension year if asked)."""
+    reg, day = ctx.regulation, ctx.day
+    years = [int(y) for y in reg.param("funded_years", day).value]
+    if with_extension and reg.has_param("extension_year", day):
+        years.append(int(reg.param("extension_year", day).value))
+    outside = sorted(set(years_given) - set(years))
+    if outside:
+        raise refuse(
+            "money.year_outside_period",
+            f"{what} can only be for {', '.join(map(str, years))}; not {', '.join(map(str, outside))}",
+            reg.param("funded_years", day).source,
+            hint,
+            state,
+        )

@@ -7,7 +7,7 @@ from typing import Any
 
 from domain import commands as c
 from domain import events as e
-from domain.decide.core import AWB, Context, Decision, Reservation, S, refuse
+from domain.decide.core import AWB, Context, Decision, Reservation, S, check_years, refuse
 from domain.deadlines import days_late, decision_deadline, find_pending
 from domain.money import euro
 from domain.state import GrantState
@@ -18,16 +18,8 @@ def _check_granted(state: GrantState, amounts: dict[int, int], ctx: Context) -> 
     reg, day = ctx.regulation, ctx.day
     application = state.application
     assert application is not None
-    years = [int(y) for y in reg.param("funded_years", day).value]
-    outside = sorted(set(amounts) - set(years))
-    if outside:
-        raise refuse(
-            "money.year_outside_period",
-            f"a grant covers {years[0]}–{years[-1]}; not {', '.join(map(str, outside))}",
-            reg.param("funded_years", day).source,
-            "grant amounts only for the years the subsidy covers",
-            state,
-        )
+    check_years(state, amounts, ctx, with_extension=False, what="a grant",
+                hint="grant amounts only for the years the subsidy covers")
     total = sum(amounts.values())
     if total <= 0:
         raise refuse("money.positive_grant", "an approval grants a positive amount", ctx.regeling("verlening"), "reject instead", state)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 from typing import Any, Callable
 
 from domain import commands as c
@@ -31,19 +31,8 @@ def _determine(state: GrantState, cmd: c.DetermineGrant, ctx: Context) -> Decisi
             (
                 e.GrantDetermined,
                 {
-                    "determination": {
-                        "granted_total_cents": outcome.granted_total_cents,
-                        "realised_costs_cents": outcome.realised_costs_cents,
-                        "eligible_cents": outcome.eligible_cents,
-                        "threshold": str(outcome.threshold),
-                        "threshold_source": outcome.threshold_source,
-                        "cofinancing_required_cents": outcome.cofinancing_required_cents,
-                        "cofinancing_realised_cents": outcome.cofinancing_realised_cents,
-                        "determined_cents": outcome.determined_cents,
-                        "paid_cents": outcome.paid_cents,
-                        "reclaim_cents": outcome.reclaim_cents,
-                        "explanation": outcome.explanation,
-                    },
+                    # the outcome as stored (DeterminationRecord reads it back): its fields, the threshold as text
+                    "determination": {**asdict(outcome), "threshold": str(outcome.threshold)},
                     "sent_on": _decision_sent_on(cmd, ctx, state),
                 },
             )

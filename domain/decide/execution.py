@@ -6,7 +6,7 @@ from typing import Any
 
 from domain import commands as c
 from domain import events as e
-from domain.decide.core import Context, Decision, Reservation, refuse
+from domain.decide.core import Context, Decision, Reservation, check_years, refuse
 from domain.decide.decisions import _decision_sent_on
 from domain.money import check_cost_lines, check_hourly_rate, euro, extension_cap_cents
 from domain.models import ExtensionPlan
@@ -172,19 +172,8 @@ def _hourly_rate(state: GrantState, cmd: c.RecordHourlyRateChange, ctx: Context)
 
 def _final_report(state: GrantState, cmd: c.SubmitFinalReport, ctx: Context) -> Decision:
     reg, day = ctx.regulation, ctx.day
-    years = [int(y) for y in reg.param("funded_years", day).value]
-    if reg.has_param("extension_year", day):
-        years.append(int(reg.param("extension_year", day).value))
     amounts = {a.year: a.amount_cents for a in cmd.realised_per_year}
-    outside = sorted(set(amounts) - set(years))
-    if outside:
-        raise refuse(
-            "money.year_outside_period",
-            f"realised costs can only be for {', '.join(map(str, years))}; not {', '.join(map(str, outside))}",
-            reg.param("funded_years", day).source,
-            "report costs per subsidy year",
-            state,
-        )
+    check_years(state, amounts, ctx, with_extension=True, what="realised costs", hint="report costs per subsidy year")
     term = reg.term("final_report", day) if reg.has_term("final_report", day) else None
     return Decision(
         events=[

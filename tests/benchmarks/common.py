@@ -88,7 +88,7 @@ def postgres_problem() -> str | None:
     try:
         import psycopg
 
-        from adapters.store import postgres_conninfo, store_env
+        from adapters.event_store.store import postgres_conninfo, store_env
 
         with psycopg.connect(postgres_conninfo(store_env(POSTGRES_URL)), connect_timeout=3) as conn:
             conn.execute("SELECT 1")
@@ -102,7 +102,7 @@ def postgres_schema() -> Iterator[str]:
     """A throwaway schema in the test database, dropped afterwards: yields its store URL."""
     import psycopg
 
-    from adapters.store import postgres_conninfo, store_env
+    from adapters.event_store.store import postgres_conninfo, store_env
 
     schema = f"sto_bench_{uuid.uuid4().hex[:12]}"
     try:
@@ -117,7 +117,7 @@ def copy_into_sqlite(memory: Any, url: str) -> int:
     transaction: the rows the service writes, without a transaction per command. Returns how many."""
     import sqlite3
 
-    from adapters.store import open_service, store_env
+    from adapters.event_store.store import open_service, store_env
 
     open_service(url).close()  # the tables
     connection = sqlite3.connect(store_env(url)["SQLITE_DBNAME"], isolation_level=None)

@@ -24,20 +24,20 @@ from typing import Any
 
 import orjson
 
-from adapters.scenarios import full_life, scripted_regions
-from adapters.scripted import GrantScript, at
-from adapters.store import open_service, postgres_conninfo, store_env
+from tests.support.scenarios import full_life, scripted_regions
+from tests.support.scripted import GrantScript, at
+from adapters.event_store.store import open_service, postgres_conninfo, store_env
 from domain import commands as c
 from domain import events as domain_events
 from domain.decide import Context
 from domain.grant import Grant
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.idempotency import fingerprint
 from domain.values import grant_id_for
 from tests.benchmarks.common import Figure, clock, copy_into_sqlite, interleave, median, time_ratio
 
 try:  # the bench also runs against the engine before its lean store path (for before/after figures)
-    from domain.codec import project
+    from adapters.event_store.codec import project
 except ImportError:  # pragma: no cover
     from eventsourcing.application import project_aggregate as project
 
@@ -370,9 +370,9 @@ def build_log(url: str, grants: int) -> int:
 
 
 def p3_rebuild(url: str, *, grants: int, repetitions: int) -> list[Figure]:
-    from adapters.follower import BATCH_SIZE, ProjectionFollower
-    from adapters.view_db import open_view_database
-    from adapters.view_store import ViewStore
+    from adapters.read_side.follower import BATCH_SIZE, ProjectionFollower
+    from adapters.read_side.database import open_view_database
+    from adapters.read_side.tables import ViewStore
 
     built = clock()
     count = build_log(url, grants)

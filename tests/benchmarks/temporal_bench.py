@@ -33,11 +33,11 @@ from pathlib import Path
 from temporalio.worker import Worker
 
 from adapters import processes
-from adapters.grants_client import GrantsClient
-from adapters.notifiers import FileNotifier
-from adapters.scripted import GrantScript, at
-from adapters.store import open_service, store_env
-from adapters.temporal import DevServer, TemporalSettings, build_worker, connect, free_port
+from adapters.engine.grants_client import GrantsClient
+from adapters.notify.notifiers import FileNotifier
+from tests.support.scripted import GrantScript, at
+from adapters.event_store.store import open_service, store_env
+from adapters.engine.temporal import DevServer, TemporalSettings, build_worker, connect, free_port
 from domain import commands as c
 from domain.timekeeping import AMSTERDAM
 from tests.benchmarks.bare_workflow import BARE_TASK_QUEUE, BareWorkflow, noop
@@ -177,7 +177,7 @@ async def p7_race(operators: int = 50, bursts: int = 6) -> list[Figure]:
 
 
 async def _p7(directory: Path, server: DevServer, operators: int, bursts: int) -> list[Figure]:
-    from adapters.operator_commands import CommandSender, GrantBusy
+    from adapters.engine.sender import CommandSender, GrantBusy
     from domain.clock import BusinessClock
     from domain.errors import DomainError, StaleVersion
 

@@ -25,8 +25,8 @@ import httpx
 import pytest
 
 from adapters import processes
-from adapters.temporal import free_port
-from adapters.tokens import TokenStore
+from adapters.engine.temporal import free_port
+from adapters.operators.tokens import TokenStore
 
 EPOCH = "2018-10-15T10:00:00+02:00"
 FUTURE_MARGIN_DAYS = "3650"

@@ -1,4 +1,4 @@
-"""Request bodies for the API, from the synthetic regions (adapters.synthetic): one grant's life step by step."""
+"""Request bodies for the API, from the synthetic regions (adapters.replay.synthetic): one grant's life step by step."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from adapters.scripted import PER_YEAR
-from adapters.synthetic import application_documents, synthetic_region
+from tests.support.scripted import PER_YEAR
+from adapters.replay.synthetic import application_documents, synthetic_region
 from domain.values import RegionKind
 
 _JSON = TypeAdapter(Any)

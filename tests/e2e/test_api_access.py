@@ -10,8 +10,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.tokens import TokenStore
-from adapters.transitions import TRANSITIONS
+from adapters.operators.tokens import TokenStore
+from adapters.operators.transitions import TRANSITIONS
 from tests.e2e.grant_bodies import take
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]

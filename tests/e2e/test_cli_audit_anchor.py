@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from adapters import audit_chain
-from adapters.audit_anchor import ANCHORS_SETTING, AUDITORS_SETTING
+from adapters.audit import chain as audit_chain
+from adapters.audit.anchor import ANCHORS_SETTING, AUDITORS_SETTING
 from adapters.cli.context import STATE
 from adapters.cli.main import app
 from adapters.logging import configure_logging
-from adapters.scenarios import scripted_regions
-from adapters.store import open_service
+from tests.support.scenarios import scripted_regions
+from adapters.event_store.store import open_service
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -121,7 +121,7 @@ def test_an_intruder_who_recomputes_the_whole_chain_passes_verify_but_not_verify
     assert report["problem"]["kind"] == "anchor_mismatch" and report["problem"]["notification_id"] == head["notification_id"]
     assert report["anchors"]["first_mismatch"]["published_hash"] == head["hash"]
     standalone = subprocess.run(
-        [sys.executable, "-m", "adapters.audit_chain", url, "--anchors", str(published)],
+        [sys.executable, "-m", "adapters.audit.chain", url, "--anchors", str(published)],
         capture_output=True, text=True, timeout=60, cwd=REPO,
     )
     assert standalone.returncode == 1 and json.loads(standalone.stdout)["problem"]["kind"] == "anchor_mismatch"

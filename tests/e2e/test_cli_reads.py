@@ -18,8 +18,8 @@ from typer.testing import CliRunner
 from adapters.cli.context import STATE
 from adapters.cli.main import app
 from adapters.logging import configure_logging
-from adapters.scenarios import scripted_regions
-from adapters.store import open_service, store_env
+from tests.support.scenarios import scripted_regions
+from adapters.event_store.store import open_service, store_env
 
 
 def _fresh_state() -> None:
@@ -155,12 +155,44 @@ def test_audit_verify_passes_then_names_an_edited_record_and_exits_1(sto, store)
 
 
 def test_an_auditor_verifies_a_store_with_the_standalone_checker(store):
-    """`python -m adapters.audit_chain URL`: standard library and sqlite3 only, no `sto`, no domain classes."""
+    """`python -m adapters.audit.chain URL`: standard library and sqlite3 only, no `sto`, no domain classes."""
     url, _ = store
-    command = [sys.executable, "-X", "importtime", "-m", "adapters.audit_chain", url]
+    command = [sys.executable, "-X", "importtime", "-m", "adapters.audit.chain", url]
     result = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=Path(__file__).parents[2])
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True and report["newly_chained"] == report["records"] > 0
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines() if "|" in line}
     assert not {m for m in imported if m.startswith(("domain", "projections", "eventsourcing", "typer"))}
+
+
+def test_stored_control_characters_reach_the_terminal_as_visible_escapes_not_as_codes(store, sto):
+    """Records written before texts were checked may hold ESC, NUL or a bidi override: `sto audit history`
+    shows them as \\x1b, \\x00, \\u202e (table and CSV), and rich markup in them is printed as it is."""
+    from domain import commands as c
+    from domain.values import Role
+
+    url, service = store
+    hostile = "\x1b[2J\x00wis\u202eenpmo [bold red]rood[/]"
+    withdraw = c.WithdrawGrant.model_construct(  # as an older engine stored it: no check of the text
+        command_id=__import__("uuid").uuid4(), region_code="STO-R001", actor=c.Actor(name="op.oud", role=Role.OPERATOR),
+        reason=hostile, effective_at=None, expected_version=None, type="WithdrawGrant", sent_on=None,
+    )
+    service.execute(withdraw)
+    for args in (["audit", "history", "STO-R001"], ["audit", "history", "STO-R001", "--csv"]):
+        result = sto(*args)
+        assert result.exit_code == 0, result.stdout
+        assert "\x1b" not in result.stdout and "\x00" not in result.stdout and "\u202e" not in result.stdout
+    csv_lines = sto("audit", "history", "STO-R001", "--csv").stdout
+    assert "\\x1b[2J\\x00wis\\u202eenpmo [bold red]rood[/]" in csv_lines
+    table = sto("audit", "history", "STO-R001").stdout
+    assert "[bold" in table, "rich markup in a stored text is printed as text, not applied"
+
+
+def test_a_store_that_cannot_be_reached_is_said_plainly_with_exit_6_not_a_traceback():
+    command = [sys.executable, "-m", "adapters.cli.main", "--database-url", "postgresql://nobody@127.0.0.1:1/none",
+               "regions", "--json"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[2])
+    assert result.returncode == 6, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["error"] == "store_unavailable"

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from adapters.temporal import free_port
+from adapters.engine.temporal import free_port
 from tests.e2e.conftest import EPOCH, FUTURE_MARGIN_DAYS, sto_cli
 from tests.e2e.grant_bodies import body
 

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from adapters.tokens import TokenStore
+from adapters.operators.tokens import TokenStore
 from tests.e2e.conftest import sto_cli
 from tests.e2e.grant_bodies import body, take
 

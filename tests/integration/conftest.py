@@ -14,12 +14,12 @@ from aiosmtpd.controller import Controller
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.grants_client import GrantsClient
-from adapters.notifiers import SmtpNotifier
-from adapters.store import open_service
-from adapters.temporal import DevServer, build_worker, ensure_search_attributes, free_port, test_server_binary
+from adapters.engine.grants_client import GrantsClient
+from adapters.notify.notifiers import SmtpNotifier
+from adapters.event_store.store import open_service
+from adapters.engine.temporal import DevServer, build_worker, ensure_search_attributes, free_port, test_server_binary
 from domain.regulation import default_regulation
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.timekeeping import AMSTERDAM
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from adapters.scripted import PER_YEAR, GrantScript
-from adapters.synthetic import extension_plan
+from tests.support.scripted import PER_YEAR, GrantScript
+from adapters.replay.synthetic import extension_plan
 from domain import commands as c
 from domain.regulation import default_regulation
 from domain.timekeeping import AMSTERDAM
@@ -121,7 +121,7 @@ async def test_an_operator_publishes_an_amendment_from_the_command_line(smtp, sq
     from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.testing import WorkflowEnvironment
 
-    from adapters.temporal import ensure_search_attributes, free_port, test_server_binary
+    from adapters.engine.temporal import ensure_search_attributes, free_port, test_server_binary
 
     port = free_port()
     env = await WorkflowEnvironment.start_time_skipping(

@@ -1,7 +1,7 @@
 """Racing operators get answers, not time-outs; a time-out says the outcome is unknown and heals itself.
 
 On the real dev server with a real worker and a SQLite store, through the command sender that the CLI and
-the HTTP API share (adapters/operator_commands.py):
+the HTTP API share (adapters/engine/sender.py):
 - fifty operators at once on one grant, all saying which version they saw: one winner, and a clear conflict
   (stale version, or "busy, nothing sent") for each of the others, every one within seconds;
 - a command whose answer does not come in time is sent again by the sender with its command id and answered
@@ -17,15 +17,15 @@ import time
 
 import pytest
 
-from adapters.operator_commands import CommandSender, GrantBusy, OutcomeUnknown
-from adapters.store import open_service
-from adapters.temporal import TemporalSettings, build_worker, connect
-from adapters.notifiers import FileNotifier
+from adapters.engine.sender import CommandSender, GrantBusy, OutcomeUnknown
+from adapters.event_store.store import open_service
+from adapters.engine.temporal import TemporalSettings, build_worker, connect
+from adapters.notify.notifiers import FileNotifier
 from domain.clock import BusinessClock
 from domain.errors import StaleVersion
 from tests.integration.test_durability import business, start_worker_process, stop
 from tests.integration.test_faults import approved, rate_change, start_grant_workflows
-from adapters.scripted import at
+from tests.support.scripted import at
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
 

@@ -13,12 +13,13 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from adapters import audit_anchor, audit_chain
-from adapters.audit_anchor import AnchorsInsideStore, anchor, anchor_key, start_daily_anchoring
-from adapters.notifiers import FileNotifier, SmtpNotifier
-from adapters.scenarios import scripted_regions
-from adapters.store import open_service
-from adapters.temporal import build_worker, workflow_runner
+from adapters.audit import anchor as audit_anchor
+from adapters.audit import chain as audit_chain
+from adapters.audit.anchor import AnchorsInsideStore, anchor, anchor_key, start_daily_anchoring
+from adapters.notify.notifiers import FileNotifier, SmtpNotifier
+from tests.support.scenarios import scripted_regions
+from adapters.event_store.store import open_service
+from adapters.engine.temporal import build_worker, workflow_runner
 from domain.timekeeping import AMSTERDAM
 from tests.integration.test_audit_chain import RawStore, chain_rows
 from workflows.audit_anchor import ANCHOR_WORKFLOW_ID, AuditAnchorWorkflow

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from adapters.audit_views import NotYetExisting, as_of_view
-from adapters.scenarios import full_life
-from adapters.scripted import GrantScript
+from adapters.audit.as_of import NotYetExisting, as_of_view
+from tests.support.scenarios import full_life
+from tests.support.scripted import GrantScript
 from domain.errors import GrantNotFound
 from domain.timekeeping import AMSTERDAM
 

@@ -8,10 +8,10 @@ import sqlite3
 
 import pytest
 
-from adapters import audit_chain
-from adapters.read_models import ReadModels
-from adapters.scenarios import scripted_regions
-from adapters.store import open_service, postgres_conninfo, store_env
+from adapters.audit import chain as audit_chain
+from adapters.read_side.read_models import ReadModels
+from tests.support.scenarios import scripted_regions
+from adapters.event_store.store import open_service, postgres_conninfo, store_env
 
 
 class RawStore:

@@ -10,13 +10,13 @@ import uuid
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from adapters import audit_chain
-from adapters.read_models import ReadModels
-from adapters.scenarios import scripted_regions
-from adapters.scripted import GrantScript
-from adapters.store import ensure_postgres_schema, open_service, store_env
+from adapters.audit import chain as audit_chain
+from adapters.read_side.read_models import ReadModels
+from tests.support.scenarios import scripted_regions
+from tests.support.scripted import GrantScript
+from adapters.event_store.store import ensure_postgres_schema, open_service, store_env
 from domain.errors import ConcurrencyConflict, GrantNotFound
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from tests.integration.test_audit_chain import RawStore, chain_rows, verify
 
 
@@ -48,7 +48,7 @@ def drop_seal_guards(raw: RawStore) -> None:
 
 
 def standalone(url: str, capsys, *args: str) -> tuple[int, dict]:
-    """`python -m adapters.audit_chain URL ...`, in this process: its exit code and its report."""
+    """`python -m adapters.audit.chain URL ...`, in this process: its exit code and its report."""
     capsys.readouterr()  # what the application logged before
     code = audit_chain.main([url, *args])
     return code, json.loads(capsys.readouterr().out)

@@ -18,11 +18,11 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 
 from adapters import processes
-from adapters.grants_client import GrantsClient
-from adapters.notifiers import FileNotifier
-from adapters.scripted import GrantScript
-from adapters.store import open_service
-from adapters.temporal import DevServer, TemporalSettings, build_worker, connect, free_port
+from adapters.engine.grants_client import GrantsClient
+from adapters.notify.notifiers import FileNotifier
+from tests.support.scripted import GrantScript
+from adapters.event_store.store import open_service
+from adapters.engine.temporal import DevServer, TemporalSettings, build_worker, connect, free_port
 from domain import commands as c
 from domain.timekeeping import AMSTERDAM
 from tests.integration.workflow_steps import command

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.grants_client import GrantsClient
-from adapters.scripted import at
-from adapters.store import open_service
-from adapters.temporal import TemporalSettings, connect
+from adapters.engine.grants_client import GrantsClient
+from tests.support.scripted import at
+from adapters.event_store.store import open_service
+from adapters.engine.temporal import TemporalSettings, connect
 from tests.integration.test_durability import SIGNED, business, start_worker_process, stop
 from tests.integration.test_faults import approved, rate_change, start_grant_workflows
 from workflows.credentials import CommandCredentials, Unauthenticated

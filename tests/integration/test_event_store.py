@@ -10,13 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from adapters.store import open_service
+from adapters.event_store.store import open_service
 from domain import commands as c
 from domain.errors import ConcurrencyConflict
 from domain.grant import Grant
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.values import GrantStatus, RegionKind
-from adapters.scripted import PER_YEAR, GrantScript, at
+from tests.support.scripted import PER_YEAR, GrantScript, at
 
 
 def test_a_grant_survives_a_restart_of_the_service(store_url):
@@ -152,7 +152,7 @@ def test_the_grant_as_of_a_business_date_between_two_events(store_url):
 
 @pytest.mark.parametrize("url", ["sqlite:///", "mysql://x", "postgresql://host"])
 def test_a_bad_database_url_says_what_to_use(url):
-    from adapters.store import StoreConfigError, store_env
+    from adapters.event_store.store import StoreConfigError, store_env
 
     with pytest.raises(StoreConfigError, match="sqlite:///|DBNAME|names no file"):
         store_env(url)
@@ -160,13 +160,13 @@ def test_a_bad_database_url_says_what_to_use(url):
 
 @pytest.mark.postgres
 def test_postgres_appends_wait_for_the_table_lock_so_commit_order_is_notification_order(postgres_url):
-    """The one-round-trip append (adapters/postgres_recorder.py) takes the library's EXCLUSIVE table lock:
+    """The one-round-trip append (adapters/event_store/postgres_recorder.py) takes the library's EXCLUSIVE table lock:
     while another transaction holds ROW SHARE (which blocks EXCLUSIVE, not plain INSERTs), it waits."""
     import time
 
     import psycopg
 
-    from adapters.store import postgres_conninfo, store_env
+    from adapters.event_store.store import postgres_conninfo, store_env
 
     service = open_service(postgres_url)
     first = GrantScript(service, index=1)

@@ -24,15 +24,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from eventsourcing.utils import get_topic
 
-from adapters.grants_client import GrantsClient
-from adapters.notifiers import FileNotifier
-from adapters.scripted import GrantScript, at
-from adapters.store import open_service
-from adapters.temporal import DevServer, TemporalSettings, build_worker, connect, free_port
+from adapters.engine.grants_client import GrantsClient
+from adapters.notify.notifiers import FileNotifier
+from tests.support.scripted import GrantScript, at
+from adapters.event_store.store import open_service
+from adapters.engine.temporal import DevServer, TemporalSettings, build_worker, connect, free_port
 from domain import commands as c
 from domain.errors import ConcurrencyConflict
 from domain.outbox import OutboxMessage
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.timekeeping import AMSTERDAM
 from tests.integration.test_durability import SIGNED, business, start_worker_process, stop, wait_for
 from workflows import TASK_QUEUE, grant_workflow_id
@@ -283,7 +283,7 @@ async def test_operators_racing_through_the_workflow_update_get_one_winner_per_v
     sender that the CLI and the API use queues them instead (tests/integration/test_answers_not_timeouts.py)."""
     from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 
-    from adapters.grants_client import GrantBusy
+    from adapters.engine.grants_client import GrantBusy
     from domain.errors import StaleVersion
 
     service = open_service(f"sqlite:///{tmp_path / 'sto.sqlite'}")

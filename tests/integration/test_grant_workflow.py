@@ -12,8 +12,8 @@ import pytest
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowUpdateFailedError
 
-from adapters.scripted import PER_YEAR, GrantScript, years
-from adapters.synthetic import extension_plan
+from tests.support.scripted import PER_YEAR, GrantScript, years
+from adapters.replay.synthetic import extension_plan
 from domain import commands as c
 from domain.errors import TransitionRefused
 from domain.timekeeping import AMSTERDAM

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from adapters.tokens import TokenStore
+from adapters.operators.tokens import TokenStore
 
 
 def test_a_token_issued_in_one_process_is_known_and_revoked_in_another(store_url):

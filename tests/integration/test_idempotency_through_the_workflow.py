@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.scripted import GrantScript
+from tests.support.scripted import GrantScript
 from domain import commands as c
 from domain.errors import CommandIdReused
 from tests.integration.workflow_steps import at, command, vooraanmelding

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from adapters.notifiers import SmtpNotifier
-from adapters.scripted import GrantScript
+from adapters.notify.notifiers import SmtpNotifier
+from tests.support.scripted import GrantScript
 from domain.deadlines import pending_deadlines
 from domain.notifications import reminder_message
 from domain.outbox import outbox_id

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from adapters.temporal import DevServer, free_port
+from adapters.engine.temporal import DevServer, free_port
 
 pytestmark = [
     pytest.mark.temporal,
@@ -121,7 +121,7 @@ def read_line(process: subprocess.Popen, timeout: float) -> str:
 PARENT = """
 import sys, threading, time
 from pathlib import Path
-from adapters.temporal import DevServer, free_port
+from adapters.engine.temporal import DevServer, free_port
 
 server = DevServer(db_file=Path(sys.argv[1]), port=free_port(), headless=True)
 if sys.argv[2] == "thread":  # started from a thread that then ends (as asyncio.to_thread would)

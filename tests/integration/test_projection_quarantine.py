@@ -19,15 +19,15 @@ from typer.testing import CliRunner
 
 from adapters.cli.context import STATE
 from adapters.cli.main import app
-from adapters.follower import ProjectionFollower
+from adapters.read_side.follower import ProjectionFollower
 from adapters.logging import configure_logging
-from adapters.read_models import ReadModels
-from adapters.scenarios import scripted_regions
-from adapters.store import open_service, postgres_conninfo, store_env
-from adapters.view_db import open_view_database
-from adapters.view_store import SCHEMA_VERSION, TRACKING, ViewStore
+from adapters.read_side.read_models import ReadModels
+from tests.support.scenarios import scripted_regions
+from adapters.event_store.store import open_service, postgres_conninfo, store_env
+from adapters.read_side.database import open_view_database
+from adapters.read_side.tables import SCHEMA_VERSION, TRACKING, ViewStore
 from domain import events as e
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from projections.grant_rows import HANDLERS
 from projections.projector import FOLLOWS, QUARANTINE_HINT
 from tests.unit.test_projection_quarantine import TOO_BIG, append_record

@@ -9,16 +9,16 @@ from collections import Counter
 import pytest
 from eventsourcing.utils import get_topic
 
-from adapters.follower import ProjectionFollower
-from adapters.read_models import ReadModels
-from adapters.scenarios import exceptional_regions, full_life, scripted_regions
-from adapters.scripted import GrantScript, at
-from adapters.store import open_service
-from adapters.view_db import open_view_database
-from adapters.view_store import ViewStore
+from adapters.read_side.follower import ProjectionFollower
+from adapters.read_side.read_models import ReadModels
+from tests.support.scenarios import exceptional_regions, full_life, scripted_regions
+from tests.support.scripted import GrantScript, at
+from adapters.event_store.store import open_service
+from adapters.read_side.database import open_view_database
+from adapters.read_side.tables import ViewStore
 from domain import commands as c
 from domain import events as e
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.values import RegionKind
 from projections.grant_rows import HANDLERS
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from adapters.store import open_service
+from adapters.event_store.store import open_service
 
 STORES = Path(__file__).parents[1] / "fixtures" / "stores"
 FIXTURES = sorted(STORES.glob("*.sqlite"))

@@ -16,9 +16,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
-from adapters.scripted import PER_YEAR, GrantScript
-from adapters.synthetic import extension_plan
-from adapters.temporal import workflow_runner
+from tests.support.scripted import PER_YEAR, GrantScript
+from adapters.replay.synthetic import extension_plan
+from adapters.engine.temporal import workflow_runner
 from domain import commands as c
 from domain.values import GrantStatus
 from tests.integration.conftest import start_engine

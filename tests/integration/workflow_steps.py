@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from adapters.scripted import PER_YEAR, GrantScript, years
+from tests.support.scripted import PER_YEAR, GrantScript, years
 from domain import commands as c
 from domain.models import CriterionAdvice
 from domain.timekeeping import AMSTERDAM

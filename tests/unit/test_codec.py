@@ -1,4 +1,4 @@
-"""The lean codec (domain/codec.py) stores exactly what eventsourcing's JSONTranscoder stores, and reads both.
+"""The lean codec (adapters/event_store/codec.py) stores exactly what eventsourcing's JSONTranscoder stores, and reads both.
 
 Every kind of stored record is covered: each grant event of every life, budget pools, the outbox, published
 amendments and snapshots; plus the values a transcoder has to get right (nested wrappers, str enums, int keys).
@@ -14,13 +14,13 @@ from decimal import Decimal
 import pytest
 from eventsourcing.persistence import JSONTranscoder, TranscodingNotRegisteredError
 
-from adapters.scenarios import exceptional_regions, scripted_regions
-from adapters.scripted import GrantScript
-from domain.codec import LeanJSONTranscoder, project
+from tests.support.scenarios import exceptional_regions, scripted_regions
+from tests.support.scripted import GrantScript
+from adapters.event_store.codec import LeanJSONTranscoder, project
 from domain.grant import Grant
 from domain.notifications import Notification
 from domain.regulation import default_regulation
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.timekeeping import UTC
 
 

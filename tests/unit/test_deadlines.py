@@ -5,7 +5,7 @@ import datetime as dt
 from domain import commands as c
 from domain.deadlines import pending_deadlines, remindable
 from domain.regulation import default_regulation
-from adapters.scripted import GrantScript, at
+from tests.support.scripted import GrantScript, at
 
 D = dt.date
 

@@ -18,8 +18,8 @@ from adapters.http.context import ApiSettings
 from adapters.http.headers import PAGE_POLICY, docs_policy
 from adapters.http.limits import MIB, FailedAuthLimiter, client_key
 from adapters.http.server import uvicorn_config
-from adapters.scenarios import scripted_regions
-from adapters.temporal import free_port
+from tests.support.scenarios import scripted_regions
+from adapters.engine.temporal import free_port
 
 BAD = {"Authorization": "Bearer sto_12345678_" + "x" * 43}
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from adapters.cli.context import STATE
 from adapters.cli.main import app
 from adapters.logging import configure_logging
-from adapters.tokens import TokenStore, UnknownToken
+from adapters.operators.tokens import TokenStore, UnknownToken
 from domain.values import Role
 
 

@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
-from adapters.business_clock import BusinessClock, clock_from_env, parse_business_time
+from adapters.engine.business_clock import BusinessClock, clock_from_env, parse_business_time
 from adapters.cli.grant import app as grant_cli
 from adapters.http.app import create_app
 from adapters.http.context import ApiSettings
 from adapters.http.forms import form_fields
 from adapters.http.page import page
-from adapters.transitions import BY_COMMAND_TYPE, TRANSITIONS, allowed_transitions
+from adapters.operators.transitions import BY_COMMAND_TYPE, TRANSITIONS, allowed_transitions
 from domain import commands as c
 from domain.timekeeping import AMSTERDAM, UTC
 from domain.values import GrantStatus, Role

@@ -4,7 +4,7 @@ import pytest
 
 from domain import commands as c
 from domain.errors import CommandIdReused, ConcurrencyConflict, TransitionRefused
-from adapters.scripted import GrantScript, at
+from tests.support.scripted import GrantScript, at
 
 
 def test_repeating_a_command_id_returns_the_first_result_and_appends_nothing(memory_service):

@@ -14,9 +14,9 @@ import pytest
 from domain import commands as c
 from domain.errors import GrantNotFound, TransitionRefused
 from domain.models import CostLine, YearAmount
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.values import CostKind, DecisionKind, GrantStatus, ObjectionOutcome, RegionKind, Role, Sector
-from adapters.scripted import OPERATOR, PER_YEAR, GrantScript, at, years
+from tests.support.scripted import OPERATOR, PER_YEAR, GrantScript, at, years
 
 S = GrantStatus
 
@@ -454,7 +454,7 @@ def test_no_2024_plan_before_the_extension_regulation_of_19_july_2023(svc, grant
     grant.to_approved()
     refused(
         svc, grant, "extension.regulation_in_force", grant.send, c.SubmitExtensionPlan, at(2023, 7, 18),
-        plan=__import__("adapters.synthetic", fromlist=["x"]).extension_plan(grant.region, 100_00),
+        plan=__import__("adapters.replay.synthetic", fromlist=["x"]).extension_plan(grant.region, 100_00),
     )
 
 

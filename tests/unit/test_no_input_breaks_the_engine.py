@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from adapters.read_models import ReadModels
-from adapters.scripted import GrantScript
-from adapters.store import open_service
+from adapters.read_side.read_models import ReadModels
+from tests.support.scripted import GrantScript
+from adapters.event_store.store import open_service
 from domain.commands import COMMAND_TYPES, parse_command
 from domain.errors import DomainError
 
@@ -62,8 +62,8 @@ def year_amounts(draw) -> list[dict]:
 
 
 def documents(draw) -> dict:
-    from adapters.scripted import PER_YEAR
-    from adapters.synthetic import application_documents, synthetic_region
+    from tests.support.scripted import PER_YEAR
+    from adapters.replay.synthetic import application_documents, synthetic_region
 
     docs = application_documents(synthetic_region(draw(st.integers(1, 50))), PER_YEAR).model_dump(mode="json")
     if draw(st.booleans()):

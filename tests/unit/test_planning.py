@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from adapters.scripted import GrantScript
+from tests.support.scripted import GrantScript
 from domain.timekeeping import AMSTERDAM
 from workflows.planning import plan, reminder_time, together
 

@@ -15,10 +15,10 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from adapters.notification_sources import RecorderSource
-from adapters.scenarios import exceptional_regions, scripted_regions
+from adapters.read_side.notification_sources import RecorderSource
+from tests.support.scenarios import exceptional_regions, scripted_regions
 from domain import events as e
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.values import grant_id_for
 from projections.grant_rows import HANDLERS, INTEGER_COLUMNS, MAX_INTEGER, OPTIONAL_INTEGER_COLUMNS, new_row
 from projections.payloads import COMMON_FIELDS, decode_json

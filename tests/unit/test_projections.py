@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from eventsourcing.utils import get_topic
 
-from adapters.read_models import ReadModels
-from adapters.scenarios import exceptional_regions, scripted_regions
+from adapters.read_side.read_models import ReadModels
+from tests.support.scenarios import exceptional_regions, scripted_regions
 from domain import events as e
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from projections.grant_rows import HANDLERS
 from projections.projector import ProjectionError, project
 from projections.payloads import decode_json

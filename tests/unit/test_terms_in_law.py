@@ -15,8 +15,8 @@ import datetime as dt
 
 import pytest
 
-from adapters.scenarios import full_life
-from adapters.scripted import GrantScript, at
+from tests.support.scenarios import full_life
+from tests.support.scripted import GrantScript, at
 from domain import commands as c
 from domain.deadlines import find_pending, overdue_decision, pending_deadlines
 from domain.errors import TransitionRefused

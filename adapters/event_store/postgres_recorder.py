@@ -4,11 +4,11 @@ every record it stores.
 The library appends in a pipelined transaction: SET LOCAL lock_timeout, LOCK TABLE ... IN EXCLUSIVE MODE,
 NOTIFY, the INSERTs, a sync to learn the notification ids, then COMMIT. Its optional database function
 (POSTGRES_ENABLE_DB_FUNCTIONS) does it in one statement, but leaves out the table lock: two writers could
-then commit notification ids out of order, and a follower of the notification log (adapters/follower.py)
+then commit notification ids out of order, and a follower of the notification log (adapters/read_side/follower.py)
 that has read id 11 would never see id 10 committed after it. The function here is the library's with the
 lock put back, under a name of its own: one round trip, and commit order equals notification order.
 
-Sealing: the function also takes each record's content hash (as defined in adapters/audit_chain.py,
+Sealing: the function also takes each record's content hash (as defined in adapters/audit/chain.py,
 computed here before the call, outside the table lock) and inserts it into the append-only table
 `audit_sealed` under the record's notification id, in the same statement as the record: what was stored
 is fixed when it is committed, before any catch-up chains it, and a failed append leaves neither record
@@ -30,7 +30,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
-from adapters.audit_chain import SEAL_TABLE, content_hash, seal_table_ddl
+from adapters.audit.hashing import SEAL_TABLE, content_hash, seal_table_ddl
 
 DDL_LOCK = 0x5354_4F00  # "STO\0": any constant the team's databases do not use for another purpose
 

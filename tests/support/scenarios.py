@@ -7,9 +7,9 @@ regio; pre-registered only. Deterministic: the same count gives the same events.
 
 from __future__ import annotations
 
-from adapters.scripted import PER_YEAR, GrantScript, at, years
+from tests.support.scripted import PER_YEAR, GrantScript, at, years
 from domain import commands as c
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.values import ObjectionOutcome, RegionKind
 
 LIVES = ("determined_with_extension", "approved_reporting", "rejected", "repair_requested", "techniekarme_approved",

@@ -15,7 +15,7 @@ from domain.notifications import period_notice
 from domain.ports import Notifier
 from domain.regulation import Amendment
 from domain.results import CommandResult
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.values import GrantStatus
 from workflows import grant_workflow_id
 from workflows.credentials import CommandCredentials

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from adapters.store import postgres_conninfo, store_env
+from adapters.event_store.store import postgres_conninfo, store_env
 
 
 def views_path(events_path: str | Path) -> Path:

@@ -12,10 +12,10 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
-from adapters.postgres_recorder import TOPIC as POSTGRES_RECORDER_TOPIC
-from adapters.sqlite_recorder import TOPIC as SQLITE_RECORDER_TOPIC
+from adapters.event_store.postgres_recorder import TOPIC as POSTGRES_RECORDER_TOPIC
+from adapters.event_store.sqlite_recorder import TOPIC as SQLITE_RECORDER_TOPIC
 from domain.regulation import Regulation
-from domain.service import Clock, GrantService, system_clock
+from adapters.event_store.service import Clock, GrantService, system_clock
 
 DATABASE_URL_SETTING = "STO_DATABASE_URL"
 DEFAULT_SQLITE_PATH = Path("var") / "sto.sqlite"
@@ -60,7 +60,7 @@ def store_env(url: str | None = None) -> dict[str, str]:
             "POSTGRES_CONNECT_TIMEOUT": "10",
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
-            "POSTGRES_ENABLE_DB_FUNCTIONS": "yes",  # with adapters/postgres_recorder.py: one round trip per append
+            "POSTGRES_ENABLE_DB_FUNCTIONS": "yes",  # with adapters/event_store/postgres_recorder.py: one round trip per append
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
         }
         schema = parse_qs(parsed.query).get("schema")

@@ -1,6 +1,6 @@
 """Publishing the audit chain's head where the store's writer cannot rewrite it (`sto audit anchor`).
 
-Whoever can write the store can rewrite a record, its seal and the whole chain consistently (adapters/audit_chain.py);
+Whoever can write the store can rewrite a record, its seal and the whole chain consistently (adapters/audit/chain.py);
 no check inside the store can see that. So the head (seq, position, chain hash, time) is published twice, outside:
 
 1. a line in an append-only file outside the store's directory (JSON lines, `--to FILE` or `STO_AUDIT_ANCHORS`,
@@ -19,7 +19,7 @@ again with nothing else stored in between finds them after the head it anchored,
 and so neither writes another line nor sends another mail (a retried activity behaves the same). The next record
 of any other kind moves the head.
 
-`sto audit verify --anchors FILE` (and `python -m adapters.audit_chain URL --anchors FILE`) checks the store
+`sto audit verify --anchors FILE` (and `python -m adapters.audit.chain URL --anchors FILE`) checks the store
 against every head in the file and names the first that no longer matches. `AuditAnchorActivities` is the
 activity of the daily workflow (workflows/audit_anchor.py); `start_daily_anchoring` starts that workflow.
 """
@@ -41,11 +41,11 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 
-from adapters import audit_chain
+from adapters.audit import chain as audit_chain
 from domain.notifications import Notification
 from domain.outbox import OutboxMessage, outbox_id
 from domain.ports import Notifier
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.timekeeping import UTC, local_date
 from workflows import TASK_QUEUE
 from workflows.audit_anchor import (
@@ -84,7 +84,7 @@ def open_chain(env: Any, events_table: str) -> audit_chain.ChainDatabase | None:
     if module.endswith("sqlite"):
         return audit_chain.open_sqlite(env["SQLITE_DBNAME"], events_table)
     if module.endswith("postgres"):
-        from adapters.store import postgres_conninfo
+        from adapters.event_store.store import postgres_conninfo
 
         return audit_chain.open_postgres(postgres_conninfo(env), env.get("POSTGRES_SCHEMA") or "public", events_table)
     return None

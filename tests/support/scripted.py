@@ -6,11 +6,11 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from adapters.synthetic import SyntheticRegion, application_documents, extension_plan, synthetic_region
+from adapters.replay.synthetic import SyntheticRegion, application_documents, extension_plan, synthetic_region
 from domain import commands as c
 from domain.models import CriterionAdvice, YearAmount
 from domain.results import CommandResult
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.timekeeping import AMSTERDAM
 from domain.values import AdviceJudgement, RegionKind, Role
 

@@ -18,7 +18,7 @@ from temporalio import activity
 from domain.errors import DomainError, EngineFault, GrantNotFound
 from domain.ports import Notifier
 from domain.results import CommandResult
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.state import GrantState
 from workflows.credentials import CommandCredentials
 from workflows.failures import to_failure
@@ -42,6 +42,9 @@ class GrantActivities:
         # Fault injection for the crash tests: pause after the event is stored and before the activity
         # reports back, so that a worker killed in that window leaves "written but not acknowledged".
         self.pause_after_commit = float(os.environ.get("STO_FAULT_PAUSE_AFTER_COMMIT", "0") or 0)
+        # Fault injection for the tests of non-transient failures: a command of this type fails as a bug would
+        # (a value the codec cannot encode, a decision that crashes), before anything is written.
+        self.broken_command_type = os.environ.get("STO_FAULT_BROKEN_COMMAND_TYPE", "").strip() or None
 
     @activity.defn(name="execute_command")
     def execute_command(self, request: ExecuteRequest) -> CommandResult:
@@ -49,6 +52,8 @@ class GrantActivities:
         self._heartbeat()
         try:
             self.credentials.verify(request)
+            if command.name == self.broken_command_type:
+                raise TypeError(f"injected fault: {command.name} cannot be executed (STO_FAULT_BROKEN_COMMAND_TYPE)")
             result = self.service.execute(command, request.fingerprint)
         except DomainError as error:
             # a race between writers is retried by Temporal (the next attempt reloads, re-checks and appends at

@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from adapters.store import database_url
+from adapters.event_store.store import database_url
 
 KEY_SETTING = "STO_ENGINE_KEY"
 KEY_FILE_SETTING = "STO_ENGINE_KEY_FILE"

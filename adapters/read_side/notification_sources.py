@@ -11,7 +11,7 @@ from typing import Any, Protocol
 
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from projections.projector import RawNotification
 
 

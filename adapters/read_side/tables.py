@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import orjson
 
 from adapters.logging import get_logger
-from adapters.view_db import ViewDatabase
+from adapters.read_side.database import ViewDatabase
 from projections.grant_rows import COLUMNS, INTEGER_COLUMNS, JSON_COLUMNS, OPTIONAL_INTEGER_COLUMNS, Row
 from projections.projector import QUARANTINE_FIELDS, BatchResult, Probe, Quarantined
 from projections.timeline import TIMELINE_COLUMNS
@@ -136,7 +136,7 @@ class ViewStore:
         return int(row[0]) if row else 0
 
     def origin(self) -> str | None:
-        """The fingerprint of the store these views were built from (adapters/notification_sources.py)."""
+        """The fingerprint of the store these views were built from (adapters/read_side/notification_sources.py)."""
         row = self.db.execute(f"SELECT origin FROM {TRACKING} WHERE name = ?", (TRACKING_NAME,)).fetchone()
         return row[0] if row else None
 

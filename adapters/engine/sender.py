@@ -20,18 +20,18 @@ from typing import Any
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
-from adapters.business_clock import BusinessClock, future_margin_from_env
-from adapters.engine_key import engine_key
-from adapters.grants_client import EngineUnavailable, GrantBusy, GrantsClient, OutcomeUnknown
+from adapters.engine.business_clock import BusinessClock, future_margin_from_env
+from adapters.engine.key import engine_key
+from adapters.engine.grants_client import EngineUnavailable, GrantBusy, GrantsClient, OutcomeUnknown
 from adapters.logging import get_logger
-from adapters.temporal import TemporalSettings, connect
-from adapters.transitions import BY_COMMAND_TYPE, allowed_transitions
+from adapters.engine.temporal import TemporalSettings, connect
+from adapters.operators.transitions import BY_COMMAND_TYPE, allowed_transitions
 from domain import commands as c
 from domain.clock import FUTURE_MARGIN, check_not_ahead
 from domain.decide import Context, decide
 from domain.errors import DomainError, GrantNotFound, StaleVersion, TransitionRefused
 from domain.results import CommandResult
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from workflows.credentials import CommandCredentials
 
 log = get_logger(__name__)

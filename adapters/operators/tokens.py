@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 from pydantic import TypeAdapter, ValidationError
 
-from adapters.store import database_url, ensure_postgres_schema, postgres_conninfo, store_env
+from adapters.event_store.store import database_url, ensure_postgres_schema, postgres_conninfo, store_env
 from domain.errors import DomainError
 from domain.values import RegionCode, Role
 

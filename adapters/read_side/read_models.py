@@ -15,13 +15,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from adapters import audit_chain
-from adapters.follower import CatchUpReport, Progress, ProjectionFollower
-from adapters.store import database_url, postgres_conninfo, store_env
-from adapters.view_db import open_view_database
-from adapters.view_store import ViewStore
+from adapters.audit import chain as audit_chain
+from adapters.read_side.follower import CatchUpReport, Progress, ProjectionFollower
+from adapters.event_store.store import database_url, postgres_conninfo, store_env
+from adapters.read_side.database import open_view_database
+from adapters.read_side.tables import ViewStore
 from domain.errors import GrantNotFound
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.values import GrantStatus
 from projections.deadline_calendar import deadline_calendar, may_have_deadlines
 from projections.ledger import budget_ledger

@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from adapters.views import event_row, grant_view
+from adapters.read_side.presenters import event_row, grant_view
 from domain.errors import DomainError, GrantNotFound
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from domain.timekeeping import end_of_day
 
 # The instant just before the next day begins: an event at 00:00 the next day belongs to that day.

@@ -1,7 +1,7 @@
 """One table: what each kind of domain error means to a program, as a CLI exit code and as an HTTP status.
 
 Read by the CLI (adapters/cli/output.py) and the HTTP API (adapters/http/errors.py) alike; the kinds are the
-codes of domain/errors.py and of the engine client (adapters/operator_commands.py).
+codes of domain/errors.py and of the engine client (adapters/engine/sender.py).
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Follows the event store's notification log into the read models, in batches, with a tracked position.
 
 The SQLite recorder of eventsourcing has no subscriptions, so the follower polls the log in batches
-(adapters/notification_sources.py: `recorder.select_notifications`, or the SQLite table directly); the
+(adapters/read_side/notification_sources.py: `recorder.select_notifications`, or the SQLite table directly); the
 same code serves SQLite, PostgreSQL and the in-memory store. Each batch is written with its position in
-one transaction (adapters/view_store.py): a restart resumes where the last committed batch ended, and a
+one transaction (adapters/read_side/tables.py): a restart resumes where the last committed batch ended, and a
 rebuild from zero gives the same rows.
 
 A record that cannot be projected is quarantined with its grant (projections/projector.py): written with its
@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from adapters.logging import get_logger
-from adapters.notification_sources import NotificationSource, notification_source, origin
-from adapters.view_store import PositionMoved, ViewStore
-from domain.service import GrantService
+from adapters.read_side.notification_sources import NotificationSource, notification_source, origin
+from adapters.read_side.tables import PositionMoved, ViewStore
+from adapters.event_store.service import GrantService
 from projections.grant_rows import HANDLERS, Handler
 from projections.payloads import make_decoder
 from projections.projector import QUARANTINE_HINT, BatchResult, project

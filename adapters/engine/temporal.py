@@ -35,13 +35,13 @@ from adapters import processes
 from adapters.logging import get_logger
 from domain.ports import Notifier
 from domain.regulation import default_regulation
-from domain.service import GrantService
+from adapters.event_store.service import GrantService
 from workflows import TASK_QUEUE
-from workflows.activities import GrantActivities
+from adapters.engine.activities import GrantActivities
 from workflows.credentials import CommandCredentials
 from workflows.grant_lifecycle import SEARCH_ATTRIBUTES, GrantWorkflow
 from workflows.programme import ExtensionRoundWorkflow, OpenApplicationPeriodWorkflow, PublishAmendmentWorkflow
-from workflows.programme_activities import ProgrammeActivities
+from adapters.engine.programme_activities import ProgrammeActivities
 
 log = get_logger(__name__)
 WORKFLOWS = [GrantWorkflow, PublishAmendmentWorkflow, ExtensionRoundWorkflow, OpenApplicationPeriodWorkflow]
@@ -172,7 +172,7 @@ def build_worker(
     credentials = credentials or CommandCredentials(None)
     grant_activities = GrantActivities(service, notifier, credentials)
     programme_activities = ProgrammeActivities(service, notifier, client, credentials)
-    from adapters.audit_anchor import AuditAnchorActivities  # the daily anchoring of the audit chain's head
+    from adapters.audit.anchor import AuditAnchorActivities  # the daily anchoring of the audit chain's head
     from workflows.audit_anchor import AuditAnchorWorkflow
 
     anchor_activities = AuditAnchorActivities(service, notifier)

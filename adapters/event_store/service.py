@@ -1,7 +1,7 @@
 """The grants service: load -> one aggregate call -> save, idempotent and safe under concurrency.
 
 An eventsourcing `Application`; which store it writes to (SQLite file, PostgreSQL, or in memory for
-unit tests) is configured from outside through its environment (see adapters/store.py).
+unit tests) is configured from outside through its environment (see adapters/event_store/store.py).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from eventsourcing.utils import strtobool
 
 from domain import commands as c
 from domain.budget import BudgetPool, ceilings_from, pool_id
-from domain.codec import LeanJSONTranscoder, LeanMapper, LeanRepository, project
+from adapters.event_store.codec import LeanJSONTranscoder, LeanMapper, LeanRepository, project
 from domain.decide import Context, Decision, Reservation
 from domain.errors import ConcurrencyConflict, GrantNotFound, StaleVersion
 from domain.events import GrantEvent
@@ -90,7 +90,7 @@ class GrantService(Application):
         transcoder.register(DateAsISO())
         transcoder.register(GrantStateAsJSON())
 
-    # --- the lean store path (domain/codec.py): same stored format, fewer objects and checks ------------
+    # --- the lean store path (adapters/event_store/codec.py): same stored format, fewer objects and checks ------------
 
     def construct_transcoder(self) -> Transcoder:
         """orjson with JSONTranscoder's format, unless TRANSCODER_TOPIC names another transcoder."""
