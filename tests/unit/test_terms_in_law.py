@@ -34,16 +34,21 @@ def objection_due(service, code: str, day: D) -> D:
     return pending[0].due
 
 
-def test_an_objection_on_the_monday_after_an_equated_friday_is_on_time(memory_service):
-    # Rejection sent Friday 19 April 2019: six weeks later is Friday 31 May 2019, the Friday after Ascension
-    # Day, equated with a holiday by the Besluit van 24 oktober 2016 (BWBR0038666); then the weekend. The
-    # objection term ends on Monday 3 June 2019 (Atw art. 1 and 3 lid 3; Awb 6:7, 6:8).
-    grant = GrantScript(memory_service, index=501)
+def rejected_on_friday_19_april_2019(service, index: int) -> GrantScript:
+    grant = GrantScript(service, index=index)
     grant.pre_register()
     grant.apply()
     grant.accept()
     grant.advise(at(2019, 4, 18), positive=False)
     grant.send(c.RejectApplication, at(2019, 4, 19), reasons=["regiovisie onvoldoende"], sent_on=D(2019, 4, 19))
+    return grant
+
+
+def test_an_objection_on_the_monday_after_an_equated_friday_is_on_time(memory_service):
+    # Rejection sent Friday 19 April 2019: six weeks later is Friday 31 May 2019, the Friday after Ascension
+    # Day, equated with a holiday by the Besluit van 24 oktober 2016 (BWBR0038666); then the weekend. The
+    # objection term ends on Monday 3 June 2019 (Atw art. 1 and 3 lid 3; Awb 6:7, 6:8).
+    grant = rejected_on_friday_19_april_2019(memory_service, 501)
     deadline = find_pending(memory_service.state(grant.code), REG, D(2019, 5, 1), "objection_period:1")
     assert deadline.original == D(2019, 5, 31) and deadline.due == D(2019, 6, 3)
     assert any("BWBR0038666" in line for line in deadline.explanation)
@@ -52,12 +57,7 @@ def test_an_objection_on_the_monday_after_an_equated_friday_is_on_time(memory_se
 
 
 def test_an_objection_a_day_after_the_rolled_term_is_refused(memory_service):
-    grant = GrantScript(memory_service, index=502)
-    grant.pre_register()
-    grant.apply()
-    grant.accept()
-    grant.advise(at(2019, 4, 18), positive=False)
-    grant.send(c.RejectApplication, at(2019, 4, 19), reasons=["regiovisie onvoldoende"], sent_on=D(2019, 4, 19))
+    grant = rejected_on_friday_19_april_2019(memory_service, 502)
     with pytest.raises(TransitionRefused) as refused:
         grant.send(c.FileObjection, at(2019, 6, 4, 9), grounds="te laat")
     assert refused.value.rule == "objection.period" and "2019-06-03" in refused.value.message
