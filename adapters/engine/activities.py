@@ -11,10 +11,10 @@ import os
 import time
 from typing import Any
 
-import structlog
 
 from temporalio import activity
 
+from adapters.logging import get_logger
 from domain.errors import DomainError, EngineFault, GrantNotFound
 from domain.ports import Notifier
 from domain.results import CommandResult
@@ -24,7 +24,7 @@ from workflows.credentials import CommandCredentials
 from workflows.failures import to_failure
 from workflows.models import ExecuteRequest, PublishRequest, ReminderRequest
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 # Failures that no retry can cure: raised at once as an EngineFault (nothing was written, the grant stays
 # usable) instead of being retried for ever. A value the codec cannot encode or the store cannot hold, a
