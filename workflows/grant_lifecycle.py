@@ -70,6 +70,14 @@ COMMAND_RETRY = RetryPolicy(
     maximum_attempts=6,
     non_retryable_error_types=non_retryable_types(),
 )
+# A consequence of a passed deadline (and the vooraanmelding that starts the workflow) has no caller waiting:
+# it is retried until the store answers, however long it is down; only a failure no retry can cure ends it.
+PATIENT_RETRY = RetryPolicy(
+    initial_interval=dt.timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=dt.timedelta(seconds=30),
+    non_retryable_error_types=non_retryable_types(),
+)
 REMINDER_RETRY = RetryPolicy(  # a mail server may be down for a while: keep trying, patiently
     initial_interval=dt.timedelta(seconds=10),
     backoff_coefficient=2.0,
@@ -151,7 +159,8 @@ class GrantWorkflow:
     async def _create(self, command: c.SubmitVooraanmelding) -> None:
         assert self._input is not None
         try:
-            await self._execute(self._stamped(command), fingerprint(command), self._input.creation_signature)
+            await self._execute(self._stamped(command), fingerprint(command), self._input.creation_signature,
+                                retry=PATIENT_RETRY)
         except ApplicationError as error:
             self._creation_error = error.details[0] if error.details else {"message": str(error)}
         self._created = True
@@ -195,7 +204,7 @@ class GrantWorkflow:
             )
             try:
                 async with self._lock:
-                    await self._execute(command)
+                    await self._execute(command, retry=PATIENT_RETRY)
             except ApplicationError as error:
                 # the store's state disagrees with our copy (someone acted outside this workflow):
                 # take the store's state and do not insist on this consequence for this version
@@ -247,7 +256,8 @@ class GrantWorkflow:
 
     # --- commands ----------------------------------------------------------------------------
 
-    async def _execute(self, command: c.Command, sent_fingerprint: str | None = None, signature: str | None = None) -> CommandResult:
+    async def _execute(self, command: c.Command, sent_fingerprint: str | None = None, signature: str | None = None,
+                       retry: RetryPolicy = COMMAND_RETRY) -> CommandResult:
         try:
             result: CommandResult = await workflow.execute_activity(
                 "execute_command",
@@ -255,7 +265,7 @@ class GrantWorkflow:
                 result_type=CommandResult,
                 start_to_close_timeout=dt.timedelta(seconds=30),
                 heartbeat_timeout=dt.timedelta(seconds=5),  # a killed worker is noticed within seconds
-                retry_policy=COMMAND_RETRY,
+                retry_policy=retry,
             )
         except ActivityError as error:
             cause = error.cause
