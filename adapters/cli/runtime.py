@@ -35,6 +35,7 @@ async def _run_worker(
     max_cached: int,
     stop: asyncio.Event,
     sandboxed: bool = True,
+    anchor_daily: bool = False,
 ) -> None:
     client = await connect(settings)
     await ensure_search_attributes(client, settings.namespace)
@@ -46,7 +47,7 @@ async def _run_worker(
     )
     log.info("worker started", address=settings.address, namespace=settings.namespace, task_queue=settings.task_queue,
              store=describe(STATE.database_url), identity=identity)
-    if STATE.url != "memory:":  # the chain's head leaves the store every business day (one workflow per namespace)
+    if anchor_daily and STATE.url != "memory:":  # `sto serve`: the chain's head leaves the store every business day
         from adapters.audit.anchor import start_daily_anchoring
 
         await start_daily_anchoring(client, task_queue=settings.task_queue, clock_offset_seconds=clock_from_env().offset_seconds)
@@ -117,7 +118,7 @@ def serve(
             async def main() -> None:
                 stop = asyncio.Event()
                 _stop_on_signals(stop)
-                tasks = [asyncio.create_task(_run_worker(settings, notifier_url, "sto-serve", 1000, stop))]
+                tasks = [asyncio.create_task(_run_worker(settings, notifier_url, "sto-serve", 1000, stop, anchor_daily=True))]
                 tasks.append(asyncio.create_task(serve_api(api, stop)))
                 console.print(f"worker running; API and back-office page on http://{api.host}:{api.port} (OpenAPI at /docs); press Ctrl-C to stop")
                 await asyncio.gather(*tasks)
