@@ -16,14 +16,21 @@ LIVES = ("determined_with_extension", "approved_reporting", "rejected", "repair_
          "pre_registered")
 
 
-def full_life(grant: GrantScript) -> None:
-    """Vooraanmelding to vaststelling, with the 2024 extension (the demo's life)."""
+def to_extended(grant: GrantScript) -> int:
+    """Approved in 2019, both progress reports in, the 2024 extension granted on 1 November 2023 (a quarter of
+    the grant); returns the extension's amount."""
     grant.to_approved()
     grant.consequence("objection_period:1", at(2019, 8, 2))
     grant.progress_report(1, at(2021, 10, 20))
     quarter = sum(grant.per_year.values()) // 4
     grant.progress_report(2, at(2023, 9, 20), quarter)
     grant.send(c.GrantExtension, at(2023, 11, 1), amount_cents=quarter)
+    return quarter
+
+
+def full_life(grant: GrantScript) -> None:
+    """Vooraanmelding to vaststelling, with the 2024 extension (the demo's life)."""
+    quarter = to_extended(grant)
     grant.consequence("spending_end", at(2025, 1, 1))
     total = sum(grant.per_year.values()) + quarter
     grant.final_report(at(2025, 1, 15), {**grant.per_year, 2024: quarter}, cofinancing_cents=total * 6 // 100)

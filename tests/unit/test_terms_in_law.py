@@ -15,7 +15,7 @@ import datetime as dt
 
 import pytest
 
-from tests.support.scenarios import full_life
+from tests.support.scenarios import full_life, to_extended
 from tests.support.scripted import GrantScript, at
 from domain import commands as c
 from domain.deadlines import find_pending, overdue_decision, pending_deadlines
@@ -81,12 +81,7 @@ def test_the_2024_extension_is_a_besluit_with_its_objection_term(memory_service)
     # Extension granted and sent Wednesday 1 November 2023: objection until Wednesday 13 December 2023
     # (Wijzigingsregeling 19-07-2023; Awb 6:7, 6:8). An objection within it is taken; the term then passes.
     grant = GrantScript(memory_service, index=504)
-    grant.to_approved()
-    grant.consequence("objection_period:1", at(2019, 8, 2))
-    grant.progress_report(1, at(2021, 10, 20))
-    quarter = sum(grant.per_year.values()) // 4
-    grant.progress_report(2, at(2023, 9, 20), quarter)
-    grant.send(c.GrantExtension, at(2023, 11, 1), amount_cents=quarter)
+    to_extended(grant)
     assert memory_service.state(grant.code).decision.kind is DecisionKind.EXTENSION
     assert objection_due(memory_service, grant.code, D(2023, 11, 2)) == D(2023, 12, 13)
     grant.send(c.FileObjection, at(2023, 12, 13, 15), grounds="verlenging te laag")
