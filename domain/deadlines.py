@@ -8,14 +8,13 @@ handled stays pending, so that the engine applies its consequence as soon as it 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
 from domain.regulation import Addressee, DeadlineInfo, Regulation, TermKind
 from domain.state import GrantState
 from domain.timekeeping import end_of_day
 from domain.values import GrantStatus
 
-APPLICATION_TERMS = {1: "application_period_1", 2: "application_period_2", 3: "application_period_3"}
-DECISION_TERMS = {1: "decision_period_1", 2: "decision_period_2", 3: "decision_period_3"}
 UNDER_DECISION = frozenset({GrantStatus.APPLICATION_SUBMITTED, GrantStatus.UNDER_ASSESSMENT, GrantStatus.ADVISED})
 # where the last besluit's objection term is watched: after a rejection, a grant (or its 2024 extension), a
 # vaststelling or an intrekking (a new application after a rejection waits for its own decision instead)
@@ -30,23 +29,42 @@ def objection_key(state: GrantState) -> str:
     return f"objection_period:{len(state.decisions)}"
 
 
-def next_application_period(state: GrantState) -> int | None:
-    """The period a rejected region may still apply in, by the rule of its last rejection."""
+def next_application_period(state: GrantState, regulation: Regulation) -> int | None:
+    """The application round a region may still apply in: the first for a pre-registered region, and for a
+    rejected one the round the scheme opens to those rejected in its last decision's round."""
+    data = regulation.data
     if state.status is GrantStatus.PRE_REGISTERED:
-        return 1
+        first = data.first_round()
+        return first.number if first else None
     if state.status is GrantStatus.REJECTED and state.decision is not None:
-        # period 2 is for regions rejected in period 1, period 3 for those rejected in period 2
-        return state.decision.period + 1 if state.decision.period < 3 else None
+        after = data.round_after_rejection_in(state.decision.period)
+        return after.number if after else None
     return None
+
+
+# What "the step was done" means for a dated term of the scheme (`until` in its [[deadlines]]): a small
+# library of named conditions, each reading the grant's state; the data chooses one and its argument.
+DONE_WHEN: dict[str, Callable[[GrantState, str | None], bool]] = {
+    "progress_report": lambda state, number: state.progress_report(int(number or 0)) is not None,
+    "extension_plan": lambda state, _: state.extension.plan is not None or state.extension.forfeited,
+    "final_report": lambda state, _: state.final_report is not None,
+}
+
+
+def done(state: GrantState, condition: str | None) -> bool:
+    if condition is None:
+        return False
+    name, _, argument = condition.partition(":")
+    return DONE_WHEN[name](state, argument or None)
 
 
 def pending_deadlines(state: GrantState, regulation: Regulation, day: dt.date) -> list[DeadlineInfo]:
     """Deadlines that apply to the grant on `day` and are not yet handled, earliest first."""
-    done = set(state.consequences_applied)
+    applied = set(state.consequences_applied)
     found: list[DeadlineInfo] = []
 
     def term(key: str) -> DeadlineInfo | None:
-        if key in done or not regulation.has_term(key, day):
+        if key in applied or not regulation.has_term(key, day):
             return None
         return regulation.term(key, day)
 
@@ -58,22 +76,16 @@ def pending_deadlines(state: GrantState, regulation: Regulation, day: dt.date) -
     if status in OPEN_TO_OBJECTION:
         add(objection_deadline(state, regulation, day))  # of the last besluit, while it is open to objection
     if status in (GrantStatus.PRE_REGISTERED, GrantStatus.REJECTED):
-        period = next_application_period(state)
+        period = next_application_period(state, regulation)
         if period is not None:
-            add(term(APPLICATION_TERMS[period]))
+            add(term(regulation.data.application_round(period).window))
     elif status in UNDER_DECISION:
         add(decision_deadline(state, regulation, day))
     elif status is GrantStatus.REPAIR_REQUESTED:
         add(repair_deadline(state, regulation, day))
-    elif status is GrantStatus.APPROVED:
-        for number in (1, 2):
-            if state.progress_report(number) is None:
-                add(term(f"progress_report_{number}"))
-        if state.extension.plan is None and not state.extension.forfeited:
-            add(term("extension_plan_2024"))
-        add(term("spending_end"))
-        if state.final_report is None:
-            add(term("final_report"))
+    for rule in regulation.data.deadlines:
+        if status in rule.applies_in and not done(state, rule.until):
+            add(term(rule.term))
     found.sort(key=lambda d: (d.due_at, d.key))
     return found
 
@@ -88,7 +100,10 @@ def decision_deadline(state: GrantState, regulation: Regulation, day: dt.date, *
     application = state.application
     if application is None:
         return None
-    key = DECISION_TERMS[application.period]
+    application_round = regulation.data.application_round(application.period)
+    if application_round is None:
+        return None
+    key = application_round.decision
     if (key in state.consequences_applied and not passed_too) or not regulation.has_term(key, day):
         return None
     info = regulation.term(key, day)

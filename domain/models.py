@@ -11,6 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from domain.regulation.schemes import year_span
 from domain.values import (
     AdviceJudgement,
     Brin6,
@@ -34,7 +35,8 @@ PositiveCents = Annotated[int, Field(gt=0, le=MAX_CENTS, description="euro cents
 MANY = 500
 LOTS = 5_000
 YEARS_MAX = 20  # amounts per year in one decision or report
-Year = Annotated[int, Field(ge=2018, le=2030)]
+_FIRST_YEAR, _LAST_YEAR = year_span()
+Year = Annotated[int, Field(ge=_FIRST_YEAR, le=_LAST_YEAR)]  # the years the shipped schemes speak of
 
 
 class Value(BaseModel):

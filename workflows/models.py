@@ -107,7 +107,7 @@ class ExtensionCandidate(BaseModel):
 
 class ExtensionRoundInput(BaseModel):
     actor_name: str
-    reason: str = "verlenging 2024: plan en begroting akkoord"
+    reason: str = "verlenging: plan en begroting akkoord"
     clock_offset_seconds: float = 0.0
 
 

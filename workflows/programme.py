@@ -12,7 +12,6 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import commands as c
-    from domain.deadlines import APPLICATION_TERMS
     from domain.timekeeping import local_date, start_of_day
     from workflows import grant_workflow_id
     from workflows.clock import workflow_clock
@@ -124,9 +123,12 @@ class OpenApplicationPeriodWorkflow:
     @workflow.run
     async def run(self, inp: OpenPeriodInput) -> OpenPeriodResult:
         clock = workflow_clock(inp.clock_offset_seconds)
-        key = APPLICATION_TERMS[inp.period]
         regulation = await published_regulation()
-        term = regulation.term(key, local_date(clock.now()))
+        application_round = regulation.data.application_round(inp.period)
+        if application_round is None:
+            raise ApplicationError(f"the scheme {regulation.data.scheme_id} has no application period {inp.period}",
+                                   type="invalid_input", non_retryable=True)
+        term = regulation.term(application_round.window, local_date(clock.now()))
         if term.start is not None:
             await workflow.sleep(clock.until(start_of_day(term.start)))
         notified = []

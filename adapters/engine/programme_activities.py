@@ -8,7 +8,6 @@ from temporalio import activity
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
-from domain.deadlines import APPLICATION_TERMS
 from domain.errors import GrantNotFound
 from domain.money import extension_cap_cents
 from domain.notifications import period_notice
@@ -74,7 +73,8 @@ class ProgrammeActivities:
             state = self.service.state(notice.region_code)
         except GrantNotFound:
             return False
-        window = self.service.regulation().term(APPLICATION_TERMS[notice.period], notice.today)
+        regulation = self.service.regulation()
+        window = regulation.term(regulation.data.application_round(notice.period).window, notice.today)
         self.service.deliver_notification(period_notice(state, window, notice.period, notice.today), self.notifier)
         return True
 

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic.fields import FieldInfo
 
 from domain import commands as c
-from domain.decide import ALLOWED_FROM
+from domain.decide import allowed_from
+from domain.regulation import Regulation, default_regulation
 from domain.values import GrantStatus
 
 SENDER_CHOSEN = ("region_code", "actor", "type")
@@ -72,10 +73,15 @@ TRANSITIONS: dict[str, Transition] = {
 BY_COMMAND_TYPE: dict[str, Transition] = {t.command_type: t for t in TRANSITIONS.values()}
 
 
-def allowed_transitions(status: GrantStatus | str | None) -> list[str]:
-    """The transitions whose lifecycle state allows them now (a rule with data may still refuse them)."""
+def allowed_transitions(status: GrantStatus | str | None, regulation: Regulation | None = None) -> list[str]:
+    """The transitions the grant's scheme allows from its state now (a rule with data may still refuse them)."""
     if status is None:
         return []
     status = GrantStatus(status)
-    return [BY_COMMAND_TYPE[cls.__name__].name for cls, states in ALLOWED_FROM.items()
-            if status in states and cls.__name__ in BY_COMMAND_TYPE]
+    regulation = regulation or default_regulation()
+    found = []
+    for transition in TRANSITIONS.values():
+        states = allowed_from(transition.command, regulation)
+        if states is not None and status in states:
+            found.append(transition.name)
+    return found

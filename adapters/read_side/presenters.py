@@ -57,7 +57,7 @@ def grant_view(state: GrantState, regulation: Regulation, today: dt.date) -> dic
         "cofinancing_pledged_cents": state.cofinancing_pledged_cents,
     }
     view["next_deadlines"] = [deadline_view(d) for d in deadlines]
-    view["allowed_commands"] = allowed_commands(state)
+    view["allowed_commands"] = allowed_commands(state, regulation)
     view["as_of"] = today.isoformat()
     return view
 

@@ -17,7 +17,6 @@ from typing import Any, Callable
 from domain import commands as c
 from domain.decide.application import _accept, _advice, _application, _request_repair, _submit_repair, _vooraanmelding
 from domain.decide.core import (
-    ALLOWED_FROM,
     AWB,
     Context,
     Decision,
@@ -25,16 +24,17 @@ from domain.decide.core import (
     _check_role,
     _lifecycle_source,
     _open_besluit,
+    allowed_from,
     refuse,
 )
 from domain.decide.decisions import _approve, _decide_objection, _objection, _reject
 from domain.decide.ending import _consequence, _determine, _withdraw, consequence_event
 from domain.decide.execution import _extension_plan, _final_report, _grant_extension, _hourly_rate, _progress_report
-from domain.regulation import UnknownRule
+from domain.regulation import Regulation, UnknownRule
 from domain.state import GrantState
 from domain.values import GrantStatus
 
-__all__ = ["ALLOWED_FROM", "AWB", "Context", "Decision", "Reservation", "allowed_commands", "consequence_event",
+__all__ = ["AWB", "Context", "Decision", "Reservation", "allowed_commands", "allowed_from", "consequence_event",
            "decide", "refuse"]
 
 S = GrantStatus
@@ -85,7 +85,17 @@ def _decide(state: GrantState | None, command: c.Command, ctx: Context) -> Decis
             "give an effective time at or after the last event",
             state,
         )
-    allowed = ALLOWED_FROM[type(command)] | _open_besluit(state, type(command))
+    declared = allowed_from(type(command), ctx.regulation)
+    if declared is None:
+        raise refuse(
+            "scheme.no_such_step",
+            f"{command.name} is not a step of the scheme {ctx.regulation.data.scheme_id} "
+            f"({ctx.regulation.data.name})",
+            ctx.regeling("procedure van aanvraag tot vaststelling"),
+            "`sto schemes show` lists the steps of each scheme; send a step this scheme has",
+            state,
+        )
+    allowed = declared | _open_besluit(state, type(command))
     if state.status not in allowed:
         raise refuse(
             "lifecycle.transition",
@@ -98,9 +108,14 @@ def _decide(state: GrantState | None, command: c.Command, ctx: Context) -> Decis
     return _HANDLERS[type(command)](state, command, ctx)
 
 
-def allowed_commands(state: GrantState) -> list[str]:
+def allowed_commands(state: GrantState, regulation: Regulation) -> list[str]:
     """The command types whose lifecycle state allows them now (rules with data may still refuse)."""
-    return [cls.__name__ for cls, states in ALLOWED_FROM.items() if state.status in states | _open_besluit(state, cls)]
+    found = []
+    for cls in _HANDLERS:
+        declared = allowed_from(cls, regulation)
+        if declared is not None and state.status in declared | _open_besluit(state, cls):
+            found.append(cls.__name__)
+    return found
 
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 from domain import commands as c
 from domain import events as e
 from domain.decide.core import AWB, Context, Decision, refuse
-from domain.deadlines import APPLICATION_TERMS, find_pending, next_application_period
+from domain.deadlines import find_pending, next_application_period
 from domain.money import check_application_money
 from domain.state import GrantState
-from domain.values import RegionKind
 
 
 def _vooraanmelding(cmd: c.SubmitVooraanmelding, ctx: Context) -> Decision:
@@ -56,18 +55,30 @@ def _vooraanmelding(cmd: c.SubmitVooraanmelding, ctx: Context) -> Decision:
 
 def _application(state: GrantState, cmd: c.SubmitApplication, ctx: Context) -> Decision:
     reg, day = ctx.regulation, ctx.day
-    eligible = next_application_period(state)
-    key = APPLICATION_TERMS[cmd.period]
-    if cmd.period == 3 and not reg.has_term(key, day):
+    eligible = next_application_period(state, reg)
+    application_round = reg.data.application_round(cmd.period)
+    if application_round is None:
+        rounds = ", ".join(str(r.number) for r in reg.data.application_rounds) or "none"
+        raise refuse(
+            "application.period_in_scheme",
+            f"the scheme {reg.data.scheme_id} has no application period {cmd.period} (its periods: {rounds})",
+            ctx.regeling("aanvraagtijdvakken"),
+            f"apply in period {eligible}" if eligible else "no application period is open to this region",
+            state,
+        )
+    key = application_round.window
+    created_later = all(reg.version(v.version).effective > reg.version(reg.data.scheme.regeling).effective
+                        for t in reg.data.terms if t.key == key for v in t.values) if reg.data.scheme else False
+    if created_later and not reg.has_term(key, day):
         creator = next(
             (reg.version(v.version) for t in reg.data.terms if t.key == key for v in t.values), None
         )
         raise refuse(
-            "application.period_3_exists",
-            f"application period 3 does not exist on {day.isoformat()}"
+            f"application.period_{cmd.period}_exists",
+            f"application period {cmd.period} does not exist on {day.isoformat()}"
             + (f": it was added by {creator.title} of {creator.signed.isoformat()}" if creator else ""),
             creator.source.label() if creator else ctx.regeling("aanvraagtijdvakken"),
-            "wait for the amendment that opens period 3",
+            f"wait for the amendment that opens period {cmd.period}",
             state,
         )
     if eligible != cmd.period:
@@ -109,7 +120,7 @@ def _application(state: GrantState, cmd: c.SubmitApplication, ctx: Context) -> D
             "a late application cannot be taken into consideration",
             state,
         )
-    if cmd.period > 1 and not (cmd.documents.addendum and cmd.documents.addendum.strip()):
+    if application_round.needs_addendum and not (cmd.documents.addendum and cmd.documents.addendum.strip()):
         raise refuse(
             "application.addendum",
             f"an application in period {cmd.period} needs an addendum describing the changes to the rejected plan",
@@ -199,19 +210,23 @@ def _accept(state: GrantState, cmd: c.AcceptApplication, ctx: Context) -> Decisi
 
 
 def _advice(state: GrantState, cmd: c.RecordAdvice, ctx: Context) -> Decision:
-    source = ctx.regeling("beoordelingskader (bijlage); rangschikking alleen voor techniekarme regio's")
-    if state.kind is RegionKind.TECHNIEKARME_REGIO and cmd.ranking_score is None:
+    kinds = ctx.regulation.data.region_kinds
+    ranked_kinds = [k for k in kinds if k.ranked]
+    ranked_names = " and ".join(f"{k.title_nl}'s" for k in ranked_kinds) or "no region kind"
+    source = ctx.regeling(f"beoordelingskader (bijlage); rangschikking alleen voor {ranked_names}")
+    kind = ctx.regulation.data.region_kind(state.kind.value) if state.kind is not None else None
+    if kind is not None and kind.ranked and cmd.ranking_score is None:
         raise refuse(
             "advice.ranking_techniekarme",
-            "the advice on a techniekarme regio needs a ranking score: their ceiling can be exceeded, so they are ranked",
+            f"the advice on a {kind.title_nl} needs a ranking score: their ceiling can be exceeded, so they are ranked",
             source,
             "add the committee's ranking score (0-100)",
             state,
         )
-    if state.kind is RegionKind.TECHNIEKREGIO and cmd.ranking_score is not None:
+    if kind is not None and not kind.ranked and cmd.ranking_score is not None:
         raise refuse(
             "advice.ranking_techniekarme",
-            "only techniekarme regio's are ranked; a techniekregio gets no ranking score",
+            f"only {ranked_names} are ranked; a {kind.title_nl} gets no ranking score",
             source,
             "leave the ranking score out",
             state,

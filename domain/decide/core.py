@@ -13,33 +13,21 @@ from domain.errors import TransitionRefused
 from domain.regulation import Regulation
 from domain.state import GrantState
 from domain.timekeeping import local_date
-from domain.values import TERMINAL_STATUSES, DecisionKind, GrantStatus
+from domain.values import DecisionKind, GrantStatus
 
 
 AWB = "Algemene wet bestuursrecht"
 S = GrantStatus
 
-# From which states each command may be sent: the lifecycle, in one table.
-ALLOWED_FROM: dict[type[c.Command], frozenset[GrantStatus]] = {
-    c.SubmitApplication: frozenset({S.PRE_REGISTERED, S.REJECTED}),
-    c.RequestRepair: frozenset({S.APPLICATION_SUBMITTED}),
-    c.SubmitRepair: frozenset({S.REPAIR_REQUESTED}),
-    c.AcceptApplication: frozenset({S.APPLICATION_SUBMITTED}),
-    c.RecordAdvice: frozenset({S.UNDER_ASSESSMENT}),
-    c.ApproveGrant: frozenset({S.ADVISED}),
-    c.RejectApplication: frozenset({S.APPLICATION_SUBMITTED, S.UNDER_ASSESSMENT, S.ADVISED}),
-    c.FileObjection: frozenset({S.REJECTED, S.APPROVED}),  # and an ended grant's open besluit: _open_besluit
-    c.DecideObjection: frozenset({S.IN_OBJECTION}),
-    c.SubmitProgressReport: frozenset({S.APPROVED}),
-    c.SubmitExtensionPlan: frozenset({S.APPROVED}),
-    c.GrantExtension: frozenset({S.APPROVED}),
-    c.RecordHourlyRateChange: frozenset({S.APPROVED}),
-    c.SubmitFinalReport: frozenset({S.APPROVED}),
-    c.DetermineGrant: frozenset({S.FINAL_REPORT_SUBMITTED}),
-    c.WithdrawGrant: frozenset(set(GrantStatus) - TERMINAL_STATUSES),
-    # an ended grant still has the objection term of its last besluit (vaststelling, intrekking)
-    c.ApplyDeadlineConsequence: frozenset(GrantStatus),
-}
+def allowed_from(command_type: type[c.Command], regulation: Regulation) -> frozenset[GrantStatus] | None:
+    """From which states the scheme allows a command kind (None: the scheme has no such step).
+
+    The engine's own step, a passed deadline's consequence, is allowed in every state (an ended grant
+    still has the objection term of its last besluit); the rest is the scheme's `[[steps]]`."""
+    if command_type is c.ApplyDeadlineConsequence:
+        return frozenset(GrantStatus)
+    step = regulation.data.step(command_type.__name__)
+    return None if step is None else frozenset(step.allowed_from)
 
 
 @dataclass(frozen=True)
@@ -55,7 +43,10 @@ class Context:
 
     def regeling(self, provision: str) -> str:
         """The regulation itself as the source, with the provision the rule rests on."""
-        source = self.regulation.version("regeling-2018").source
+        scheme = self.regulation.data.scheme
+        if scheme is None:
+            return f"{self.regulation.data.name}, {provision}"
+        source = self.regulation.version(scheme.regeling).source
         return source.model_copy(update={"provision": provision, "citation": None}).label()
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from typing import Any, Callable
+from typing import Any
 
 from domain import commands as c
 from domain import events as e
@@ -11,6 +11,8 @@ from domain.decide.core import AWB, Context, Decision, Reservation, refuse
 from domain.decide.decisions import _ceiling_reservation, _decision_sent_on
 from domain.deadlines import find_pending, pending_deadlines
 from domain.money import determine
+from domain.regulation import Regulation
+from domain.regulation.lifecycle import ConsequenceKind
 from domain.state import GrantState
 
 
@@ -62,22 +64,30 @@ def _withdraw(state: GrantState, cmd: c.WithdrawGrant, ctx: Context) -> Decision
     )
 
 
-_CONSEQUENCES: list[tuple[Callable[[str], bool], type[e.DeadlineConsequence]]] = [
-    (lambda k: k.startswith("application_period_"), e.GrantLapsed),
-    (lambda k: k.startswith("repair_period:"), e.ApplicationSetAside),
-    (lambda k: k.startswith("decision_period_"), e.DecisionTermExceeded),
-    (lambda k: k.startswith("objection_period:"), e.DecisionBecameFinal),
-    (lambda k: k.startswith("progress_report_") or k == "final_report", e.DeadlineMissed),
-    (lambda k: k == "extension_plan_2024", e.ExtensionForfeited),
-    (lambda k: k == "spending_end", e.SpendingPeriodEnded),
-]
+# A passed term's consequence: the engine's own terms (Awb) by their key, the scheme's dated terms by the
+# consequence its data names.
+_BY_CONSEQUENCE: dict[ConsequenceKind, type[e.DeadlineConsequence]] = {
+    ConsequenceKind.LAPSE: e.GrantLapsed,
+    ConsequenceKind.DEADLINE_MISSED: e.DeadlineMissed,
+    ConsequenceKind.EXTENSION_FORFEITED: e.ExtensionForfeited,
+    ConsequenceKind.SPENDING_ENDED: e.SpendingPeriodEnded,
+}
 
 
-def consequence_event(deadline_key: str) -> type[e.DeadlineConsequence]:
-    for matches, event_class in _CONSEQUENCES:
-        if matches(deadline_key):
-            return event_class
-    raise KeyError(deadline_key)
+def consequence_event(deadline_key: str, regulation: Regulation) -> type[e.DeadlineConsequence]:
+    if deadline_key.startswith("repair_period:"):
+        return e.ApplicationSetAside
+    if deadline_key.startswith("objection_period:"):
+        return e.DecisionBecameFinal
+    data = regulation.data
+    if any(r.window == deadline_key for r in data.application_rounds):
+        return e.GrantLapsed
+    if any(r.decision == deadline_key for r in data.application_rounds):
+        return e.DecisionTermExceeded
+    rule = data.deadline_rule(deadline_key)
+    if rule is None:
+        raise KeyError(deadline_key)
+    return _BY_CONSEQUENCE[rule.consequence]
 
 
 def _consequence(state: GrantState, cmd: c.ApplyDeadlineConsequence, ctx: Context) -> Decision:
@@ -99,7 +109,7 @@ def _consequence(state: GrantState, cmd: c.ApplyDeadlineConsequence, ctx: Contex
             f"wait until after {pending.due.isoformat()}",
             state,
         )
-    event_class = consequence_event(cmd.deadline_key)
+    event_class = consequence_event(cmd.deadline_key, ctx.regulation)
     fields: dict[str, Any] = {"deadline_key": cmd.deadline_key, "due": pending.due}
     if event_class is e.ApplicationSetAside:
         assert state.application is not None

@@ -15,7 +15,16 @@ from domain.state import GrantState
 
 def _progress_report(state: GrantState, cmd: c.SubmitProgressReport, ctx: Context) -> Decision:
     reg, day = ctx.regulation, ctx.day
-    key = f"progress_report_{cmd.number}"
+    reports = reg.data.step_option("SubmitProgressReport", "reports") or {}
+    key = reports.get(str(cmd.number))
+    if key is None:
+        raise refuse(
+            "report.number",
+            f"the scheme {reg.data.scheme_id} has no progress report {cmd.number} (its reports: {', '.join(sorted(reports)) or 'none'})",
+            ctx.regeling("voortgangsrapportage"),
+            "send a report number the scheme asks for",
+            state,
+        )
     term = reg.term(key, day)
     if state.progress_report(cmd.number) is not None:
         raise refuse(
@@ -25,12 +34,14 @@ def _progress_report(state: GrantState, cmd: c.SubmitProgressReport, ctx: Contex
             "record corrections as a note on the next report",
             state,
         )
-    if cmd.number == 2 and state.progress_report(1) is None and key not in state.missed_deadlines:
+    earlier = [int(n) for n in reports if int(n) < cmd.number]
+    missing = [n for n in sorted(earlier) if state.progress_report(n) is None and reports[str(n)] not in state.missed_deadlines]
+    if missing:
         raise refuse(
             "report.order",
-            "progress report 2 comes after progress report 1",
+            f"progress report {cmd.number} comes after progress report {missing[0]}",
             term.source,
-            "submit progress report 1 first",
+            f"submit progress report {missing[0]} first",
             state,
         )
     events: list[tuple[type[e.GrantEvent], dict[str, Any]]] = [
@@ -46,24 +57,53 @@ def _progress_report(state: GrantState, cmd: c.SubmitProgressReport, ctx: Contex
         )
     ]
     if cmd.extension_plan is not None:
-        if cmd.number != 2:
+        with_report = reg.data.step_option("SubmitProgressReport", "extension_plan_with_report")
+        if cmd.number != with_report:
             raise refuse(
-                "extension.with_report_2",
-                "the 2024 plan comes with progress report 2",
+                f"extension.with_report_{with_report}",
+                f"{_plan_label(ctx)} comes with progress report {with_report}" if with_report else
+                f"the scheme {reg.data.scheme_id} takes no extension plan with a progress report",
                 term.source,
-                "send the plan with progress report 2, or on its own",
+                f"send the plan with progress report {with_report}, or on its own" if with_report else
+                "send the plan on its own",
                 state,
             )
         events.extend(_extension_plan_events(state, cmd.extension_plan, ctx))
     return Decision(events=events, rule=f"report.progress_{cmd.number}", legal_basis=term.source)
 
 
+def _plan_term(ctx: Context) -> str:
+    """The term of the extension plan, as the scheme's extension steps name it."""
+    key = ctx.regulation.data.step_option("SubmitExtensionPlan", "term")
+    if key is None:
+        raise refuse("scheme.no_such_step", f"the scheme {ctx.regulation.data.scheme_id} has no extension plan",
+                     ctx.regeling("looptijd"), "`sto schemes show` lists the steps of each scheme")
+    return key
+
+
+def _plan_label(ctx: Context) -> str:
+    """'the 2024 plan': the extension's year as the scheme's data sets it."""
+    reg, day = ctx.regulation, ctx.day
+    return f"the {reg.param('extension_year', day).value} plan" if reg.has_param("extension_year", day) else "the extension plan"
+
+
+def _grant_label(state: GrantState, ctx: Context) -> str:
+    """'the 2020–2023 grant': the years the original grant covers."""
+    years = sorted(state.granted_per_year) or [int(y) for y in ctx.regulation.param("funded_years", ctx.day).value]
+    return f"the {years[0]}–{years[-1]} grant" if len(years) > 1 else f"the {years[0]} grant"
+
+
 def _require_extension_regulation(state: GrantState, ctx: Context) -> None:
-    if not ctx.regulation.has_param("extension_cap_share", ctx.day):
+    reg = ctx.regulation
+    if not reg.has_param("extension_cap_share", ctx.day):
+        creator = next((reg.version(v.version) for p in reg.data.parameters if p.key == "extension_cap_share"
+                        for v in p.values), None)
+        funded = [int(y) for y in reg.param("funded_years", ctx.day).value] if reg.has_param("funded_years", ctx.day) else []
         raise refuse(
             "extension.regulation_in_force",
-            f"there is no 2024 extension on {ctx.day.isoformat()}: the amending regulation of 19 July 2023 creates it",
-            ctx.regeling("looptijd 2020–2023"),
+            f"there is no extension on {ctx.day.isoformat()}"
+            + (f": {creator.title} of {creator.signed.isoformat()} creates it" if creator else ""),
+            ctx.regeling(f"looptijd {funded[0]}–{funded[-1]}" if funded else "looptijd"),
             "wait for the extension regulation",
             state,
         )
@@ -73,31 +113,31 @@ def _extension_plan_events(state: GrantState, plan: ExtensionPlan, ctx: Context)
     """Check the 2024 plan (on its own or with progress report 2) and return its event."""
     reg, day = ctx.regulation, ctx.day
     _require_extension_regulation(state, ctx)
-    term = reg.term("extension_plan_2024", day)
+    term = reg.term(_plan_term(ctx), day)
+    year = int(reg.param("extension_year", day).value)
     if state.extension.plan is not None:
         raise refuse(
-            "extension.plan_once", "the 2024 plan was already submitted", term.source,
+            "extension.plan_once", f"{_plan_label(ctx)} was already submitted", term.source,
             "record changes to the plan with the final report", state,
         )
     if state.extension.forfeited or day > term.due:
         raise refuse(
             "extension.plan_deadline",
-            f"the 2024 plan was due on {term.due.isoformat()} ('{term.wording}'); it is {day.isoformat()}",
+            f"{_plan_label(ctx)} was due on {term.due.isoformat()} ('{term.wording}'); it is {day.isoformat()}",
             term.source,
-            "the region gets no 2024 extension",
+            f"the region gets no extension for {year}",
             state,
         )
-    year = int(reg.param("extension_year", day).value)
     check_cost_lines(plan.cost_lines, reg, day, years=[year])
     cap = extension_cap_cents(state.granted_cents, reg, day)
     if plan.requested_cents > cap:
         share = reg.param("extension_cap_share", day)
         raise refuse(
             "extension.cap",
-            f"the 2024 plan asks {euro(plan.requested_cents)}; at most {share.value} of the 2020–2023 grant of "
+            f"{_plan_label(ctx)} asks {euro(plan.requested_cents)}; at most {share.value} of {_grant_label(state, ctx)} of "
             f"{euro(state.granted_cents)} = {euro(cap)}",
             share.source,
-            f"lower the 2024 request to {euro(cap)} or less",
+            f"lower the {year} request to {euro(cap)} or less",
             state,
         )
     return [(e.ExtensionPlanSubmitted, {"plan": plan.model_dump(mode="json")})]
@@ -105,31 +145,32 @@ def _extension_plan_events(state: GrantState, plan: ExtensionPlan, ctx: Context)
 
 def _extension_plan(state: GrantState, cmd: c.SubmitExtensionPlan, ctx: Context) -> Decision:
     events = _extension_plan_events(state, cmd.plan, ctx)
-    return Decision(events=events, rule="extension.plan", legal_basis=ctx.regulation.term("extension_plan_2024", ctx.day).source)
+    return Decision(events=events, rule="extension.plan", legal_basis=ctx.regulation.term(_plan_term(ctx), ctx.day).source)
 
 
 def _grant_extension(state: GrantState, cmd: c.GrantExtension, ctx: Context) -> Decision:
     reg, day = ctx.regulation, ctx.day
     _require_extension_regulation(state, ctx)
     share = reg.param("extension_cap_share", day)
+    year = int(reg.param("extension_year", day).value)
     if state.extension.granted_cents is not None:
         raise refuse(
-            "extension.once", f"the 2024 extension was already granted ({euro(state.extension.granted_cents)})",
-            share.source, "nothing to do: a region gets one 2024 extension", state,
+            "extension.once", f"the {year} extension was already granted ({euro(state.extension.granted_cents)})",
+            share.source, f"nothing to do: a region gets one {year} extension", state,
         )
     if state.extension.plan is None:
         raise refuse(
             "extension.needs_plan",
-            "the 2024 extension is granted on the region's plan and budget; there is none",
-            reg.term("extension_plan_2024", day).source,
-            "record the region's 2024 plan first",
+            f"the {year} extension is granted on the region's plan and budget; there is none",
+            reg.term(_plan_term(ctx), day).source,
+            f"record the region's {year} plan first",
             state,
         )
     cap = extension_cap_cents(state.granted_cents, reg, day)
     if cmd.amount_cents > cap:
         raise refuse(
             "extension.cap",
-            f"{euro(cmd.amount_cents)} is more than {share.value} of the 2020–2023 grant of {euro(state.granted_cents)} = {euro(cap)}",
+            f"{euro(cmd.amount_cents)} is more than {share.value} of {_grant_label(state, ctx)} of {euro(state.granted_cents)} = {euro(cap)}",
             share.source,
             f"grant at most {euro(cap)}",
             state,
@@ -142,7 +183,6 @@ def _grant_extension(state: GrantState, cmd: c.GrantExtension, ctx: Context) -> 
             "grant at most what the plan asks",
             state,
         )
-    year = int(reg.param("extension_year", day).value)
     return Decision(
         events=[(e.ExtensionGranted, {"amount_cents": cmd.amount_cents, "cap_cents": cap,
                                        "year": int(reg.param("extension_year", day).value),

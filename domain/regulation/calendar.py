@@ -33,7 +33,8 @@ from domain.regulation.answers import DeadlineInfo, ParameterInForce, Regulation
 from domain.regulation.termijnen import resolve_roll_forward
 from domain.timekeeping import end_of_day
 
-DATA_FILE = Path(__file__).parent / "data" / "sto.toml"
+SCHEMES_DIR = Path(__file__).parent / "data" / "schemes"
+DATA_FILE = SCHEMES_DIR / "sto-2020-2024.toml"
 
 
 
@@ -83,14 +84,11 @@ class Regulation:
             else p
             for p in self.data.parameters
         ]
-        data = RegulationData(
-            name=self.data.name,
+        return Regulation(self._with_data(
             versions=[*self.data.versions, amendment.version],
             terms=[*terms, *amendment.new_terms],
             parameters=[*params, *amendment.new_parameters],
-            besluiten=self.data.besluiten,
-        )
-        return Regulation(data)
+        ))
 
     def without_versions(self, *version_ids: str) -> "Regulation":
         """The regulation as it stood before the given versions were published (tests, what-if)."""
@@ -105,14 +103,14 @@ class Regulation:
             values = [v for v in p.values if v.version not in drop]
             if values:
                 params.append(p.model_copy(update={"values": values}))
-        data = RegulationData(
-            name=self.data.name,
-            versions=[v for v in self.data.versions if v.id not in drop],
-            terms=terms,
-            parameters=params,
-            besluiten=self.data.besluiten,
-        )
-        return Regulation(data)
+        return Regulation(self._with_data(
+            versions=[v for v in self.data.versions if v.id not in drop], terms=terms, parameters=params,
+        ))
+
+    def _with_data(self, **changes: Any) -> RegulationData:
+        """The same scheme with other versions, terms and parameters, validated again."""
+        fields = {name: getattr(self.data, name) for name in RegulationData.model_fields}
+        return RegulationData(**{**fields, **changes})
 
     def amendment_of(self, version_id: str) -> Amendment:
         """The version `version_id` with every value it sets, as one publishable amendment."""

@@ -13,11 +13,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+from domain.regulation.lifecycle import ApplicationRound, DeadlineRule, RegionKindRule, SchemeInfo, Step
+from domain.regulation.source import LegalSource, _Frozen
 
 
 class VersionKind(StrEnum):
@@ -45,27 +44,6 @@ class TermKind(StrEnum):
 class Addressee(StrEnum):
     REGION = "region"  # the penvoerder must act
     OPERATOR = "operator"  # DUS-I must act
-
-
-class LegalSource(_Frozen):
-    """Where a rule comes from. `confirmed=False` marks facts the sources could not pin down."""
-
-    instrument: str
-    provision: str | None = None
-    date: dt.date | None = None
-    citation: str | None = None
-    confirmed: bool = True
-
-    def label(self) -> str:
-        parts = [self.instrument]
-        if self.date:
-            parts.append(f"({self.date.isoformat()})")
-        if self.provision:
-            parts.append(self.provision)
-        if self.citation:
-            parts.append(f"[{self.citation}]")
-        text = " ".join(parts)
-        return text if self.confirmed else f"{text} (unconfirmed)"
 
 
 class RegulationVersion(_Frozen):
@@ -156,13 +134,46 @@ class Besluit(_Frozen):
 
 
 class RegulationData(_Frozen):
-    """Everything the regulation says, as loaded from data and published amendments."""
+    """Everything the regulation says, as loaded from data and published amendments: one scheme's file."""
 
     name: str
+    scheme: SchemeInfo | None = None
     versions: list[RegulationVersion]
     terms: list[Term]
     parameters: list[Parameter]
     besluiten: list[Besluit] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+    application_rounds: list[ApplicationRound] = Field(default_factory=list)
+    deadlines: list[DeadlineRule] = Field(default_factory=list)
+    region_kinds: list[RegionKindRule] = Field(default_factory=list)
+
+    # --- the grant's life as the scheme declares it (lifecycle.py) ----------------------------------
+
+    @property
+    def scheme_id(self) -> str:
+        return self.scheme.id if self.scheme else "unnamed"
+
+    def step(self, command: str) -> Step | None:
+        return next((s for s in self.steps if s.command == command), None)
+
+    def step_option(self, command: str, option: str) -> Any:
+        step = self.step(command)
+        return None if step is None else step.options.get(option)
+
+    def application_round(self, number: int) -> ApplicationRound | None:
+        return next((r for r in self.application_rounds if r.number == number), None)
+
+    def round_after_rejection_in(self, number: int) -> ApplicationRound | None:
+        return next((r for r in self.application_rounds if r.after_rejection_in == number), None)
+
+    def first_round(self) -> ApplicationRound | None:
+        return next((r for r in self.application_rounds if r.after_rejection_in is None), None)
+
+    def deadline_rule(self, term: str) -> DeadlineRule | None:
+        return next((d for d in self.deadlines if d.term == term), None)
+
+    def region_kind(self, kind: str) -> RegionKindRule | None:
+        return next((k for k in self.region_kinds if k.kind == kind), None)
 
     @model_validator(mode="after")
     def _references_resolve(self) -> "RegulationData":

@@ -1,0 +1,69 @@
+"""The schemes (regelingen) the engine ships, each one data file in `data/schemes/`.
+
+A grant belongs to one scheme; its first event names it. The scheme in force on a business day is the
+latest one whose regeling is in force then (and has not lapsed): new grants default to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+
+from domain.regulation.calendar import DATA_FILE, SCHEMES_DIR, Regulation, default_regulation
+from domain.regulation.lifecycle import SchemeInfo
+
+FIRST_SCHEME = "sto-2020-2024"  # the scheme of every grant whose first event names none (stored before schemes)
+
+
+class UnknownScheme(LookupError):
+    def __init__(self, scheme_id: str, known: list[str]):
+        super().__init__(f"no scheme {scheme_id!r}; the engine knows {', '.join(known)}")
+        self.scheme_id = scheme_id
+        self.known = known
+
+
+@lru_cache(maxsize=1)
+def _files() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for path in sorted(SCHEMES_DIR.glob("*.toml")):
+        with open(path, "rb") as fh:
+            header = tomllib.load(fh).get("scheme", {})
+        found[header.get("id", path.stem)] = path
+    return found
+
+
+def scheme_ids() -> list[str]:
+    return list(_files())
+
+
+@lru_cache(maxsize=None)
+def scheme(scheme_id: str | None = None) -> Regulation:
+    """The scheme as shipped (published amendments come on top, from the store)."""
+    scheme_id = scheme_id or FIRST_SCHEME
+    files = _files()
+    if scheme_id not in files:
+        raise UnknownScheme(scheme_id, list(files))
+    path = files[scheme_id]
+    return Regulation.from_toml(path) if path != DATA_FILE else default_regulation()
+
+
+def infos() -> list[SchemeInfo]:
+    return [info for info in (scheme(i).data.scheme for i in scheme_ids()) if info is not None]
+
+
+def scheme_in_force(day: dt.date) -> str:
+    """The scheme whose regeling is in force on `day` and has not lapsed; the latest one when several are."""
+    current = [i for i in infos() if i.in_force <= day and (i.lapses is None or day < i.lapses)]
+    if not current:
+        earlier = [i for i in infos() if i.in_force <= day]
+        current = earlier[-1:] or infos()[:1]
+    return max(current, key=lambda i: i.in_force).id
+
+
+def year_span() -> tuple[int, int]:
+    """The calendar years any shipped scheme can speak of: from its first regeling to a year after it lapses."""
+    starts = [i.in_force.year for i in infos()]
+    ends = [(i.lapses or i.in_force).year + 1 for i in infos()]
+    return min(starts), max(ends)
