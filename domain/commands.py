@@ -24,6 +24,7 @@ from domain.models import (
     PositiveCents,
     YearAmount,
 )
+from domain.regulation.schemes import scheme_ids
 from domain.values import (
     Brin6,
     LongText,
@@ -59,11 +60,23 @@ def _plausible_day(day: dt.date | None) -> dt.date | None:
 PlausibleDate = Annotated[dt.date, AfterValidator(_plausible_day)]
 
 
+def _known_scheme(scheme_id: str | None) -> str | None:
+    if scheme_id is not None and scheme_id not in scheme_ids():
+        raise ValueError(f"no scheme {scheme_id!r}; the engine knows {', '.join(scheme_ids())} (`sto schemes`)")
+    return scheme_id
+
+
+SchemeId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,40}$"), AfterValidator(_known_scheme)]
+
+
 class Command(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     command_id: UUID = Field(default_factory=uuid4)
     region_code: RegionCode
+    # the scheme (regeling) of the grant; None: the region's grant, or for a vooraanmelding the scheme in
+    # force on the business day (resolved by the service before anything is decided)
+    scheme: SchemeId | None = None
     actor: Actor
     reason: NonBlank
     effective_at: AwareDatetime | None = None  # business time; default: the business clock's now
@@ -192,6 +205,15 @@ class SubmitExtensionPlan(Command):
     plan: ExtensionPlan
 
 
+class SubmitDetailedPlan(Command):
+    """Record a detailed activity plan and budget (uitgewerkt plan) for some years of a granted period."""
+
+    type: Literal["SubmitDetailedPlan"] = "SubmitDetailedPlan"
+    plan_key: Name  # which of the scheme's detailed plans (e.g. "2025-2026"; `sto schemes show` lists them)
+    plan: ExtensionPlan
+    allowed_roles: ClassVar[frozenset[Role]] = frozenset({Role.OPERATOR, Role.REGION})
+
+
 class GrantExtension(Command):
     """Grant the 2024 extension (at most a quarter of the 2020–2023 total)."""
 
@@ -253,6 +275,7 @@ AnyCommand = Annotated[
         DecideObjection,
         SubmitProgressReport,
         SubmitExtensionPlan,
+        SubmitDetailedPlan,
         GrantExtension,
         RecordHourlyRateChange,
         SubmitFinalReport,

@@ -48,6 +48,7 @@ DONE_WHEN: dict[str, Callable[[GrantState, str | None], bool]] = {
     "progress_report": lambda state, number: state.progress_report(int(number or 0)) is not None,
     "extension_plan": lambda state, _: state.extension.plan is not None or state.extension.forfeited,
     "final_report": lambda state, _: state.final_report is not None,
+    "detailed_plan": lambda state, key: (key or "") in state.detailed_plans,
 }
 
 

@@ -22,6 +22,7 @@ from domain.state import (
     ApplicationRecord,
     CommandReceipt,
     DecisionRecord,
+    DetailedPlanRecord,
     DeterminationRecord,
     FinalReportRecord,
     GrantState,
@@ -162,6 +163,11 @@ class GrantEvent(Aggregate.Event):
 
 
 class VooraanmeldingReceived(GrantEvent, Aggregate.Created):
+    """Version 3 (2026-12) names the grant's scheme (regeling); older ones read as None: the legacy scheme."""
+
+    class_version = 3
+
+    scheme: str | None
     region_code: str
     region_name: str
     kind: str
@@ -174,6 +180,7 @@ class VooraanmeldingReceived(GrantEvent, Aggregate.Created):
         aggregate.state = _record(
             GrantState,
             grant_id=self.originator_id,
+            scheme=self.scheme,
             region_code=self.region_code,
             region_name=self.region_name,
             kind=RegionKind(self.kind),
@@ -190,6 +197,10 @@ class VooraanmeldingReceived(GrantEvent, Aggregate.Created):
 
     def evolve(self, state: GrantState) -> None:
         pass
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["scheme"] = None  # recorded before grants named their scheme: the legacy scheme's
 
 
 class ApplicationSubmitted(GrantEvent):
@@ -392,6 +403,21 @@ class ExtensionPlanSubmitted(GrantEvent):
     def evolve(self, state: GrantState) -> None:
         state.extension.plan = _extension_plan(self.plan)
         state.extension.plan_submitted_on = self.effective_on
+
+
+class DetailedPlanSubmitted(GrantEvent):
+    """A detailed plan and budget (uitgewerkt plan) for some years of a multi-year grant."""
+
+    plan_key: str
+    plan: dict[str, Any]
+    years: list[int]
+    late: bool
+
+    def evolve(self, state: GrantState) -> None:
+        state.detailed_plans[self.plan_key] = _record(
+            DetailedPlanRecord, submitted_on=self.effective_on, plan=_extension_plan(self.plan),
+            years=[int(y) for y in self.years], late=self.late,
+        )
 
 
 def _besluit(state: GrantState, kind: DecisionKind, decided_on: dt.date, sent_on: dt.date | None,

@@ -14,7 +14,7 @@ from domain import commands as c
 from domain.decide import Context, Decision, decide
 from domain.idempotency import fingerprint as command_fingerprint
 from domain.state import GrantState
-from domain.values import grant_id_for
+from domain.regulation.schemes import grant_id
 
 
 def _event_fields(command: c.Command, decision: Decision, ctx: Context, fingerprint: str | None) -> dict[str, Any]:
@@ -46,7 +46,7 @@ class Grant(Aggregate):
         ((event_class, fields),) = decision.events
         grant = cls._create(
             event_class,  # type: ignore[arg-type]
-            id=grant_id_for(command.region_code),
+            id=grant_id(command.region_code, fields.get("scheme")),
             **_event_fields(command, decision, ctx, fingerprint),
             **fields,
         )

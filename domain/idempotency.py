@@ -19,6 +19,8 @@ import orjson
 def fingerprint(command: Any) -> str:
     """sha256 (hex, 32 characters) over the command's canonical JSON without its command id."""
     data = command.model_dump(mode="json", exclude={"command_id"})
+    if data.get("scheme", "") is None:
+        del data["scheme"]  # as commands were fingerprinted before they could name their scheme
     try:
         text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # a number beyond 64 bits (the models bound every field; this keeps the hash total)

@@ -111,7 +111,7 @@ class CriterionAdvice(Value):
 
 
 class ExtensionPlan(Value):
-    """The plan and budget for the 2024 extension year."""
+    """A plan and budget for some years: the extension year, or a detailed plan of a multi-year grant."""
 
     summary: LongText
     requested_cents: PositiveCents

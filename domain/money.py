@@ -95,6 +95,8 @@ def check_application_money(
     vmbo_schools: list[str],
     regulation: Regulation,
     day: dt.date,
+    *,
+    kind: str | None = None,
 ) -> int:
     """Refuse an application whose money breaks a rule; return the regional maximum."""
     years = [int(y) for y in regulation.param("funded_years", day).value]
@@ -107,14 +109,21 @@ def check_application_money(
             regulation.param("pupil_count_date", day).source,
             hint="count only the region's vmbo schools from its vooraanmelding",
         )
-    maximum = regional_maximum_cents(documents.pupil_counts, regulation, day)
+    fixed = regulation.param("regional_maximum_per_kind_cents", day) if regulation.has_param(
+        "regional_maximum_per_kind_cents", day) else None
     requested = documents.requested_cents
+    if fixed is not None and kind in fixed.value:
+        maximum = int(fixed.value[kind])
+        basis, source = f"the fixed maximum per {kind}", fixed.source
+    else:
+        maximum = regional_maximum_cents(documents.pupil_counts, regulation, day)
+        basis = f"computed from pupils on the count date {regulation.param('pupil_count_date', day).value}"
+        source = regulation.param("pupil_rate_cents", day).source
     if requested > maximum:
         raise TransitionRefused(
             "money.regional_maximum",
-            f"the begroting asks {euro(requested)}, above the regional maximum of {euro(maximum)} "
-            f"computed from pupils on the count date {regulation.param('pupil_count_date', day).value}",
-            regulation.param("pupil_rate_cents", day).source,
+            f"the begroting asks {euro(requested)}, above the regional maximum of {euro(maximum)} {basis}",
+            source,
             hint="lower the begroting to the regional maximum",
         )
     threshold = regulation.param("cofinancing_threshold", day)

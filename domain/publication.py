@@ -1,6 +1,6 @@
 """Published amendments: the regulation changes while grants run, and the store remembers how.
 
-The regulation shipped as data (`regulation/data/sto.toml`) is the base; every amendment published
+Each scheme shipped as data (`regulation/data/schemes/*.toml`) is a base; every amendment published
 later is an event here, so that every process (CLI, workers, API) reads the same regulation.
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 
 from domain.regulation import Amendment, Regulation
+from domain.regulation.schemes import scoped
 
 PUBLICATIONS_ID = uuid.UUID("7c1d2e3f-4a5b-4c6d-8e9f-0a1b2c3d4e5f")
 
@@ -48,7 +49,14 @@ class Publications(Aggregate):
         return True
 
     def apply_to(self, base: Regulation) -> Regulation:
-        regulation = base
-        for raw in self.amendments:
-            regulation = regulation.with_amendment(Amendment.model_validate(raw))
-        return regulation
+        """The scheme `base` with every amendment published for it (in the order of publication)."""
+        return amended(base, [Amendment.model_validate(raw) for raw in self.amendments])
+
+
+def amended(base: Regulation, amendments: list[Amendment]) -> Regulation:
+    """`base` with those of `amendments` that amend its scheme."""
+    regulation = base
+    for amendment in amendments:
+        if scoped(amendment.scheme) == scoped(base.data.scheme_id if base.data.scheme else None):
+            regulation = regulation.with_amendment(amendment)
+    return regulation

@@ -16,6 +16,7 @@ class CommandResult(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     region_code: str
+    scheme: str | None = None  # the grant's scheme; None: the legacy scheme
     grant_id: UUID
     command_id: UUID
     command_type: str
@@ -31,6 +32,7 @@ class CommandResult(BaseModel):
         """The result a command had, from the receipt the grant keeps of it."""
         return cls(
             region_code=state.region_code,
+            scheme=state.scheme,
             grant_id=state.grant_id,
             command_id=command_id,
             command_type=receipt.type,

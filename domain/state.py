@@ -91,6 +91,13 @@ class ExtensionRecord(Record):
     forfeited: bool = False
 
 
+class DetailedPlanRecord(Record):
+    submitted_on: dt.date
+    plan: ExtensionPlan
+    years: list[int]
+    late: bool
+
+
 class HourlyRateRecord(Record):
     recorded_on: dt.date
     rate_cents: int
@@ -132,6 +139,7 @@ class CommandReceipt(Record):
 
 class GrantState(Record):
     grant_id: UUID
+    scheme: str | None = None  # the scheme (regeling) the grant belongs to; None: recorded before schemes (legacy)
     region_code: str
     region_name: str
     kind: RegionKind
@@ -151,6 +159,7 @@ class GrantState(Record):
     objection: ObjectionRecord | None = None
     progress_reports: list[ProgressReportRecord] = Field(default_factory=list)
     extension: ExtensionRecord = Field(default_factory=ExtensionRecord)
+    detailed_plans: dict[str, DetailedPlanRecord] = Field(default_factory=dict)  # by the scheme's plan key
     hourly_rates: list[HourlyRateRecord] = Field(default_factory=list)
     final_report: FinalReportRecord | None = None
     determination: DeterminationRecord | None = None

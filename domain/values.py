@@ -17,10 +17,11 @@ GRANT_NAMESPACE = uuid.UUID("5f0c6a2e-8d3b-4f43-9a51-3b0c1d5e7a90")
 
 
 class RegionKind(StrEnum):
-    """The two kinds of STO region (Subsidieregeling STO 2020–2023)."""
+    """The kinds of STO region; each scheme declares which it has (`[[region_kinds]]`)."""
 
     TECHNIEKREGIO = "techniekregio"
-    TECHNIEKARME_REGIO = "techniekarme_regio"
+    TECHNIEKARME_REGIO = "techniekarme_regio"  # 2020–2024
+    TECHNIEKLUWE_REGIO = "techniekluwe_regio"  # the name from 2025 on
 
 
 class GrantStatus(StrEnum):
@@ -92,6 +93,7 @@ class Track(StrEnum):
 class PartnerKind(StrEnum):
     COMPANY = "company"  # bedrijf
     MUNICIPALITY = "municipality"  # gemeente
+    PO_SCHOOL_BOARD = "po_school_board"  # schoolbestuur primair onderwijs (po-samenwerking, from 2025 on)
 
 
 class AdviceJudgement(StrEnum):
@@ -195,6 +197,8 @@ LongText = _text(LONG_TEXT_MAX, one_line=False)  # a regiovisie, summary or adde
 OptionalText = _text(TEXT_MAX, one_line=False, blank_ok=True)  # a remark that may be left empty
 
 
-def grant_id_for(region_code: str) -> uuid.UUID:
-    """The deterministic aggregate id of a region's grant."""
-    return uuid.uuid5(GRANT_NAMESPACE, _region_code(region_code))
+def grant_id_for(region_code: str, scope: str | None = None) -> uuid.UUID:
+    """The deterministic aggregate id of a region's grant in a scheme (`scope`: the scheme id; None for the
+    scheme of the grants recorded before there were schemes, whose ids name the region only)."""
+    code = _region_code(region_code)
+    return uuid.uuid5(GRANT_NAMESPACE, code if scope is None else f"{scope}/{code}")

@@ -8,7 +8,7 @@ the read models have reached, so the calendar agrees with the overview next to i
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from domain.deadlines import overdue_decision, pending_deadlines
 from domain.regulation import Regulation
@@ -35,14 +35,18 @@ def may_have_deadlines(row: Row, day: dt.date | None = None) -> bool:
 
 def deadline_calendar(
     grants: Iterable[tuple[Row, GrantState]],
-    regulation: Regulation,
+    regulation: Regulation | Callable[[str | None], Regulation],
     day: dt.date,
     within_days: int | None = None,
 ) -> dict[str, Any]:
-    """Pending deadlines due up to `within_days` after `day` (all if None); passed, unhandled ones included."""
+    """Pending deadlines due up to `within_days` after `day` (all if None); passed, unhandled ones included.
+    `regulation`: one scheme for every grant, or a function from a grant's scheme to its scheme."""
     horizon = day + dt.timedelta(days=within_days) if within_days is not None else None
+    scheme_of = regulation if callable(regulation) and not isinstance(regulation, Regulation) else None
     entries = []
     for row, state in grants:
+        if scheme_of is not None:
+            regulation = scheme_of(state.scheme)
         overdue = overdue_decision(state, regulation, day)
         infos = pending_deadlines(state, regulation, day)
         if overdue is not None and all(i.key != overdue.key for i in infos):
@@ -52,6 +56,7 @@ def deadline_calendar(
                 continue
             entries.append({
                 "region_code": row["region_code"],
+                "scheme": row.get("scheme"),
                 "region_name": row["region_name"],
                 "status": row["status"],
                 "key": info.key,

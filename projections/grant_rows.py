@@ -24,6 +24,7 @@ from typing import Any, Callable
 from eventsourcing.utils import get_topic
 
 from domain import events as e
+from domain.regulation.schemes import legacy_scheme_id
 from domain.timekeeping import local_date
 from domain.values import GrantStatus
 from projections.payloads import data
@@ -32,7 +33,7 @@ Row = dict[str, Any]
 Handler = Callable[[Row, dict[str, Any]], None]
 
 COLUMNS: tuple[str, ...] = (
-    "grant_id", "region_code", "region_name", "kind", "penvoerder_name", "penvoerder_bevoegd_gezag",
+    "grant_id", "scheme", "region_code", "region_name", "kind", "penvoerder_name", "penvoerder_bevoegd_gezag",
     "penvoerder_email", "status", "version", "position", "pre_registered_on", "last_effective_at", "period",
     "requested_cents", "regional_maximum_cents", "granted_per_year", "granted_cents", "extension_requested_cents",
     "extension_cents", "cofinancing_pledged_cents", "cofinancing_realised_cents", "spent_cents", "realised_cents",
@@ -129,6 +130,7 @@ def _granted(row: Row, amounts: dict[str, Any]) -> None:
 def vooraanmelding(row: Row, p: dict[str, Any]) -> None:
     penvoerder = p["penvoerder"]
     row.update(
+        scheme=p.get("scheme") or legacy_scheme_id(),  # a grant of before schemes: the legacy scheme's
         region_code=text(p["region_code"], "region_code"),  # the key of every read: sorted, looked up
         region_name=p["region_name"],
         kind=p["kind"],
@@ -258,6 +260,7 @@ HANDLERS: dict[str, Handler] = {
         (e.ObjectionDecided, objection_decided),
         (e.ProgressReportSubmitted, progress_report),
         (e.ExtensionPlanSubmitted, extension_plan),
+        (e.DetailedPlanSubmitted, unchanged),
         (e.ExtensionGranted, extension_granted),
         (e.HourlyRateChanged, unchanged),
         (e.FinalReportSubmitted, final_report),

@@ -17,9 +17,12 @@ SUMMED = ("requested_cents", "granted_cents", "extension_cents", "cofinancing_pl
           "cofinancing_realised_cents")
 
 
-def ceiling_param(kind: RegionKind) -> str:
-    """The parameter that caps what all regions of a kind are granted per year (as domain/decide.py reserves)."""
-    return f"ceiling_{kind.value}"
+def ceiling_param(kind: RegionKind | str, regulation: Regulation | None = None) -> str:
+    """The parameter that caps what all regions of a kind are granted per year: as the scheme's
+    `[[region_kinds]]` names it (domain/decide reserves against the same)."""
+    value = RegionKind(kind).value
+    declared = regulation.data.region_kind(value) if regulation is not None else None
+    return declared.ceiling if declared is not None else f"ceiling_{value}"
 
 
 def _per_year(rows: list[Row]) -> dict[str, int]:
@@ -93,9 +96,10 @@ def ceilings(rows: list[Row], regulation: Regulation, day: dt.date) -> list[dict
     """
     rows = [r for r in rows if r["status"] != GrantStatus.WITHDRAWN.value]
     found = []
-    for kind in RegionKind:
+    kinds = [RegionKind(k.kind) for k in regulation.data.region_kinds] or list(RegionKind)
+    for kind in kinds:
         used = {int(y): c for y, c in _per_year([r for r in rows if r["kind"] == kind.value]).items()}
-        found.append({"pool": kind.value, **_against(ceiling_param(kind), regulation, day, used, None)})
+        found.append({"pool": kind.value, **_against(ceiling_param(kind, regulation), regulation, day, used, None)})
     year = int(regulation.param(EXTENSION_YEAR, day).value) if regulation.has_param(EXTENSION_YEAR, day) else None
     extension = sum(r["extension_cents"] for r in rows)
     used = {year: extension} if year is not None else {}

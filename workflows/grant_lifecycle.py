@@ -29,12 +29,13 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import DomainError, InvalidInput, error_from_dict
     from domain.idempotency import check_retry, fingerprint
     from domain.notifications import reminder_message
-    from domain.regulation import Amendment, Regulation, default_regulation
+    from domain.regulation import Amendment, Regulation
+    from domain.regulation.schemes import legacy_scheme_id, scoped
     from domain.results import CommandResult
     from domain.state import CommandReceipt, GrantState
     from domain.timekeeping import local_date
     from workflows.clock import workflow_clock
-    from workflows.failures import non_retryable_types, to_failure
+    from workflows.failures import to_failure
     from workflows.models import (
         AwaitCommand,
         ExecuteRequest,
@@ -45,12 +46,14 @@ with workflow.unsafe.imports_passed_through():
         ReminderRequest,
         TransitionRequest,
     )
-    from workflows.planning import Plan, plan, together
+    from workflows.planning import Plan, plan, regulation_for, together
+    from workflows.retries import COMMAND_RETRY, PATIENT_RETRY, REMINDER_RETRY
 
 REGION = SearchAttributeKey.for_keyword("StoRegion")
 STATUS = SearchAttributeKey.for_keyword("StoStatus")
 NEXT_DEADLINE = SearchAttributeKey.for_datetime("StoNextDeadline")
-SEARCH_ATTRIBUTES = [REGION, STATUS, NEXT_DEADLINE]
+SCHEME = SearchAttributeKey.for_keyword("StoScheme")
+SEARCH_ATTRIBUTES = [REGION, STATUS, NEXT_DEADLINE, SCHEME]
 
 # Changes to the workflow code that alter its commands are behind patches (replayed by the tests
 # against histories recorded before the change, in tests/fixtures/histories).
@@ -58,41 +61,9 @@ PATCH_ACT_AGAIN = "act-again-when-time-moved-during-acting"  # 2026-11: a timer 
 PATCH_COMBINED_REMINDERS = "one-reminder-per-date"  # 2026-11: deadlines on one date share one message
 PATCH_QUIET_REPLANS = "wake-only-for-regulation-changes-that-matter"  # 2026-11: fewer timers per grant
 PATCH_RECEIPTS = "repeated-command-answered-from-its-receipt"  # 2026-12: a retry runs no activity, says duplicate
+PATCH_SCHEME_ATTRIBUTE = "scheme-search-attribute"  # 2026-12: the grant's scheme is a search attribute too
 PATCH_OBJECTION_AFTER_END = "watch-the-objection-term-of-the-last-besluit"  # 2026-12: a vaststelling or intrekking
 # is a besluit too: the workflow lives on until its objection term has passed
-
-# Only a race between writers (or a store briefly unreachable) is retried, and not for ever: after about
-# half a minute the update fails with the last error and the grant takes the next command.
-COMMAND_RETRY = RetryPolicy(
-    initial_interval=dt.timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=dt.timedelta(seconds=10),
-    maximum_attempts=6,
-    non_retryable_error_types=non_retryable_types(),
-)
-# A consequence of a passed deadline (and the vooraanmelding that starts the workflow) has no caller waiting:
-# it is retried until the store answers, however long it is down; only a failure no retry can cure ends it.
-PATIENT_RETRY = RetryPolicy(
-    initial_interval=dt.timedelta(seconds=1),
-    backoff_coefficient=2.0,
-    maximum_interval=dt.timedelta(seconds=30),
-    non_retryable_error_types=non_retryable_types(),
-)
-REMINDER_RETRY = RetryPolicy(  # a mail server may be down for a while: keep trying, patiently
-    initial_interval=dt.timedelta(seconds=10),
-    backoff_coefficient=2.0,
-    maximum_interval=dt.timedelta(minutes=10),
-)
-
-
-def regulation_for(base_without: list[str], amendments: list[Amendment]) -> Regulation:
-    regulation = default_regulation()
-    if base_without:
-        regulation = regulation.without_versions(*base_without)
-    for amendment in amendments:
-        regulation = regulation.with_amendment(amendment)
-    return regulation
-
 
 @workflow.defn(name="GrantLifecycle")
 class GrantWorkflow:
@@ -117,7 +88,7 @@ class GrantWorkflow:
     async def run(self, inp: GrantWorkflowInput) -> GrantWorkflowResult:
         self._input = inp
         self._clock = workflow_clock(inp.clock_offset_seconds)
-        self._regulation = regulation_for(inp.base_without_versions, inp.amendments)
+        self._regulation = regulation_for(inp.scheme, inp.base_without_versions, inp.amendments)
         self._state = inp.state
         self._handled = set(inp.handled_reminders)
         self._created = inp.state is not None
@@ -197,6 +168,7 @@ class GrantWorkflow:
             command = c.ApplyDeadlineConsequence(
                 command_id=workflow.uuid4(),
                 region_code=self._state.region_code,
+                scheme=self._scheme(),
                 actor=c.SYSTEM_ACTOR,
                 reason=f"{deadline.title} passed on {deadline.due.isoformat()} without the required step",
                 effective_at=self._clock.now(),
@@ -280,9 +252,10 @@ class GrantWorkflow:
 
     async def _reload_state(self) -> None:
         assert self._input is not None
+        scope = scoped(self._input.scheme)
         state = await workflow.execute_activity(
             "load_state",
-            self._input.region_code,
+            self._input.region_code if scope is None else f"{scope}/{self._input.region_code}",
             result_type=GrantState,
             start_to_close_timeout=dt.timedelta(seconds=30),
         )
@@ -290,9 +263,16 @@ class GrantWorkflow:
             self._state = state
 
     def _stamped(self, command: c.Command) -> c.Command:
+        """The command with its business time, and the grant's scheme (so the store needs no look-up)."""
+        update: dict[str, Any] = {}
         if command.effective_at is None:
-            return command.model_copy(update={"effective_at": self._clock.now()})
-        return command
+            update["effective_at"] = self._clock.now()
+        if command.scheme is None:
+            update["scheme"] = self._scheme()
+        return command.model_copy(update=update) if update else command
+
+    def _scheme(self) -> str:
+        return (self._input.scheme if self._input else None) or legacy_scheme_id()
 
     def _check(self, command: c.Command, sent_fingerprint: str) -> CommandReceipt | None:
         """Whether the grant takes `command` now; its receipt if it repeats a command already executed.
@@ -355,7 +335,7 @@ class GrantWorkflow:
         if any(a.version.id == amendment.version.id for a in self._input.amendments):
             return
         self._input.amendments.append(amendment)
-        self._regulation = regulation_for(self._input.base_without_versions, self._input.amendments)
+        self._regulation = regulation_for(self._input.scheme, self._input.base_without_versions, self._input.amendments)
         self._dirty = True
 
     # --- queries -----------------------------------------------------------------------------
@@ -397,4 +377,6 @@ class GrantWorkflow:
         self._published = values
         updates: list[Any] = [REGION.value_set(values[0]), STATUS.value_set(values[1])]
         updates.append(NEXT_DEADLINE.value_set(next_due) if next_due else NEXT_DEADLINE.value_unset())
+        if workflow.patched(PATCH_SCHEME_ATTRIBUTE):
+            updates.append(SCHEME.value_set(self._scheme()))
         workflow.upsert_search_attributes(updates)

@@ -24,6 +24,7 @@ class GrantWorkflowInput(BaseModel):
     """Everything a grant workflow starts (or continues as new) with."""
 
     region_code: str
+    scheme: str | None = None  # the grant's scheme (regeling); None: the legacy scheme (started before schemes)
     creation: SubmitVooraanmelding | None = None  # the vooraanmelding that starts the grant
     clock_offset_seconds: float = 0.0  # business time = workflow time + offset, fixed at start
     base_without_versions: list[str] = Field(default_factory=list)  # the shipped regulation minus these

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from domain.deadlines import pending_deadlines, remindable
 from domain.notifications import reminder_key
-from domain.regulation import DeadlineInfo, Regulation
+from domain.publication import amended
+from domain.regulation import Amendment, DeadlineInfo, Regulation
+from domain.regulation.schemes import scheme as shipped_scheme
 from domain.state import GrantState
 from domain.timekeeping import local_date, start_of_day
 
@@ -104,3 +106,11 @@ def together(reminders: list[Reminder]) -> list[list[Reminder]]:
         d = reminder.deadline
         groups.setdefault((d.due, reminder.offset_days, d.addressee), []).append(reminder)
     return list(groups.values())
+
+
+def regulation_for(scheme: str | None, base_without: list[str], amendments: list[Amendment]) -> Regulation:
+    """The grant's scheme as shipped (minus versions, for what-if tests), with the amendments published for it."""
+    regulation = shipped_scheme(scheme)
+    if base_without:
+        regulation = regulation.without_versions(*base_without)
+    return amended(regulation, amendments)

@@ -40,11 +40,11 @@ RECHECK = dt.timedelta(days=1)
 async def published_regulation() -> Regulation:
     """The shipped regulation with every amendment published in the store (before the patch: shipped only)."""
     if not workflow.patched(PATCH_PUBLISHED_REGULATION):
-        return regulation_for([], [])
+        return regulation_for(None, [], [])
     amendments: list[Amendment] = await workflow.execute_activity(
         "published_amendments", result_type=list[Amendment], **SHORT
     )
-    return regulation_for([], amendments)
+    return regulation_for(None, [], amendments)
 
 
 @workflow.defn(name="PublishAmendment")
@@ -57,7 +57,7 @@ class PublishAmendmentWorkflow:
         regions: list[str] = await workflow.execute_activity("region_codes", result_type=list[str], **SHORT)
         told = []
         for region in regions:
-            handle = workflow.get_external_workflow_handle(grant_workflow_id(region))
+            handle = workflow.get_external_workflow_handle(grant_workflow_id(region, request.amendment.scheme))
             try:
                 await handle.signal("amendment_published", request.amendment)
                 told.append(region)
@@ -140,7 +140,7 @@ class OpenApplicationPeriodWorkflow:
             # the period ends when the regulation in force says so, also if an amendment moves it meanwhile
             while clock.until(term.due_at) > dt.timedelta(0):
                 await workflow.sleep(min(clock.until(term.due_at), RECHECK))
-                term = (await published_regulation()).term(key, local_date(clock.now() - dt.timedelta(seconds=1)))
+                term = (await published_regulation()).term(application_round.window, local_date(clock.now() - dt.timedelta(seconds=1)))
         else:
             await workflow.sleep(clock.until(term.due_at))
         applied: list[str] = await workflow.execute_activity("regions_that_applied", inp, result_type=list[str], **SHORT)

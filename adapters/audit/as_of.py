@@ -69,6 +69,6 @@ def as_of_view(service: GrantService, region_code: str, day: dt.date) -> dict[st
         "versions_now": history[-1].originator_version,
         "last_event": event_row(last),
         "next_event": event_row(later[0]) if later else None,
-        "grant": grant_view(state, service.regulation(), day),
+        "grant": grant_view(state, service.regulation(state.scheme), day),
         "regulation": regulation_view(service, day),
     }

@@ -29,21 +29,24 @@ from domain.values import ObjectionOutcome, RegionKind, Role
 app = typer.Typer(help="One region's grant: show it, read its history, and send it commands.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
+SchemeOption = Annotated[Optional[str], typer.Option("--scheme", help="the grant's scheme (regeling), e.g. sto-2025-2028 (`sto schemes`); default: the region's grant, or the one in the scheme in force")]
 
 
 @app.command("show")
 def show(
     region: Annotated[str, typer.Argument(help="region code, e.g. STO-R001")],
     as_of: Annotated[Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="deadlines pending on this business day (default: today, or the day of STO_BUSINESS_EPOCH)")] = None,
+    scheme: SchemeOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The grant as it stands: status, money, next deadlines and the commands possible now."""
     try:
         service = STATE.service
-        state = service.state(region.upper())
         day = as_of.date() if as_of else STATE.today()
-        view = grant_view(state, service.regulation(), day)
-        view["allowed_transitions"] = allowed_transitions(state.status)
+        state = service.state(region.upper(), scheme=scheme)
+        regulation = service.regulation(state.scheme)
+        view = grant_view(state, regulation, day)
+        view["allowed_transitions"] = allowed_transitions(state.status, regulation)
     except (DomainError, ValueError) as error:
         fail(error, as_json)
     if as_json:
@@ -72,10 +75,11 @@ def show(
 
 
 @app.command("history")
-def history(region: Annotated[str, typer.Argument(help="region code")], as_json: JsonFlag = False) -> None:
+def history(region: Annotated[str, typer.Argument(help="region code")], scheme: SchemeOption = None,
+            as_json: JsonFlag = False) -> None:
     """Every event of the grant: version, business and recorded time, who, why, rule and legal basis."""
     try:
-        rows = [event_row(e) for e in STATE.service.history(region.upper())]
+        rows = [event_row(e) for e in STATE.service.history(region.upper(), scheme=scheme)]
     except DomainError as error:
         fail(error, as_json)
     if as_json:
@@ -114,6 +118,8 @@ COMMON_OPTIONS = [
         Optional[uuid.UUID], typer.Option("--command-id", help="send the same id again to retry safely: it is applied once")]),
     inspect.Parameter("expected_version", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
         Optional[int], typer.Option("--expected-version", min=0, help="refuse (exit 4) unless the grant is at this version")]),
+    inspect.Parameter("scheme", inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[
+        Optional[str], typer.Option("--scheme", help="the scheme (regeling) of the grant, e.g. sto-2025-2028 (`sto schemes`); default: the region's grant, or for a vooraanmelding the scheme in force")]),
     inspect.Parameter("as_json", inspect.Parameter.KEYWORD_ONLY, default=False, annotation=Annotated[
         bool, typer.Option("--json", help="machine-readable output")]),
 ]
@@ -142,7 +148,7 @@ def transition(name: str, *, extra: list[inspect.Parameter] = ()):
 def _send(
     spec: Transition, region: str, fields: Callable[[], dict[str, Any]], *, reason: str, actor: str | None,
     file: Path | None, effective_at: str | None, command_id: uuid.UUID | None, expected_version: int | None,
-    as_json: bool, business_epoch: str | None = None,
+    as_json: bool, scheme: str | None = None, business_epoch: str | None = None,
 ) -> None:
     try:
         data = _merge(_read_file(file), fields())
@@ -150,7 +156,7 @@ def _send(
         if effective_at:
             data["effective_at"] = parse_business_time(effective_at, "--effective-at")
         data.update({k: v for k, v in (("command_id", command_id), ("expected_version", expected_version)) if v is not None})
-        command = spec.build(region, c.Actor(name=actor or default_actor_name(), role=Role.OPERATOR), data)
+        command = spec.build(region, c.Actor(name=actor or default_actor_name(), role=Role.OPERATOR), data, scheme)
         clock = clock_from_env(business_epoch)
         view = asyncio.run(_run(command, clock))
     except EngineUnavailable as error:
@@ -343,6 +349,17 @@ def extension_plan(
 ) -> dict[str, Any]:
     """Fields: plan {summary, requested_cents, cost_lines}; the cost lines come from --file."""
     return {"plan": {k: v for k, v in {"summary": summary, "requested_cents": requested_cents}.items() if v is not None}}
+
+
+@transition("detailed-plan")
+def detailed_plan(
+    plan_key: Annotated[Optional[str], typer.Option("--plan", help="which of the scheme's plans, e.g. 2025-2026 (`sto schemes show`)")] = None,
+    summary: Annotated[Optional[str], typer.Option("--summary")] = None,
+    requested_cents: Annotated[Optional[int], typer.Option("--requested-cents", min=1)] = None,
+) -> dict[str, Any]:
+    """Fields: plan_key, plan {summary, requested_cents, cost_lines}; the cost lines come from --file."""
+    plan = {k: v for k, v in {"summary": summary, "requested_cents": requested_cents}.items() if v is not None}
+    return {"plan_key": plan_key, "plan": plan}
 
 
 @transition("grant-extension")

@@ -99,8 +99,10 @@ class GrantActivities:
 
     @activity.defn(name="load_state")
     def load_state(self, region_code: str) -> GrantState | None:
+        """`REGION` (a grant of the legacy scheme) or `SCHEME/REGION`."""
+        scheme, _, region = region_code.rpartition("/")
         try:
-            return self.service.state(region_code)
+            return self.service.state(region, scheme=scheme or None)
         except GrantNotFound:
             return None
 

@@ -20,12 +20,13 @@ from domain.clock import FUTURE_MARGIN
 from domain.errors import DomainError, GrantNotFound, InvalidInput, TransitionRefused
 from domain.idempotency import fingerprint
 from domain.regulation import Amendment
+from domain.regulation.schemes import legacy_scheme_id, scoped
 from domain.results import CommandResult
 from domain.state import GrantState
 from workflows import TASK_QUEUE, grant_workflow_id
 from workflows.credentials import CommandCredentials
 from workflows.failures import domain_error
-from workflows.grant_lifecycle import REGION, STATUS, GrantWorkflow
+from workflows.grant_lifecycle import REGION, SCHEME, STATUS, GrantWorkflow
 from workflows.models import (
     DEFAULT_REMINDER_OFFSETS,
     AwaitCommand,
@@ -96,8 +97,8 @@ class GrantsClient:
         self.credentials = credentials or CommandCredentials(None)
         self.future_margin = future_margin
 
-    def handle(self, region_code: str) -> WorkflowHandle:
-        return self.client.get_workflow_handle_for(GrantWorkflow.run, grant_workflow_id(region_code))
+    def handle(self, region_code: str, scheme: str | None = None) -> WorkflowHandle:
+        return self.client.get_workflow_handle_for(GrantWorkflow.run, grant_workflow_id(region_code, scheme))
 
     async def start_grant(self, command: c.SubmitVooraanmelding) -> WorkflowHandle:
         """Start the region's workflow with its vooraanmelding (returns at once)."""
@@ -107,6 +108,7 @@ class GrantsClient:
                 GrantWorkflow.run,
                 GrantWorkflowInput(
                     region_code=region,
+                    scheme=scoped(command.scheme),
                     creation=command,
                     clock_offset_seconds=self.clock_offset_seconds,
                     base_without_versions=self.base_without_versions,
@@ -117,12 +119,13 @@ class GrantsClient:
                     creation_signature=self.credentials.sign(command),
                     future_margin_seconds=self.future_margin.total_seconds(),
                 ),
-                id=grant_workflow_id(region),
+                id=grant_workflow_id(region, command.scheme),
                 task_queue=self.task_queue,
                 # a region whose vooraanmelding was refused may try again; the store refuses a second grant
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
                 search_attributes=TypedSearchAttributes(
-                    [SearchAttributePair(REGION, region), SearchAttributePair(STATUS, "starting")]
+                    [SearchAttributePair(REGION, region), SearchAttributePair(STATUS, "starting"),
+                     SearchAttributePair(SCHEME, command.scheme or legacy_scheme_id())]
                 ),
             )
         except Exception as error:
@@ -131,7 +134,7 @@ class GrantsClient:
                 raise GrantAlreadyStarted(
                     "lifecycle.one_grant_per_region",
                     f"region {region} already has a grant workflow",
-                    "Subsidieregeling sterk techniekonderwijs 2020–2023 (2018-09-12) vooraanmelding",
+                    "Algemene wet bestuursrecht art. 4:1 (one application per applicant and scheme); the scheme's vooraanmelding",
                     hint=f"look it up with `sto grant show {region}`",
                 ) from None
             raise
@@ -143,7 +146,7 @@ class GrantsClient:
             handle = await self.start_grant(command)
             retry = None
         except GrantAlreadyStarted as started:
-            handle, retry = self.handle(command.region_code), started
+            handle, retry = self.handle(command.region_code, command.scheme), started
         request = AwaitCommand(command_id=str(command.command_id), fingerprint=fingerprint(command) if retry else None)
         try:
             return await self._update(handle, command.region_code, GrantWorkflow.await_command, request)
@@ -158,7 +161,7 @@ class GrantsClient:
         Each send is its own update (Temporal would answer a repeated update id with the first result, unmarked)."""
         if isinstance(command, c.SubmitVooraanmelding):
             return await self.pre_register(command)
-        handle = self.handle(command.region_code)
+        handle = self.handle(command.region_code, command.scheme)
         request = TransitionRequest(command=command, signature=self.credentials.sign(command))
         return await self._update(handle, command.region_code, GrantWorkflow.transition, request)
 
@@ -182,17 +185,17 @@ class GrantsClient:
                                 "nothing was written; send it again in a moment (the same command id is safe)") from None
             raise
 
-    async def status(self, region_code: str) -> GrantStatusView:
+    async def status(self, region_code: str, scheme: str | None = None) -> GrantStatusView:
         try:
-            return await self.handle(region_code).query(GrantWorkflow.status)
+            return await self.handle(region_code, scheme).query(GrantWorkflow.status)
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise GrantNotFound(region_code) from None
             raise
 
-    async def state(self, region_code: str) -> GrantState | None:
+    async def state(self, region_code: str, scheme: str | None = None) -> GrantState | None:
         try:
-            return await self.handle(region_code).query(GrantWorkflow.state)
+            return await self.handle(region_code, scheme).query(GrantWorkflow.state)
         except RPCError as error:
             if error.status is RPCStatusCode.NOT_FOUND:
                 raise GrantNotFound(region_code) from None

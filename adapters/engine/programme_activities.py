@@ -39,9 +39,10 @@ class ProgrammeActivities:
     @activity.defn(name="extension_candidates")
     def extension_candidates(self) -> list[ExtensionCandidate]:
         regulation = self.service.regulation()
+        scheme = regulation.data.scheme_id  # the programme's operations are those of the service's own scheme
         found = []
-        for region in self.service.region_codes():
-            state = self.service.state(region)
+        for region in self.service.region_codes(scheme):
+            state = self.service.state(region, scheme=scheme)
             plan = state.extension.plan
             if state.status is not GrantStatus.APPROVED or plan is None or state.extension.granted_cents is not None:
                 continue
@@ -53,7 +54,7 @@ class ProgrammeActivities:
     @activity.defn(name="send_transition")
     async def send_transition(self, request: SendTransition) -> TransitionOutcome:
         command = request.command
-        handle = self.client.get_workflow_handle(grant_workflow_id(command.region_code))
+        handle = self.client.get_workflow_handle(grant_workflow_id(command.region_code, command.scheme))
         try:
             result = await handle.execute_update(
                 "transition", TransitionRequest(command=command, signature=self.credentials.sign(command)),
@@ -69,11 +70,11 @@ class ProgrammeActivities:
 
     @activity.defn(name="send_period_notice")
     def send_period_notice(self, notice: PeriodNotice) -> bool:
+        regulation = self.service.regulation()
         try:
-            state = self.service.state(notice.region_code)
+            state = self.service.state(notice.region_code, scheme=regulation.data.scheme_id)
         except GrantNotFound:
             return False
-        regulation = self.service.regulation()
         window = regulation.term(regulation.data.application_round(notice.period).window, notice.today)
         self.service.deliver_notification(period_notice(state, window, notice.period, notice.today), self.notifier)
         return True
@@ -83,7 +84,7 @@ class ProgrammeActivities:
         applied = []
         for region in inp.region_codes:
             try:
-                state = self.service.state(region)
+                state = self.service.state(region, scheme=self.service.regulation().data.scheme_id)
             except GrantNotFound:
                 continue
             if any(a.period == inp.period for a in state.applications):

@@ -30,7 +30,10 @@ from domain import commands as c
 from domain.clock import FUTURE_MARGIN, check_not_ahead
 from domain.decide import Context, decide
 from domain.errors import DomainError, GrantNotFound, StaleVersion, TransitionRefused
+from domain.regulation.schemes import legacy_scheme_id, scoped
+from domain.regulation.schemes import scheme as shipped_scheme
 from domain.results import CommandResult
+from domain.timekeeping import local_date
 from adapters.event_store.service import GrantService
 from workflows.credentials import CommandCredentials
 
@@ -82,6 +85,7 @@ class CommandSender:
         command was tried `attempts` times with its command id, so it is applied at most once)."""
         check_not_ahead(command, self.clock, self.future_margin)
         command = await self._checked_version(command)
+        command = await asyncio.to_thread(self._with_scheme, command)
         gate = self._gate(command.region_code)
         try:
             await asyncio.wait_for(gate.acquire(), self.queue_seconds)
@@ -135,16 +139,26 @@ class CommandSender:
             raise StaleVersion(command.region_code, command.expected_version, 0)
         return command.model_copy(update={"expected_version": None})
 
+    def _with_scheme(self, command: c.Command) -> c.Command:
+        """The command addressed to one grant: the scheme named, else the region's grant (or, for a vooraanmelding,
+        the scheme in force on its day). A grant of the legacy scheme is addressed as before there were schemes."""
+        if command.scheme is not None:
+            return command
+        day = local_date(command.effective_at or self.clock.now())
+        scheme = self.service.scheme_of(command.region_code, None, day=day,
+                                        starting=isinstance(command, c.SubmitVooraanmelding))
+        return command if scoped(scheme) is None else command.model_copy(update={"scheme": scheme})
+
     def _without_workflow(self, command: c.Command) -> DomainError:
         """Why a grant has no workflow to talk to: it does not exist, it ended, or it was written without one."""
         try:
-            state = self.service.state(command.region_code)
+            state = self.service.state(command.region_code, scheme=command.scheme)
         except GrantNotFound as error:
             return error
         if state.status.is_terminal:  # its workflow finished with it: the domain says why nothing follows
             moment = command.effective_at or max(dt.datetime.now(dt.timezone.utc), state.last_effective_at)
             try:
-                decide(state, command, Context(self.service.regulation(), moment))
+                decide(state, command, Context(self.service.regulation(state.scheme), moment))
             except TransitionRefused as refusal:
                 return refusal
         log.warning("grant without workflow", region=command.region_code, status=state.status.value)
@@ -187,5 +201,6 @@ def result_view(result: CommandResult) -> dict[str, Any]:
         "version": result.version,
         "events": list(result.events),
         "duplicate": result.duplicate,
-        "allowed_transitions": allowed_transitions(result.status),
+        "scheme": result.scheme or legacy_scheme_id(),
+        "allowed_transitions": allowed_transitions(result.status, shipped_scheme(result.scheme)),
     }

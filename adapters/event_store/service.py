@@ -9,15 +9,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Callable, Iterable
 
-import orjson
 from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent, Repository
 from eventsourcing.domain import BaseAggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording, Transcoder, Transcoding
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper, Recording, Transcoder
 from eventsourcing.utils import strtobool
 
 from domain import commands as c
 from domain.budget import BudgetPool, ceilings_from, pool_id
 from adapters.event_store.codec import LeanJSONTranscoder, LeanMapper, LeanRepository, project
+from adapters.event_store.transcodings import DateAsISO, GrantStateAsJSON
 from domain.decide import Context, Decision, Reservation
 from domain.errors import ConcurrencyConflict, GrantNotFound, StaleVersion
 from domain.events import GrantEvent
@@ -32,36 +32,14 @@ from domain.results import CommandResult
 from domain.publication import PUBLICATIONS_ID, Publications
 from domain.regulation import Amendment, Regulation, default_regulation
 from domain.state import GrantState
-from domain.values import grant_id_for
+from domain.regulation.schemes import grant_id, legacy_scheme_id, scheme_ids, scheme_in_force
+from domain.regulation.schemes import scheme as shipped_scheme
+from domain.timekeeping import local_date
 
 Clock = Callable[[], dt.datetime]
 
 
 system_clock = BusinessClock().now  # the service's default: business time = real time
-
-
-class DateAsISO(Transcoding):
-    type = dt.date
-    name = "date_iso"
-
-    def encode(self, obj: dt.date) -> str:
-        return obj.isoformat()
-
-    def decode(self, data: str) -> dt.date:
-        return dt.date.fromisoformat(data)
-
-
-class GrantStateAsJSON(Transcoding):
-    """Snapshots hold the aggregate's state model."""
-
-    type = GrantState
-    name = "grant_state"
-
-    def encode(self, obj: GrantState) -> Any:
-        return orjson.loads(obj.model_dump_json())
-
-    def decode(self, data: Any) -> GrantState:
-        return GrantState.model_validate(data)
 
 
 class GrantService(Application):
@@ -82,7 +60,7 @@ class GrantService(Application):
         super().__init__(env)
         self.base_regulation = base_regulation or default_regulation()
         self.clock = clock
-        self._regulation = self.base_regulation
+        self._amended: dict[str, Regulation] = {}  # per scheme: its base with the amendments published for it
         self._publications_version = 0
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -142,8 +120,11 @@ class GrantService(Application):
         writes nothing then. `fingerprint`: of the command as sent, when a business time was stamped on it
         since (the workflow does); else the command's own."""
         fingerprint = fingerprint or command_fingerprint(command)
+        day = local_date(command.effective_at or self.clock())
+        scheme = self.scheme_of(command.region_code, command.scheme, day=day,
+                                starting=isinstance(command, c.SubmitVooraanmelding))
         for _ in range(self.pool_retries):
-            grant = self._find(command.region_code)
+            grant = self._find(command.region_code, scheme)
             loaded_version = grant.version if grant else 0
             if grant is not None:
                 repeated = self._repeated(grant, command, fingerprint)
@@ -151,7 +132,7 @@ class GrantService(Application):
                     return repeated
             if command.expected_version is not None and command.expected_version != loaded_version:
                 raise StaleVersion(command.region_code, command.expected_version, loaded_version)
-            ctx = Context(self.regulation(), command.effective_at or self.clock())
+            ctx = Context(self.regulation(scheme), command.effective_at or self.clock())
             if grant is None:
                 if not isinstance(command, c.SubmitVooraanmelding):
                     raise GrantNotFound(command.region_code)
@@ -162,7 +143,7 @@ class GrantService(Application):
             try:
                 self.save(grant, *pools)
             except IntegrityError:
-                fresh = self._find(command.region_code)
+                fresh = self._find(command.region_code, scheme)
                 if fresh is not None:
                     repeated = self._repeated(fresh, command, fingerprint)
                     if repeated is not None:
@@ -257,14 +238,49 @@ class GrantService(Application):
 
     # --- the regulation ---------------------------------------------------------------------
 
-    def regulation(self) -> Regulation:
-        """The shipped regulation plus every amendment published in this store."""
+    def base(self, scheme: str | None = None) -> Regulation:
+        """A scheme as shipped: the service's base regulation for its own scheme, the registry's for the others."""
+        if scheme is None or scheme == self.base_regulation.data.scheme_id:
+            return self.base_regulation
+        return shipped_scheme(scheme)
+
+    def regulation(self, scheme: str | None = None) -> Regulation:
+        """The shipped scheme (default: the service's base, the legacy scheme) plus every amendment published
+        for it in this store."""
+        scheme = scheme or self.base_regulation.data.scheme_id
         newer = list(self.events.get(PUBLICATIONS_ID, gt=self._publications_version))
         if newer:
-            log: Publications = self.repository.get(PUBLICATIONS_ID)
-            self._regulation = log.apply_to(self.base_regulation)
-            self._publications_version = log.version
-        return self._regulation
+            self._amended.clear()
+            self._publications_version = newer[-1].originator_version
+        if scheme not in self._amended:
+            try:
+                log: Publications = self.repository.get(PUBLICATIONS_ID)
+            except AggregateNotFoundError:
+                self._amended[scheme] = self.base(scheme)
+            else:
+                self._amended[scheme] = log.apply_to(self.base(scheme))
+                self._publications_version = max(self._publications_version, log.version)
+        return self._amended[scheme]
+
+    def scheme_of(self, region_code: str, scheme: str | None = None, *, day: dt.date | None = None,
+                  starting: bool = False) -> str:
+        """The scheme of the grant a command or question is about: the one named; for a vooraanmelding the
+        scheme in force on its day; else the region's only grant, or the one in the scheme in force."""
+        if scheme is not None:
+            return scheme
+        day = day or local_date(self.clock())
+        if starting:
+            return scheme_in_force(day)
+        existing = [s for s in scheme_ids() if self._exists(grant_id(region_code, s))]
+        if len(existing) == 1:
+            return existing[0]
+        current = scheme_in_force(day)
+        if not existing or current in existing:
+            return current
+        return existing[-1]
+
+    def _exists(self, aggregate_id: Any) -> bool:
+        return next(iter(self.events.get(aggregate_id, limit=1)), None) is not None
 
     def published_amendments(self) -> list[Amendment]:
         """Every amendment published in this store, in the order of publication."""
@@ -281,7 +297,7 @@ class GrantService(Application):
                 log: Publications = self.repository.get(PUBLICATIONS_ID)
             except AggregateNotFoundError:
                 log = Publications.start()
-            self.base_regulation.with_amendment(amendment)  # validates that it fits the regulation
+            self.base(amendment.scheme).with_amendment(amendment)  # validates that it fits its scheme
             changed = log.publish(amendment, actor, reason)
             if not changed:
                 return False
@@ -294,36 +310,39 @@ class GrantService(Application):
 
     # --- queries -----------------------------------------------------------------------
 
-    def _find(self, region_code: str) -> Grant | None:
+    def _find(self, region_code: str, scheme: str | None) -> Grant | None:
         try:
-            return self.repository.get(grant_id_for(region_code))
+            return self.repository.get(grant_id(region_code, scheme))
         except AggregateNotFoundError:
             return None
 
-    def grant(self, region_code: str, version: int | None = None) -> Grant:
+    def grant(self, region_code: str, version: int | None = None, *, scheme: str | None = None) -> Grant:
+        """The region's grant in `scheme` (default: its only grant, or the one in the scheme in force)."""
+        scheme = self.scheme_of(region_code, scheme)
         try:
-            return self.repository.get(grant_id_for(region_code), version=version)
+            return self.repository.get(grant_id(region_code, scheme), version=version)
         except AggregateNotFoundError:
             raise GrantNotFound(region_code) from None
 
-    def state(self, region_code: str, version: int | None = None) -> GrantState:
-        return self.grant(region_code, version).state
+    def state(self, region_code: str, version: int | None = None, *, scheme: str | None = None) -> GrantState:
+        return self.grant(region_code, version, scheme=scheme).state
 
-    def history(self, region_code: str) -> list[GrantEvent]:
-        events = list(self.events.get(grant_id_for(region_code)))
+    def history(self, region_code: str, *, scheme: str | None = None) -> list[GrantEvent]:
+        events = list(self.events.get(grant_id(region_code, self.scheme_of(region_code, scheme))))
         if not events:
             raise GrantNotFound(region_code)
         return events  # type: ignore[return-value]
 
-    def state_as_of(self, region_code: str, moment: dt.datetime) -> GrantState | None:
+    def state_as_of(self, region_code: str, moment: dt.datetime, *, scheme: str | None = None) -> GrantState | None:
         """The grant as it stood at business time `moment` (None if it did not exist yet)."""
+        scheme = self.scheme_of(region_code, scheme)
         version = 0
-        for event in self.history(region_code):
+        for event in self.history(region_code, scheme=scheme):
             if event.effective_at <= moment:
                 version = event.originator_version
             else:
                 break
-        return self.state(region_code, version) if version else None
+        return self.state(region_code, version, scheme=scheme) if version else None
 
     def pool_totals(self, key: str) -> dict[int, int]:
         try:
@@ -332,17 +351,27 @@ class GrantService(Application):
             return {}
         return pool.totals()
 
-    def region_codes(self) -> Iterable[str]:
-        """Every region with a grant, in the order they pre-registered."""
+    def region_codes(self, scheme: str | None = None) -> Iterable[str]:
+        """Every region with a grant (in `scheme`, or in any), in the order they pre-registered."""
+        seen: set[str] = set()
+        for grant_scheme, code in self.grant_keys():
+            if (scheme is None or grant_scheme == scheme) and code not in seen:
+                seen.add(code)
+                yield code
+
+    def grant_keys(self) -> Iterable[tuple[str, str]]:
+        """Every grant as (scheme, region code), in the order they pre-registered."""
         from domain.events import VooraanmeldingReceived
 
+        legacy = legacy_scheme_id()
         start = 1
         while True:
             notifications = self.recorder.select_notifications(start, 500, topics=[_topic(VooraanmeldingReceived)])
             if not notifications:
                 return
             for n in notifications:
-                yield self.mapper.to_domain_event(n).region_code
+                event = self.mapper.to_domain_event(n)
+                yield event.scheme or legacy, event.region_code
             start = notifications[-1].id + 1
 
 

@@ -17,7 +17,7 @@ from domain.decide import allowed_from
 from domain.regulation import Regulation, default_regulation
 from domain.values import GrantStatus
 
-SENDER_CHOSEN = ("region_code", "actor", "type")
+SENDER_CHOSEN = ("region_code", "actor", "type", "scheme")  # the scheme comes from the path or --scheme
 META_FIELDS = ("reason", "command_id", "effective_at", "expected_version")
 
 
@@ -43,9 +43,10 @@ class Transition:
         """Only what this command is about (no meta fields)."""
         return {name: info for name, info in self.fields().items() if name not in META_FIELDS}
 
-    def build(self, region_code: str, actor: c.Actor, fields: dict[str, Any]) -> c.Command:
+    def build(self, region_code: str, actor: c.Actor, fields: dict[str, Any], scheme: str | None = None) -> c.Command:
         """The command, validated; raises pydantic.ValidationError naming the wrong fields."""
-        return self.command.model_validate({**fields, "region_code": region_code, "actor": actor})
+        chosen = {"region_code": region_code, "actor": actor, **({"scheme": scheme} if scheme else {})}
+        return self.command.model_validate({**fields, **chosen})
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -63,6 +64,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("decide-objection", c.DecideObjection),
         Transition("report", c.SubmitProgressReport),
         Transition("extension-plan", c.SubmitExtensionPlan),
+        Transition("detailed-plan", c.SubmitDetailedPlan),
         Transition("grant-extension", c.GrantExtension),
         Transition("hourly-rate", c.RecordHourlyRateChange),
         Transition("final-report", c.SubmitFinalReport),

@@ -22,6 +22,7 @@ from adapters.read_side.database import open_view_database
 from adapters.read_side.tables import ViewStore
 from domain.errors import GrantNotFound
 from adapters.event_store.service import GrantService
+from domain.regulation.schemes import scheme_in_force
 from domain.values import GrantStatus
 from projections.deadline_calendar import deadline_calendar, may_have_deadlines
 from projections.ledger import budget_ledger
@@ -113,36 +114,45 @@ class ReadModels:
             found["hint"] = QUARANTINE_HINT
         return entries
 
-    def regions(self, status: GrantStatus | None = None) -> dict[str, Any]:
+    def regions(self, status: GrantStatus | None = None, scheme: str | None = None) -> dict[str, Any]:
         self.refresh()
-        view = overview(self.store.grant_rows(), status)
+        view = overview(self.store.grant_rows(scheme=scheme), status)
         view["position"] = self.store.position()
         view["quarantined_records"] = self.store.quarantined_count()
         return view
 
-    def deadlines(self, day: dt.date, within_days: int | None = None) -> dict[str, Any]:
+    def deadlines(self, day: dt.date, within_days: int | None = None, scheme: str | None = None) -> dict[str, Any]:
         self.refresh()
         grants = [
-            (row, self.service.state(row["region_code"], version=row["version"]))
-            for row in self.store.grant_rows()
+            (row, self.service.state(row["region_code"], version=row["version"], scheme=row["scheme"]))
+            for row in self.store.grant_rows(scheme=scheme)
             if may_have_deadlines(row, day)
         ]
-        view = deadline_calendar(grants, self.service.regulation(), day, within_days)
+        view = deadline_calendar(grants, self.service.regulation, day, within_days)
         view["position"] = self.store.position()
         view["quarantined_records"] = self.store.quarantined_count()
         return view
 
-    def budget(self, day: dt.date) -> dict[str, Any]:
+    def budget(self, day: dt.date, scheme: str | None = None) -> dict[str, Any]:
+        """The ledger of one scheme's money (default: the scheme of the grants, or the one in force on `day`)."""
         self.refresh()
-        view = budget_ledger(self.store.grant_rows(), self.service.regulation(), day)
+        if scheme is None:
+            present = sorted({row["scheme"] for row in self.store.grant_rows()})
+            current = scheme_in_force(day)
+            if not present:
+                scheme = self.service.base_regulation.data.scheme_id
+            else:
+                scheme = present[0] if len(present) == 1 else current if current in present else present[-1]
+        view = budget_ledger(self.store.grant_rows(scheme=scheme), self.service.regulation(scheme), day)
+        view["scheme"] = scheme
         view["position"] = self.store.position()
         view["quarantined_records"] = self.store.quarantined_count()
         return view
 
-    def history(self, region_code: str, *, facts: bool = False) -> list[dict[str, Any]]:
+    def history(self, region_code: str, *, facts: bool = False, scheme: str | None = None) -> list[dict[str, Any]]:
         """The audit timeline of one grant; with `facts`, each event's own fields from the event store."""
         self.refresh()
-        row = self.store.grant_row(region_code)
+        row = self.store.grant_row(region_code, scheme)
         if row is None:
             raise GrantNotFound(region_code)
         lines = self.store.timeline(row["grant_id"])

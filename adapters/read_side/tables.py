@@ -25,8 +25,8 @@ from projections.timeline import TIMELINE_COLUMNS
 log = get_logger(__name__)
 
 TRACKING_NAME = "grant-read-models"
-SCHEMA_VERSION = 3  # raise when a table changes: the views are then dropped and rebuilt from the log
-# 3: view_quarantine, and view_grants.quarantined_from
+SCHEMA_VERSION = 4  # raise when a table changes: the views are then dropped and rebuilt from the log
+# 3: view_quarantine, and view_grants.quarantined_from; 4: view_grants.scheme
 
 GRANTS = "view_grants"
 TIMELINE = "view_timeline"
@@ -225,13 +225,19 @@ class ViewStore:
 
     # --- reads ------------------------------------------------------------------------------
 
-    def grant_rows(self, status: str | None = None) -> list[Row]:
-        if status is None:
-            return self._rows(f"SELECT * FROM {GRANTS} ORDER BY region_code")
-        return self._rows(f"SELECT * FROM {GRANTS} WHERE status = ? ORDER BY region_code", (status,))
+    def grant_rows(self, status: str | None = None, scheme: str | None = None) -> list[Row]:
+        where = [(column, value) for column, value in (("status", status), ("scheme", scheme)) if value is not None]
+        clause = f" WHERE {' AND '.join(f'{column} = ?' for column, _ in where)}" if where else ""
+        return self._rows(f"SELECT * FROM {GRANTS}{clause} ORDER BY region_code, pre_registered_on",
+                          tuple(value for _, value in where))
 
-    def grant_row(self, region_code: str) -> Row | None:
-        rows = self._rows(f"SELECT * FROM {GRANTS} WHERE region_code = ?", (region_code,))
+    def grant_row(self, region_code: str, scheme: str | None = None) -> Row | None:
+        """The region's grant in `scheme`; without a scheme, its newest grant (a region has one per scheme)."""
+        if scheme is not None:
+            rows = self._rows(f"SELECT * FROM {GRANTS} WHERE region_code = ? AND scheme = ?", (region_code, scheme))
+        else:
+            rows = self._rows(f"SELECT * FROM {GRANTS} WHERE region_code = ? ORDER BY pre_registered_on DESC",
+                              (region_code,))
         return rows[0] if rows else None
 
     def timeline(self, grant_id: str) -> list[dict[str, Any]]:

@@ -105,8 +105,9 @@ TUESDAY, THURSDAY = 1, 3
 def _amounts(plans: list[RegionPlan], regulation: Regulation, rng: random.Random, fill: Decimal) -> None:
     """Share `fill` of each kind's ceiling per year among the regions of that kind that end up approved."""
     day = dt.date(2019, 1, 1)
-    for kind in RegionKind:
-        ceiling = {int(y): int(a) for y, a in regulation.param(f"ceiling_{kind.value}", day).value.items()}
+    for declared in regulation.data.region_kinds:
+        kind = RegionKind(declared.kind)
+        ceiling = {int(y): int(a) for y, a in regulation.param(declared.ceiling, day).value.items()}
         members = [p for p in plans if p.region.kind is kind]
         approved = [p for p in members if p.fate is not Fate.NEVER_APPLIES]
         weights = {p.region.code: Decimal(str(round(rng.uniform(0.6, 1.4), 3))) for p in members}

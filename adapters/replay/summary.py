@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from domain.outbox import OutboxMessage
 from adapters.event_store.service import GrantService
 from domain.timekeeping import local_date
-from domain.values import GrantStatus, RegionKind
+from domain.values import GrantStatus
 
 
 class Milestone(BaseModel):
@@ -61,7 +61,7 @@ def summarise(service: GrantService, *, real_counts: bool) -> ReplaySummary:
     report_1 = Counter()
     statuses: Counter[str] = Counter()
     consequences: Counter[str] = Counter()
-    granted = {k.value: 0 for k in RegionKind}
+    granted = {k.kind: 0 for k in service.regulation().data.region_kinds}
     extension_total = extension_count = 0
     extension_max_share = 0.0
     determined_total = reclaim_total = lowered = determined_count = 0
@@ -107,7 +107,7 @@ def summarise(service: GrantService, *, real_counts: bool) -> ReplaySummary:
     regulation = service.regulation()
     day = dt.date(2019, 1, 1)
     ceilings = {
-        k.value: sum(int(v) for v in regulation.param(f"ceiling_{k.value}", day).value.values()) for k in RegionKind
+        k.kind: sum(int(v) for v in regulation.param(k.ceiling, day).value.values()) for k in regulation.data.region_kinds
     }
     budget = int(regulation.param("extension_budget_cents", dt.date(2023, 8, 1)).value)
     round_1 = sum(1 for p, d in approvals if p == 1 and d < dt.date(2019, 7, 1))

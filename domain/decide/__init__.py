@@ -29,6 +29,7 @@ from domain.decide.core import (
 )
 from domain.decide.decisions import _approve, _decide_objection, _objection, _reject
 from domain.decide.ending import _consequence, _determine, _withdraw, consequence_event
+from domain.decide.plans import _detailed_plan
 from domain.decide.execution import _extension_plan, _final_report, _grant_extension, _hourly_rate, _progress_report
 from domain.regulation import Regulation, UnknownRule
 from domain.state import GrantState
@@ -132,6 +133,7 @@ _HANDLERS: dict[type[c.Command], Callable[[GrantState, Any, Context], Decision]]
     c.DecideObjection: _decide_objection,
     c.SubmitProgressReport: _progress_report,
     c.SubmitExtensionPlan: _extension_plan,
+    c.SubmitDetailedPlan: _detailed_plan,
     c.GrantExtension: _grant_extension,
     c.RecordHourlyRateChange: _hourly_rate,
     c.SubmitFinalReport: _final_report,

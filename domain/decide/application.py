@@ -8,6 +8,7 @@ from domain.decide.core import AWB, Context, Decision, refuse
 from domain.deadlines import find_pending, next_application_period
 from domain.money import check_application_money
 from domain.state import GrantState
+from domain.values import PartnerKind
 
 
 def _vooraanmelding(cmd: c.SubmitVooraanmelding, ctx: Context) -> Decision:
@@ -20,11 +21,25 @@ def _vooraanmelding(cmd: c.SubmitVooraanmelding, ctx: Context) -> Decision:
             term.source,
             "a region that did not pre-register cannot apply under this regulation",
         )
+    kinds = reg.data.region_kinds
+    if kinds and reg.data.region_kind(cmd.kind.value) is None:
+        raise refuse(
+            "region.kind_in_scheme",
+            f"the scheme {reg.data.scheme_id} has no region kind {cmd.kind.value}; its kinds: "
+            + ", ".join(k.kind for k in kinds),
+            ctx.regeling("soorten regio's"),
+            "pre-register the region as one of the scheme's kinds",
+        )
     for key, items, what in (
         ("region_min_vmbo_schools", set(cmd.vmbo_schools), "vmbo schools (6-character BRIN)"),
         ("region_min_mbo_institutions", set(cmd.mbo_institutions), "mbo institutions"),
-        ("region_min_partners", {p.name for p in cmd.partners}, "companies and/or municipalities"),
+        ("region_min_partners", {p.name for p in cmd.partners if p.kind is not PartnerKind.PO_SCHOOL_BOARD},
+         "companies and/or municipalities"),
+        ("region_min_po_school_boards", {p.name for p in cmd.partners if p.kind is PartnerKind.PO_SCHOOL_BOARD},
+         "primary-school boards (po-samenwerking)"),
     ):
+        if key == "region_min_po_school_boards" and not reg.has_param(key, day):
+            continue  # a scheme without compulsory po cooperation
         minimum = reg.param(key, day)
         if len(items) < int(minimum.value):
             raise refuse(
@@ -38,6 +53,7 @@ def _vooraanmelding(cmd: c.SubmitVooraanmelding, ctx: Context) -> Decision:
             (
                 e.VooraanmeldingReceived,
                 {
+                    "scheme": reg.data.scheme.id if reg.data.scheme else None,
                     "region_code": cmd.region_code,
                     "region_name": cmd.region_name,
                     "kind": cmd.kind.value,
@@ -128,7 +144,7 @@ def _application(state: GrantState, cmd: c.SubmitApplication, ctx: Context) -> D
             "add the addendum of changes",
             state,
         )
-    maximum = check_application_money(cmd.documents, state.vmbo_schools, reg, day)
+    maximum = check_application_money(cmd.documents, state.vmbo_schools, reg, day, kind=state.kind.value)
     return Decision(
         events=[
             (
@@ -179,7 +195,7 @@ def _submit_repair(state: GrantState, cmd: c.SubmitRepair, ctx: Context) -> Deci
     requested, maximum = application.requested_cents, application.regional_maximum_cents
     documents = None
     if cmd.documents is not None:
-        maximum = check_application_money(cmd.documents, state.vmbo_schools, reg, day)
+        maximum = check_application_money(cmd.documents, state.vmbo_schools, reg, day, kind=state.kind.value)
         requested = cmd.documents.requested_cents
         documents = cmd.documents.model_dump(mode="json")
     # Awb 4:15: suspended from the day after the request until the day the application is completed.

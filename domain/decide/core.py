@@ -11,6 +11,7 @@ from domain import commands as c
 from domain import events as e
 from domain.errors import TransitionRefused
 from domain.regulation import Regulation
+from domain.regulation.schemes import scoped
 from domain.state import GrantState
 from domain.timekeeping import local_date
 from domain.values import DecisionKind, GrantStatus
@@ -69,6 +70,13 @@ class Reservation:
     ceiling_param: str
     extension: bool = False
     release: bool = False  # give the region's claim on the pool back instead of claiming
+
+
+def scheme_pool(ctx: Context, name: str) -> str:
+    """A budget pool's key in the grant's scheme: 'ceiling:techniekregio' for the legacy scheme (as stored
+    before schemes), 'sto-2025-2028/ceiling:techniekregio' for another."""
+    scope = scoped(ctx.regulation.data.scheme.id) if ctx.regulation.data.scheme else None
+    return name if scope is None else f"{scope}/{name}"
 
 
 def refuse(rule: str, message: str, source: str, hint: str | None = None, state: GrantState | None = None) -> TransitionRefused:

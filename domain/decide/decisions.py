@@ -7,7 +7,7 @@ from typing import Any
 
 from domain import commands as c
 from domain import events as e
-from domain.decide.core import AWB, Context, Decision, Reservation, S, check_years, refuse
+from domain.decide.core import AWB, Context, Decision, Reservation, S, check_years, refuse, scheme_pool
 from domain.deadlines import days_late, decision_deadline, find_pending
 from domain.money import euro
 from domain.state import GrantState
@@ -42,9 +42,11 @@ def _check_granted(state: GrantState, amounts: dict[int, int], ctx: Context) -> 
         )
 
 
-def _ceiling_reservation(state: GrantState, amounts: dict[int, int]) -> Reservation:
-    pool = f"ceiling:{state.kind.value}"
-    return Reservation(pool=pool, per_year=amounts, ceiling_param=f"ceiling_{state.kind.value}")
+def _ceiling_reservation(state: GrantState, amounts: dict[int, int], ctx: Context) -> Reservation:
+    """A claim on the ceiling of the region's kind, in the grant's scheme (the scheme's data names the ceiling)."""
+    kind = ctx.regulation.data.region_kind(state.kind.value)
+    ceiling = kind.ceiling if kind is not None else f"ceiling_{state.kind.value}"
+    return Reservation(pool=scheme_pool(ctx, f"ceiling:{state.kind.value}"), per_year=amounts, ceiling_param=ceiling)
 
 
 def _decision_sent_on(cmd: Any, ctx: Context, state: GrantState) -> dt.date:
@@ -102,7 +104,7 @@ def _approve(state: GrantState, cmd: c.ApproveGrant, ctx: Context) -> Decision:
         ],
         rule=f"decision.approve_period_{application.period}",
         legal_basis=_late_noted(source, state, ctx),
-        reservations=[_ceiling_reservation(state, amounts)],
+        reservations=[_ceiling_reservation(state, amounts, ctx)],
     )
 
 
@@ -181,7 +183,7 @@ def _decide_objection(state: GrantState, cmd: c.DecideObjection, ctx: Context) -
             )
         _check_granted(state, amounts, ctx)
         after = S.APPROVED
-        reservations.append(_ceiling_reservation(state, amounts))
+        reservations.append(_ceiling_reservation(state, amounts, ctx))
     return Decision(
         events=[
             (

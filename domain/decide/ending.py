@@ -7,7 +7,7 @@ from typing import Any
 
 from domain import commands as c
 from domain import events as e
-from domain.decide.core import AWB, Context, Decision, Reservation, refuse
+from domain.decide.core import AWB, Context, Decision, Reservation, refuse, scheme_pool
 from domain.decide.decisions import _ceiling_reservation, _decision_sent_on
 from domain.deadlines import find_pending, pending_deadlines
 from domain.money import determine
@@ -48,10 +48,10 @@ def _withdraw(state: GrantState, cmd: c.WithdrawGrant, ctx: Context) -> Decision
     """Withdrawal ends the grant; what it had been granted goes back to the budget it was claimed from."""
     releases: list[Reservation] = []
     if state.granted_per_year and state.kind is not None:
-        releases.append(replace(_ceiling_reservation(state, {}), release=True))
+        releases.append(replace(_ceiling_reservation(state, {}, ctx), release=True))
     if state.extension.granted_cents and ctx.regulation.has_param("extension_year", ctx.day):
         year = int(ctx.regulation.param("extension_year", ctx.day).value)
-        releases.append(Reservation(pool=f"extension:{year}", per_year={}, ceiling_param="extension_budget_cents",
+        releases.append(Reservation(pool=scheme_pool(ctx, f"extension:{year}"), per_year={}, ceiling_param="extension_budget_cents",
                                     extension=True, release=True))
     return Decision(
         # an intrekking of a granted subsidy is a besluit (Awb 4:48), open to objection; a region that withdraws

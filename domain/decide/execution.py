@@ -6,7 +6,7 @@ from typing import Any
 
 from domain import commands as c
 from domain import events as e
-from domain.decide.core import Context, Decision, Reservation, check_years, refuse
+from domain.decide.core import Context, Decision, Reservation, check_years, refuse, scheme_pool
 from domain.decide.decisions import _decision_sent_on
 from domain.money import check_cost_lines, check_hourly_rate, euro, extension_cap_cents
 from domain.models import ExtensionPlan
@@ -190,7 +190,7 @@ def _grant_extension(state: GrantState, cmd: c.GrantExtension, ctx: Context) -> 
         rule="extension.granted",
         legal_basis=share.source,
         reservations=[
-            Reservation(pool=f"extension:{year}", per_year={year: cmd.amount_cents}, ceiling_param="extension_budget_cents", extension=True)
+            Reservation(pool=scheme_pool(ctx, f"extension:{year}"), per_year={year: cmd.amount_cents}, ceiling_param="extension_budget_cents", extension=True)
         ],
     )
 

@@ -62,6 +62,8 @@ class Regulation:
 
     def with_amendment(self, amendment: Amendment) -> "Regulation":
         """A new regulation with `amendment` published: its version and the values it sets."""
+        if self.data.scheme is not None and amendment.scheme is not None and amendment.scheme != self.data.scheme.id:
+            raise ValueError(f"the amendment is for the scheme {amendment.scheme!r}, not {self.data.scheme.id!r}")
         if amendment.version.id in self._versions:
             if self._versions[amendment.version.id] == amendment.version:
                 return self  # already published: publishing is idempotent
@@ -119,8 +121,11 @@ class Regulation:
         def created(values: list[Any]) -> bool:
             return all(v.version == version_id for v in values)
 
+        scheme = self.data.scheme
         return Amendment(
             version=version,
+            # amendments of the legacy scheme name none, as they were published before there were schemes
+            scheme=None if scheme is None or scheme.recorded_before_schemes else scheme.id,
             terms={
                 t.key: v for t in self.data.terms if not created(t.values) for v in t.values if v.version == version_id
             },

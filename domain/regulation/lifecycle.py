@@ -42,6 +42,9 @@ class SchemeInfo(_Frozen):
     in_force: dt.date
     lapses: dt.date | None = None
     source: LegalSource
+    # the scheme of every grant recorded before grants named their scheme: its grant ids, workflow ids and
+    # budget pools carry no scheme id (they were made before there was a second scheme)
+    recorded_before_schemes: bool = False
 
 
 class Step(_Frozen):

@@ -106,6 +106,7 @@ class Amendment(_Frozen):
     """A version together with the term and parameter values it sets: what gets *published*."""
 
     version: RegulationVersion
+    scheme: str | None = None  # the scheme it amends; None: the legacy scheme (published before there were two)
     terms: dict[str, TermValue] = Field(default_factory=dict)  # new values of existing terms
     parameters: dict[str, ParameterValue] = Field(default_factory=dict)
     new_terms: list[Term] = Field(default_factory=list)  # terms the amendment creates

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+import uuid
 from functools import lru_cache
 from pathlib import Path
 
 from domain.regulation.calendar import DATA_FILE, SCHEMES_DIR, Regulation, default_regulation
 from domain.regulation.lifecycle import SchemeInfo
+from domain.values import grant_id_for
 
-FIRST_SCHEME = "sto-2020-2024"  # the scheme of every grant whose first event names none (stored before schemes)
 
 
 class UnknownScheme(LookupError):
@@ -38,10 +39,30 @@ def scheme_ids() -> list[str]:
     return list(_files())
 
 
+@lru_cache(maxsize=1)
+def legacy_scheme_id() -> str:
+    """The scheme of every grant whose first event names none: recorded before there were schemes."""
+    for scheme_id, path in _files().items():
+        with open(path, "rb") as fh:
+            if tomllib.load(fh).get("scheme", {}).get("recorded_before_schemes"):
+                return scheme_id
+    return next(iter(_files()))
+
+
+def scoped(scheme_id: str | None) -> str | None:
+    """The scheme id as it appears in ids (grant, workflow, budget pool): None for the legacy scheme."""
+    return None if scheme_id is None or scheme_id == legacy_scheme_id() else scheme_id
+
+
+def grant_id(region_code: str, scheme_id: str | None) -> uuid.UUID:
+    """A grant's id: from the region code, and the scheme unless it is the legacy one (ids made before)."""
+    return grant_id_for(region_code, scoped(scheme_id))
+
+
 @lru_cache(maxsize=None)
 def scheme(scheme_id: str | None = None) -> Regulation:
     """The scheme as shipped (published amendments come on top, from the store)."""
-    scheme_id = scheme_id or FIRST_SCHEME
+    scheme_id = scheme_id or legacy_scheme_id()
     files = _files()
     if scheme_id not in files:
         raise UnknownScheme(scheme_id, list(files))
