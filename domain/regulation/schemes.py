@@ -1,12 +1,14 @@
 """The schemes (regelingen) the engine ships, each one data file in `data/schemes/`.
 
-A grant belongs to one scheme; its first event names it. The scheme in force on a business day is the
+A grant belongs to one scheme; its first event names it. More scheme files can be added without code:
+`STO_SCHEMES_PATH` names them (files or folders) for every process of the engine. The scheme in force on a business day is the
 latest one whose regeling is in force then (and has not lapsed): new grants default to it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import tomllib
 import uuid
 from functools import lru_cache
@@ -25,13 +27,21 @@ class UnknownScheme(LookupError):
         self.known = known
 
 
+SCHEMES_PATH = "STO_SCHEMES_PATH"  # more scheme files or folders, separated by os.pathsep (tests, a new scheme)
+
+
 @lru_cache(maxsize=1)
 def _files() -> dict[str, Path]:
+    """Every scheme file: the shipped ones, then those STO_SCHEMES_PATH names (read once per process)."""
+    paths = sorted(SCHEMES_DIR.glob("*.toml"))
+    for entry in filter(None, os.environ.get(SCHEMES_PATH, "").split(os.pathsep)):
+        place = Path(entry)
+        paths += sorted(place.glob("*.toml")) if place.is_dir() else [place]
     found: dict[str, Path] = {}
-    for path in sorted(SCHEMES_DIR.glob("*.toml")):
+    for path in paths:
         with open(path, "rb") as fh:
             header = tomllib.load(fh).get("scheme", {})
-        found[header.get("id", path.stem)] = path
+        found.setdefault(header.get("id", path.stem), path)  # a shipped scheme cannot be replaced
     return found
 
 
@@ -88,3 +98,9 @@ def year_span() -> tuple[int, int]:
     starts = [i.in_force.year for i in infos()]
     ends = [(i.lapses or i.in_force).year + 1 for i in infos()]
     return min(starts), max(ends)
+
+
+def reload_schemes() -> None:
+    """Read the scheme files again (after STO_SCHEMES_PATH changed in this process: tests, `sto schemes check`)."""
+    for cached in (_files, legacy_scheme_id, scheme):
+        cached.cache_clear()
