@@ -148,9 +148,9 @@ def required_share(amount_cents: int, ratio: Decimal) -> int:
     return int((Decimal(amount_cents) * ratio).to_integral_value(rounding=ROUND_CEILING))
 
 
-def extension_cap_cents(granted_2020_2023_cents: int, regulation: Regulation, day: dt.date) -> int:
+def extension_cap_cents(granted_cents: int, regulation: Regulation, day: dt.date) -> int:
     share = Decimal(str(regulation.param("extension_cap_share", day).value))
-    return int((Decimal(granted_2020_2023_cents) * share).to_integral_value(rounding=ROUND_FLOOR))
+    return int((Decimal(granted_cents) * share).to_integral_value(rounding=ROUND_FLOOR))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """The regulation as dated, versioned data with its legal sources."""
 
 from domain.regulation.answers import DeadlineInfo, ParameterInForce, RegulationInForce, UnknownRule
-from domain.regulation.calendar import Regulation, default_regulation
+from domain.regulation.calendar import Regulation
+from domain.regulation.schemes import default_regulation
 from domain.regulation.model import (
     Addressee,
     Amendment,

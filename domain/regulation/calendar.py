@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import tomllib
 from datetime import date, timedelta
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,6 @@ from domain.regulation.termijnen import resolve_roll_forward
 from domain.timekeeping import end_of_day
 
 SCHEMES_DIR = Path(__file__).parent / "data" / "schemes"
-DATA_FILE = SCHEMES_DIR / "sto-2020-2024.toml"
 
 
 
@@ -55,7 +53,7 @@ class Regulation:
     # --- loading and publishing -------------------------------------------------------------
 
     @classmethod
-    def from_toml(cls, path: Path = DATA_FILE) -> "Regulation":
+    def from_toml(cls, path: Path) -> "Regulation":
         with open(path, "rb") as fh:
             raw = tomllib.load(fh)
         return cls(RegulationData.model_validate(_stringify_table_keys(raw)))
@@ -361,9 +359,3 @@ def _stringify_table_keys(raw: Any) -> Any:
     if isinstance(raw, list):
         return [_stringify_table_keys(v) for v in raw]
     return raw
-
-
-@lru_cache(maxsize=1)
-def default_regulation() -> Regulation:
-    """The regulation as shipped in `data/sto.toml` (published amendments come on top, from the store)."""
-    return Regulation.from_toml()

@@ -14,7 +14,7 @@ import uuid
 from functools import lru_cache
 from pathlib import Path
 
-from domain.regulation.calendar import DATA_FILE, SCHEMES_DIR, Regulation, default_regulation
+from domain.regulation.calendar import SCHEMES_DIR, Regulation
 from domain.regulation.lifecycle import SchemeInfo
 from domain.values import grant_id_for
 
@@ -77,7 +77,12 @@ def scheme(scheme_id: str | None = None) -> Regulation:
     if scheme_id not in files:
         raise UnknownScheme(scheme_id, list(files))
     path = files[scheme_id]
-    return Regulation.from_toml(path) if path != DATA_FILE else default_regulation()
+    return Regulation.from_toml(path)
+
+
+def default_regulation() -> Regulation:
+    """The legacy scheme as shipped: the scheme of the grants recorded before there were schemes."""
+    return scheme(legacy_scheme_id())
 
 
 def infos() -> list[SchemeInfo]:
