@@ -9,7 +9,9 @@ import typer
 from rich.table import Table
 
 from adapters.cli.context import STATE
-from adapters.cli.output import console, print_json
+from adapters.cli.output import console, fail, print_json
+from domain.errors import InvalidInput
+from domain.regulation.schemes import UnknownScheme, scheme_in_force
 from adapters.read_side.presenters import calendar_view
 
 
@@ -17,10 +19,15 @@ def calendar(
     as_of: Annotated[Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="the rules in force on this date (default: today)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
     explain: Annotated[bool, typer.Option("--explain", help="print every explanation line")] = False,
+    scheme: Annotated[Optional[str], typer.Option("--scheme", help="the scheme (regeling), e.g. sto-2020-2024 (`sto schemes`); default: the one in force on the date")] = None,
 ) -> None:
-    """List every deadline and window of the regulation in force on a date, with source and roll-forward rule."""
+    """List every deadline and window of a scheme in force on a date, with source and roll-forward rule;
+    facts the sources could not confirm are marked unconfirmed."""
     day = as_of.date() if as_of else STATE.today()
-    regulation = STATE.service.regulation()
+    try:
+        regulation = STATE.service.regulation(scheme or scheme_in_force(day))
+    except UnknownScheme as error:
+        fail(InvalidInput(str(error), field="scheme", hint="`sto schemes` lists the schemes"), as_json)
     view = calendar_view(regulation, day)
     if as_json:
         print_json(view)
@@ -41,5 +48,7 @@ def calendar(
         elif term["atw_alternative"]:
             moves = f"no; the Atw would give {term['atw_alternative']} (not applied: see --explain)"
         what = term["title"] if not explain else term["title"] + "\n[dim]" + "\n".join(term["explanation"]) + "[/]"
+        if not term.get("confirmed", True):
+            what += " [yellow](unconfirmed)[/]"
         table.add_row(when, what, term["kind"], term["source"], moves)
     console.print(table)

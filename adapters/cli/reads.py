@@ -53,25 +53,29 @@ def _quarantine_note(records: int) -> None:
         )
 
 
+SchemeFilter = Annotated[Optional[str], typer.Option("--scheme", help="only grants of this scheme (regeling), e.g. sto-2025-2028 (`sto schemes`)")]
+
+
 def regions(
     status: Annotated[Optional[GrantStatus], typer.Option("--status", help="only grants in this status")] = None,
+    scheme: SchemeFilter = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Every region's grant: status, kind, penvoerder and amounts, with the number of grants per status."""
     try:
-        view = open_read_models().regions(status)
+        view = open_read_models().regions(status, scheme)
     except READ_ERRORS as error:
         fail(error, as_json)
     if as_json:
         print_json(view)
         return
     table = Table(title=f"regions ({len(view['regions'])} of {view['total']})")
-    for col in ("region", "name", "kind", "status", "penvoerder", "requested", "granted", "2024", "v"):
+    for col in ("region", "scheme", "name", "kind", "status", "penvoerder", "requested", "granted", "extension", "v"):
         table.add_column(col, overflow="fold", no_wrap=col in ("region", "status"))
     for r in view["regions"]:
         m = r["money"]
         table.add_row(
-            r["region_code"], r["region_name"], r["kind"], r["status"], r["penvoerder"]["name"],
+            r["region_code"], r.get("scheme") or "", r["region_name"], r["kind"], r["status"], r["penvoerder"]["name"],
             money(m["requested_cents"]), money(m["granted_cents"]),
             money(m["extension_cents"]) if m["extension_cents"] else "", str(r["version"]),
         )
@@ -84,12 +88,13 @@ def regions(
 def deadlines(
     within: Annotated[Optional[int], typer.Option("--within", min=0, help="only deadlines due within DAYS (overdue ones always)")] = None,
     as_of: AsOf = None,
+    scheme: SchemeFilter = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Every pending deadline per region, earliest first, with its source; passed ones still unhandled first."""
     day = _day(as_of)
     try:
-        view = open_read_models().deadlines(day, within)
+        view = open_read_models().deadlines(day, within, scheme)
     except READ_ERRORS as error:
         fail(error, as_json)
     if as_json:
@@ -106,11 +111,12 @@ def deadlines(
     _quarantine_note(view["quarantined_records"])
 
 
-def budget(as_of: AsOf = None, as_json: JsonFlag = False) -> None:
-    """The budget ledger: per region and in total, against the ceilings in force."""
+def budget(as_of: AsOf = None, scheme: SchemeFilter = None, as_json: JsonFlag = False) -> None:
+    """The budget ledger of one scheme: per region and in total, against the ceilings in force (default scheme:
+    that of the grants, or the one in force on the day)."""
     day = _day(as_of)
     try:
-        view = open_read_models().budget(day)
+        view = open_read_models().budget(day, scheme)
     except READ_ERRORS as error:
         fail(error, as_json)
     if as_json:

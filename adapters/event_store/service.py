@@ -19,7 +19,7 @@ from domain.budget import BudgetPool, ceilings_from, pool_id
 from adapters.event_store.codec import LeanJSONTranscoder, LeanMapper, LeanRepository, project
 from adapters.event_store.transcodings import DateAsISO, GrantStateAsJSON
 from domain.decide import Context, Decision, Reservation
-from domain.errors import ConcurrencyConflict, GrantNotFound, StaleVersion
+from domain.errors import ConcurrencyConflict, GrantNotFound, InvalidInput, StaleVersion
 from domain.events import GrantEvent
 from domain.grant import Grant
 from domain.notifications import Notification
@@ -267,6 +267,9 @@ class GrantService(Application):
         """The scheme of the grant a command or question is about: the one named; for a vooraanmelding the
         scheme in force on its day; else the region's only grant, or the one in the scheme in force."""
         if scheme is not None:
+            if scheme not in scheme_ids():
+                raise InvalidInput(f"no scheme {scheme!r}; the engine knows {', '.join(scheme_ids())}", field="scheme",
+                                   hint="`sto schemes` lists the schemes")
             return scheme
         day = day or local_date(self.clock())
         if starting:

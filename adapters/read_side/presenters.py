@@ -32,6 +32,7 @@ def deadline_view(info: DeadlineInfo) -> dict[str, Any]:
 def calendar_view(regulation: Regulation, as_of: dt.date) -> dict[str, Any]:
     in_force = regulation.in_force(as_of)
     return {
+        "scheme": regulation.data.scheme_id,
         "regulation": in_force.name,
         "as_of": as_of.isoformat(),
         "versions_in_force": [v.model_dump(mode="json") for v in in_force.versions],

@@ -13,7 +13,7 @@ from domain.values import PartnerKind
 
 def _vooraanmelding(cmd: c.SubmitVooraanmelding, ctx: Context) -> Decision:
     reg, day = ctx.regulation, ctx.day
-    term = reg.term("vooraanmelding", day)
+    term = reg.term(reg.data.step_option("SubmitVooraanmelding", "term"), day)
     if day > term.due:
         raise refuse(
             "vooraanmelding.deadline",

@@ -214,7 +214,8 @@ def _final_report(state: GrantState, cmd: c.SubmitFinalReport, ctx: Context) -> 
     reg, day = ctx.regulation, ctx.day
     amounts = {a.year: a.amount_cents for a in cmd.realised_per_year}
     check_years(state, amounts, ctx, with_extension=True, what="realised costs", hint="report costs per subsidy year")
-    term = reg.term("final_report", day) if reg.has_term("final_report", day) else None
+    key = reg.data.step_option("SubmitFinalReport", "term")
+    term = reg.term(key, day) if key and reg.has_term(key, day) else None
     return Decision(
         events=[
             (
