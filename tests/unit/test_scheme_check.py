@@ -1,0 +1,122 @@
+"""`check_scheme`: a shipped scheme checks clean, and a broken one is told every problem with its place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from domain.regulation.check import check_scheme, has_errors
+from domain.regulation.check_findings import Level
+from domain.regulation.schemes import _files, scheme_ids
+
+SHIPPED = Path(__file__).parents[2] / "domain" / "regulation" / "data" / "schemes" / "sto-2020-2024.toml"
+
+# Each change breaks one thing in a copy of the 2020-2024 file: (text, replacement, the place and check it must
+# be found at). Places count from 0 in the order the file declares its items.
+BREAKS = [
+    ('command = "DecideObjection"\nallowed_from = ["in_objection"]', 'command = "DecideObjection"\nallowed_from = ["in_objection", "granted"]',
+     "steps[9].allowed_from[1]", "model.enum"),
+    ('term = "spending_end"\napplies_in', 'term = "spending_ends"\napplies_in', "deadlines[3].term", "reference.term"),
+    ("start = 2020-03-16", "start = 2020-06-16", "terms[9].values[0].start", "date.window"),
+    ('consequence = "extension_forfeited"', 'consequence = "extension_lost"', "deadlines[2].consequence", "model.enum"),
+    ('until = "final_report"', 'until = "final_reports"', "deadlines[4].until", "reference.condition"),
+    ('version = "brief-2021-05-20"', 'version = "brief-2021-05-21"', "terms[11].values[1].version", "reference.version"),
+]
+DUPLICATE_STEP = '''
+[[steps]]
+command = "DetermineGrant"
+allowed_from = ["final_report_submitted"]
+title_nl = "Subsidie nog eens vaststellen"
+source = { instrument = "Algemene wet bestuursrecht", provision = "art. 4:46" }
+'''
+
+
+def where(findings, level=Level.ERROR):
+    return sorted((f.place, f.rule) for f in findings if f.level is level)
+
+
+@pytest.fixture(scope="module")
+def clean():
+    return check_scheme(SHIPPED)
+
+
+@pytest.mark.parametrize("scheme_id", scheme_ids())
+def test_every_shipped_scheme_checks_without_error(scheme_id):
+    findings = check_scheme(_files()[scheme_id])
+    assert not has_errors(findings), "\n".join(f"{f.place}: {f.problem}" for f in findings if f.level is Level.ERROR)
+
+
+def test_a_shipped_scheme_lists_its_unconfirmed_sources_as_notes_and_its_steps_without_source_as_warnings(clean):
+    unconfirmed = [f for f in clean if f.rule == "source.unconfirmed"]
+    assert {f.level for f in unconfirmed} == {Level.NOTE}
+    assert "terms[18].values[0].source" in {f.place for f in unconfirmed}  # the disputed final-report date
+    assert any("final_report" in f.problem for f in unconfirmed)
+    no_source = {f.place for f in clean if f.rule == "source.missing" and f.level is Level.WARNING}
+    assert "steps[4]" in no_source and "steps[0]" not in no_source  # AcceptApplication has none, the vooraanmelding has one
+
+
+def test_a_broken_copy_is_told_exactly_its_problems_with_their_places(tmp_path, clean):
+    text = SHIPPED.read_text(encoding="utf-8")
+    for old, new, _, _ in BREAKS:
+        assert text.count(old) >= 1, old
+        text = text.replace(old, new, 1)
+    broken = tmp_path / "broken.toml"
+    broken.write_text(text.replace('id = "sto-2020-2024"', 'id = "sto-broken"', 1) + DUPLICATE_STEP, encoding="utf-8")
+    findings = check_scheme(broken)
+    expected = sorted([(place, rule) for _, _, place, rule in BREAKS] + [("steps[17].command", "unique.steps")])
+    assert where(findings) == expected
+    # every error says what to do, and the unknown names are named
+    errors = {f.place: f for f in findings if f.level is Level.ERROR}
+    assert all(f.hint for f in errors.values())
+    assert "'granted'" in errors["steps[9].allowed_from[1]"].problem
+    assert "spending_ends" in errors["deadlines[3].term"].problem and "spending_end" in errors["deadlines[3].term"].hint
+    assert "final_reports" in errors["deadlines[4].until"].problem and "progress_report" in errors["deadlines[4].until"].hint
+    assert "deadline_missed" in errors["deadlines[2].consequence"].hint
+    assert "steps[15]" in errors["steps[17].command"].problem
+    # the breaks add no warning of their own beyond the duplicate's and the broken items' (which no longer parse)
+    assert set(where(findings, Level.WARNING)) <= set(where(clean, Level.WARNING))
+
+
+def test_a_new_file_may_not_take_the_id_of_a_shipped_scheme(tmp_path):
+    copy = tmp_path / "copy.toml"
+    copy.write_text(SHIPPED.read_text(encoding="utf-8"), encoding="utf-8")
+    assert where(check_scheme(copy)) == [("scheme.id", "unique.scheme_id")]
+    assert not has_errors(check_scheme(SHIPPED))  # the shipped file itself has it by right
+
+
+def test_rule_parameters_need_the_unit_and_shape_their_rule_reads(tmp_path):
+    text = SHIPPED.read_text(encoding="utf-8").replace('id = "sto-2020-2024"', 'id = "sto-units"', 1)
+    text = text.replace('key = "repair_period_days"\ntitle = "Default repair period (herstel verzuim) in days"\nunit = "days"',
+                        'key = "repair_period_days"\ntitle = "Default repair period (herstel verzuim) in days"\nunit = "weeks"')
+    text = text.replace("value = 5500", "value = -5500")
+    text = text.replace('value = "0.25"', 'value = "1.25"')
+    path = tmp_path / "units.toml"
+    path.write_text(text, encoding="utf-8")
+    findings = check_scheme(path)
+    assert where(findings) == [("parameters[0].unit", "parameter.unit"), ("parameters[12].values[0].value", "parameter.value"),
+                               ("parameters[17].values[0].value", "parameter.value")]
+
+
+def test_a_deadline_on_a_report_the_step_does_not_have_and_a_round_decided_before_it_closes(tmp_path):
+    text = SHIPPED.read_text(encoding="utf-8").replace('id = "sto-2020-2024"', 'id = "sto-order"', 1)
+    text = text.replace('until = "progress_report:2"', 'until = "progress_report:3"')
+    text = text.replace('number = 3\nwindow = "application_period_3"\ndecision = "decision_period_3"',
+                        'number = 3\nwindow = "application_period_3"\ndecision = "decision_period_2"')
+    text = text.replace("[scheme]\n", "[scheme]\nlapses_typo = 2025-01-01\n")
+    path = tmp_path / "order.toml"
+    path.write_text(text, encoding="utf-8")
+    findings = check_scheme(path)
+    assert where(findings) == [("application_rounds[2].decision", "date.round"), ("deadlines[1].until", "reference.condition"),
+                               ("scheme.lapses_typo", "model.extra_forbidden")]
+    typo = next(f for f in findings if f.place == "scheme.lapses_typo")
+    assert "lapses" in typo.hint  # the fields of the [scheme] table are listed
+
+
+def test_a_file_that_is_not_toml_or_lacks_its_sections_is_one_clear_error(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[scheme\nid = 1\n", encoding="utf-8")
+    assert where(check_scheme(bad)) == [("", "file.toml")]
+    empty = check_scheme({"name": "x"})
+    assert where(empty) == [("parameters", "file.section"), ("scheme", "file.section"), ("terms", "file.section"),
+                            ("versions", "file.section")]
