@@ -16,6 +16,7 @@ shipped schemes, which the engine reads anyway.
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from pathlib import Path
 from typing import Any, Mapping
@@ -105,12 +106,34 @@ def parse(raw: dict[str, Any], findings: Findings) -> Parsed:
 
 def _one(model: type[BaseModel], entry: Any, place: str, findings: Findings) -> Any:
     try:
-        return model.model_validate(entry)
+        item = model.model_validate(entry)
     except ValidationError as error:
         for detail in error.errors(include_url=False):
             where = place + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in detail["loc"])
             findings.error(where, _problem(detail), _hint(detail, model), f"model.{detail['type']}")
         return None
+    return item if _strict(model, entry, place, findings) else None
+
+
+def _strict(model: type[BaseModel], entry: dict[str, Any], place: str, findings: Findings) -> bool:
+    """What the models let pass but a scheme may not say: blank names and titles, a date written as a number
+    (pydantic reads 0 as 1 January 1970). True when the entry has none of these."""
+    clean = True
+    for name, field in model.model_fields.items():
+        value = entry.get(name)
+        annotation = field.annotation
+        if annotation is str and isinstance(value, str) and not value.strip():
+            findings.error(f"{place}.{name}", "blank text", f"write the {name}, or remove the item", "model.blank")
+            clean = False
+        elif annotation in (dt.date, dt.date | None) and isinstance(value, (int, float)) and not isinstance(value, bool):
+            findings.error(f"{place}.{name}", f"{value!r} is a number, not a date", "write a TOML date, YYYY-MM-DD", "model.date")
+            clean = False
+        nested = [a for a in getattr(annotation, "__args__", ()) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if nested and isinstance(value, list):
+            for index, sub in enumerate(value):
+                if isinstance(sub, dict):
+                    clean = _strict(nested[0], sub, f"{place}.{name}[{index}]", findings) and clean
+    return clean
 
 
 def _problem(detail: Mapping[str, Any]) -> str:

@@ -48,7 +48,8 @@ class Parsed:
     def declared(self, name: str, attr: str) -> set[Any]:
         """Every key of a section as written, parsed or not (so that one broken item does not hide the name)."""
         entries = self.raw.get(name, [])
-        return {e.get(attr) for e in entries if isinstance(e, dict)} if isinstance(entries, list) else set()
+        names = [e.get(attr) for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
+        return {n for n in names if isinstance(n, (str, int))}
 
 
 class Findings(list[Finding]):

@@ -145,7 +145,7 @@ def check_sources(parsed: Parsed, findings: Findings) -> None:
         look("scheme.source", parsed.scheme.source)
     for section in ("versions", "besluiten"):
         for i, item in parsed.section(section):
-            look(f"{section}[{i}].source", item.source, f" of {getattr(item, 'id', None) or item.kind}")
+            look(f"{section}[{i}].source", item.source, f" of {_name(item)}")
     for section in ("terms", "parameters"):
         for i, item in parsed.section(section):
             for j, value in enumerate(item.values):
@@ -153,10 +153,15 @@ def check_sources(parsed: Parsed, findings: Findings) -> None:
     for section, level in (("steps", findings.warning), ("region_kinds", findings.note)):
         for i, item in parsed.section(section):
             if item.source is None:
-                name = getattr(item, "command", None) or getattr(item, "kind", "")
+                name = _name(item)
                 level(f"{section}[{i}]", f"{name} has no source of its own; it falls back to the scheme's ({scheme_source or 'none'})",
                       "add source = { instrument = ..., provision = ... } naming the article it rests on", "source.missing")
-            look(f"{section}[{i}].source", item.source, f" of {getattr(item, 'command', None) or item.kind}")
+            look(f"{section}[{i}].source", item.source, f" of {_name(item)}")
+
+
+def _name(item: Any) -> str:
+    """What an item is called in a message: its id, command or kind, whichever it has."""
+    return next((str(getattr(item, a)) for a in ("id", "command", "kind") if hasattr(item, a)), "")
 
 
 def check_shipped_id(parsed: Parsed, findings: Findings, path: Path | None, shipped: Mapping[str, Path] | None) -> None:

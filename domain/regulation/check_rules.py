@@ -74,6 +74,11 @@ STEP_PARAMETERS: dict[str, list[str]] = {
 }
 
 
+# The kind of besluit each step takes (domain/events.py records it; domain/deadlines.py looks its objection term up).
+STEP_BESLUITEN = {"ApproveGrant": "approval", "RejectApplication": "rejection", "RequestRepair": "set_aside",
+                  "GrantExtension": "extension", "DetermineGrant": "determination", "WithdrawGrant": "withdrawal"}
+
+
 def step_library() -> set[str]:
     """The command kinds a scheme's step may name: those `decide` handles, and every command of domain/commands."""
     from domain import commands as c
@@ -169,6 +174,7 @@ def check_references(parsed: Parsed, findings: Findings) -> None:
 def _check_steps(parsed: Parsed, findings: Findings, term: Callable[..., bool], terms: dict, param_keys: set) -> None:
     library = step_library()
     declared = {s.command for _, s in parsed.section("steps")}
+    besluiten = parsed.declared("besluiten", "kind")
     for i, s in parsed.section("steps"):
         place = f"steps[{i}]"
         if s.command in ENGINE_OWN_STEPS:
@@ -195,6 +201,10 @@ def _check_steps(parsed: Parsed, findings: Findings, term: Callable[..., bool], 
                 findings.warning(place, f"{s.command}'s rules read parameter {key!r}, which the file does not declare: the step would be refused on every day",
                                  f"add [[parameters]] key = {key!r}, or leave the step out", "step.parameter")
         _check_options(findings, place, s, term, terms)
+        besluit = STEP_BESLUITEN.get(s.command)
+        if besluit is not None and besluit not in besluiten:
+            findings.error(place, f"{s.command} takes a besluit of kind {besluit!r}, which [[besluiten]] does not declare: its objection term cannot be counted",
+                           f"declare [[besluiten]] kind = {besluit!r} with its objection term and source", "reference.besluit")
     if parsed.section("steps") and not declared & STARTS_A_GRANT:
         findings.warning("steps", "no step starts a grant", f"declare {_listed(STARTS_A_GRANT)} with allowed_from = []", "step.start")
 
@@ -224,7 +234,7 @@ def _check_options(findings: Findings, place: str, step: Any, term: Callable[...
                     findings.error(f"{where}.{number}", f"report number {number!r} is not a positive whole number", "number the reports 1, 2, ...", "step.option")
                 term(f"{where}.{number}", key, f"report {number}")
         elif kind == "report_number":
-            reports = step.options.get("reports") or {}
+            reports = _table_or_empty(step.options.get("reports"))
             if str(value) not in {str(k) for k in reports}:
                 findings.error(where, f"report {value!r} is not one of the step's reports ({_listed({str(k) for k in reports})})",
                                "name a report number of options.reports", "step.option")
@@ -246,7 +256,7 @@ def _check_condition(parsed: Parsed, findings: Findings, place: str, until: str,
     if expects is None and argument:
         findings.warning(place, f"condition {name!r} takes no argument; {argument!r} is ignored", f"write until = {name!r}", "reference.condition")
     elif expects == "report_number":
-        reports = {str(k): v for k, v in (steps[step][1].options.get("reports") or {}).items()} if step in steps else {}
+        reports = {str(k): v for k, v in _table_or_empty(steps[step][1].options.get("reports")).items()} if step in steps else {}
         if argument not in reports:
             findings.error(place, f"{until!r}: {argument or 'no number'} is not one of the reports of the step {step} ({_listed(set(reports))})",
                            f"write {name}:N with N a key of {step}'s options.reports", "reference.condition")
@@ -350,6 +360,10 @@ UNIT_EXAMPLES = {
     "cents_per_pupil": 'a table of profile = cents, e.g. { "PIE" = 400000 }', "sectors": 'a list of sectors, e.g. ["po", "vmbo"]',
     "method": 'the name of a method, e.g. "proportional"',
 }
+
+
+def _table_or_empty(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _suggest(name: Any, names: set[Any]) -> str:

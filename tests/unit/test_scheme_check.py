@@ -120,3 +120,51 @@ def test_a_file_that_is_not_toml_or_lacks_its_sections_is_one_clear_error(tmp_pa
     empty = check_scheme({"name": "x"})
     assert where(empty) == [("parameters", "file.section"), ("scheme", "file.section"), ("terms", "file.section"),
                             ("versions", "file.section")]
+
+
+ODD_VALUES = [None, 0, -1, "", "zz", [], {}, [["x"]], {"a": {"b": 1}}]
+
+
+def _mutations(raw):
+    """Every field of the first and the last item of each section (and of its first value) set to each odd value,
+    one at a time."""
+    for section, items in raw.items():
+        targets = [(section, None)] if isinstance(items, dict) else [(section, 0), (section, -1)] if isinstance(items, list) and items else []
+        for section_name, index in targets:
+            item = raw[section_name] if index is None else raw[section_name][index]
+            paths = [(k,) for k in item] + [("values", 0, k) for k in (item.get("values") or [{}])[0]]
+            for path in paths:
+                for odd in ODD_VALUES:
+                    yield section_name, index, path, odd
+
+
+def test_no_mutation_of_a_scheme_makes_the_check_crash_and_what_it_passes_the_engine_can_answer_from():
+    import copy
+    import tomllib
+
+    from domain.regulation.calendar import Regulation
+    from domain.regulation.model import RegulationData
+
+    raw = tomllib.loads(SHIPPED.read_text(encoding="utf-8"))
+    raw["scheme"]["id"] = "sto-mutated"
+    runs = passed = 0
+    for section, index, path, odd in _mutations(raw):
+        mutated = copy.deepcopy(raw)
+        target = mutated[section] if index is None else mutated[section][index]
+        for step in path[:-1]:
+            target = target[step]
+        target[path[-1]] = odd
+        findings = check_scheme(mutated)  # never raises
+        runs += 1
+        if not has_errors(findings):
+            passed += 1
+            regulation = Regulation(RegulationData.model_validate(check_stringified(mutated)))
+            for day in regulation.change_dates():
+                regulation.in_force(day)
+    assert runs > 800 and 0 < passed < runs
+
+
+def check_stringified(raw):
+    from domain.regulation.check_findings import stringify_keys
+
+    return stringify_keys(raw)
