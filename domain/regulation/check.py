@@ -5,7 +5,8 @@
 models alone cannot: that every name the file uses exists (terms, parameters, versions, besluiten, states,
 steps of the step library, conditions of `domain/deadlines.py`, consequences, region kinds), that dates run
 in order, that the parameters the rules read have the unit and the shape those rules expect, that every
-value and step has a legal source, and that nothing is declared twice (`check_rules.py`, `check_order.py`).
+value and step has a legal source, and that nothing is declared twice (`check_rules.py`, `check_units.py`,
+`check_order.py`).
 
 A finding's place is a path into the file as loaded, counted from 0: `steps[3].allowed_from[1]` is the
 second state of the fourth `[[steps]]`. Levels: `error` (the engine would refuse to load the file or would
@@ -23,7 +24,7 @@ from typing import Any, Mapping
 
 from pydantic import BaseModel, ValidationError
 
-from domain.regulation import check_order, check_rules
+from domain.regulation import check_order, check_rules, check_units
 from domain.regulation.check_findings import Finding, Findings, Level, Parsed, stringify_keys
 from domain.regulation.lifecycle import ApplicationRound, DeadlineRule, RegionKindRule, SchemeInfo, Step
 from domain.regulation.model import Besluit, Parameter, RegulationData, RegulationVersion, Term
@@ -67,7 +68,7 @@ def check_scheme(raw_or_path: Mapping[str, Any] | Path | str, *, shipped: Mappin
         return list(findings)
     parsed = parse(stringify_keys(dict(raw)), findings)
     check_rules.check_references(parsed, findings)
-    check_rules.check_parameters(parsed, findings)
+    check_units.check_parameters(parsed, findings)
     check_order.check_dates(parsed, findings)
     check_order.check_uniqueness(parsed, findings)
     check_order.check_sources(parsed, findings)

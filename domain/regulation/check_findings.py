@@ -73,3 +73,7 @@ def stringify_keys(raw: Any) -> Any:
     if isinstance(raw, list):
         return [stringify_keys(v) for v in raw]
     return raw
+
+
+def listed(names: set[Any]) -> str:
+    return ", ".join(sorted(str(n) for n in names if n is not None)) or "none"

@@ -1,22 +1,19 @@
-"""The scheme check's references and rule parameters: every name a scheme file uses exists in the file or in
-the engine's libraries, and every parameter a rule reads has the unit and shape that rule expects.
+"""The scheme check's references: every name a scheme file uses exists in the file or in the engine's libraries.
 
 The libraries are read from the code, never copied: the step library is the command kinds `domain.decide`
 handles (and `domain.commands` defines), the conditions are `domain.deadlines.DONE_WHEN`, the consequences
 `ConsequenceKind`, the states `GrantStatus`, the region kinds `RegionKind`. What this module knows itself is
-which rule reads which parameter and option, so that a unit or a key can be checked against it.
+which step reads which parameter and option and takes which besluit, so that a key can be checked against it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from domain.regulation.check_findings import Findings, Parsed
+from domain.regulation.check_findings import Findings, Parsed, listed
 from domain.regulation.model import TermKind
-from domain.values import DecisionKind, RegionKind, Sector
+from domain.values import DecisionKind, RegionKind
 
 # The engine's own step: a passed term's consequence, allowed in every state and never declared by a scheme.
 ENGINE_OWN_STEPS = frozenset({"ApplyDeadlineConsequence"})
@@ -35,29 +32,8 @@ STEP_OPTIONS: dict[str, dict[str, str]] = {
     "GrantExtension": {"term": "term"},
 }
 
-# The parameters the rules read, and the units they expect (domain/money.py, domain/decide/, the budget pools).
-RULE_UNITS: dict[str, tuple[set[str], str]] = {
-    "repair_period_days": ({"days"}, "herstel verzuim (Awb 4:5), domain/decide/application.py"),
-    "cofinancing_threshold": ({"ratio"}, "co-financing at application and vaststelling, domain/money.py"),
-    "cofinancing_shortfall_method": ({"method"}, "vaststelling, domain/money.py"),
-    "funded_years": ({"years"}, "the years a grant may cover, domain/decide/core.py"),
-    "pupil_count_date": ({"date"}, "the regional maximum, domain/money.py"),
-    "pupil_rate_cents": ({"cents_per_pupil"}, "the regional maximum, domain/money.py"),
-    "pupil_track_weight": ({"ratio"}, "the regional maximum, domain/money.py"),
-    "eligible_sectors": ({"sectors"}, "cost lines, domain/money.py"),
-    "hourly_rate_advised_cents": ({"cents"}, "hourly rates, domain/money.py"),
-    "hourly_rate_allowed_cents": ({"cents"}, "hourly rates, domain/money.py"),
-    "region_min_vmbo_schools": ({"count"}, "region composition, domain/decide/application.py"),
-    "region_min_mbo_institutions": ({"count"}, "region composition, domain/decide/application.py"),
-    "region_min_partners": ({"count"}, "region composition, domain/decide/application.py"),
-    "eligible_costs_from": ({"date"}, "eligible costs"),
-    "extension_cap_share": ({"ratio"}, "the extension's cap, domain/money.py"),
-    "extension_budget_cents": ({"cents"}, "the extension's budget pool"),
-    "extension_year": ({"year"}, "the extension year, domain/decide/execution.py"),
-}
 CEILING_UNITS = {"cents_per_year", "cents"}  # a ceiling per year, or one amount (domain/budget.ceilings_from)
 OBJECTION_TERM_UNITS = {"days"}
-METHODS = {"cofinancing_shortfall_method": {"proportional"}}
 
 # The parameters each step's rules read: a step without them is refused on every day (regulation.not_in_force).
 STEP_PARAMETERS: dict[str, list[str]] = {
@@ -108,22 +84,22 @@ def check_references(parsed: Parsed, findings: Findings) -> None:
     def version(place: str, name: Any) -> None:
         if name not in versions:
             findings.error(place, f"names version {name!r}, which the file does not declare",
-                           f"{_suggest(name, versions)}add it under [[versions]] or name one of {_listed(versions)}", "reference.version")
+                           f"{_suggest(name, versions)}add it under [[versions]] or name one of {listed(versions)}", "reference.version")
 
     def term(place: str, name: Any, what: str) -> bool:
         if name not in term_keys:
             findings.error(place, f"{what} names term {name!r}, which the file does not declare",
-                           f"{_suggest(name, term_keys)}add it under [[terms]] or name one of {_listed(term_keys)}", "reference.term")
+                           f"{_suggest(name, term_keys)}add it under [[terms]] or name one of {listed(term_keys)}", "reference.term")
             return False
         return True
 
     def param(place: str, name: Any, what: str, units: set[str]) -> None:
         if name not in param_keys:
             findings.error(place, f"{what} names parameter {name!r}, which the file does not declare",
-                           f"{_suggest(name, param_keys)}add it under [[parameters]] or name one of {_listed(param_keys)}", "reference.parameter")
+                           f"{_suggest(name, param_keys)}add it under [[parameters]] or name one of {listed(param_keys)}", "reference.parameter")
         elif name in params and params[name][1].unit not in units:
-            findings.error(place, f"{what} reads parameter {name!r} as {_listed(units)}; its unit is {params[name][1].unit!r}",
-                           f"name a parameter in {_listed(units)}", "parameter.unit")
+            findings.error(place, f"{what} reads parameter {name!r} as {listed(units)}; its unit is {params[name][1].unit!r}",
+                           f"name a parameter in {listed(units)}", "parameter.unit")
 
     if parsed.scheme is not None:
         version("scheme.regeling", parsed.scheme.regeling)
@@ -137,7 +113,7 @@ def check_references(parsed: Parsed, findings: Findings) -> None:
     for i, b in parsed.section("besluiten"):
         param(f"besluiten[{i}].objection_term", b.objection_term, f"besluit {b.kind!r}", OBJECTION_TERM_UNITS)
         if b.kind not in kinds:
-            findings.note(f"besluiten[{i}].kind", f"{b.kind!r} is not a kind of decision the engine records ({_listed(kinds)})",
+            findings.note(f"besluiten[{i}].kind", f"{b.kind!r} is not a kind of decision the engine records ({listed(kinds)})",
                           "no decision looks this besluit up; correct the name if you meant one of them", "reference.besluit")
         if b.remedy not in ("bezwaar", "beroep"):
             findings.warning(f"besluiten[{i}].remedy", f"remedy {b.remedy!r}", "write bezwaar (Awb 6:4) or beroep (Awb 8:1)", "reference.remedy")
@@ -155,7 +131,7 @@ def check_references(parsed: Parsed, findings: Findings) -> None:
     for i, r in parsed.section("application_rounds"):
         if r.after_rejection_in is not None and (r.after_rejection_in not in numbers or r.after_rejection_in == r.number):
             findings.error(f"application_rounds[{i}].after_rejection_in", f"round {r.number} opens after a rejection in round {r.after_rejection_in}, which is not another round of the file",
-                           f"name an earlier round ({_listed(numbers - {r.number})}) or leave it out for a round open to pre-registered regions", "reference.round")
+                           f"name an earlier round ({listed(numbers - {r.number})}) or leave it out for a round open to pre-registered regions", "reference.round")
     if parsed.section("application_rounds") and not any(r.after_rejection_in is None for _, r in parsed.section("application_rounds")):
         findings.warning("application_rounds", "no round is open to pre-registered regions", "leave after_rejection_in out of the first round", "reference.round")
     for i, d in parsed.section("deadlines"):
@@ -167,7 +143,7 @@ def check_references(parsed: Parsed, findings: Findings) -> None:
     for i, k in parsed.section("region_kinds"):
         if k.kind not in {r.value for r in RegionKind}:
             findings.error(f"region_kinds[{i}].kind", f"{k.kind!r} is not a region kind of the engine",
-                           f"use one of {_listed({r.value for r in RegionKind})}; a new kind of region needs a programmer (domain/values.py RegionKind)", "reference.region_kind")
+                           f"use one of {listed({r.value for r in RegionKind})}; a new kind of region needs a programmer (domain/values.py RegionKind)", "reference.region_kind")
         param(f"region_kinds[{i}].ceiling", k.ceiling, f"region kind {k.kind!r}", CEILING_UNITS)
 
 
@@ -183,7 +159,7 @@ def _check_steps(parsed: Parsed, findings: Findings, term: Callable[..., bool], 
             continue
         if s.command not in library:
             findings.error(f"{place}.command", f"{s.command!r} is not a kind of step of the step library",
-                           f"{_suggest(s.command, library)}use one of {_listed(library)}; a genuinely new kind of step needs a programmer (a command in domain/commands.py and its handler in domain/decide/)", "reference.step")
+                           f"{_suggest(s.command, library)}use one of {listed(library)}; a genuinely new kind of step needs a programmer (a command in domain/commands.py and its handler in domain/decide/)", "reference.step")
             continue
         if s.command in STARTS_A_GRANT and s.allowed_from:
             findings.warning(f"{place}.allowed_from", f"{s.command} starts a grant: it is taken when the region has none, whatever allowed_from says",
@@ -206,7 +182,7 @@ def _check_steps(parsed: Parsed, findings: Findings, term: Callable[..., bool], 
             findings.error(place, f"{s.command} takes a besluit of kind {besluit!r}, which [[besluiten]] does not declare: its objection term cannot be counted",
                            f"declare [[besluiten]] kind = {besluit!r} with its objection term and source", "reference.besluit")
     if parsed.section("steps") and not declared & STARTS_A_GRANT:
-        findings.warning("steps", "no step starts a grant", f"declare {_listed(STARTS_A_GRANT)} with allowed_from = []", "step.start")
+        findings.warning("steps", "no step starts a grant", f"declare {listed(STARTS_A_GRANT)} with allowed_from = []", "step.start")
 
 
 def _check_options(findings: Findings, place: str, step: Any, term: Callable[..., bool], terms: dict) -> None:
@@ -217,7 +193,7 @@ def _check_options(findings: Findings, place: str, step: Any, term: Callable[...
         if kind is None:
             if known is not None:
                 findings.warning(where, f"no rule of {step.command} reads option {name!r}",
-                                 f"remove it or correct its name; {step.command} reads {_listed(set(known))}", "step.option")
+                                 f"remove it or correct its name; {step.command} reads {listed(set(known))}", "step.option")
             else:
                 findings.note(where, f"option {name!r} of {step.command} is not checked", "make sure its rule reads it", "step.option")
         elif kind == "term":
@@ -236,7 +212,7 @@ def _check_options(findings: Findings, place: str, step: Any, term: Callable[...
         elif kind == "report_number":
             reports = _table_or_empty(step.options.get("reports"))
             if str(value) not in {str(k) for k in reports}:
-                findings.error(where, f"report {value!r} is not one of the step's reports ({_listed({str(k) for k in reports})})",
+                findings.error(where, f"report {value!r} is not one of the step's reports ({listed({str(k) for k in reports})})",
                                "name a report number of options.reports", "step.option")
 
 
@@ -245,7 +221,7 @@ def _check_condition(parsed: Parsed, findings: Findings, place: str, until: str,
     known = conditions()
     if name not in known:
         findings.error(place, f"{name!r} is not a condition the engine knows",
-                       f"{_suggest(name, known)}use one of {_listed(known)} (domain/deadlines.py DONE_WHEN); a new condition needs a programmer", "reference.condition")
+                       f"{_suggest(name, known)}use one of {listed(known)} (domain/deadlines.py DONE_WHEN); a new condition needs a programmer", "reference.condition")
         return
     steps = parsed.keyed("steps", "command")
     step = CONDITION_STEP.get(name)
@@ -258,108 +234,13 @@ def _check_condition(parsed: Parsed, findings: Findings, place: str, until: str,
     elif expects == "report_number":
         reports = {str(k): v for k, v in _table_or_empty(steps[step][1].options.get("reports")).items()} if step in steps else {}
         if argument not in reports:
-            findings.error(place, f"{until!r}: {argument or 'no number'} is not one of the reports of the step {step} ({_listed(set(reports))})",
+            findings.error(place, f"{until!r}: {argument or 'no number'} is not one of the reports of the step {step} ({listed(set(reports))})",
                            f"write {name}:N with N a key of {step}'s options.reports", "reference.condition")
         elif reports[argument] != term_key:
             findings.warning(place, f"report {argument} has term {reports[argument]!r}, but this deadline is {term_key!r}",
                              "let the deadline and the report name the same term", "reference.condition")
     elif expects == "unknown":
         findings.note(place, f"the argument of condition {name!r} is not checked", "make sure its rule reads it", "reference.condition")
-
-
-# --- rule parameters: units and shapes ------------------------------------------------------------------
-
-
-def check_parameters(parsed: Parsed, findings: Findings) -> None:
-    for i, p in parsed.section("parameters"):
-        expected = RULE_UNITS.get(p.key)
-        if expected is not None and p.unit not in expected[0]:
-            findings.error(f"parameters[{i}].unit", f"parameter {p.key!r} is read by {expected[1]} as {_listed(expected[0])}, not {p.unit!r}",
-                           f"write unit = {sorted(expected[0])[0]!r} and a value of that unit", "parameter.unit")
-            continue
-        shape = SHAPES.get(p.unit)
-        for j, value in enumerate(p.values):
-            where = f"parameters[{i}].values[{j}].value"
-            if shape is None:
-                if j == 0:
-                    findings.note(f"parameters[{i}].unit", f"unit {p.unit!r} is not one the checker knows: the values are not checked",
-                                  f"units checked: {_listed(set(SHAPES))}", "parameter.unit")
-                continue
-            problem = shape(value.value)
-            if problem:
-                findings.error(where, f"{p.key} ({p.unit}): {problem}", f"write {UNIT_EXAMPLES[p.unit]}", "parameter.value")
-            elif p.key in METHODS and value.value not in METHODS[p.key]:
-                findings.error(where, f"{value.value!r} is not a method the rule knows", f"use one of {_listed(METHODS[p.key])}", "parameter.value")
-
-
-def _whole(value: Any, low: int = 0, high: int | None = None) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        return f"{value!r} is not a whole number"
-    if value < low:
-        return f"{value} is negative" if low == 0 else f"{value} is below {low}"
-    if high is not None and value > high:
-        return f"{value} is above {high}"
-    return None
-
-
-def _ratio(value: Any) -> str | None:
-    if isinstance(value, dict):
-        return next((f"{k}: {bad}" for k, r in value.items() if (bad := _ratio(r))), None)
-    if isinstance(value, bool):
-        return f"{value!r} is not a ratio"
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        return f"{value!r} is not a number"
-    return None if Decimal(0) <= number <= Decimal(1) else f"{value} is not between 0 and 1"
-
-
-def _date(value: Any) -> str | None:
-    if isinstance(value, dt.date):
-        return None
-    try:
-        dt.date.fromisoformat(str(value))
-    except ValueError:
-        return f"{value!r} is not a date"
-    return None
-
-
-def _per(value: Any, key: Callable[[str], str | None]) -> str | None:
-    if not isinstance(value, dict) or not value:
-        return "not a table"
-    return next((f"{k}: {p}" for k, v in value.items() if (p := key(str(k)) or _whole(v))), None)
-
-
-def _year_key(key: str) -> str | None:
-    return None if key.isdigit() and 1900 <= int(key) <= 2200 else f"{key!r} is not a year"
-
-
-def _list(value: Any, item: Callable[[Any], str | None]) -> str | None:
-    if not isinstance(value, list) or not value:
-        return "not a list"
-    return next((p for v in value if (p := item(v))), None)
-
-
-SHAPES: dict[str, Callable[[Any], str | None]] = {
-    "days": _whole,
-    "count": _whole,
-    "cents": _whole,
-    "year": lambda v: _whole(v, 1900, 2200),
-    "years": lambda v: _list(v, lambda y: _whole(y, 1900, 2200)),
-    "ratio": _ratio,
-    "date": _date,
-    "cents_per_year": lambda v: _per(v, _year_key),
-    "cents_per_pupil": lambda v: _per(v, lambda k: None),
-    "sectors": lambda v: _list(v, lambda s: None if s in {x.value for x in Sector} else f"{s!r} is not a sector ({_listed({x.value for x in Sector})})"),
-    "method": lambda v: None if isinstance(v, str) and v else f"{v!r} is not a method's name",
-}
-UNIT_EXAMPLES = {
-    "days": "a whole number of days, e.g. 42", "count": "a whole number, 0 or more", "cents": "a whole number of cents, 0 or more",
-    "year": "a year, e.g. 2024", "years": "a list of years, e.g. [2020, 2021]", "ratio": 'a ratio between 0 and 1 as text, e.g. "0.10"',
-    "date": 'a date, e.g. "2020-01-01"', "cents_per_year": "a table of year = cents, e.g. { 2020 = 9000000000 }",
-    "cents_per_pupil": 'a table of profile = cents, e.g. { "PIE" = 400000 }', "sectors": 'a list of sectors, e.g. ["po", "vmbo"]',
-    "method": 'the name of a method, e.g. "proportional"',
-}
 
 
 def _table_or_empty(value: Any) -> dict[Any, Any]:
@@ -369,7 +250,3 @@ def _table_or_empty(value: Any) -> dict[Any, Any]:
 def _suggest(name: Any, names: set[Any]) -> str:
     close = difflib.get_close_matches(str(name), [str(n) for n in names if n is not None], n=1)
     return f"did you mean {close[0]!r}? Otherwise " if close else ""
-
-
-def _listed(names: set[Any]) -> str:
-    return ", ".join(sorted(str(n) for n in names if n is not None)) or "none"
