@@ -22,14 +22,15 @@ STARTS_A_GRANT = frozenset({"SubmitVooraanmelding"})
 
 # Which step's rules can meet a condition of `domain.deadlines.DONE_WHEN`, and what its argument names.
 CONDITION_STEP = {"progress_report": "SubmitProgressReport", "extension_plan": "SubmitExtensionPlan",
-                  "final_report": "SubmitFinalReport"}
-CONDITION_ARGUMENT = {"progress_report": "report_number", "extension_plan": None, "final_report": None}
+                  "final_report": "SubmitFinalReport", "detailed_plan": "SubmitDetailedPlan"}
+CONDITION_ARGUMENT = {"progress_report": "reports", "extension_plan": None, "final_report": None, "detailed_plan": "plans"}
 
 # The options each step's rules read (`Step.options`), and what kind of value each is.
 STEP_OPTIONS: dict[str, dict[str, str]] = {
     "SubmitProgressReport": {"reports": "report_terms", "extension_plan_with_report": "report_number"},
     "SubmitExtensionPlan": {"term": "term"},
     "GrantExtension": {"term": "term"},
+    "SubmitDetailedPlan": {"plans": "plan_specs"},
 }
 
 CEILING_UNITS = {"cents_per_year", "cents"}  # a ceiling per year, or one amount (domain/budget.ceilings_from)
@@ -47,6 +48,7 @@ STEP_PARAMETERS: dict[str, list[str]] = {
     "RecordHourlyRateChange": ["hourly_rate_advised_cents", "hourly_rate_allowed_cents"],
     "SubmitFinalReport": ["funded_years"],
     "DetermineGrant": ["cofinancing_threshold", "cofinancing_shortfall_method"],
+    "SubmitDetailedPlan": ["eligible_sectors", "funded_years"],
 }
 
 
@@ -209,6 +211,18 @@ def _check_options(findings: Findings, place: str, step: Any, term: Callable[...
                 if not str(number).isdigit() or int(number) < 1:
                     findings.error(f"{where}.{number}", f"report number {number!r} is not a positive whole number", "number the reports 1, 2, ...", "step.option")
                 term(f"{where}.{number}", key, f"report {number}")
+        elif kind == "plan_specs":
+            if not isinstance(value, dict) or not value:
+                findings.error(where, "the plans are not a table of plan key = { term, years }",
+                               'write plans = { "2025-2026" = { term = "detailed_plan_2025_2026", years = [2025, 2026] } }', "step.option")
+                continue
+            for key, spec in value.items():
+                if not isinstance(spec, dict) or not isinstance(spec.get("term"), str) or not isinstance(spec.get("years"), list) \
+                        or not spec["years"] or not all(isinstance(y, int) and not isinstance(y, bool) for y in spec["years"]):
+                    findings.error(f"{where}.{key}", f"plan {key!r} needs a term key and a list of years",
+                                   'write { term = "detailed_plan_2025_2026", years = [2025, 2026] }', "step.option")
+                else:
+                    term(f"{where}.{key}.term", spec["term"], f"plan {key}")
         elif kind == "report_number":
             reports = _table_or_empty(step.options.get("reports"))
             if str(value) not in {str(k) for k in reports}:
@@ -231,14 +245,16 @@ def _check_condition(parsed: Parsed, findings: Findings, place: str, until: str,
     expects = CONDITION_ARGUMENT.get(name, "unknown")
     if expects is None and argument:
         findings.warning(place, f"condition {name!r} takes no argument; {argument!r} is ignored", f"write until = {name!r}", "reference.condition")
-    elif expects == "report_number":
-        reports = {str(k): v for k, v in _table_or_empty(steps[step][1].options.get("reports")).items()} if step in steps else {}
-        if argument not in reports:
-            findings.error(place, f"{until!r}: {argument or 'no number'} is not one of the reports of the step {step} ({listed(set(reports))})",
-                           f"write {name}:N with N a key of {step}'s options.reports", "reference.condition")
-        elif reports[argument] != term_key:
-            findings.warning(place, f"report {argument} has term {reports[argument]!r}, but this deadline is {term_key!r}",
-                             "let the deadline and the report name the same term", "reference.condition")
+    elif expects in ("reports", "plans"):
+        # the argument names one of the step's reports (its term key) or plans (a table with its term key)
+        table = _table_or_empty(steps[step][1].options.get(expects)) if step in steps else {}
+        terms_of = {str(k): (v.get("term") if isinstance(v, dict) else v) for k, v in table.items()}
+        if argument not in terms_of:
+            findings.error(place, f"{until!r}: {argument or 'nothing'} is not one of the {expects} of the step {step} ({listed(set(terms_of))})",
+                           f"write {name}:KEY with KEY a key of {step}'s options.{expects}", "reference.condition")
+        elif terms_of[argument] != term_key:
+            findings.warning(place, f"{expects[:-1]} {argument} has term {terms_of[argument]!r}, but this deadline is {term_key!r}",
+                             f"let the deadline and the {expects[:-1]} name the same term", "reference.condition")
     elif expects == "unknown":
         findings.note(place, f"the argument of condition {name!r} is not checked", "make sure its rule reads it", "reference.condition")
 

@@ -25,6 +25,7 @@ RULE_UNITS: dict[str, tuple[set[str], str]] = {
     "region_min_vmbo_schools": ({"count"}, "region composition, domain/decide/application.py"),
     "region_min_mbo_institutions": ({"count"}, "region composition, domain/decide/application.py"),
     "region_min_partners": ({"count"}, "region composition, domain/decide/application.py"),
+    "region_min_po_school_boards": ({"count"}, "region composition (po cooperation), domain/decide/application.py"),
     "eligible_costs_from": ({"date"}, "eligible costs"),
     "extension_cap_share": ({"ratio"}, "the extension's cap, domain/money.py"),
     "extension_budget_cents": ({"cents"}, "the extension's budget pool"),
