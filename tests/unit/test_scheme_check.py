@@ -168,3 +168,42 @@ def check_stringified(raw):
     from domain.regulation.check_findings import stringify_keys
 
     return stringify_keys(raw)
+
+
+MINIMAL = Path(__file__).parents[1] / "fixtures" / "schemes" / "minimal.toml"
+
+
+def test_the_readmes_minimal_scheme_checks_clean_and_decides_by_its_own_dates():
+    import datetime as dt
+
+    from domain import commands as c
+    from domain.decide import Context, decide
+    from domain.errors import TransitionRefused
+    from domain.values import RegionKind
+    from domain.regulation.calendar import Regulation
+    from adapters.replay.synthetic import synthetic_region
+    from tests.support.scripted import OPERATOR
+
+    assert check_scheme(MINIMAL) == []
+    regulation = Regulation.from_toml(MINIMAL)
+    fields = synthetic_region(1, kind=RegionKind.TECHNIEKREGIO).vooraanmelding_fields()
+    when = dt.datetime(2029, 9, 30, 12, tzinfo=dt.timezone.utc)
+    command = c.SubmitVooraanmelding(**fields, actor=OPERATOR, reason="vooraanmelding", effective_at=when)
+    assert [event.__name__ for event, _ in decide(None, command, Context(regulation, when)).events] == ["VooraanmeldingReceived"]
+    late = command.model_copy(update={"effective_at": when + dt.timedelta(days=1)})
+    with pytest.raises(TransitionRefused) as refused:
+        decide(None, late, Context(regulation, late.effective_at))
+    assert refused.value.rule == "vooraanmelding.deadline" and "2029-09-30" in refused.value.message
+
+
+def test_the_readme_names_every_step_kind_condition_consequence_and_unit_the_check_knows():
+    from domain.deadlines import DONE_WHEN
+    from domain.regulation.check_rules import step_library
+    from domain.regulation.check_units import SHAPES
+    from domain.regulation.lifecycle import ConsequenceKind
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## How to add a scheme"):]
+    section = section[: section.index("\n## ", 3)]
+    names = [*step_library(), *DONE_WHEN, *(k.value for k in ConsequenceKind), *SHAPES]
+    assert [n for n in names if f"`{n}" not in section] == []
