@@ -26,6 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from domain.regulation import check_order, check_rules, check_units
 from domain.regulation.check_findings import Finding, Findings, Level, Parsed, stringify_keys
+from domain.regulation.calendar import Regulation
 from domain.regulation.lifecycle import ApplicationRound, DeadlineRule, RegionKindRule, SchemeInfo, Step
 from domain.regulation.model import Besluit, Parameter, RegulationData, RegulationVersion, Term
 
@@ -183,13 +184,22 @@ def _owner(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | No
 
 
 def _check_as_engine_loads(raw: dict[str, Any], findings: Findings) -> None:
-    """The last word: the whole file through the engine's own model, as `Regulation.from_toml` loads it."""
+    """The last word: the whole file through the engine's own model, as `Regulation.from_toml` loads it, and the
+    rules in force asked for on every day a value changes (what `sto calendar` and every workflow ask)."""
     try:
-        RegulationData.model_validate(raw)
+        regulation = Regulation(RegulationData.model_validate(raw))
     except ValidationError as error:
         for detail in error.errors(include_url=False):
             where = ".".join(str(p) for p in detail["loc"])
             findings.error(where, f"the engine refuses the file: {detail['msg']}", "correct what the message names", "model.whole")
+        return
+    for day in regulation.change_dates():
+        try:
+            regulation.in_force(day)
+        except (LookupError, ValueError, TypeError, ArithmeticError) as error:
+            findings.error("", f"the engine cannot say which rules are in force on {day}: {error}",
+                           "correct the values that take effect that day", "model.in_force")
+            return
 
 
 def has_errors(findings: list[Finding]) -> bool:
