@@ -21,7 +21,7 @@ from domain.regulation.check_findings import Finding, Level
 from domain.regulation.model import RegulationData
 from domain.regulation.schemes import UnknownScheme, infos, scheme, scheme_in_force
 
-app = typer.Typer(help="The schemes (regelingen) the engine runs, and the check of a scheme file.", invoke_without_command=True)
+app = typer.Typer(help="The schemes (regelingen) the engine runs: without a command, the list and the one in force on the business day; `show` one; `check` a scheme file.", invoke_without_command=True)
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 AsOf = Annotated[Optional[dt.datetime], typer.Option("--as-of", formats=["%Y-%m-%d"], help="the business day (default: today's)")]
 LEVELS = [Level.ERROR, Level.WARNING, Level.NOTE]
