@@ -40,11 +40,16 @@ def schemes(ctx: typer.Context, as_json: JsonFlag = False, as_of: AsOf = None) -
         print_json({"business_day": day.isoformat(), "in_force": current, "schemes": rows})
         return
     table = Table(title=f"Schemes (in force on {day.isoformat()}: {current})")
-    for col in ("id", "title", "in force", "lapses", "steps", "deadlines", "region kinds", "now"):
-        table.add_column(col, overflow="fold")
+    table.add_column("id", no_wrap=True)  # an id is copied whole
+    table.add_column("title", overflow="fold", ratio=1)
+    for col in ("in force", "lapses"):
+        table.add_column(col, no_wrap=True)
+    for col in ("steps", "deadlines", "region kinds"):
+        table.add_column(col, justify="right")
     for row in rows:
-        table.add_row(row["id"], shown(row["title_nl"]), row["in_force"], row["lapses"] or "-", str(row["steps"]),
-                      str(row["deadlines"]), str(row["region_kinds"]), "[bold green]in force[/]" if row["in_force_now"] else "")
+        title = shown(row["title_nl"]) + (" [bold green](in force)[/]" if row["in_force_now"] else "")
+        table.add_row(row["id"], title, row["in_force"], row["lapses"] or "-", str(row["steps"]), str(row["deadlines"]),
+                      str(row["region_kinds"]))
     console.print(table)
 
 
@@ -99,8 +104,8 @@ def _span(term: dict[str, Any]) -> str:
 
 def _table(title: str, columns: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
     table = Table(title=title, title_justify="left")
-    for col in columns:
-        table.add_column(col, overflow="fold")
+    for index, col in enumerate(columns):
+        table.add_column(col, overflow="fold", no_wrap=index == 0)  # the first column names what a row is
     for row in rows:
         table.add_row(*(cell if cell.startswith("[dim]") else shown(cell) for cell in row))
     console.print(table)
@@ -169,7 +174,7 @@ def _print_findings(path: Path, found: list[Finding], levels: list[Level]) -> No
         return
     table = Table(show_lines=False)
     for col in ("level", "place", "problem", "what to do"):
-        table.add_column(col, overflow="fold")
+        table.add_column(col, overflow="fold", no_wrap=col == "place")  # a place is copied whole
     for f in found:
         table.add_row(f"[{LEVEL_STYLE[f.level]}]{f.level.value}[/]", shown(f.place or "(file)"), shown(f.problem), shown(f.hint))
     console.print(table)

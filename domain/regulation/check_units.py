@@ -8,7 +8,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from domain.regulation.check_findings import Findings, Parsed, listed
-from domain.values import Sector
+from domain.values import RegionKind, Sector
 
 # The parameters the rules read, and the units they expect (domain/money.py, domain/decide/, the budget pools).
 RULE_UNITS: dict[str, tuple[set[str], str]] = {
@@ -30,6 +30,7 @@ RULE_UNITS: dict[str, tuple[set[str], str]] = {
     "extension_cap_share": ({"ratio"}, "the extension's cap, domain/money.py"),
     "extension_budget_cents": ({"cents"}, "the extension's budget pool"),
     "extension_year": ({"year"}, "the extension year, domain/decide/execution.py"),
+    "regional_maximum_per_kind_cents": ({"cents_per_kind"}, "a fixed regional maximum per region kind, domain/money.py"),
 }
 METHODS = {"cofinancing_shortfall_method": {"proportional"}}
 
@@ -114,6 +115,7 @@ SHAPES: dict[str, Callable[[Any], str | None]] = {
     "date": _date,
     "cents_per_year": lambda v: _per(v, _year_key),
     "cents_per_pupil": lambda v: _per(v, lambda k: None),
+    "cents_per_kind": lambda v: _per(v, lambda k: None if k in {r.value for r in RegionKind} else f"{k!r} is not a region kind"),
     "sectors": lambda v: _list(v, lambda s: None if s in {x.value for x in Sector} else f"{s!r} is not a sector ({listed({x.value for x in Sector})})"),
     "method": lambda v: None if isinstance(v, str) and v else f"{v!r} is not a method's name",
 }
@@ -121,6 +123,7 @@ UNIT_EXAMPLES = {
     "days": "a whole number of days, e.g. 42", "count": "a whole number, 0 or more", "cents": "a whole number of cents, 0 or more",
     "year": "a year, e.g. 2024", "years": "a list of years, e.g. [2020, 2021]", "ratio": 'a ratio between 0 and 1 as text, e.g. "0.10"',
     "date": 'a date, e.g. "2020-01-01"', "cents_per_year": "a table of year = cents, e.g. { 2020 = 9000000000 }",
-    "cents_per_pupil": 'a table of profile = cents, e.g. { "PIE" = 400000 }', "sectors": 'a list of sectors, e.g. ["po", "vmbo"]',
+    "cents_per_pupil": 'a table of profile = cents, e.g. { "PIE" = 400000 }',
+    "cents_per_kind": 'a table of region kind = cents, e.g. { "techniekregio" = 400000000 }', "sectors": 'a list of sectors, e.g. ["po", "vmbo"]',
     "method": 'the name of a method, e.g. "proportional"',
 }

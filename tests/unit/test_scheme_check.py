@@ -207,3 +207,33 @@ def test_the_readme_names_every_step_kind_condition_consequence_and_unit_the_che
     section = section[: section.index("\n## ", 3)]
     names = [*step_library(), *DONE_WHEN, *(k.value for k in ConsequenceKind), *SHAPES]
     assert [n for n in names if f"`{n}" not in section] == []
+
+
+def _library_has(step: str) -> bool:
+    from domain.regulation.check_rules import step_library
+
+    return step in step_library()
+
+
+@pytest.mark.skipif(not _library_has("SubmitDetailedPlan"), reason="the step library has no detailed plans yet")
+def test_detailed_plans_name_their_terms_and_a_deadline_names_one_of_the_plans(tmp_path):
+    text = MINIMAL.read_text(encoding="utf-8").replace('id = "voorbeeld-2030"', 'id = "voorbeeld-plans"', 1)
+    text += '''
+[[steps]]
+command = "SubmitDetailedPlan"
+allowed_from = ["approved"]
+title_nl = "Uitgewerkt plan indienen"
+options = { plans = { "2030" = { term = "final_report", years = [2030] }, "2031" = { term = "plan_2031", years = [2031] } } }
+source = { instrument = "Subsidieregeling voorbeeld techniekonderwijs 2030–2031", provision = "art. 8" }
+
+[[deadlines]]
+term = "decision_period"
+applies_in = ["approved"]
+until = "detailed_plan:2032"
+consequence = "deadline_missed"
+'''
+    path = tmp_path / "plans.toml"
+    path.write_text(text, encoding="utf-8")
+    findings = check_scheme(path)
+    assert where(findings) == [("deadlines[1].until", "reference.condition"), ("steps[13].options.plans.2031.term", "reference.term")]
+    assert "2030, 2031" in next(f.problem for f in findings if f.place == "deadlines[1].until")
