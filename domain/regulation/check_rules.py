@@ -214,13 +214,13 @@ def _check_options(findings: Findings, place: str, step: Any, term: Callable[...
         elif kind == "plan_specs":
             if not isinstance(value, dict) or not value:
                 findings.error(where, "the plans are not a table of plan key = { term, years }",
-                               'write plans = { "2025-2026" = { term = "detailed_plan_2025_2026", years = [2025, 2026] } }', "step.option")
+                               'write plans = { "2030-2031" = { term = "detailed_plan_2030_2031", years = [2030, 2031] } }', "step.option")
                 continue
             for key, spec in value.items():
                 if not isinstance(spec, dict) or not isinstance(spec.get("term"), str) or not isinstance(spec.get("years"), list) \
                         or not spec["years"] or not all(isinstance(y, int) and not isinstance(y, bool) for y in spec["years"]):
                     findings.error(f"{where}.{key}", f"plan {key!r} needs a term key and a list of years",
-                                   'write { term = "detailed_plan_2025_2026", years = [2025, 2026] }', "step.option")
+                                   'write { term = "detailed_plan_2030_2031", years = [2030, 2031] }', "step.option")
                 else:
                     term(f"{where}.{key}.term", spec["term"], f"plan {key}")
         elif kind == "report_number":

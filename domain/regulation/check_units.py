@@ -121,8 +121,8 @@ SHAPES: dict[str, Callable[[Any], str | None]] = {
 }
 UNIT_EXAMPLES = {
     "days": "a whole number of days, e.g. 42", "count": "a whole number, 0 or more", "cents": "a whole number of cents, 0 or more",
-    "year": "a year, e.g. 2024", "years": "a list of years, e.g. [2020, 2021]", "ratio": 'a ratio between 0 and 1 as text, e.g. "0.10"',
-    "date": 'a date, e.g. "2020-01-01"', "cents_per_year": "a table of year = cents, e.g. { 2020 = 9000000000 }",
+    "year": "a year, e.g. 2030", "years": "a list of years, e.g. [2030, 2031]", "ratio": 'a ratio between 0 and 1 as text, e.g. "0.10"',
+    "date": 'a date, e.g. "2030-01-01"', "cents_per_year": "a table of year = cents, e.g. { 2030 = 9000000000 }",
     "cents_per_pupil": 'a table of profile = cents, e.g. { "PIE" = 400000 }',
     "cents_per_kind": 'a table of region kind = cents, e.g. { "techniekregio" = 400000000 }', "sectors": 'a list of sectors, e.g. ["po", "vmbo"]',
     "method": 'the name of a method, e.g. "proportional"',
