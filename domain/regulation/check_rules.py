@@ -27,10 +27,18 @@ CONDITION_ARGUMENT = {"progress_report": "reports", "extension_plan": None, "fin
 
 # The options each step's rules read (`Step.options`), and what kind of value each is.
 STEP_OPTIONS: dict[str, dict[str, str]] = {
+    "SubmitVooraanmelding": {"term": "term"},
+    "SubmitFinalReport": {"term": "term"},
     "SubmitProgressReport": {"reports": "report_terms", "extension_plan_with_report": "report_number"},
     "SubmitExtensionPlan": {"term": "term"},
     "GrantExtension": {"term": "term"},
     "SubmitDetailedPlan": {"plans": "plan_specs"},
+}
+
+# The options without which a step's rule cannot decide at all.
+REQUIRED_OPTIONS: dict[str, list[str]] = {
+    "SubmitVooraanmelding": ["term"], "SubmitExtensionPlan": ["term"], "GrantExtension": ["term"],
+    "SubmitProgressReport": ["reports"], "SubmitDetailedPlan": ["plans"],
 }
 
 CEILING_UNITS = {"cents_per_year", "cents"}  # a ceiling per year, or one amount (domain/budget.ceilings_from)
@@ -189,6 +197,10 @@ def _check_steps(parsed: Parsed, findings: Findings, term: Callable[..., bool], 
 
 def _check_options(findings: Findings, place: str, step: Any, term: Callable[..., bool], terms: dict) -> None:
     known = STEP_OPTIONS.get(step.command)
+    for name in REQUIRED_OPTIONS.get(step.command, []):
+        if name not in step.options:
+            findings.error(f"{place}.options", f"{step.command} needs the option {name!r}: its rule reads it",
+                           f"add options = {{ {name} = ... }} (see the shipped schemes)", "step.option")
     for name, value in step.options.items():
         where = f"{place}.options.{name}"
         kind = (known or {}).get(name) or ("term" if name == "term" or name.endswith("_term") else None)

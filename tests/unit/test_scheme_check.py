@@ -52,8 +52,18 @@ def test_a_shipped_scheme_lists_its_unconfirmed_sources_as_notes_and_its_steps_w
     assert {f.level for f in unconfirmed} == {Level.NOTE}
     assert "terms[18].values[0].source" in {f.place for f in unconfirmed}  # the disputed final-report date
     assert any("final_report" in f.problem for f in unconfirmed)
-    no_source = {f.place for f in clean if f.rule == "source.missing" and f.level is Level.WARNING}
-    assert "steps[4]" in no_source and "steps[0]" not in no_source  # AcceptApplication has none, the vooraanmelding has one
+    assert not [f for f in clean if f.rule == "source.missing"], "every step of the shipped scheme names its source"
+
+
+def test_a_step_without_a_legal_source_is_warned_about(tmp_path):
+    text = SHIPPED.read_text(encoding="utf-8")
+    start = text.index('command = "AcceptApplication"')
+    line = text.index("\nsource = ", start)
+    stripped = text[:line] + text[text.index("\n", line + 1):]
+    copy = tmp_path / "no-source.toml"
+    copy.write_text(stripped.replace('id = "sto-2020-2024"', 'id = "sto-no-source"', 1), encoding="utf-8")
+    no_source = {f.place for f in check_scheme(copy) if f.rule == "source.missing" and f.level is Level.WARNING}
+    assert "steps[4]" in no_source and "steps[0]" not in no_source  # AcceptApplication has none now, the vooraanmelding has one
 
 
 def test_a_broken_copy_is_told_exactly_its_problems_with_their_places(tmp_path, clean):
