@@ -34,7 +34,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from adapters import processes
 from adapters.logging import get_logger
 from domain.ports import Notifier
-from domain.regulation import default_regulation
+from domain.regulation.schemes import preload as preload_schemes
 from adapters.event_store.service import GrantService
 from workflows import TASK_QUEUE
 from adapters.engine.activities import GrantActivities
@@ -168,7 +168,7 @@ def build_worker(
 
     `credentials`: with a key, the worker executes only commands signed with it (workflows/credentials.py);
     `sto worker` and `sto serve` always give one. Without (tests, the embedded replay) it checks nothing."""
-    default_regulation()  # load the shipped regulation outside the workflow sandbox
+    preload_schemes()  # read every scheme file outside the workflow sandbox (a workflow may not open files)
     credentials = credentials or CommandCredentials(None)
     grant_activities = GrantActivities(service, notifier, credentials)
     programme_activities = ProgrammeActivities(service, notifier, client, credentials)

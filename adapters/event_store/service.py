@@ -313,7 +313,7 @@ class GrantService(Application):
 
     # --- queries -----------------------------------------------------------------------
 
-    def _find(self, region_code: str, scheme: str | None) -> Grant | None:
+    def _find(self, region_code: str, scheme: str | None = None) -> Grant | None:
         try:
             return self.repository.get(grant_id(region_code, scheme))
         except AggregateNotFoundError:

@@ -69,15 +69,17 @@ def grant_id(region_code: str, scheme_id: str | None) -> uuid.UUID:
     return grant_id_for(region_code, scoped(scheme_id))
 
 
-@lru_cache(maxsize=None)
 def scheme(scheme_id: str | None = None) -> Regulation:
-    """The scheme as shipped (published amendments come on top, from the store)."""
-    scheme_id = scheme_id or legacy_scheme_id()
+    """The scheme as shipped (published amendments come on top, from the store); None: the legacy scheme."""
+    return _load(scheme_id or legacy_scheme_id())
+
+
+@lru_cache(maxsize=None)
+def _load(scheme_id: str) -> Regulation:
     files = _files()
     if scheme_id not in files:
         raise UnknownScheme(scheme_id, list(files))
-    path = files[scheme_id]
-    return Regulation.from_toml(path)
+    return Regulation.from_toml(files[scheme_id])
 
 
 def default_regulation() -> Regulation:
@@ -107,5 +109,11 @@ def year_span() -> tuple[int, int]:
 
 def reload_schemes() -> None:
     """Read the scheme files again (after STO_SCHEMES_PATH changed in this process: tests, `sto schemes check`)."""
-    for cached in (_files, legacy_scheme_id, scheme):
+    for cached in (_files, legacy_scheme_id, _load):
         cached.cache_clear()
+
+
+def preload() -> list[Regulation]:
+    """Read every scheme file now: a workflow may not read files (Temporal's sandbox), it asks the cache."""
+    legacy_scheme_id()
+    return [scheme(scheme_id) for scheme_id in scheme_ids()]

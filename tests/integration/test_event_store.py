@@ -51,8 +51,8 @@ class _RacingService(GrantService):
     barrier: threading.Barrier
     local = threading.local()
 
-    def _find(self, region_code):
-        grant = super()._find(region_code)
+    def _find(self, region_code, scheme=None):
+        grant = super()._find(region_code, scheme)
         if not getattr(self.local, "waited", False):
             self.local.waited = True
             self.barrier.wait(timeout=10)

@@ -89,7 +89,7 @@ def test_the_budget_ledger_totals_equal_the_sums_over_the_events(store_url):
     # against the ceilings: the budget pools (their own aggregates) hold the same amounts; the withdrawn
     # grant's line stays in the ledger, its money went back to the pool
     pools = {pool["pool"]: {y["year"]: y["granted_cents"] for y in pool["years"]} for pool in ledger["ceilings"]}
-    for kind in RegionKind:
+    for kind in (RegionKind(k.kind) for k in service.regulation().data.region_kinds):  # the kinds of the grants' scheme
         assert {y: c for y, c in pools[kind.value].items() if c} == service.pool_totals(f"ceiling:{kind.value}")
     assert pools["extension"] == service.pool_totals("extension:2024")
     ceiling = next(p for p in ledger["ceilings"] if p["pool"] == "techniekregio")
