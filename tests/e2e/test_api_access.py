@@ -36,7 +36,11 @@ EXPECTED: dict[str, set[str]] = {
     "GET /api/grants/{region}/as-of/{day}": GRANT,
     "GET /api/audit/verify": STAFF,
     "GET /healthz": set(CALLERS),
+    # the secret in its URL is the key (tests/integration/test_calendar_feed.py): the literal `{secret}` opens
+    # nothing, whoever asks, and a bearer token opens no feed either
+    "GET /calendar-feeds/{secret}.ics": set(),
 }
+SECRET_IN_URL = {"GET /calendar-feeds/{secret}.ics"}
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +98,9 @@ def test_each_caller_reaches_exactly_the_endpoints_of_its_role(served, world, ca
             response = request(client, endpoint)
             body = response.json()  # always JSON
             allowed = caller in EXPECTED[endpoint]
-            if not allowed and caller in ("none", "malformed", "revoked"):
+            if endpoint in SECRET_IN_URL:
+                ok = response.status_code == 404 and body["error"] == "not_found"
+            elif not allowed and caller in ("none", "malformed", "revoked"):
                 ok = response.status_code == 401 and body["error"] == "unauthorized" and response.headers["www-authenticate"] == "Bearer"
             elif not allowed:
                 ok = response.status_code == 403 and body["error"] == "forbidden"
