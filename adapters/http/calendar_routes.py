@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from adapters.http.access import Access, GuardedRoute, access, too_many_failures
-from adapters.http.errors import ERROR_RESPONSES, ApiError
+from adapters.http.errors import ERROR_RESPONSES, ApiError, ErrorBody
 from adapters.http.limits import client_key
 from adapters.operators.calendar_secrets import BACK_OFFICE, CalendarSecrets
 from adapters.read_side.calendar_feed import MEDIA_TYPE, back_office_entries, build_feed
@@ -21,6 +21,11 @@ from domain.errors import GrantNotFound
 
 Secret = Annotated[str, Path(description="the feed's secret, from `sto token calendar REGION` (or `back-office`)",
                              min_length=1, max_length=100)]
+RESPONSES = {
+    200: {"content": {"text/calendar": {}}, "description": "an RFC 5545 calendar"},
+    404: {"model": ErrorBody, "description": "no feed at this address (its secret is unknown, replaced or revoked)"},
+    **{status: body for status, body in ERROR_RESPONSES.items() if status in (422, 429)},
+}
 
 
 def _not_found() -> ApiError:
@@ -33,7 +38,7 @@ def router() -> APIRouter:
     routes = APIRouter(tags=["calendar"], route_class=GuardedRoute)
 
     @routes.get("/calendar-feeds/{secret}.ics", openapi_extra=access(Access.PUBLIC),
-                responses={**ERROR_RESPONSES, 200: {"content": {"text/calendar": {}}, "description": "an RFC 5545 calendar"}},
+                responses=RESPONSES,
                 summary="A region's deadlines (or DUS-I's decision terms) as a calendar feed; the secret in the URL is the key")
     def feed(request: Request, secret: Secret) -> Response:
         api = request.app.state.api
