@@ -41,6 +41,7 @@ log = get_logger(__name__)
 Alert = Callable[[dict[str, Any]], None]
 Clock = Callable[[], dt.datetime]
 PUBLIC_URL_SETTING = "STO_PUBLIC_URL"
+OPERATORS_ADDRESS = "dus-i@sto.example"  # where dead letters are reported: DUS-I's operators, as the reminders have it
 REDELIVER_HINT = "fix the receiver (or the subscription's URL), then `sto subscriptions redeliver {subscription_id}`"
 
 
