@@ -1,5 +1,5 @@
 """The calendar feeds: a region's deadlines and DUS-I's decision terms as RFC 5545, behind a secret per feed that
-is stored only as its hash, with stable UIDs so that a moved deadline updates the same calendar entry."""
+is stored only as its hash (SQLite and PostgreSQL stores), with stable UIDs so that a moved deadline updates the same calendar entry."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from tests.support.scripted import GrantScript, at
 
 
 @pytest.fixture
-def grants(sqlite_url):
-    service = open_service(sqlite_url)
+def grants(store_url):
+    service = open_service(store_url)
     first, second = GrantScript(service, index=1), GrantScript(service, index=2)
     first.pre_register()
     first.apply()  # waits for DUS-I's decision: decision term 1 runs
@@ -36,15 +36,15 @@ def grants(sqlite_url):
 
 
 @pytest.fixture
-def api(sqlite_url, grants):
-    settings = ApiSettings(database_url=sqlite_url, clock=clock_from_env("2019-03-10T12:00:00+01:00"))
+def api(store_url, grants):
+    settings = ApiSettings(database_url=store_url, clock=clock_from_env("2019-03-10T12:00:00+01:00"))
     with TestClient(create_app(settings)) as client:
         yield client
 
 
 @pytest.fixture
-def secrets(sqlite_url):
-    store = CalendarSecrets(sqlite_url)
+def secrets(store_url):
+    store = CalendarSecrets(store_url)
     yield store
     store.close()
 

@@ -1,4 +1,4 @@
-"""Grant events to subscribers' systems: signed CloudEvents (NL GOV profile) posted to a real HTTP receiver on
+"""Grant events to subscribers' systems (SQLite and PostgreSQL stores): signed CloudEvents (NL GOV profile) posted to a real HTTP receiver on
 localhost, in order per grant, nothing lost while the receiver is down and nothing twice, and a dead letter (with
 an alert) when the retries run out, delivered after all by `redeliver` once the receiver is fixed."""
 
@@ -34,9 +34,9 @@ class Clock:
 
 
 @pytest.fixture
-def world(sqlite_url, tmp_path):
-    service = open_service(sqlite_url)
-    store = SubscriptionStore(sqlite_url)
+def world(store_url, tmp_path):
+    service = open_service(store_url)
+    store = SubscriptionStore(store_url)
     clock = Clock()
     outbox = tmp_path / "outbox"
     settings = WebhookSettings(max_attempts=4, backoff_seconds=10, timeout_seconds=5, public_url="https://sto.example")
