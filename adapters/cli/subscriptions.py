@@ -168,4 +168,7 @@ def deliver(as_json: JsonFlag = False) -> None:
     if as_json:
         print_json(counts)
         return
-    console.print(", ".join(f"{value} {key}" for key, value in counts.items()))
+    if counts["busy"]:
+        err_console.print("another process delivers for this store (`sto serve`): nothing done here")
+        return
+    console.print(", ".join(f"{value} {key}" for key, value in counts.items() if key != "busy"))

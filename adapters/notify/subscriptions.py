@@ -25,7 +25,7 @@ from adapters.operators.side_tables import SideTables, utc_now
 from domain.errors import DomainError
 from domain.values import RegionCode
 
-SUBSCRIPTIONS, DELIVERIES = "webhook_subscriptions", "webhook_deliveries"
+SUBSCRIPTIONS, DELIVERIES, LEASE = "webhook_subscriptions", "webhook_deliveries", "webhook_lease"
 ALL_REGIONS = "*"
 STATES = ("pending", "delivered", "dead", "cancelled")
 _REGION = TypeAdapter(RegionCode)
@@ -40,6 +40,7 @@ _DDL = (
     "PRIMARY KEY (subscription_id, position))",
     f"CREATE INDEX IF NOT EXISTS {DELIVERIES}_due ON {DELIVERIES} (state, next_attempt_at)",
     f"CREATE INDEX IF NOT EXISTS {DELIVERIES}_stream ON {DELIVERIES} (subscription_id, grant_id, position)",
+    f"CREATE TABLE IF NOT EXISTS {LEASE} (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until TEXT NOT NULL)",
 )
 _SUB_COLUMNS = "subscription_id, callback_url, region_code, event_types, position, created_at, created_by, removed_at, removed_by"
 DELIVERY_COLUMNS = ("subscription_id, position, event_id, grant_id, region_code, event_type, state, attempts, "
@@ -234,6 +235,23 @@ class SubscriptionStore:
         for row in rows:
             found.setdefault(row["subscription_id"], dict.fromkeys(STATES, 0))[row["state"]] = row["n"]
         return found
+
+    # --- one deliverer per store -----------------------------------------------------------------------------
+
+    def lease(self, holder: str, now: str, until: str) -> str | None:
+        """Take or renew the deliverer's lease until `until`: None when `holder` has it, else who has it."""
+        with self.tables.transaction() as conn:
+            row = self.tables.execute(conn, f"SELECT holder, until FROM {LEASE} WHERE name = 'deliverer'").fetchone()
+            if row is None:
+                self.tables.execute(conn, f"INSERT INTO {LEASE} (name, holder, until) VALUES ('deliverer', ?, ?)", (holder, until))
+                return None
+            if row[0] != holder and row[1] > now:
+                return row[0]
+            self.tables.execute(conn, f"UPDATE {LEASE} SET holder = ?, until = ? WHERE name = 'deliverer'", (holder, until))
+            return None
+
+    def release(self, holder: str) -> None:
+        self.tables.run(f"DELETE FROM {LEASE} WHERE name = 'deliverer' AND holder = ?", (holder,))
 
     def close(self) -> None:
         self.tables.close()

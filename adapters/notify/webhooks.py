@@ -12,6 +12,10 @@ One loop (`sto serve` runs it; one per store) does two things each tick:
    apart); after `max_attempts` the delivery is a dead letter: an error line `webhooks.dead_letter` and a mail to
    DUS-I's operators say so, `sto subscriptions list` counts it, and `sto subscriptions redeliver` sends it again.
 
+One deliverer per store: a tick first takes a lease (two minutes, renewed every tick) in the store; another
+process that finds it held does nothing (`sto subscriptions deliver` while `sto serve` runs), and a deliverer that
+died without releasing it is replaced once it runs out.
+
 Exactly once in effect: a delivery is marked delivered only after the receiver's 2xx, so a crash in between
 sends it again with the same `webhook-id` (the CloudEvent's id), on which receivers dedupe.
 """
@@ -21,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import socket
 import urllib.error
 import urllib.request
 import uuid
@@ -42,6 +47,7 @@ Alert = Callable[[dict[str, Any]], None]
 Clock = Callable[[], dt.datetime]
 PUBLIC_URL_SETTING = "STO_PUBLIC_URL"
 OPERATORS_ADDRESS = "dus-i@sto.example"  # where dead letters are reported: DUS-I's operators, as the reminders have it
+LEASE = dt.timedelta(minutes=2)
 REDELIVER_HINT = "fix the receiver (or the subscription's URL), then `sto subscriptions redeliver {subscription_id}`"
 
 
@@ -98,15 +104,24 @@ class WebhookDispatcher:
         self.source = source or notification_source(service)
         self.decode = make_decoder(service.mapper)
         self._regions: dict[str, str] = {}
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def last_position(self) -> int:
         """Where the log ends now: a new subscription starts here."""
         return self.source.last()
 
     def tick(self) -> dict[str, int]:
+        """Queue the new events and post what is due; nothing when another process holds the deliverer's lease
+        (`busy` 1)."""
+        now = self.clock()
+        holder = self.store.lease(self.holder, now.isoformat(timespec="microseconds"),
+                                  (now + LEASE).isoformat(timespec="microseconds"))
+        if holder is not None:
+            log.debug("webhooks.lease_held", by=holder)
+            return {"queued": 0, "delivered": 0, "failed": 0, "dead": 0, "busy": 1}
         queued = self.queue()
         sent = self.deliver()
-        return {"queued": queued, **sent}
+        return {"queued": queued, **sent, "busy": 0}
 
     # --- queue -----------------------------------------------------------------------------------------------
 
@@ -208,6 +223,7 @@ class WebhookDispatcher:
         log.info("webhooks.stopped")
 
     def close(self) -> None:
+        self.store.release(self.holder)
         self.source.close()
 
 

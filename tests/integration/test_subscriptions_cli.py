@@ -41,7 +41,7 @@ def test_an_operator_subscribes_a_system_that_then_receives_the_history_and_list
         assert added["created_by"] == "beheerder.smit" and added["secret"].startswith("whsec_")
         receiver.secret = added["secret"]
         result, counts = sto("subscriptions", "deliver", "--json")
-        assert counts == {"queued": 1, "delivered": 1, "failed": 0, "dead": 0}
+        assert counts == {"queued": 1, "delivered": 1, "failed": 0, "dead": 0, "busy": 0}
     assert [e["type"] for e in receiver.accepted] == ["nl.sterktechniekonderwijs.grant.vooraanmelding-received"]
     _, listed = sto("subscriptions", "list", "--json")
     assert [(s["subscription_id"], s["deliveries"]["delivered"]) for s in listed] == [(added["subscription_id"], 1)]

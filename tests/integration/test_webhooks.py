@@ -184,3 +184,19 @@ def test_a_wrong_subscription_is_refused_and_nothing_is_stored(world, url, regio
     with pytest.raises(ValueError, match=problem):
         store.add(url, region, types, created_by="beheer", from_position=0)
     assert store.list(include_removed=True) == []
+
+
+def test_one_deliverer_per_store_another_waits_until_the_first_is_gone(world):
+    service, store, dispatcher, clock, _ = world
+    first, _ = two_grants(service)
+    other = WebhookDispatcher(service, store, dispatcher.settings, clock=clock)
+    with Receiver() as receiver:
+        subscribe(store, receiver)
+        assert dispatcher.tick()["busy"] == 0
+        first.accept()
+        assert other.tick() == {"queued": 0, "delivered": 0, "failed": 0, "dead": 0, "busy": 1}
+        dispatcher.close()  # released: the other takes over at once
+        assert other.tick()["delivered"] == 1
+        assert dispatcher.tick()["busy"] == 1
+        other.close()
+    assert len(receiver.ids()) == len(set(receiver.ids())) == 5
