@@ -11,6 +11,7 @@ from icalendar import Calendar
 
 from adapters.operators.calendar_secrets import CalendarSecrets
 from tests.e2e.grant_bodies import take
+from tests.e2e.test_backoffice_page import browser, chromium  # noqa: F401 - the page test's fixtures
 from tests.support.webhook_receiver import Receiver
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
@@ -41,3 +42,18 @@ def test_a_subscribed_receiver_gets_the_grants_events_from_sto_serve_and_the_reg
     assert feed.status_code == 200
     keys = [str(e["X-STO-DEADLINE-KEY"]) for e in Calendar.from_ical(feed.content).walk("VEVENT")]
     assert keys == ["decision_period_1"]
+
+
+def test_the_back_office_page_shows_operators_the_subscriptions_and_their_dead_letters(served, browser):
+    token = served.token("operator", "op.hooks-page")
+    with served.client(token) as op:
+        listed = op.get("/api/subscriptions").json()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(served.base_url + "/")
+    page.fill("#token", token)
+    page.click("#sign-in-form button")
+    page.wait_for_selector("#webhooks:not([hidden])")
+    summary = page.inner_text("#webhooks-summary")
+    assert f"{len(listed['subscriptions'])} subscription(s)" in summary and "dead letter" in summary
+    ids = page.locator("#webhook-rows tr td:first-child").all_inner_texts()
+    assert ids == [s["subscription_id"] for s in listed["subscriptions"]]
