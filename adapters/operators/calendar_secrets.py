@@ -128,22 +128,28 @@ class CalendarSecrets:
         rows = self.tables.rows(f"SELECT {_COLUMNS} FROM {SECRETS}{where} ORDER BY scope, created_at")
         return [CalendarSecretInfo(**row) for row in rows]
 
-    def seen(self, uid: str, due: str) -> FeedEntryState:
-        """Record that the entry `uid` is served with `due`: a new due date raises its SEQUENCE by one."""
+    def seen(self, entries: list[tuple[str, str]]) -> dict[str, FeedEntryState]:
+        """Record that each entry (uid, due) is served with that due date, in one transaction: a new due date
+        raises the entry's SEQUENCE by one and remembers the date before."""
         now = utc_now()
+        found: dict[str, FeedEntryState] = {}
         with self.tables.transaction() as conn:
-            row = self.tables.execute(conn, f"SELECT due, previous_due, sequence, modified_at FROM {ENTRIES} WHERE uid = ?",
-                                      (uid,)).fetchone()
-            if row is None:
-                self.tables.execute(conn, f"INSERT INTO {ENTRIES} (uid, due, sequence, modified_at) VALUES (?, ?, 0, ?)",
-                                    (uid, due, now))
-                return FeedEntryState(0, now, None)
-            known_due, previous_due, sequence, modified_at = row
-            if known_due == due:
-                return FeedEntryState(sequence, modified_at, previous_due)
-            self.tables.execute(conn, f"UPDATE {ENTRIES} SET due = ?, previous_due = ?, sequence = ?, modified_at = ? WHERE uid = ?",
-                                (due, known_due, sequence + 1, now, uid))
-            return FeedEntryState(sequence + 1, now, known_due)
+            for uid, due in entries:
+                row = self.tables.execute(conn, f"SELECT due, previous_due, sequence, modified_at FROM {ENTRIES} WHERE uid = ?",
+                                          (uid,)).fetchone()
+                if row is None:
+                    self.tables.execute(conn, f"INSERT INTO {ENTRIES} (uid, due, sequence, modified_at) VALUES (?, ?, 0, ?)",
+                                        (uid, due, now))
+                    found[uid] = FeedEntryState(0, now, None)
+                    continue
+                known_due, previous_due, sequence, modified_at = row
+                if known_due == due:
+                    found[uid] = FeedEntryState(sequence, modified_at, previous_due)
+                    continue
+                self.tables.execute(conn, f"UPDATE {ENTRIES} SET due = ?, previous_due = ?, sequence = ?, modified_at = ? "
+                                    "WHERE uid = ?", (due, known_due, sequence + 1, now, uid))
+                found[uid] = FeedEntryState(sequence + 1, now, known_due)
+        return found
 
     def close(self) -> None:
         self.tables.close()

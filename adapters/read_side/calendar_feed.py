@@ -67,9 +67,11 @@ def build_feed(scope: str, entries: Iterable[dict[str, Any]], entries_state: Cal
     calendar.add("x-wr-calname", feed_name(scope))
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")  # the older name of REFRESH-INTERVAL (Outlook, Apple)
-    for entry in entries:
-        uid = entry_uid(entry["region_code"], entry["key"])
-        state = entries_state.seen(uid, entry["due"])
+    entries = list(entries)
+    uids = [entry_uid(entry["region_code"], entry["key"]) for entry in entries]
+    states = entries_state.seen(list(zip(uids, (entry["due"] for entry in entries))))
+    for uid, entry in zip(uids, entries):
+        state = states[uid]
         modified = dt.datetime.fromisoformat(state.modified_at)
         due = dt.date.fromisoformat(entry["due"])
         event = Event()
