@@ -13,7 +13,7 @@ from rich.table import Table
 from adapters.cli.context import STATE
 from adapters.cli.output import console, err_console, fail, print_json, shown
 from adapters.engine.sender import default_actor_name
-from adapters.notify.subscriptions import ALL_REGIONS, STATES, SubscriptionStore
+from adapters.notify.subscriptions import ALL, ALL_REGIONS, STATES, SubscriptionStore
 from adapters.notify.webhooks import WebhookDispatcher
 from adapters.read_side.notification_sources import notification_source
 from domain.errors import DomainError
@@ -82,7 +82,7 @@ def list_subscriptions(
     for col in ("id", "callback URL", "region", "types", "pending", "delivered", "dead", "removed"):
         table.add_column(col, overflow="fold")
     for v in views:
-        types = v["event_types"] if v["event_types"] == ALL_REGIONS else "\n".join(v["event_types"])
+        types = v["event_types"] if v["event_types"] == ALL else "\n".join(v["event_types"])
         dead = v["deliveries"]["dead"]
         table.add_row(v["subscription_id"], shown(v["callback_url"]), v["region_code"], types, str(v["deliveries"]["pending"]),
                       str(v["deliveries"]["delivered"]), f"[bold red]{dead}[/]" if dead else "0", (v["removed_at"] or "")[:19])

@@ -26,7 +26,8 @@ from domain.errors import DomainError
 from domain.values import RegionCode
 
 SUBSCRIPTIONS, DELIVERIES, LEASE = "webhook_subscriptions", "webhook_deliveries", "webhook_lease"
-ALL_REGIONS = "*"
+ALL = "*"  # every region (for DUS-I's own systems), or every event type
+ALL_REGIONS = ALL
 STATES = ("pending", "delivered", "dead", "cancelled")
 _REGION = TypeAdapter(RegionCode)
 _DDL = (
@@ -60,7 +61,7 @@ class Subscription:
     subscription_id: str
     callback_url: str
     region_code: str  # a region code, or ALL_REGIONS
-    event_types: str  # comma-separated types, or ALL_REGIONS ("*": every type)
+    event_types: str  # comma-separated types, or ALL (every type)
     position: int  # the log position this subscription has been queued up to
     created_at: str
     created_by: str
@@ -69,7 +70,7 @@ class Subscription:
 
     @property
     def types(self) -> frozenset[str] | None:
-        return None if self.event_types == ALL_REGIONS else frozenset(self.event_types.split(","))
+        return None if self.event_types == ALL else frozenset(self.event_types.split(","))
 
     def wants(self, region_code: str, event_type: str) -> bool:
         types = self.types
@@ -77,7 +78,7 @@ class Subscription:
 
     def to_dict(self) -> dict[str, Any]:
         return {"subscription_id": self.subscription_id, "callback_url": self.callback_url,
-                "region_code": self.region_code, "event_types": sorted(self.types) if self.types else ALL_REGIONS,
+                "region_code": self.region_code, "event_types": sorted(self.types) if self.types else ALL,
                 "position": self.position, "created_at": self.created_at, "created_by": self.created_by,
                 "removed_at": self.removed_at, "removed_by": self.removed_by, "active": self.removed_at is None}
 
@@ -103,7 +104,7 @@ def validate(callback_url: str, region: str, event_types: Iterable[str]) -> tupl
         if not t.startswith(TYPE_PREFIX) or not t[len(TYPE_PREFIX):].replace("-", "").isalpha():
             raise ValueError(f"event type {t!r} is not one of ours: they read {TYPE_PREFIX}<event>, "
                              f"e.g. {TYPE_PREFIX}grant-approved")
-    return url, region_code, ",".join(types) if types else ALL_REGIONS
+    return url, region_code, ",".join(types) if types else ALL
 
 
 class SubscriptionStore:
