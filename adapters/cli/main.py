@@ -17,6 +17,7 @@ from adapters.cli import reads as reads_cmd
 from adapters.cli import regulation as regulation_cmd
 from adapters.cli import runtime as runtime_cmd
 from adapters.cli import schemes as schemes_cmd
+from adapters.cli import subscriptions as subscriptions_cmd
 from adapters.cli import tokens as tokens_cmd
 from adapters.cli.context import STATE
 from adapters.logging import configure_logging
@@ -51,6 +52,7 @@ app.add_typer(programme_cmd.app, name="programme")
 app.add_typer(regulation_cmd.app, name="regulation")
 app.add_typer(schemes_cmd.app, name="schemes")
 app.add_typer(tokens_cmd.app, name="token")
+app.add_typer(subscriptions_cmd.app, name="subscriptions")
 reads_cmd.register(app)
 
 

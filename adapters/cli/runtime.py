@@ -56,6 +56,22 @@ async def _run_worker(
     log.info("worker stopped", identity=identity)
 
 
+async def _run_webhooks(notifier_url: str | None, stop: asyncio.Event) -> None:
+    """`sto serve`'s webhook deliveries (adapters/notify/webhooks.py): one loop per store, so only here."""
+    from adapters.notify.subscriptions import SubscriptionStore
+    from adapters.notify.webhooks import OPERATORS_ADDRESS, WebhookDispatcher, mail_alert
+
+    service, store = open_service(STATE.database_url), SubscriptionStore(STATE.url)
+    alert = mail_alert(notifier_from_url(notifier_url, Path("var") / "outbox"), OPERATORS_ADDRESS, clock_from_env().today)
+    dispatcher = WebhookDispatcher(service, store, alert=alert)
+    try:
+        await dispatcher.run(stop)
+    finally:
+        dispatcher.close()
+        store.close()
+        service.close()
+
+
 def _stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -120,6 +136,7 @@ def serve(
                 _stop_on_signals(stop)
                 tasks = [asyncio.create_task(_run_worker(settings, notifier_url, "sto-serve", 1000, stop, anchor_daily=True))]
                 tasks.append(asyncio.create_task(serve_api(api, stop)))
+                tasks.append(asyncio.create_task(_run_webhooks(notifier_url, stop)))
                 console.print(f"worker running; API and back-office page on http://{api.host}:{api.port} (OpenAPI at /docs); press Ctrl-C to stop")
                 await asyncio.gather(*tasks)
 

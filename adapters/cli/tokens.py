@@ -85,3 +85,8 @@ def revoke(
         print_json(info.to_dict())
         return
     console.print(f"token {info.token_id} ({info.role.value} '{info.name}') revoked at {info.revoked_at[:19]} by {info.revoked_by}")
+
+
+from adapters.cli import calendar_tokens  # noqa: E402 - `sto token calendar`, in a module of its own
+
+app.command("calendar")(calendar_tokens.calendar)

@@ -12,7 +12,7 @@ from typing import Any, AsyncIterator
 from fastapi import APIRouter, FastAPI, Request
 from starlette.types import ASGIApp
 
-from adapters.http import audit_routes, docs, errors, page, read_routes, transitions
+from adapters.http import audit_routes, calendar_routes, docs, errors, page, read_routes, subscription_routes, transitions
 from adapters.http.access import Access, GuardedRoute, access
 from adapters.http.context import ApiContext, ApiSettings
 from adapters.http.headers import SecurityHeaders
@@ -65,6 +65,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for module in (transitions, read_routes, audit_routes):
         app.include_router(module.router())
     app.include_router(health_router())
+    app.include_router(calendar_routes.router())
+    app.include_router(subscription_routes.router())
     app.include_router(page.router())
     app.mount("/static", page.static_files(), name="static")
     return app

@@ -15,6 +15,8 @@ from adapters.http.reads import ReadGateway
 from adapters.engine.sender import CommandSender, open_sender
 from adapters.event_store.store import open_service
 from adapters.engine.temporal import TemporalSettings
+from adapters.notify.subscriptions import SubscriptionStore
+from adapters.operators.calendar_secrets import CalendarSecrets
 from adapters.operators.tokens import TokenStore
 
 
@@ -36,6 +38,8 @@ class ApiContext:
         self.settings = settings
         self.service = open_service(settings.database_url)
         self.tokens = TokenStore(settings.database_url)
+        self.calendar_secrets = CalendarSecrets(settings.database_url)
+        self.subscriptions = SubscriptionStore(settings.database_url)
         self.reads = ReadGateway(self.service, settings.database_url)
         self.auth_failures = FailedAuthLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds)
         self._sender: CommandSender | None = None
@@ -61,4 +65,6 @@ class ApiContext:
     def close(self) -> None:
         self.reads.close()
         self.tokens.close()
+        self.calendar_secrets.close()
+        self.subscriptions.close()
         self.service.close()

@@ -96,6 +96,10 @@ def page() -> str:
     <p id="counts"></p>
     <table><thead><tr><th>region</th><th>name</th><th>kind</th><th>status</th><th>requested</th><th>granted</th><th>v</th></tr></thead>
     <tbody id="regions-rows"></tbody></table>
+    <div id="webhooks" hidden><h3>Webhooks (events for other systems)</h3>
+    <p id="webhooks-summary" role="status"></p>
+    <table><thead><tr><th>subscription</th><th>callback URL</th><th>region</th><th>pending</th><th>delivered</th><th>dead letters</th></tr></thead>
+    <tbody id="webhook-rows"></tbody></table></div>
   </section>
   <section id="grant" hidden>
     <h2><span id="grant-name"></span> <small id="grant-code"></small></h2>

@@ -28,6 +28,8 @@ TABLE: dict[str, Meaning] = {
     "grant_not_found": Meaning(5, 404, "no such grant"),
     "grant_not_yet_existing": Meaning(5, 409, "the grant did not exist yet on that day"),
     "unknown_token": Meaning(5, 404, "no such token"),
+    "no_calendar_secret": Meaning(5, 404, "no active calendar secret for this region"),
+    "unknown_subscription": Meaning(5, 404, "no such webhook subscription"),
     "no_audit_chain": Meaning(EXIT_FAILED, 409, "this store keeps no audit chain (in memory)"),
     "engine_unavailable": Meaning(6, 503, "the engine (Temporal) cannot be reached; nothing was sent"),
     "unauthenticated": Meaning(6, 503, "the worker does not hold this process's engine key"),

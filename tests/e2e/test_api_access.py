@@ -36,7 +36,16 @@ EXPECTED: dict[str, set[str]] = {
     "GET /api/grants/{region}/as-of/{day}": GRANT,
     "GET /api/audit/verify": STAFF,
     "GET /healthz": set(CALLERS),
+    "GET /api/subscriptions": {"operator"},
+    "POST /api/subscriptions": {"operator"},
+    "DELETE /api/subscriptions/{subscription_id}": {"operator"},
+    "GET /api/subscriptions/{subscription_id}/deliveries": {"operator"},
+    "POST /api/subscriptions/{subscription_id}/redeliveries": {"operator"},
+    # the secret in its URL is the key (tests/integration/test_calendar_feed.py): the literal `{secret}` opens
+    # nothing, whoever asks, and a bearer token opens no feed either
+    "GET /calendar-feeds/{secret}.ics": set(),
 }
+SECRET_IN_URL = {"GET /calendar-feeds/{secret}.ics"}
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +81,9 @@ def client_from(served, address: str, token: str | None = None) -> httpx.Client:
 
 def request(client, endpoint: str):
     method, path = endpoint.split(" ", 1)
-    path = path.replace("{region}", OWN).replace("{day}", "2019-01-01")
+    path = path.replace("{region}", OWN).replace("{day}", "2019-01-01").replace("{subscription_id}", "00000000")
+    if method == "DELETE":
+        return client.delete(path)
     if method == "POST":
         # a stale expected version: whoever gets through is refused (409) or corrected (422), never recorded
         return client.post(path, json={"reason": "matrix", "expected_version": 99})
@@ -94,12 +105,14 @@ def test_each_caller_reaches_exactly_the_endpoints_of_its_role(served, world, ca
             response = request(client, endpoint)
             body = response.json()  # always JSON
             allowed = caller in EXPECTED[endpoint]
-            if not allowed and caller in ("none", "malformed", "revoked"):
+            if endpoint in SECRET_IN_URL:
+                ok = response.status_code == 404 and body["error"] == "not_found"
+            elif not allowed and caller in ("none", "malformed", "revoked"):
                 ok = response.status_code == 401 and body["error"] == "unauthorized" and response.headers["www-authenticate"] == "Bearer"
             elif not allowed:
                 ok = response.status_code == 403 and body["error"] == "forbidden"
-            elif endpoint.startswith("POST"):
-                ok = response.status_code in (409, 422) and "hint" in body
+            elif endpoint.startswith("POST") or "{subscription_id}" in endpoint:  # no such subscription: 404
+                ok = response.status_code in (404, 409, 422) and "hint" in body
             else:
                 ok = response.status_code == 200
             if not ok:

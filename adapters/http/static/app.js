@@ -107,7 +107,25 @@ function showRegions() {
       const link = el("a", r.region_code, { href: "#/grants/" + r.region_code });
       rows.appendChild(row([link, r.region_name, r.kind, r.status, euro(r.money.requested_cents), euro(r.money.granted_cents), r.version]));
     }
+    await showWebhooks();
   });
+}
+
+async function showWebhooks() {
+  const box = $("webhooks");
+  box.hidden = me.role !== "operator";  // subscriptions are the operators' to manage
+  if (box.hidden) return;
+  const view = await api("/api/subscriptions");
+  const summary = $("webhooks-summary");
+  summary.textContent = view.subscriptions.length + " subscription(s); " + (view.dead_letters
+    ? view.dead_letters + " dead letter(s): fix the receiver, then `sto subscriptions redeliver ID`"
+    : "no dead letters");
+  summary.className = view.dead_letters ? "error" : "";
+  const rows = $("webhook-rows");
+  rows.replaceChildren();
+  for (const s of view.subscriptions) {
+    rows.appendChild(row([s.subscription_id, s.callback_url, s.region_code, s.deliveries.pending, s.deliveries.delivered, s.deliveries.dead]));
+  }
 }
 
 function showGrant(code) {

@@ -1,0 +1,251 @@
+"""Delivering grant events to subscribers' systems: queue from the event log, post signed CloudEvents, retry, and
+keep what cannot be delivered as a dead letter that operators see and can send again.
+
+One loop (`sto serve` runs it; one per store) does two things each tick:
+1. queue: follow the event store's notification log (as the read models do, adapters/read_side/follower.py) from
+   each subscription's own position, and queue one delivery per grant event the subscription wants, with the
+   CloudEvent's body fixed then (adapters/notify/cloudevents.py); the deliveries and the new positions are
+   written in one transaction, so a crash queues a batch again or not at all, never twice;
+2. deliver: post each due delivery that heads its grant's queue (a grant's later event waits while an earlier one
+   is pending or dead: order per grant), signed with the subscription's secret. 2xx: delivered. Anything else
+   (a refused connection, a timeout, 3xx, 4xx, 5xx): tried again after 5 s, 10 s, 20 s ... (at most an hour
+   apart); after `max_attempts` the delivery is a dead letter: an error line `webhooks.dead_letter` and a mail to
+   DUS-I's operators say so, `sto subscriptions list` counts it, and `sto subscriptions redeliver` sends it again.
+
+One deliverer per store: a tick first takes a lease (two minutes, renewed every tick) in the store; another
+process that finds it held does nothing (`sto subscriptions deliver` while `sto serve` runs), and a deliverer that
+died without releasing it is replaced once it runs out.
+
+Exactly once in effect: a delivery is marked delivered only after the receiver's 2xx, so a crash in between
+sends it again with the same `webhook-id` (the CloudEvent's id), on which receivers dedupe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import socket
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from adapters.event_store.service import GrantService
+from adapters.logging import get_logger
+from adapters.notify.cloudevents import body_of, cloud_event, event_id, event_type, signed_headers
+from adapters.notify.subscriptions import SubscriptionStore
+from adapters.read_side.notification_sources import NotificationSource, notification_source
+from projections.payloads import make_decoder
+from projections.projector import is_grant_event
+from projections.timeline import event_name
+
+log = get_logger(__name__)
+
+Alert = Callable[[dict[str, Any]], None]
+Clock = Callable[[], dt.datetime]
+PUBLIC_URL_SETTING = "STO_PUBLIC_URL"
+OPERATORS_ADDRESS = "dus-i@sto.example"  # where dead letters are reported: DUS-I's operators, as the reminders have it
+LEASE = dt.timedelta(minutes=2)
+REDELIVER_HINT = "fix the receiver (or the subscription's URL), then `sto subscriptions redeliver {subscription_id}`"
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    max_attempts: int = 10  # at the defaults, about 42 minutes of trying before a dead letter
+    backoff_seconds: float = 5.0  # after the first failure; doubled after each next one
+    backoff_cap_seconds: float = 3600.0
+    timeout_seconds: float = 10.0
+    poll_seconds: float = 1.0
+    batch_size: int = 500
+    public_url: str = "http://127.0.0.1:8000"  # where a receiver reads the whole event (the CloudEvent's dataref)
+
+    @classmethod
+    def from_env(cls) -> "WebhookSettings":
+        return cls(public_url=os.environ.get(PUBLIC_URL_SETTING, "").strip() or cls.public_url)
+
+    def retry_delay(self, attempts: int) -> dt.timedelta:
+        return dt.timedelta(seconds=min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** max(attempts - 1, 0)))
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # a receiver that redirects has not received: the attempt fails (HTTPError 3xx)
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST; the status code of a 2xx answer, else raises (urllib.error.URLError, OSError, HTTPError)."""
+    request = urllib.request.Request(url, data=body, headers={**headers, "user-agent": "sto-grant-engine-webhooks"},
+                                     method="POST")
+    with _OPENER.open(request, timeout=timeout) as answer:
+        return answer.status
+
+
+def _said(error: BaseException) -> str:
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code} {error.reason}"
+    if isinstance(error, urllib.error.URLError):
+        return f"{type(error.reason).__name__}: {error.reason}"
+    return f"{type(error).__name__}: {error}"
+
+
+class WebhookDispatcher:
+    def __init__(self, service: GrantService, store: SubscriptionStore, settings: WebhookSettings | None = None, *,
+                 alert: Alert | None = None, clock: Clock | None = None, source: NotificationSource | None = None):
+        self.service = service
+        self.store = store
+        self.settings = settings or WebhookSettings.from_env()
+        self.alert = alert
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.source = source or notification_source(service)
+        self.decode = make_decoder(service.mapper)
+        self._regions: dict[str, str] = {}
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def last_position(self) -> int:
+        """Where the log ends now: a new subscription starts here."""
+        return self.source.last()
+
+    def tick(self) -> dict[str, int]:
+        """Queue the new events and post what is due; nothing when another process holds the deliverer's lease
+        (`busy` 1)."""
+        now = self.clock()
+        holder = self.store.lease(self.holder, now.isoformat(timespec="microseconds"),
+                                  (now + LEASE).isoformat(timespec="microseconds"))
+        if holder is not None:
+            log.debug("webhooks.lease_held", by=holder)
+            return {"queued": 0, "delivered": 0, "failed": 0, "dead": 0, "busy": 1}
+        queued = self.queue()
+        sent = self.deliver()
+        return {"queued": queued, **sent, "busy": 0}
+
+    # --- queue -----------------------------------------------------------------------------------------------
+
+    def queue(self) -> int:
+        queued = 0
+        while True:
+            subscriptions = self.store.list()
+            if not subscriptions:
+                return queued
+            start = min(s.position for s in subscriptions)
+            batch = self.source.after(start, self.settings.batch_size)
+            if not batch:
+                return queued
+            rows = []
+            for position, originator_id, version, topic, state in batch:
+                if not is_grant_event(topic):
+                    continue
+                grant_id = str(uuid.UUID(str(originator_id)))
+                payload = self.decode(state)
+                region = self._region(grant_id, payload)
+                kind = event_type(event_name(topic))
+                wanting = [s for s in subscriptions if position > s.position and s.wants(region, kind)]
+                if not wanting:
+                    continue
+                body = body_of(cloud_event(grant_id, version, topic, payload, region, self.settings.public_url)).decode()
+                ident = event_id(grant_id, version)
+                rows.extend((s.subscription_id, position, ident, grant_id, region, kind, body) for s in wanting)
+            last = batch[-1][0]
+            self.store.queue({s.subscription_id: last for s in subscriptions if s.position < last}, rows,
+                             self.clock().isoformat(timespec="microseconds"))
+            queued += len(rows)
+
+    def _region(self, grant_id: str, payload: dict[str, Any]) -> str:
+        region = self._regions.get(grant_id)
+        if region is None:
+            region = payload.get("region_code")
+            if region is None:  # a later event: its grant's first event names the region
+                first = self.service.recorder.select_events(uuid.UUID(grant_id), lte=1)
+                region = self.decode(first[0].state)["region_code"]
+            self._regions[grant_id] = region
+        return region
+
+    # --- deliver ---------------------------------------------------------------------------------------------
+
+    def deliver(self) -> dict[str, int]:
+        counts = {"delivered": 0, "failed": 0, "dead": 0}
+        for _ in range(10_000):  # each pass settles every head it sends (delivered, later, or dead): this ends
+            now = self.clock()
+            due = self.store.due(now.isoformat(timespec="microseconds"))
+            if not due:
+                break
+            for row in due:
+                counts[self._attempt(row, now)] += 1
+        return counts
+
+    def _attempt(self, row: dict[str, Any], now: dt.datetime) -> str:
+        body = row["body"].encode()
+        headers = signed_headers(row["secret"], row["event_id"], int(now.timestamp()), body)
+        attempts = row["attempts"] + 1
+        sub, position = row["subscription_id"], row["position"]
+        try:
+            post(row["callback_url"], body, headers, self.settings.timeout_seconds)
+        except Exception as error:  # noqa: BLE001 - whatever went wrong, the receiver has not received it
+            said = _said(error)
+            if attempts < self.settings.max_attempts:
+                retry_at = now + self.settings.retry_delay(attempts)
+                self.store.failed(sub, position, attempts, said, retry_at.isoformat(timespec="microseconds"))
+                log.warning("webhooks.attempt_failed", subscription_id=sub, event_id=row["event_id"], attempts=attempts,
+                            error=said, retry_at=retry_at.isoformat(timespec="seconds"))
+                return "failed"
+            self.store.failed(sub, position, attempts, said, None)
+            dead = {"subscription_id": sub, "event_id": row["event_id"], "event_type": row["event_type"],
+                    "region_code": row["region_code"], "callback_url": row["callback_url"], "attempts": attempts,
+                    "error": said}
+            log.error("webhooks.dead_letter", **dead, action=REDELIVER_HINT.format(subscription_id=sub))
+            if self.alert is not None:
+                try:
+                    self.alert(dead)
+                except Exception as failure:  # noqa: BLE001 - the dead letter is stored and logged: that stands
+                    log.error("webhooks.alert_failed", subscription_id=sub, error=_said(failure))
+            return "dead"
+        self.store.delivered(sub, position, attempts)
+        return "delivered"
+
+    # --- the loop --------------------------------------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick until `stop` is set; an error of one tick (the store unreachable) is logged and the loop goes on."""
+        log.info("webhooks.started", poll_seconds=self.settings.poll_seconds)
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(self.tick)
+            except Exception as error:  # noqa: BLE001 - the next tick tries again
+                log.error("webhooks.tick_failed", error=_said(error), action="retrying at the next tick")
+            try:
+                await asyncio.wait_for(stop.wait(), self.settings.poll_seconds)
+            except asyncio.TimeoutError:
+                pass
+        log.info("webhooks.stopped")
+
+    def close(self) -> None:
+        self.store.release(self.holder)
+        self.source.close()
+
+
+def mail_alert(notifier: Any, to: str, today: Callable[[], dt.date]) -> Alert:
+    """An alert that mails DUS-I's operators about a dead letter, through the reminders' notifier (SMTP or the
+    file outbox); one message per dead letter (its Message-ID is derived from the subscription and the event)."""
+    from domain.notifications import Notification
+
+    def alert(dead: dict[str, Any]) -> None:
+        key = f"webhook-dead|{dead['subscription_id']}|{dead['event_id']}"
+        notifier.send(Notification(
+            key=key, message_id=f"<{uuid.uuid5(uuid.NAMESPACE_URL, key)}@sto.dus-i.example>",
+            region_code=dead["region_code"], deadline_key="webhook", due=today(), offset_days=0, to=to,
+            subject=f"STO: gebeurtenis niet afgeleverd aan abonnement {dead['subscription_id']} ({dead['region_code']})",
+            body=(
+                f"Een gebeurtenis van de subsidie van {dead['region_code']} ({dead['event_type']}, id {dead['event_id']}) "
+                f"kon na {dead['attempts']} pogingen niet worden afgeleverd bij {dead['callback_url']}.\n"
+                f"Laatste fout: {dead['error']}\n\n"
+                "Latere gebeurtenissen van deze subsidie wachten voor dit abonnement tot deze is afgeleverd.\n"
+                f"Wat te doen: herstel de ontvanger (of het adres van het abonnement) en geef dan "
+                f"`sto subscriptions redeliver {dead['subscription_id']}`.\n"
+            ),
+        ))
+
+    return alert

@@ -1,0 +1,97 @@
+"""The calendar feeds (RFC 5545, with RFC 7986's NAME and REFRESH-INTERVAL): a region's deadlines, and DUS-I's
+own decision terms for the back office.
+
+Built from the deadline calendar of the read models (projections/deadline_calendar.py), as in force on the
+business day. Each deadline is one all-day VEVENT on its last day, with a UID that stays the same while the
+deadline exists (the grant's id and the deadline's key): a deadline that moves (Awb 4:15 suspension, an
+amended instrument) updates the same entry, with a higher SEQUENCE, a new LAST-MODIFIED and a line saying
+from which date it moved and why (the deadline's own explanation). The text names the rule, the legal source
+and the step asked; never an amount, never a person (no penvoerder, no actor).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Iterable
+
+from icalendar import Calendar, Event
+
+from adapters.operators.calendar_secrets import BACK_OFFICE, CalendarSecrets
+from domain.values import grant_id_for
+
+PRODID = "-//Sterk Techniekonderwijs//STO grant engine//NL"
+REFRESH = dt.timedelta(hours=1)  # deadlines move seldom; an hour keeps a calendar close enough (PT1H)
+UID_DOMAIN = "sto-grant-engine"
+MEDIA_TYPE = "text/calendar; charset=utf-8"
+
+
+def entry_uid(region_code: str, deadline_key: str) -> str:
+    """Stable per grant and deadline: the same entry in every calendar program, whatever date it has."""
+    return f"{grant_id_for(region_code)}.{deadline_key.replace(':', '.')}@{UID_DOMAIN}"
+
+
+def feed_name(scope: str) -> str:
+    if scope == BACK_OFFICE:
+        return "STO: beslistermijnen van DUS-I"
+    return f"STO: termijnen van {scope}"
+
+
+def _description(entry: dict[str, Any], moved_from: str | None) -> str:
+    lines = []
+    if entry.get("required_step"):
+        lines.append(f"Gevraagd: {entry['required_step']}")
+    if entry.get("consequence"):
+        lines.append(f"Gevolg als de termijn verstrijkt: {entry['consequence']}")
+    lines.append(f"Uiterlijk {entry['due']} 23:59 (Europe/Amsterdam).")
+    lines.append(f"Bron: {entry['source']} (regeling versie {entry['version']}).")
+    if moved_from:
+        lines.append(f"Verplaatst: deze termijn stond eerder op {moved_from}; nu {entry['due']}.")
+    if entry.get("explanation"):
+        lines.append("Waarom deze datum:")
+        lines.extend(f"- {line}" for line in entry["explanation"])
+    if entry.get("overdue"):
+        lines.append(f"Deze termijn is {entry['days_late']} dag(en) verstreken en nog niet afgehandeld.")
+    return "\n".join(lines)
+
+
+def build_feed(scope: str, entries: Iterable[dict[str, Any]], entries_state: CalendarSecrets,
+               generated_at: dt.datetime | None = None) -> bytes:
+    """The feed for `scope` (a region code or BACK_OFFICE) from deadline-calendar entries."""
+    generated_at = generated_at or dt.datetime.now(dt.timezone.utc)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", feed_name(scope))
+    calendar.add("x-wr-calname", feed_name(scope))
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")  # the older name of REFRESH-INTERVAL (Outlook, Apple)
+    entries = list(entries)
+    uids = [entry_uid(entry["region_code"], entry["key"]) for entry in entries]
+    states = entries_state.seen(list(zip(uids, (entry["due"] for entry in entries))))
+    for uid, entry in zip(uids, entries):
+        state = states[uid]
+        modified = dt.datetime.fromisoformat(state.modified_at)
+        due = dt.date.fromisoformat(entry["due"])
+        event = Event()
+        event.add("uid", uid)
+        event.add("dtstamp", modified)
+        event.add("last-modified", modified)
+        event.add("sequence", state.sequence)
+        event.add("dtstart", due)
+        event.add("dtend", due + dt.timedelta(days=1))
+        title = entry["title_nl"] or entry["title"]
+        event.add("summary", f"{entry['region_code']}: {title}" if scope == BACK_OFFICE else title)
+        event.add("description", _description(entry, state.previous_due))
+        event.add("categories", ["STO", entry["kind"]])
+        event.add("transp", "TRANSPARENT")
+        event.add("x-sto-deadline-key", entry["key"])
+        event.add("x-sto-legal-source", entry["source"])
+        calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def back_office_entries(deadlines: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """DUS-I's own terms (decision terms, addressed to the operator) of every grant."""
+    return [d for d in deadlines if d.get("addressee") == "operator"]

@@ -1,0 +1,59 @@
+"""What `sto serve` gives a region's systems, end to end: the grant's events POSTed to a subscribed receiver by
+the serve process's own delivery loop as they happen, signed, in order; and the region's calendar feed."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from icalendar import Calendar
+
+from adapters.operators.calendar_secrets import CalendarSecrets
+from tests.e2e.grant_bodies import take
+from tests.e2e.test_backoffice_page import browser, chromium  # noqa: F401 - the page test's fixtures
+from tests.support.webhook_receiver import Receiver
+
+pytestmark = [pytest.mark.temporal, pytest.mark.slow]
+
+CODE, INDEX = "STO-E2E-HOOKS", 41
+
+
+def test_a_subscribed_receiver_gets_the_grants_events_from_sto_serve_and_the_region_reads_its_calendar(served):
+    operator = served.token("operator", "op.hooks")
+    with Receiver() as receiver, served.client(operator) as op:
+        added = op.post("/api/subscriptions", json={"callback_url": receiver.url, "region_code": CODE})
+        assert added.status_code == 201, added.text
+        receiver.secret = added.json()["secret"]
+        take(op, CODE, INDEX, "pre-register", "apply")
+        deadline = time.monotonic() + 30
+        while receiver.versions(CODE) != [1, 2] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert receiver.versions(CODE) == [1, 2], served.log_tail()
+        assert receiver.bad_signatures == 0
+        assert [e["type"].rpartition(".")[2] for e in receiver.accepted] == ["vooraanmelding-received", "application-submitted"]
+        listed = op.get("/api/subscriptions").json()
+        assert listed["dead_letters"] == 0 and listed["subscriptions"][0]["deliveries"]["delivered"] == 2
+
+    secrets = CalendarSecrets(served.database_url)
+    _, secret = secrets.issue(CODE, created_by="tests")
+    secrets.close()
+    feed = httpx.get(f"{served.base_url}/calendar-feeds/{secret}.ics", timeout=30)
+    assert feed.status_code == 200
+    keys = [str(e["X-STO-DEADLINE-KEY"]) for e in Calendar.from_ical(feed.content).walk("VEVENT")]
+    assert keys == ["decision_period_1"]
+
+
+def test_the_back_office_page_shows_operators_the_subscriptions_and_their_dead_letters(served, browser):
+    token = served.token("operator", "op.hooks-page")
+    with served.client(token) as op:
+        listed = op.get("/api/subscriptions").json()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(served.base_url + "/")
+    page.fill("#token", token)
+    page.click("#sign-in-form button")
+    page.wait_for_selector("#webhooks:not([hidden])")
+    summary = page.inner_text("#webhooks-summary")
+    assert f"{len(listed['subscriptions'])} subscription(s)" in summary and "dead letter" in summary
+    ids = page.locator("#webhook-rows tr td:first-child").all_inner_texts()
+    assert ids == [s["subscription_id"] for s in listed["subscriptions"]]
