@@ -62,7 +62,7 @@ def test_show_gives_a_schemes_steps_rounds_deadlines_region_kinds_and_besluiten(
     steps = {s["command"]: s for s in view["steps"]}
     assert steps["SubmitVooraanmelding"]["allowed_from"] == []
     assert steps["RejectApplication"]["allowed_from"] == ["application_submitted", "under_assessment", "advised"]
-    assert steps["ApproveGrant"]["title_nl"] == "Subsidie verlenen" and steps["ApproveGrant"]["source"] is None
+    assert steps["ApproveGrant"]["title_nl"] == "Subsidie verlenen" and "verlening" in steps["ApproveGrant"]["source"]
     assert "art. 4:48" in steps["WithdrawGrant"]["source"]
     rounds = {r["number"]: r for r in view["application_rounds"]}
     assert (rounds[3]["window"]["start"], rounds[3]["window"]["due"], rounds[3]["decision"]["due"]) == ("2020-03-16", "2020-05-31", "2020-09-01")
