@@ -117,3 +117,8 @@ def preload() -> list[Regulation]:
     """Read every scheme file now: a workflow may not read files (Temporal's sandbox), it asks the cache."""
     legacy_scheme_id()
     return [scheme(scheme_id) for scheme_id in scheme_ids()]
+
+
+# Read at import, outside any workflow: Temporal's sandbox forbids a workflow to open files, and a replay
+# (or a worker built without `preload`) may ask for a scheme before anything else did.
+preload()
