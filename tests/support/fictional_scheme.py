@@ -12,19 +12,28 @@ from typing import Iterator
 
 import pytest
 
-from domain.regulation.schemes import SCHEMES_PATH, reload_schemes
+from domain.regulation.schemes import SCHEMES_PATH, infos, reload_schemes
 
 FICTIONAL_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "schemes" / "fictional-2027.toml"
 FICTIONAL = "fictief-2027-2029"
 INSTRUMENT = "Fictieve regeling proeftuin techniekonderwijs 2027–2029"
 
 
+def read_schemes_again() -> None:
+    """Read every scheme file now, as a process does when it imports the domain (domain/models.py asks the
+    registry for its years). After `reload_schemes()` alone the registry is empty, and the first grant
+    workflow that asks for a scheme would read its file inside Temporal's sandbox, which refuses `open`:
+    its workflow task then fails again and again (tests/integration/test_third_scheme.py shows it)."""
+    reload_schemes()
+    infos()
+
+
 def fictional_scheme_loaded(monkeypatch: pytest.MonkeyPatch, path: Path = FICTIONAL_FILE) -> Iterator[Path]:
     """For a fixture: the engine with one more scheme file while the test runs."""
     monkeypatch.setenv(SCHEMES_PATH, str(path))
-    reload_schemes()
+    read_schemes_again()
     try:
         yield path
     finally:
         monkeypatch.undo()  # STO_SCHEMES_PATH as it was before the test (set or not)
-        reload_schemes()
+        read_schemes_again()
