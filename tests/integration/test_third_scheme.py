@@ -176,7 +176,7 @@ async def test_a_grant_lives_through_the_fictional_scheme_from_vooraanmelding_to
 
 @pytest.mark.xfail(
     strict=True,
-    raises=(TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError),  # the vooraanmelding did not answer in 10 s
+    raises=(TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError),  # the vooraanmelding did not answer in 5 s
     reason="engine bug for the lead: after reload_schemes() the registry is empty, and GrantWorkflow.run "
     "(workflows/planning.py regulation_for -> domain/regulation/schemes.py scheme -> Regulation.from_toml) reads "
     "the scheme file inside Temporal's sandbox, which refuses open(): the workflow task fails on every attempt "
@@ -196,7 +196,7 @@ async def test_a_worker_runs_a_scheme_that_was_added_by_reloading_the_registry(m
             script = GrantScript(eng.service, index=2)
             first = c.SubmitVooraanmelding(actor=script.actor, reason="vooraanmelding proeftuin", scheme=FICTIONAL,
                                            **script.region.vooraanmelding_fields())
-            created = await asyncio.wait_for(eng.client.pre_register(first), timeout=10)
+            created = await asyncio.wait_for(eng.client.pre_register(first), timeout=5)
             assert created.status is GrantStatus.PRE_REGISTERED
     finally:
         monkeypatch.undo()
