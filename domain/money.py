@@ -191,7 +191,13 @@ def determine(
     determined = eligible
     if cofinancing_realised_cents < required:
         if method != "proportional":
-            raise ValueError(f"unknown co-financing shortfall method {method!r}")
+            method_param = regulation.param("cofinancing_shortfall_method", day)
+            raise TransitionRefused(
+                "determination.shortfall_method",
+                f"the scheme's co-financing shortfall method {method!r} is not one the engine knows (it knows 'proportional')",
+                method_param.source,
+                hint="correct cofinancing_shortfall_method in the scheme file (`sto schemes check` names it)",
+            )
         supported = int((Decimal(cofinancing_realised_cents) / threshold).to_integral_value(rounding=ROUND_FLOOR))
         determined = min(eligible, supported)
         explanation.append(

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from domain.regulation import Addressee, DeadlineInfo
+from domain.regulation.schemes import scoped
 from domain.regulation.termijnen import weekday_nl
 from domain.state import GrantState
 
@@ -42,8 +43,16 @@ def datum_nl(day: dt.date) -> str:
     return f"{weekday_nl(day)} {day.day} {_MONTHS_NL[day.month - 1]} {day.year}"
 
 
-def reminder_key(region_code: str, deadline: DeadlineInfo, offset_days: int) -> str:
-    return f"{region_code}|{deadline.key}|{deadline.due.isoformat()}|{offset_days}"
+def grant_scope(state: GrantState) -> str:
+    """Whose reminders: the region code for a grant of the legacy scheme (keys as before there were schemes),
+    `SCHEME/REGION` for another, so that a region's grants in two schemes each get their own."""
+    scope = scoped(state.scheme)
+    return state.region_code if scope is None else f"{scope}/{state.region_code}"
+
+
+def reminder_key(scope: str, deadline: DeadlineInfo, offset_days: int) -> str:
+    """`scope`: the grant's (grant_scope)."""
+    return f"{scope}|{deadline.key}|{deadline.due.isoformat()}|{offset_days}"
 
 
 def reminder_message(
@@ -63,9 +72,9 @@ def reminder_message(
     if any(d.due != first.due or d.addressee != first.addressee for d in items):
         raise ValueError("one reminder covers deadlines of one date and one addressee")
     if len(items) == 1:
-        key = reminder_key(state.region_code, first, offset_days)
+        key = reminder_key(grant_scope(state), first, offset_days)
     else:
-        key = f"{state.region_code}|{'+'.join(d.key for d in items)}|{first.due.isoformat()}|{offset_days}"
+        key = f"{grant_scope(state)}|{'+'.join(d.key for d in items)}|{first.due.isoformat()}|{offset_days}"
     to_region = first.addressee is not Addressee.OPERATOR
     to = state.penvoerder.email if to_region else operator_address
     greeting = f"Geachte penvoerder van {state.region_name}," if to_region else "Beste collega van DUS-I,"
@@ -108,7 +117,7 @@ def reminder_message(
 
 def period_notice(state: GrantState, window: DeadlineInfo, period: int, today: dt.date) -> Notification:
     """Tell a region that an application period is open for it, and until when."""
-    key = f"{state.region_code}|open:{window.key}|{window.due.isoformat()}|0"
+    key = f"{grant_scope(state)}|open:{window.key}|{window.due.isoformat()}|0"
     start = f"van {datum_nl(window.start)} " if window.start else ""
     lines = [
         f"Geachte penvoerder van {state.region_name},",

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from domain.deadlines import pending_deadlines, remindable
-from domain.notifications import reminder_key
+from domain.notifications import grant_scope, reminder_key
 from domain.publication import amended
 from domain.regulation import Amendment, DeadlineInfo, Regulation
 from domain.regulation.schemes import scheme as shipped_scheme
@@ -69,7 +69,7 @@ def plan(
         if not remindable(deadline):
             continue
         reminders = sorted(
-            (Reminder(deadline, off, reminder_time(deadline, off), reminder_key(state.region_code, deadline, off)) for off in set(offsets)),
+            (Reminder(deadline, off, reminder_time(deadline, off), reminder_key(grant_scope(state), deadline, off)) for off in set(offsets)),
             key=lambda r: r.at,
         )
         open_ = [r for r in reminders if r.key not in handled]

@@ -13,7 +13,15 @@ from domain.values import PartnerKind
 
 def _vooraanmelding(cmd: c.SubmitVooraanmelding, ctx: Context) -> Decision:
     reg, day = ctx.regulation, ctx.day
-    term = reg.term(reg.data.step_option("SubmitVooraanmelding", "term"), day)
+    key = reg.data.step_option("SubmitVooraanmelding", "term")
+    if key is None:
+        raise refuse(
+            "scheme.step_option_missing",
+            f"the scheme {reg.data.scheme_id} does not say by when a vooraanmelding is due (its step has no `term`)",
+            ctx.regeling("vooraanmelding"),
+            "add options = { term = \"...\" } to the SubmitVooraanmelding step (`sto schemes check` names it)",
+        )
+    term = reg.term(key, day)
     if day > term.due:
         raise refuse(
             "vooraanmelding.deadline",

@@ -111,6 +111,7 @@ def reload_schemes() -> None:
     """Read the scheme files again (after STO_SCHEMES_PATH changed in this process: tests, `sto schemes check`)."""
     for cached in (_files, legacy_scheme_id, _load):
         cached.cache_clear()
+    preload()  # at once, outside any workflow: a workflow may not open files
 
 
 def preload() -> list[Regulation]:

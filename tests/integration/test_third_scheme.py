@@ -12,7 +12,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 
 from adapters.replay.synthetic import application_documents, extension_plan
 from domain import commands as c
@@ -174,16 +173,6 @@ async def test_a_grant_lives_through_the_fictional_scheme_from_vooraanmelding_to
     assert plan_mail["To"] == script.region.penvoerder.email
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=(TimeoutError, WorkflowUpdateRPCTimeoutOrCancelledError),  # the vooraanmelding did not answer in 5 s
-    reason="engine bug for the lead: after reload_schemes() the registry is empty, and GrantWorkflow.run "
-    "(workflows/planning.py regulation_for -> domain/regulation/schemes.py scheme -> Regulation.from_toml) reads "
-    "the scheme file inside Temporal's sandbox, which refuses open(): the workflow task fails on every attempt "
-    "and the vooraanmelding never answers. Fix: reload_schemes() reads every file again at once (e.g. ends with "
-    "infos()), and/or build_worker (adapters/engine/temporal.py) loads every scheme of scheme_ids(), not only "
-    "default_regulation(), before the worker starts",
-)
 async def test_a_worker_runs_a_scheme_that_was_added_by_reloading_the_registry(monkeypatch, ts_env, smtp, sqlite_url):
     from domain.regulation.schemes import SCHEMES_PATH, reload_schemes
     from tests.support.fictional_scheme import FICTIONAL_FILE, read_schemes_again

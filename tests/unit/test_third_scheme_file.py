@@ -175,14 +175,6 @@ def test_an_hourly_rate_of_the_fictional_scheme_needs_no_motivation_where_the_sh
     assert refused.value.rule == "money.hourly_rate_motivation"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine bug for the lead: domain/notifications.py reminder_key (and period_notice) key a reminder by "
-    "region|deadline|due|offset, without the grant's scheme; the outbox (adapters/event_store/service.py "
-    "deliver_notification) sends each key once, ever. Two grants of one region in two schemes with a term of the same "
-    "key and date get one reminder between them. Fix: put scoped(state.scheme) in the key for a non-legacy scheme "
-    "(legacy keys unchanged, as ids are, so reminders already sent are not sent again)",
-)
 def test_a_reminder_for_a_grant_of_another_scheme_is_not_taken_for_one_already_sent(service):
     from domain.notifications import reminder_message
     from tests.support.scripted import GrantScript as Legacy
