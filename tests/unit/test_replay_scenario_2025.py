@@ -1,10 +1,13 @@
 """The 2025–2028 script of `sto demo`: the regions approved before, the scheme's windows, money within its ceilings."""
 
 import datetime as dt
+import json
 from collections import Counter
 
 import pytest
+from typer.testing import CliRunner
 
+from adapters.cli.main import app
 from adapters.replay.scenario import Fate, Step, build_programme
 from adapters.replay.scenario_2025 import SCHEME, build_programme_2025
 from domain.regulation import default_regulation
@@ -78,3 +81,12 @@ def test_the_script_stops_at_today():
     assert new.end.date() == dt.date(2026, 6, 1)
     assert all(a.at <= new.end for a in new.actions)
     assert not [a for a in new.actions if a.data.get("plan_key") == "2027-2028"]
+
+
+def test_sto_demo_refuses_a_scheme_it_cannot_replay_and_starts_nothing(tmp_path):
+    result = CliRunner().invoke(app, ["demo", "--scheme", "sto-2030-2033", "--dir", str(tmp_path / "demo"), "--json"])
+    assert result.exit_code == 2
+    body = json.loads(result.stdout)
+    assert body["error"] == "invalid_input" and body["details"][0]["field"] == "scheme"
+    assert "sto-2020-2024" in body["hint"] and "sto-2025-2028" in body["hint"]
+    assert not (tmp_path / "demo").exists()
