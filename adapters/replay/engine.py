@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 import shutil
@@ -9,8 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +113,7 @@ async def replay(
     )
     helpers: list[subprocess.Popen] = []
     pending: dict[str, PendingTimers] = {}
+    stopping: asyncio.Task | None = None
     try:
         await ensure_search_attributes(env.client, "default")
         helpers = [_worker_process(port, url, outbox, directory, n, sandboxed) for n in range(extra_workers)]
@@ -133,8 +134,13 @@ async def replay(
             for scheme, programme in programmes.items():
                 if scheme != LEGACY:  # still running today: ask the open workflows what they wait for
                     pending[scheme] = await pending_timers(clients[scheme], service, scheme, runner.end)
+            # the helpers take a second or two to stop: let them while this worker stops too
+            stopping = asyncio.create_task(asyncio.to_thread(processes.stop_all, helpers, signal.SIGTERM, 20))
     finally:
-        processes.stop_all(helpers, signal.SIGTERM, timeout=20)
+        if stopping is None:
+            processes.stop_all(helpers, signal.SIGTERM, timeout=20)
+        else:
+            await stopping
         await env.shutdown()
     legacy = programmes.get(LEGACY)
     summary = None
