@@ -20,9 +20,9 @@ from temporalio.testing import WorkflowEnvironment
 from adapters import processes
 from adapters.engine.grants_client import GrantsClient
 from adapters.notify.notifiers import FileNotifier
+from adapters.engine.business_clock import clock_from_env
 from adapters.replay.report import write_report
 from adapters.replay.runner import ReplayRunner
-from adapters.engine.business_clock import clock_from_env
 from adapters.replay.credentials import ReplayCredentials
 from adapters.replay.pending import PendingTimers, pending_timers
 from adapters.replay.scenario import REAL, Programme, build_programme
@@ -31,6 +31,7 @@ from adapters.replay.scenario_2025 import build_programme_2025
 from adapters.replay.summary import ReplaySummary, summarise
 from adapters.replay.summary_2025 import SchemeSummary, summarise_scheme
 from adapters.engine.key import engine_key
+from adapters.event_store.service import GrantService
 from adapters.event_store.store import open_service
 from adapters.engine.temporal import build_worker, ensure_search_attributes, free_port, install_runtime, test_server_binary
 from domain.regulation.schemes import legacy_scheme_id
@@ -70,7 +71,7 @@ class ReplayOutcome:
     wall_seconds: float = 0.0
 
 
-def programmes_for(service, schemes: Sequence[str], regions: int, seed: int, today: dt.datetime) -> dict[str, Programme]:
+def programmes_for(service: GrantService, schemes: Sequence[str], regions: int, seed: int, today: dt.datetime) -> dict[str, Programme]:
     """The scripts to replay, per scheme; 2025–2028 continues with the regions 2018–2025 approved."""
     unknown = [s for s in schemes if s not in SCHEMES]
     if unknown:

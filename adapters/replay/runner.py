@@ -20,7 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.engine.grants_client import GrantsClient
 from adapters.replay.scenario import Action, Programme, Step
-from adapters.replay.synthetic import application_documents, extension_plan
+from adapters.replay.synthetic import application_documents, detailed_plan, extension_plan
 from domain import commands as c
 from domain.models import CriterionAdvice, YearAmount
 from adapters.event_store.service import GrantService
@@ -163,10 +163,10 @@ class ReplayRunner:
             )
         if step is Step.DETAILED_PLAN:
             key = action.data["plan_key"]
-            years = [int(y) for y in key.split("-")]
-            cents = _share(sum(a for y, a in plan.per_year.items() if years[0] <= y <= years[-1]), action.data["share"])
+            first, last = (int(y) for y in key.split("-"))
+            per_year = {y: _share(a, action.data["share"]) for y, a in plan.per_year.items() if first <= y <= last}
             return c.SubmitDetailedPlan(reason=f"uitgewerkt plan {key} ontvangen", plan_key=key,
-                                        plan=extension_plan(region, cents, year=years[0]), **base)
+                                        plan=detailed_plan(region, key, per_year), **base)
         if step is Step.FINAL_REPORT:
             state = self.service.state(region.code, scheme=action.scheme)
             realised = {y: _share(a, action.data["realised"]) for y, a in state.granted_per_year.items()}
