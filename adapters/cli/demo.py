@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from adapters.cli.output import console, err_console, print_json
+from adapters.cli.output import console, err_console, fail, print_json
+from domain.errors import InvalidInput
 from adapters.replay.scenario import REAL
 from domain.money import euro
 
@@ -23,8 +24,13 @@ def demo(
     as_json: Annotated[bool, typer.Option("--json", help="print the summary as JSON")] = False,
     workers: Annotated[int, typer.Option("--workers", min=1, max=8, help="worker processes (Python runs one core per process)")] = 2,
     sandbox: Annotated[bool, typer.Option("--sandbox/--no-sandbox", help="run the workers in Temporal's workflow sandbox")] = False,
+    schemes: Annotated[Optional[list[str]], typer.Option(
+        "--scheme", help="replay only this scheme: sto-2020-2024 (2018–2025) or sto-2025-2028 (May 2024 to today); "
+        "repeatable; default both, on one timeline in one store")] = None,
 ) -> None:
-    """Replay the STO programme: vooraanmelding to vaststelling for every region, with the real dates and counts.
+    """Replay the STO programme: 2020–2024 from vooraanmelding to vaststelling for every region, with the real
+    dates and counts; then 2025–2028 for the regions approved before, from the vooraanmelding of May 2024 to
+    today, where their workflows keep waiting for the deadlines still ahead.
 
     The replay's workers run without Temporal's workflow sandbox (about 15 % less CPU); every test of the
     workflows runs sandboxed, and `--sandbox` runs the replay that way too."""
@@ -32,7 +38,13 @@ def demo(
         TextColumn("[bold]business time[/] {task.fields[moment]}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(), console=err_console, transient=as_json,
     )
-    from adapters.replay.engine import replay  # Temporal's test tooling: imported only when the demo runs
+    from adapters.replay.engine import SCHEMES, replay  # Temporal's test tooling: imported only when the demo runs
+
+    chosen = tuple(dict.fromkeys(schemes)) if schemes else SCHEMES
+    unknown = [s for s in chosen if s not in SCHEMES]
+    if unknown:
+        fail(InvalidInput(f"the demo replays {' and '.join(SCHEMES)}; not {', '.join(unknown)}", field="scheme",
+                          hint=f"give --scheme {SCHEMES[0]} or --scheme {SCHEMES[1]}, or leave it out for both"), as_json)
 
     task = progress.add_task("replay", total=1, moment="")
     window: dict[str, dt.datetime] = {}
@@ -47,22 +59,37 @@ def demo(
     with progress:
         outcome = asyncio.run(
             replay(
-                directory, regions=regions, seed=seed, extra_workers=workers - 1, sandboxed=sandbox,
+                directory, regions=regions, seed=seed, schemes=chosen, extra_workers=workers - 1, sandboxed=sandbox,
                 on_start=on_start, on_progress=on_progress,
             )
         )
     summary = outcome.summary
     if as_json:
-        print_json({**summary.model_dump(mode="json"), "report": str(outcome.report), "database_url": outcome.database_url})
+        legacy = summary.model_dump(mode="json") if summary is not None else {}
+        print_json({**legacy, "schemes": {k: v.model_dump(mode="json") for k, v in outcome.schemes.items()},
+                    "wall_seconds": outcome.wall_seconds, "report": str(outcome.report), "database_url": outcome.database_url})
         return
-    table = Table(title=f"STO programme replayed: {summary.regions} regions")
+    if summary is not None:
+        print_legacy(summary, outcome)
+    for scheme_summary in outcome.schemes.values():
+        print_scheme(scheme_summary)
+    console.print(f"report: {outcome.report}")
+    console.print(f"[bold]wall time {outcome.wall_seconds:.1f} s[/]")
+    console.print("Look around (auditors and operators):")
+    url = outcome.database_url
+    for cmd in ("regions", "budget", f"audit history {first_region(summary)}", "audit verify"):
+        console.print(f"  sto --database-url {url} {cmd}")
+
+
+def print_legacy(summary, outcome) -> None:
+    table = Table(title=f"STO 2020–2024 replayed 2018–2025: {summary.regions} regions")
     for col in ("milestone", "replayed", "real programme", "note"):
         table.add_column(col)
     for m in summary.milestones:
         ok = "" if m.expected is None else ("[green]✓[/]" if m.count == m.expected else "[red]✗[/]")
         table.add_row(m.name, f"{m.count} {ok}", "" if m.expected is None else str(m.expected), m.note)
     console.print(table)
-    money = Table(title="money")
+    money = Table(title="money 2020–2024")
     for col in ("what", "amount", "against"):
         money.add_column(col)
     for kind, cents in summary.granted_2020_2023_cents.items():
@@ -80,12 +107,36 @@ def demo(
         f"{summary.events} events, {summary.reminders_sent} reminders sent (file outbox {outbox_hint(outcome.outbox)}), "
         f"consequences applied by the engine: {sum(summary.consequences.values())}"
     )
-    console.print(f"report: {outcome.report}")
-    console.print(f"[bold]wall time {summary.wall_seconds:.1f} s[/]")
-    console.print("Look around (auditors and operators):")
-    url = outcome.database_url
-    for cmd in ("regions", "budget", f"audit history {first_region(summary)}", "audit verify"):
-        console.print(f"  sto --database-url {url} {cmd}")
+
+
+def print_scheme(s) -> None:
+    table = Table(title=f"{s.title} replayed {s.replayed_from.isoformat()} to today ({s.replayed_to.isoformat()}): {s.regions} regions")
+    for col in ("what", "replayed", "script", "note"):
+        table.add_column(col)
+    for c in s.counts:
+        ok = "" if c.expected is None else ("[green]✓[/]" if c.count == c.expected else "[red]✗[/]")
+        table.add_row(c.name, f"{c.count} {ok}", "" if c.expected is None else str(c.expected), c.note)
+    for p in s.plans:
+        table.add_row(f"DeadlineMissed for plan {p.key} (timer at {p.due.isoformat()})", str(p.deadline_missed), "", "")
+    console.print(table)
+    money = Table(title=f"money {s.title}")
+    for col in ("region kind", "regions", "granted", "against", "largest grant"):
+        money.add_column(col)
+    for kind, m in s.money.items():
+        used = m.granted_cents / m.ceiling_cents * 100 if m.ceiling_cents else 0
+        largest = euro(m.largest_grant_cents) + ("" if m.regional_maximum_cents is None else f" (max {euro(m.regional_maximum_cents)})")
+        money.add_row(kind, str(m.regions), euro(m.granted_cents), f"ceiling {euro(m.ceiling_cents)} ({used:.1f}% used)", largest)
+    console.print(money)
+    ahead = Table(title=f"still ahead on {s.pending.as_of.date().isoformat()}: {s.pending.open_workflows} open workflows, "
+                        f"{s.pending.closed_workflows} closed")
+    for col in ("deadline", "due", "timers pending"):
+        ahead.add_column(col)
+    for d in s.pending.deadlines:
+        ahead.add_row(f"{d.title} ({d.key})", d.due.isoformat(), str(d.grants))
+    console.print(ahead)
+    reminders = ", ".join(f"{d}" for d in s.reminder_offsets_days) or "none in the demo"
+    console.print(f"{s.events} events; reminders: {reminders}; consequences applied by the engine: "
+                  + (", ".join(f"{k} {v}" for k, v in s.consequences.items()) or "none"))
 
 
 def outbox_hint(path: Path) -> str:

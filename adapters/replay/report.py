@@ -7,6 +7,7 @@ import html
 from pathlib import Path
 
 from adapters.replay.summary import ReplaySummary
+from adapters.replay.summary_2025 import SchemeSummary
 from domain.money import euro
 from domain.regulation import Regulation, TermKind
 
@@ -56,7 +57,7 @@ def timeline_svg(summary: ReplaySummary, regulation: Regulation) -> str:
     return "".join(parts)
 
 
-def write_report(path: Path, summary: ReplaySummary, regulation: Regulation) -> Path:
+def _legacy_sections(summary: ReplaySummary, regulation: Regulation) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(m.name)}</td><td>{m.count}</td><td>{'' if m.expected is None else m.expected}</td>"
         f"<td>{html.escape(m.note)}</td></tr>"
@@ -68,26 +69,76 @@ def write_report(path: Path, summary: ReplaySummary, regulation: Regulation) -> 
         for kind in summary.granted_2020_2023_cents
     )
     ext = summary.extension
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>STO programme replay 2018–2025</title>
-<style>body{{font-family:sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#eee}}</style></head><body>
-<h1>Sterk Techniekonderwijs: the programme replayed</h1>
-<p>{summary.regions} synthetic regions through the real workflows on Temporal's time-skipping server;
-{summary.events} events stored; {summary.reminders_sent} reminders sent; wall time {summary.wall_seconds:.1f} s.</p>
-<h2>Approvals per month, and the deadlines</h2>
+    return f"""<h2>STO 2020–2024: the programme replayed 2018–2025</h2>
+<p>{summary.regions} synthetic regions; {summary.events} events stored; {summary.reminders_sent} reminders sent.</p>
+<h3>Approvals per month, and the deadlines</h3>
 {timeline_svg(summary, regulation)}
-<h2>Milestones</h2>
+<h3>Milestones</h3>
 <table><tr><th>milestone</th><th>replayed</th><th>real programme</th><th>note</th></tr>{rows}</table>
-<h2>Money</h2>
+<h3>Money</h3>
 <table><tr><th>region kind</th><th>granted 2020–2023</th><th>ceiling</th></tr>{money}</table>
 <p>2024 extension: {euro(ext['granted_cents'])} to {ext['regions']} regions, within a budget of {euro(ext['budget_cents'])};
 the largest extension is {ext['max_share_of_2020_2023'] * 100:.1f}% of a region's 2020–2023 grant.</p>
 <p>Vaststelling: {euro(summary.vaststelling['determined_cents'])} determined for {summary.vaststelling['regions']} regions,
 {euro(summary.vaststelling['reclaimed_cents'])} reclaimed; {summary.vaststelling['lowered_for_cofinancing']} lowered because
 business co-financing stayed under the threshold in force.</p>
-<h2>Consequences applied by the engine</h2>
+<h3>Consequences applied by the engine</h3>
 <table><tr><th>event</th><th>count</th></tr>{''.join(f'<tr><td>{k}</td><td>{v}</td></tr>' for k, v in summary.consequences.items())}</table>
+"""
+
+
+def _scheme_section(s: SchemeSummary) -> str:
+    e = html.escape
+    counts = "".join(
+        f"<tr><td>{e(c.name)}</td><td>{c.count}</td><td>{'' if c.expected is None else c.expected}</td><td>{e(c.note)}</td></tr>"
+        for c in s.counts
+    )
+    plans = "".join(
+        f"<tr><td>{e(p.key)}</td><td>{p.due.isoformat()}</td><td>{p.on_time}</td><td>{p.late}</td><td>{p.missing}</td>"
+        f"<td>{p.deadline_missed}</td></tr>"
+        for p in s.plans
+    )
+    money = "".join(
+        f"<tr><td>{e(kind)}</td><td>{m.regions}</td><td>{euro(m.granted_cents)}</td><td>{euro(m.ceiling_cents)}</td>"
+        f"<td>{m.granted_cents / m.ceiling_cents * 100 if m.ceiling_cents else 0:.1f}%</td><td>{euro(m.largest_grant_cents)}"
+        f"{'' if m.regional_maximum_cents is None else ' (max ' + euro(m.regional_maximum_cents) + ')'}</td></tr>"
+        for kind, m in s.money.items()
+    )
+    pending = "".join(
+        f"<tr><td>{e(d.key)}</td><td>{e(d.title)}</td><td>{d.due.isoformat()}</td><td>{d.grants}</td></tr>" for d in s.pending.deadlines
+    )
+    reminders = ", ".join(str(d) for d in s.reminder_offsets_days) or "none in the demo (the engine's default: 28, 14, 7 and 1 days ahead)"
+    return f"""<h2>{e(s.title)}: replayed {s.replayed_from.isoformat()} to today, {s.replayed_to.isoformat()}</h2>
+<p>{s.regions} regions (those approved under 2020–2024); {s.events} events stored; reminders: {e(reminders)}.</p>
+<h3>Counts</h3>
+<table><tr><th>what</th><th>replayed</th><th>script</th><th>note</th></tr>{counts}</table>
+<h3>Detailed plans (uitgewerkte plannen)</h3>
+<table><tr><th>plan</th><th>due</th><th>on time</th><th>late</th><th>missing</th><th>DeadlineMissed recorded</th></tr>{plans}</table>
+<h3>Money granted 2025–2028</h3>
+<table><tr><th>region kind</th><th>regions</th><th>granted</th><th>ceiling over the period</th><th>used</th><th>largest grant</th></tr>{money}</table>
+<h3>Still ahead on {s.pending.as_of.date().isoformat()}: the open workflows' timers</h3>
+<p>{s.pending.open_workflows} grant workflows open, {s.pending.closed_workflows} closed; the next timer fires
+{s.pending.next_wake.isoformat() if s.pending.next_wake else 'never'}.</p>
+<table><tr><th>deadline</th><th>title</th><th>due</th><th>grants waiting</th></tr>{pending}</table>
+<h3>Consequences applied by the engine</h3>
+<table><tr><th>event</th><th>count</th></tr>{''.join(f'<tr><td>{k}</td><td>{v}</td></tr>' for k, v in s.consequences.items())}</table>
+"""
+
+
+def write_report(path: Path, summary: ReplaySummary | None, regulation: Regulation,
+                 schemes: dict[str, SchemeSummary] | None = None, wall_seconds: float = 0.0) -> Path:
+    schemes = schemes or {}
+    sections = (_legacy_sections(summary, regulation) if summary is not None else "") + "".join(
+        _scheme_section(s) for s in schemes.values())
+    names = ([regulation.data.scheme.title] if summary is not None and regulation.data.scheme else []) + [s.title for s in schemes.values()]
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>STO programme replay</title>
+<style>body{{font-family:sans-serif;margin:2em;color:#222}} table{{border-collapse:collapse;margin:1em 0}}
+td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#eee}}</style></head><body>
+<h1>Sterk Techniekonderwijs: the programme replayed</h1>
+<p>{html.escape(' and '.join(names))}: synthetic regions through the real workflows on Temporal's time-skipping server,
+in one store; wall time {wall_seconds:.1f} s.</p>
+{sections}
 </body></html>"""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")

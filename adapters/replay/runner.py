@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,10 +20,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.engine.grants_client import GrantsClient
 from adapters.replay.scenario import Action, Programme, Step
-from adapters.replay.synthetic import application_documents, extension_plan
+from adapters.replay.synthetic import application_documents, detailed_plan, extension_plan
 from domain import commands as c
 from domain.models import CriterionAdvice, YearAmount
 from adapters.event_store.service import GrantService
+from domain.regulation.schemes import legacy_scheme_id
 from domain.values import AdviceJudgement, ObjectionOutcome, RegionKind, Role
 from workflows import TASK_QUEUE
 from workflows.models import ExtensionRoundInput, ExtensionRoundResult
@@ -42,13 +44,24 @@ def _share(amount: int, share: str) -> int:
 
 @dataclass
 class ReplayRunner:
+    """Runs the scripts of one or more schemes on one timeline (their grants live side by side), each with
+    its own client (a scheme's grants may start with other reminder offsets)."""
+
     env: WorkflowEnvironment
-    client: GrantsClient
+    clients: dict[str, GrantsClient]  # per scheme
     service: GrantService
-    programme: Programme
+    programmes: dict[str, Programme]  # per scheme
     offset: dt.timedelta
     on_progress: Callable[[dt.datetime], None] = lambda _: None
     extension: ExtensionRoundResult | None = None
+
+    @property
+    def start(self) -> dt.datetime:
+        return min(p.start for p in self.programmes.values())
+
+    @property
+    def end(self) -> dt.datetime:
+        return max(p.end for p in self.programmes.values())
 
     async def business_now(self) -> dt.datetime:
         return await self.env.get_current_time() + self.offset
@@ -60,22 +73,28 @@ class ReplayRunner:
         self.on_progress(moment)
 
     async def run(self) -> None:
-        by_day = itertools.groupby(self.programme.actions, key=lambda a: a.at.date())
-        for _, day_actions in by_day:
+        """Every scripted action on its day; then on to the end (today, for a scheme still running), and no
+        further: the timers of later deadlines stay pending in the open workflows."""
+        merged = heapq.merge(*(p.actions for p in self.programmes.values()), key=lambda a: a.at)
+        for _, day_actions in itertools.groupby(merged, key=lambda a: a.at.date()):
             actions = list(day_actions)
             await self.advance_to(actions[0].at)
-            per_region: dict[str | None, list[Action]] = {}
+            per_grant: dict[tuple[str, str | None], list[Action]] = {}
             for action in actions:
-                per_region.setdefault(action.region, []).append(action)
-            await asyncio.gather(*(self._run_region(acts) for acts in per_region.values()))
-        await self.advance_to(self.programme.end)
+                per_grant.setdefault((action.scheme, action.region), []).append(action)
+            await asyncio.gather(*(self._run_region(acts) for acts in per_grant.values()))
+        await self.advance_to(self.end)
+
+    def _ranked(self, scheme: str, kind: RegionKind) -> bool:
+        """Whether the scheme has the committee rank regions of this kind (a score with the advice)."""
+        return any(k.kind == kind.value and k.ranked for k in self.service.regulation(scheme).data.region_kinds)
 
     async def _run_region(self, actions: list[Action]) -> None:
         for action in actions:
             if action.step is Step.EXTENSION_ROUND:
                 await self._extension_round(action)
             else:
-                await self.client.transition(self._command(action))
+                await self.clients[action.scheme].transition(self._command(action))
 
     async def _extension_round(self, action: Action) -> None:
         handle = await self.env.client.start_workflow(
@@ -90,17 +109,19 @@ class ReplayRunner:
         self.extension = await handle.result()
 
     def _command(self, action: Action) -> c.Command:
-        plan = self.programme.plan(action.region or "")
+        programme = self.programmes[action.scheme]
+        plan = programme.plan(action.region or "")
         region = plan.region
         actor = OPERATORS[region.index % len(OPERATORS)]
-        base = {"region_code": region.code, "actor": actor, "effective_at": action.at}
+        base = {"region_code": region.code, "actor": actor, "effective_at": action.at, "scheme": action.scheme}
         step = action.step
         if step is Step.PRE_REGISTER:
             return c.SubmitVooraanmelding(reason="vooraanmelding met intentieverklaring ontvangen", **{**base, **region.vooraanmelding_fields()})
         if step is Step.APPLY:
             period = action.data["period"]
             addendum = None if period == 1 else f"Addendum: aanpassingen na afwijzing in tijdvak {period - 1}"
-            documents = application_documents(region, plan.per_year, addendum=addendum, seed=self.programme.seed, tag=str(period))
+            tag = str(period) if action.scheme == legacy_scheme_id() else f"{action.scheme}:{period}"
+            documents = application_documents(region, plan.per_year, addendum=addendum, seed=programme.seed, tag=tag)
             return c.SubmitApplication(reason=f"aanvraag tijdvak {period} ontvangen via eLoket", period=period, documents=documents, **base)
         if step is Step.REQUEST_REPAIR:
             return c.RequestRepair(reason="aanvraag onvolledig", missing=["onderbouwing begroting"], **base)
@@ -111,7 +132,7 @@ class ReplayRunner:
         if step is Step.ADVISE:
             positive = action.data["positive"]
             judgement = AdviceJudgement.SUFFICIENT if positive else AdviceJudgement.INSUFFICIENT
-            score = 50 + region.index % 50 if region.kind is RegionKind.TECHNIEKARME_REGIO else None
+            score = 50 + region.index % 50 if self._ranked(action.scheme, region.kind) else None
             return c.RecordAdvice(
                 reason="advies beoordelingscommissie",
                 positive=positive,
@@ -140,8 +161,14 @@ class ReplayRunner:
                 spent_cents=_share(granted, "0.45" if number == 1 else "0.9"),
                 cofinancing_realised_cents=_share(granted, "0.05" if number == 1 else "0.09"), **extra, **base,
             )
+        if step is Step.DETAILED_PLAN:
+            key = action.data["plan_key"]
+            first, last = (int(y) for y in key.split("-"))
+            per_year = {y: _share(a, action.data["share"]) for y, a in plan.per_year.items() if first <= y <= last}
+            return c.SubmitDetailedPlan(reason=f"uitgewerkt plan {key} ontvangen", plan_key=key,
+                                        plan=detailed_plan(region, key, per_year), **base)
         if step is Step.FINAL_REPORT:
-            state = self.service.state(region.code)
+            state = self.service.state(region.code, scheme=action.scheme)
             realised = {y: _share(a, action.data["realised"]) for y, a in state.granted_per_year.items()}
             if state.extension.granted_cents:
                 realised[2024] = _share(state.extension.granted_cents, action.data["realised"])

@@ -17,6 +17,7 @@ from enum import StrEnum
 
 from adapters.replay.synthetic import SyntheticRegion, synthetic_region
 from domain.regulation import Regulation
+from domain.regulation.schemes import legacy_scheme_id
 from domain.timekeeping import AMSTERDAM
 from domain.values import RegionKind
 
@@ -46,6 +47,7 @@ class Step(StrEnum):
     FINAL_REPORT = "final_report"
     DETERMINE = "determine"
     EXTENSION_ROUND = "extension_round"  # a programme operation, not one region's
+    DETAILED_PLAN = "detailed_plan"  # 2025–2028: an uitgewerkt plan for some years of the grant
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Action:
     step: Step
     region: str | None
     data: dict = field(default_factory=dict, hash=False, compare=False)
+    scheme: str = field(default_factory=legacy_scheme_id)  # every command names the scheme of its grant
 
 
 @dataclass
@@ -71,6 +74,7 @@ class Programme:
     actions: list[Action]
     start: dt.datetime
     end: dt.datetime
+    scheme: str = field(default_factory=legacy_scheme_id)
 
     def plan(self, code: str) -> RegionPlan:
         return next(p for p in self.plans if p.region.code == code)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from domain.outbox import OutboxMessage
 from adapters.event_store.service import GrantService
+from domain.regulation.schemes import legacy_scheme_id
 from domain.timekeeping import local_date
 from domain.values import GrantStatus
 
@@ -55,23 +56,27 @@ def _outbox_counts(service: GrantService) -> tuple[int, int]:
         start = batch[-1].id + 1
 
 
-def summarise(service: GrantService, *, real_counts: bool) -> ReplaySummary:
+def summarise(service: GrantService, *, real_counts: bool, scheme: str | None = None,
+              until: dt.datetime | None = None) -> ReplaySummary:
+    """The 2018–2025 replay of the legacy scheme (2020–2024), counted from its grants' events up to `until` (the
+    end of its script): the same figures whether or not the 2025–2028 replay ran on in the same store."""
+    scheme = scheme or legacy_scheme_id()
     approvals: list[tuple[int, dt.date]] = []
     applied_1 = pre_registered = lapsed = objections = repairs = 0
     report_1 = Counter()
     statuses: Counter[str] = Counter()
     consequences: Counter[str] = Counter()
-    granted = {k.kind: 0 for k in service.regulation().data.region_kinds}
+    granted = {k.kind: 0 for k in service.regulation(scheme).data.region_kinds}
     extension_total = extension_count = 0
     extension_max_share = 0.0
     determined_total = reclaim_total = lowered = determined_count = 0
     events = 0
     regions = 0
-    for code in service.region_codes():
+    for code in service.region_codes(scheme):
         regions += 1
-        history = service.history(code)
+        history = [e for e in service.history(code, scheme=scheme) if until is None or e.effective_at <= until]
         events += len(history)
-        state = service.state(code)
+        state = service.state(code, history[-1].originator_version, scheme=scheme)
         statuses[state.status.value] += 1
         for e in history:
             name = type(e).__name__
@@ -104,7 +109,7 @@ def summarise(service: GrantService, *, real_counts: bool) -> ReplaySummary:
             reclaim_total += state.determination.reclaim_cents
             if state.determination.determined_cents < state.determination.eligible_cents:
                 lowered += 1
-    regulation = service.regulation()
+    regulation = service.regulation(scheme)
     day = dt.date(2019, 1, 1)
     ceilings = {
         k.kind: sum(int(v) for v in regulation.param(k.ceiling, day).value.values()) for k in regulation.data.region_kinds

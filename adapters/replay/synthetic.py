@@ -187,3 +187,16 @@ def extension_plan(region: SyntheticRegion, requested_cents: int, year: int = 20
                      unit_price_cents=requested_cents, quantity=Decimal(1))
         ],
     )
+
+
+def detailed_plan(region: SyntheticRegion, key: str, per_year: dict[int, int]) -> ExtensionPlan:
+    """An uitgewerkt plan (2025–2028) with a budget line per year of the plan, adding up to `per_year`."""
+    lines = [
+        CostLine(description=f"Activiteiten {year} volgens het uitgewerkte plan", sector=Sector.VMBO, year=year,
+                 kind=CostKind.OTHER, unit_price_cents=amount, quantity=Decimal(1))
+        for year, amount in sorted(per_year.items()) if amount
+    ]
+    return ExtensionPlan(
+        summary=f"Uitgewerkt plan {key} {region.name}: activiteiten en begroting per jaar, met het primair onderwijs.",
+        requested_cents=sum(per_year.values()), cost_lines=lines,
+    )

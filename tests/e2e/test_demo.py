@@ -1,7 +1,12 @@
-"""The main job: the STO programme replayed through the real workflows, counted back from the store."""
+"""The main job: the STO programme replayed through the real workflows, counted back from the store.
+
+One replay as `sto demo` runs it: 2020–2024 (2018–2025), and 2025–2028 from May 2024 to today (fixed here to
+3 December 2026, so that the counts do not move with the calendar) on the same timeline in the same store.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -10,17 +15,21 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from adapters.event_store.store import open_service
 from adapters.replay.engine import replay
+from domain.timekeeping import AMSTERDAM
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 REPO = Path(__file__).resolve().parents[2]
+NEW = "sto-2025-2028"
+TODAY = dt.datetime(2026, 12, 3, 17, tzinfo=AMSTERDAM)
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def outcome(tmp_path_factory):
     # sandboxed here (`sto demo` runs without the sandbox for speed): the sandbox would catch a
     # non-deterministic call on a path only the replay takes
-    return await replay(tmp_path_factory.mktemp("demo") / "demo", sandboxed=True)
+    return await replay(tmp_path_factory.mktemp("demo") / "demo", sandboxed=True, today=TODAY)
 
 
 async def test_the_replay_reproduces_the_counts_of_the_real_programme(outcome):
@@ -69,8 +78,68 @@ async def test_auditors_and_operators_can_read_the_replayed_store(outcome):
 
     regions = sto("regions", "--json")
     assert regions.returncode == 0, regions.stderr
-    assert len(json.loads(regions.stdout)["regions"]) == 87
+    assert len(json.loads(regions.stdout)["regions"]) == 87 + 78  # the grants of 2020–2024 and of 2025–2028
     verify = sto("audit", "verify", "--json")
     assert verify.returncode == 0, verify.stdout
     history = sto("audit", "history", "STO-R001", "--json")
     assert history.returncode == 0 and json.loads(history.stdout)
+
+
+# --- STO 2025–2028, replayed on from May 2024 to today ----------------------------------------------------------
+
+
+async def test_the_regions_approved_before_pre_register_apply_and_are_all_approved_under_2025_2028(outcome):
+    s = outcome.schemes[NEW]
+    counts = {c.name: c.count for c in s.counts}
+    assert all(c.count == c.expected for c in s.counts if c.expected is not None), counts
+    assert counts["vooraanmeldingen by 1 June 2024 (with a po school board)"] == 78
+    assert counts["applications 1 September – 1 October 2024"] == 78
+    assert counts["approved (verlening 2025–2028) in January 2025"] == 78
+    assert counts["techniekluwe regio's among them"] == 5
+    assert s.regions == 78 and s.statuses == {"approved": 78}
+    assert s.replayed_to == TODAY.date()
+
+
+async def test_the_2025_2028_money_fills_most_of_each_kinds_ceiling_and_no_more(outcome):
+    s = outcome.schemes[NEW]
+    regio, luwe = s.money["techniekregio"], s.money["techniekluwe_regio"]
+    assert regio.ceiling_cents == 368_640_080_00 and luwe.ceiling_cents == 20_000_000_00
+    for kind in (regio, luwe):
+        assert 0.9 * kind.ceiling_cents <= kind.granted_cents <= kind.ceiling_cents
+        assert all(kind.granted_per_year_cents[y] <= kind.ceiling_per_year_cents[y] for y in kind.ceiling_per_year_cents)
+    assert luwe.regions == 5 and luwe.largest_grant_cents <= luwe.regional_maximum_cents == 4_000_000_00
+    service = open_service(outcome.database_url)  # the budget pools of the scheme hold exactly what was granted
+    for name, kind in (("techniekregio", regio), ("techniekluwe_regio", luwe)):
+        assert {str(y): a for y, a in service.pool_totals(f"{NEW}/ceiling:{name}").items()} == kind.granted_per_year_cents
+
+
+async def test_detailed_plans_came_in_and_the_workflows_recorded_each_one_missed(outcome):
+    plans = {p.key: p for p in outcome.schemes[NEW].plans}
+    first, second = plans["2025-2026"], plans["2027-2028"]
+    assert (first.on_time, first.late, first.missing) == (75, 3, 0)
+    assert (second.on_time, second.late, second.missing) == (73, 3, 2)
+    assert first.deadline_missed == first.late and second.deadline_missed == second.late + second.missing
+    service = open_service(outcome.database_url)
+    missing = [code for code in service.region_codes(NEW) if "2027-2028" not in service.state(code, scheme=NEW).detailed_plans]
+    assert len(missing) == 2
+    for code in missing:
+        state = service.state(code, scheme=NEW)
+        assert "detailed_plan_2027_2028" in state.missed_deadlines
+        missed = [e for e in service.history(code, scheme=NEW) if type(e).__name__ == "DeadlineMissed"]
+        assert missed and all(e.role == "system" for e in missed)  # the workflow's timer, not the script
+
+
+async def test_the_2025_2028_grants_keep_running_with_their_later_deadlines_as_pending_timers(outcome):
+    pending = outcome.schemes[NEW].pending
+    assert pending.open_workflows == 78 and pending.closed_workflows == 0
+    assert {(d.key, d.due.isoformat(), d.grants) for d in pending.deadlines} == {
+        ("spending_end", "2028-12-31", 78), ("final_report", "2029-03-30", 78)}
+    assert pending.next_wake is not None and pending.next_wake.date() > TODAY.date()
+    service = open_service(outcome.database_url)  # and nothing was recorded after today
+    last = max(e.effective_at for code in service.region_codes(NEW) for e in service.history(code, scheme=NEW))
+    assert last <= TODAY
+
+
+async def test_the_report_has_a_section_for_2025_2028(outcome):
+    page = outcome.report.read_text()
+    assert "Sterk Techniekonderwijs 2025–2028" in page and "Detailed plans" in page and "spending_end" in page
