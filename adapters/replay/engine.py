@@ -23,7 +23,6 @@ from adapters.notify.notifiers import FileNotifier
 from adapters.engine.business_clock import clock_from_env
 from adapters.replay.report import write_report
 from adapters.replay.runner import ReplayRunner
-from adapters.replay.credentials import ReplayCredentials
 from adapters.replay.pending import PendingTimers, pending_timers
 from adapters.replay.scenario import REAL, Programme, build_programme
 from adapters.replay.scenario_2025 import SCHEME as SCHEME_2025
@@ -35,6 +34,7 @@ from adapters.event_store.service import GrantService
 from adapters.event_store.store import open_service
 from adapters.engine.temporal import build_worker, ensure_search_attributes, free_port, install_runtime, test_server_binary
 from domain.regulation.schemes import legacy_scheme_id
+from workflows.credentials import CommandCredentials
 from workflows.models import DEFAULT_REMINDER_OFFSETS
 
 LEGACY = legacy_scheme_id()
@@ -55,7 +55,7 @@ def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int, 
         "STO_NOTIFIER_URL": f"file://{outbox.resolve()}",
     }
     return processes.spawn(
-        [sys.executable, "-m", "adapters.replay.helper", "--identity", f"replay-worker-{n + 2}",
+        [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", f"replay-worker-{n + 2}",
          "--sandbox" if sandboxed else "--no-sandbox"],
         directory / f"worker-{n + 2}.log", env=env,
     )
@@ -118,7 +118,7 @@ async def replay(
     try:
         await ensure_search_attributes(env.client, "default")
         helpers = [_worker_process(port, url, outbox, directory, n, sandboxed) for n in range(extra_workers)]
-        credentials = ReplayCredentials(engine_key(url))  # the helper workers hold the key beside the store
+        credentials = CommandCredentials(engine_key(url))  # the helper workers hold the key beside the store
         worker = build_worker(env.client, service, FileNotifier(outbox), activity_threads=4, sandboxed=sandboxed,
                               credentials=credentials)
         async with worker:
