@@ -36,6 +36,7 @@ def _per_year(rows: list[Row]) -> dict[str, int]:
 def ledger_line(row: Row) -> dict[str, Any]:
     return {
         "region_code": row["region_code"],
+        "scheme": row.get("scheme"),
         "region_name": row["region_name"],
         "kind": row["kind"],
         "status": row["status"],

@@ -27,6 +27,7 @@ def money_view(row: Row) -> dict[str, Any]:
 def region_view(row: Row) -> dict[str, Any]:
     return {
         "region_code": row["region_code"],
+        "scheme": row.get("scheme"),
         "region_name": row["region_name"],
         "kind": row["kind"],
         "status": row["status"],

@@ -34,8 +34,8 @@ def end_of(day: dt.date) -> dt.datetime:
     return end_of_day(day) - EPSILON
 
 
-def regulation_view(service: GrantService, day: dt.date) -> dict[str, Any]:
-    in_force = service.regulation().in_force(day)
+def regulation_view(service: GrantService, day: dt.date, scheme: str | None = None) -> dict[str, Any]:
+    in_force = service.regulation(scheme).in_force(day)
     return {
         "name": in_force.name,
         "as_of": day.isoformat(),
@@ -52,11 +52,12 @@ def regulation_view(service: GrantService, day: dt.date) -> dict[str, Any]:
     }
 
 
-def as_of_view(service: GrantService, region_code: str, day: dt.date) -> dict[str, Any]:
-    """The grant as it stood at the end of `day`, its last event by then, and the rules of that day."""
-    history = service.history(region_code)  # raises GrantNotFound
+def as_of_view(service: GrantService, region_code: str, day: dt.date, scheme: str | None = None) -> dict[str, Any]:
+    """The grant as it stood at the end of `day`, its last event by then, and the rules of that day (of its scheme)."""
+    scheme = service.scheme_of(region_code, scheme)
+    history = service.history(region_code, scheme=scheme)  # raises GrantNotFound
     moment = end_of(day)
-    state = service.state_as_of(region_code, moment)
+    state = service.state_as_of(region_code, moment, scheme=scheme)
     if state is None:
         raise NotYetExisting(region_code, day, history[0].effective_on)
     last = next(e for e in history if e.originator_version == state.version)
@@ -70,5 +71,5 @@ def as_of_view(service: GrantService, region_code: str, day: dt.date) -> dict[st
         "last_event": event_row(last),
         "next_event": event_row(later[0]) if later else None,
         "grant": grant_view(state, service.regulation(state.scheme), day),
-        "regulation": regulation_view(service, day),
+        "regulation": regulation_view(service, day, state.scheme),
     }

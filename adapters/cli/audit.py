@@ -25,11 +25,13 @@ app = typer.Typer(help="Auditor tools: replay what happened, the grant as of a d
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="machine-readable output")]
 Region = Annotated[str, typer.Argument(help="region code, e.g. STO-R001")]
+SchemeOption = Annotated[Optional[str], typer.Option("--scheme", help="the grant's scheme (regeling), e.g. sto-2025-2028; default: the region's grant, or its newest")]
 
 
 @app.command("history")
 def history(
     region: Region,
+    scheme: SchemeOption = None,
     as_json: JsonFlag = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout, one line per event")] = False,
 ) -> None:
@@ -37,7 +39,7 @@ def history(
     if as_json and as_csv:
         fail(ValueError("choose one of --json and --csv"), as_json)
     try:
-        entries = open_read_models().history(region.upper(), facts=as_json)
+        entries = open_read_models().history(region.upper(), facts=as_json, scheme=scheme)
     except READ_ERRORS as error:
         fail(error, as_json)
     if as_json:
@@ -64,11 +66,12 @@ def history(
 def as_of(
     region: Region,
     day: Annotated[dt.datetime, typer.Argument(formats=["%Y-%m-%d"], help="the day (YYYY-MM-DD): the grant at its end")],
+    scheme: SchemeOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """The grant as it stood at the end of DAY (Europe/Amsterdam, business time), with the regulation then in force."""
     try:
-        view = as_of_view(STATE.service, region.upper(), day.date())
+        view = as_of_view(STATE.service, region.upper(), day.date(), scheme)
     except READ_ERRORS as error:
         fail(error, as_json)
     if as_json:
