@@ -43,7 +43,7 @@ def operator(served) -> dict[str, str]:
 
 def test_the_served_api_publishes_the_document_that_is_fuzzed(served):
     with served.client() as client:
-        assert client.get("/openapi.json").json() == OPENAPI
+        assert client.get("/v1/openapi.json").json() == OPENAPI
 
 
 @schema.parametrize()

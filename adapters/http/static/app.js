@@ -68,7 +68,7 @@ function signOut(message) {
 async function start() {
   if (!sessionStorage.getItem(TOKEN_KEY)) return signOut();
   try {
-    me = await api("/api/me");
+    me = await api("/v1/me");
   } catch (failure) {
     return signOut(describe(failure));
   }
@@ -98,7 +98,7 @@ async function guarded(action) {
 
 function showRegions() {
   return guarded(async () => {
-    const view = await api("/api/regions");
+    const view = await api("/v1/regions");
     show("regions");
     $("counts").textContent = Object.entries(view.counts).filter(([, n]) => n).map(([s, n]) => s + ": " + n).join(", ") || "no grants yet";
     const rows = $("regions-rows");
@@ -112,7 +112,7 @@ function showRegions() {
 
 function showGrant(code) {
   return guarded(async () => {
-    const g = await api("/api/grants/" + encodeURIComponent(code));
+    const g = await api("/v1/grants/" + encodeURIComponent(code));
     show("grant");
     $("grant-name").textContent = g.region_name;
     $("grant-code").textContent = g.region_code;
@@ -136,7 +136,7 @@ async function showTimeline(code) {
   const box = $("timeline");
   box.hidden = me.role === "region";  // the auditor's history is for operators and auditors
   if (box.hidden) return;
-  const history = await api("/api/grants/" + encodeURIComponent(code) + "/history");
+  const history = await api("/v1/grants/" + encodeURIComponent(code) + "/history");
   const rows = $("timeline-rows");
   rows.replaceChildren();
   for (const e of history.events) {
@@ -177,7 +177,7 @@ function openForm(g, name) {
     }
     outcome.textContent = "sending…";
     try {
-      const result = await api("/api/grants/" + encodeURIComponent(g.region_code) + "/" + name, { method: "POST", body: JSON.stringify(body) });
+      const result = await api("/v1/grants/" + encodeURIComponent(g.region_code) + "/" + name, { method: "POST", body: JSON.stringify(body) });
       await showGrant(g.region_code);
       $("notice").textContent = result.region_code + ": " + name + " recorded " + result.events.join(", ") +
         (result.duplicate ? " (a repeat: nothing new)" : "") + "; status " + result.status + ", version " + result.version;
