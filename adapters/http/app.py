@@ -17,7 +17,7 @@ from typing import Any, AsyncIterator
 from fastapi import APIRouter, FastAPI, Request
 from starlette.types import ASGIApp
 
-from adapters.http import audit_routes, docs, errors, openapi, page, read_routes, transitions
+from adapters.http import audit_routes, design_system, docs, errors, openapi, page, read_routes, transitions
 from adapters.http.access import Access, GuardedRoute, access
 from adapters.http.context import ApiContext, ApiSettings
 from adapters.http.headers import SecurityHeaders
@@ -78,5 +78,6 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.include_router(module.router())
     app.include_router(health_router())
     app.include_router(page.router())
+    app.include_router(design_system.router())
     app.mount("/static", page.static_files(), name="static")
     return app

@@ -115,7 +115,7 @@ def test_the_page_works_under_its_policy_without_a_single_violation(served, brow
     page.fill("#token", token)
     page.click("#sign-in-form button")
     page.click(f"#regions-rows a[href='#/grants/{BIG}']")
-    page.wait_for_selector("#grant-status:text('pre_registered')")
+    page.wait_for_selector("#grant-status[data-status='pre_registered']")
     page.click("#transition-buttons button[data-transition='apply']")
     page.wait_for_selector("form.transition[data-transition='apply']")
     assert page.locator("#timeline-rows tr").count() >= 1
