@@ -145,6 +145,7 @@ def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_pas
     assert buttons.all_inner_texts() == ["Herstel verzuim vragen", "Aanvraag compleet verklaren", "Aanvraag afwijzen", "Intrekken"]
     assert page.inner_text("#ahead-title").startswith("Komende termijnen (per ")
     assert page.locator("#deadline-rows tr").count() >= 1 and page.locator("#passed-rows tr").count() >= 1
+    assert "Besluit op aanvragen tijdvak 1" in page.inner_text("#deadline-rows") and "DUS-I" in page.inner_text("#deadline-rows")
     axe(page, "a grant")
     shot(page, "grant")
 

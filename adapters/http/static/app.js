@@ -163,7 +163,7 @@ function renderRegions() {
     shown += 1;
     const link = el("a", r.region_code, { href: "#/grants/" + r.region_code, class: "utrecht-link utrecht-link--html-a" });
     rows.appendChild(row([link, r.region_name, kind(r.kind), status(r.status), r.penvoerder && r.penvoerder.name,
-      euro(r.money.requested_cents), euro(r.money.granted_cents), next ? date(next.due) + " · " + next.title : ""]));
+      euro(r.money.requested_cents), euro(r.money.granted_cents), next ? date(next.due) + " · " + (next.title_nl || next.title) : ""]));
   }
   $("shown").textContent = shown ? page("shown", { shown, total: regionsView.regions.length }) : page("no_regions");
 }
@@ -171,7 +171,7 @@ function renderRegions() {
 function deadlineRow(d) {
   const days = d.overdue ? page("days_passed", { n: -d.days_left }) : d.days_left === 0 ? page("today")
     : d.days_left === 1 ? page("day_left") : page("days_left", { n: d.days_left });
-  return row([date(d.due), days, d.title, text("addressees", d.addressee), d.source]);
+  return row([date(d.due), days, d.title_nl || d.title, text("addressees", d.addressee), d.source]);
 }
 
 function showGrant(code) {
