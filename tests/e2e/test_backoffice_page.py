@@ -171,7 +171,7 @@ def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_pas
     assert page.inner_text("#grant-status") == "In beoordeling" and page.inner_text("#grant-version") == "3"
     assert "ApplicationAccepted" in page.inner_text("#notice") and "In beoordeling" in page.inner_text("#notice")
     timeline = page.locator("#timeline-rows tr").all_inner_texts()
-    assert "ApplicationAccepted" in timeline[-1] and "op.page (medewerker DUS-I)" in timeline[-1]
+    assert "Aanvraag compleet verklaard (ApplicationAccepted)" in timeline[-1] and "op.page (medewerker DUS-I)" in timeline[-1]
     assert "1 april 2019" in timeline[-1]
     axe(page, "a grant after a transition")
     assert page.evaluate("sessionStorage.getItem('sto.token')") == token

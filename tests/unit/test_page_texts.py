@@ -31,6 +31,14 @@ def test_every_transition_and_each_of_its_fields_has_a_dutch_label():
     assert fields <= set(nl["fields"]), sorted(fields - set(nl["fields"]))
 
 
+def test_every_event_of_the_timeline_has_a_dutch_name():
+    from domain import events
+
+    kinds = {name for name, value in vars(events).items()
+             if isinstance(value, type) and issubclass(value, events.GrantEvent) and value is not events.GrantEvent}
+    assert kinds and kinds <= set(texts()["events"]), sorted(kinds - set(texts()["events"]))
+
+
 def test_every_kind_of_error_has_a_dutch_title_and_what_to_do_next():
     errors = texts()["errors"]
     assert set(errors) == set(TABLE)

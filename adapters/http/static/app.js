@@ -205,7 +205,8 @@ async function showTimeline(code) {
   const rows = $("timeline-rows");
   rows.replaceChildren();
   for (const e of history.events) {
-    rows.appendChild(row([e.version, date(e.effective_on), moment(e.recorded_at), e.event, e.actor + " (" + role(e.role) + ")", e.reason, e.rule, e.legal_basis]));
+    const name = T.events && T.events[e.event] ? T.events[e.event] + " (" + e.event + ")" : e.event;
+    rows.appendChild(row([e.version, date(e.effective_on), moment(e.recorded_at), name, e.actor + " (" + role(e.role) + ")", e.reason, e.rule, e.legal_basis]));
   }
 }
 
