@@ -1,8 +1,11 @@
-# The two commands of the README: `make demo` and `make test`. Both create .venv when missing.
+# The two commands of the README: `make demo` and `make test`. Both create .venv when missing, and install the
+# npm packages of package-lock.json (exact versions, no install scripts) into node_modules when it is missing or
+# older than the lock: the Spectral linter of the API, axe-core, and the NL Design System CSS the page serves.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NPM_STAMP := node_modules/.installed-stamp
 
 .PHONY: install demo test bench clean
 
@@ -12,12 +15,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $(NPM_STAMP)
 
-demo: $(STAMP)
+install: $(STAMP) $(NPM_STAMP)
+
+demo: $(STAMP) $(NPM_STAMP)
 	$(BIN)/sto demo
 
-test: $(STAMP)
+test: $(STAMP) $(NPM_STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -6,7 +6,7 @@ Every API route is a `GuardedRoute` with one `Access`:
 - GRANT: operators, auditors, and the token of the grant's own region (one grant, its deadlines, history, as-of);
 - ANYONE: any valid token (who am I, the regulation calendar);
 - PUBLIC: no token (health).
-The check runs before the request's parameters and body are read, so 401 and 403 come before 422, and a
+The check runs before the request's parameters and body are read, so 401 and 403 come before 400, and a
 region token learns nothing about other regions (not even whether they exist). A client address with too many
 failed tokens lately gets 429 before its token is even looked at (adapters.http.limits).
 """
@@ -23,6 +23,7 @@ from fastapi.security import HTTPBearer
 
 from adapters.http.errors import ApiError
 from adapters.http.limits import client_key
+from adapters.http.problems import invalid_param
 from adapters.operators.tokens import TokenInfo
 from domain.values import Role
 
@@ -72,7 +73,7 @@ def access(level: Access) -> dict[str, Any]:
 
 def unauthorized(message: str) -> ApiError:
     return ApiError(
-        401, "unauthorized", message,
+        "unauthorized", message,
         "send `Authorization: Bearer <token>` with a token from `sto token create`; ask an operator for a new one if yours was revoked",
         headers={"WWW-Authenticate": "Bearer"},
     )
@@ -80,7 +81,7 @@ def unauthorized(message: str) -> ApiError:
 
 def too_many_failures(retry_after: int) -> ApiError:
     return ApiError(
-        429, "too_many_failed_authentications",
+        "too_many_failed_authentications",
         "too many requests from this address came with a token that is not valid; its tokens are not checked for now",
         f"wait {retry_after} s (Retry-After) and send a valid token; ask an operator for a new one if yours was revoked",
         headers={"Retry-After": str(retry_after)},
@@ -112,7 +113,7 @@ def authorize(level: Access, token: TokenInfo, region_code: str | None) -> None:
         message = f"a token of region {token.region_code} reads only that region's grant"
     else:
         message = f"role {token.role.value} may not do this: {level.description.lower()}"
-    raise ApiError(403, "forbidden", message, "use a token with the right role (or region)")
+    raise ApiError("forbidden", message, "use a token with the right role (or region)")
 
 
 def principal(request: Request) -> TokenInfo:
@@ -133,9 +134,9 @@ def refuse_unknown_query(request: Request, known: set[str]) -> None:
     if unknown:
         takes = ", ".join(sorted(known)) or "no query parameters"
         raise ApiError(
-            422, "invalid_input", f"unknown query parameter(s): {', '.join(map(repr, unknown))}",
-            f"this endpoint takes {takes}",
-            details=[{"field": f"query.{name}", "problem": "unknown parameter"} for name in unknown],
+            "invalid_input", f"unknown query parameter(s): {', '.join(map(repr, unknown))}",
+            f"this endpoint takes {takes} (query keys are camelCase)",
+            invalidParams=[invalid_param("query", name, "unknown parameter") for name in unknown],
         )
 
 

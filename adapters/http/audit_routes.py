@@ -1,4 +1,4 @@
-"""GET /api/grants/{region}/history, /api/grants/{region}/as-of/{day}, /api/audit/verify: the auditor's tools.
+"""GET /v1/grants/{region}/history, /v1/grants/{region}/as-of/{day}, /v1/audit/verify: the auditor's tools.
 
 A region's token reads its own grant's history and as-of too (its own file; adapters.http.disclosure says what
 it does not see); verify covers every grant's records and stays with operators and auditors.
@@ -13,18 +13,19 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.disclosure import grant_for, history_for
-from adapters.http.errors import ERROR_RESPONSES, ErrorBody
+from adapters.http.errors import ERROR_RESPONSES, documented
+from adapters.http.versioning import PREFIX
 from adapters.http.read_routes import FIRST_DAY, GRANT_RESPONSES, LAST_DAY
 from adapters.http.transitions import RegionPath
 from adapters.operators.tokens import TokenInfo
 
 VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
-    **ERROR_RESPONSES, 409: {"model": ErrorBody, "description": "this store keeps no hash chain (in memory)"},
+    **ERROR_RESPONSES, 409: documented("this store keeps no hash chain (in memory)"),
 }
 
 
 def router() -> APIRouter:
-    routes = APIRouter(prefix="/api", tags=["audit"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
+    routes = APIRouter(prefix=PREFIX, tags=["audit"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
 
     @routes.get("/grants/{region}/history", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="Every event of the grant: both times, actor and role, reason, rule, legal basis and its facts")

@@ -1,4 +1,4 @@
-"""GET /calendar-feeds/{secret}.ics: a region's deadlines, or DUS-I's own decision terms, as a calendar feed.
+"""GET /v1/calendar-feeds/{secret}.ics: a region's deadlines, or DUS-I's own decision terms, as a calendar feed.
 
 A calendar program sends no bearer token, so the URL's secret is the key (adapters/operators/calendar_secrets.py:
 one per region and one for the back office, issued and revoked with `sto token calendar`). A secret that is
@@ -37,7 +37,7 @@ def _not_found() -> ApiError:
 def router() -> APIRouter:
     routes = APIRouter(tags=["calendar"], route_class=GuardedRoute)
 
-    @routes.get("/calendar-feeds/{secret}.ics", openapi_extra=access(Access.PUBLIC),
+    @routes.get("/v1/calendar-feeds/{secret}.ics", openapi_extra=access(Access.PUBLIC),
                 responses=RESPONSES,
                 summary="A region's deadlines (or DUS-I's decision terms) as a calendar feed; the secret in the URL is the key")
     def feed(request: Request, secret: Secret) -> Response:

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from adapters.http.headers import docs_policy
+from adapters.http.versioning import OPENAPI_URL
 
 ASSETS_URL = "/docs-assets"
 
@@ -31,7 +32,7 @@ def with_policy(page: HTMLResponse, *, redoc: bool = False) -> HTMLResponse:
 
 def install(app: FastAPI) -> None:
     """Serve /docs and /redoc from local assets (the app must be created with docs_url=None, redoc_url=None)."""
-    openapi_url = app.openapi_url or "/openapi.json"
+    openapi_url = app.openapi_url or OPENAPI_URL
     title = f"{app.title}: API"
     app.mount(ASSETS_URL, StaticFiles(directory=assets_directory()), name="docs-assets")
 

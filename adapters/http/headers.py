@@ -3,8 +3,10 @@
 The back-office page loads only its own script and style sheet (/static), so its policy allows nothing else;
 the same strict policy goes on every other response (JSON needs none of it). The documentation pages set their
 own policy (`docs_policy`): Swagger UI starts from one inline script (allowed by its hash), ReDoc writes its
-styles inline and runs its search in a blob: worker (its logo on a CDN stays blocked: the page works without). Every /api response also gets `Cache-Control:
-no-store`: it carries grant data (or says who may read it), which no browser or proxy should keep.
+styles inline and runs its search in a blob: worker (its logo on a CDN stays blocked: the page works without). Every /v1 response also gets `Cache-Control:
+no-store`: it carries grant data (or says who may read it), which no browser or proxy should keep. The
+OpenAPI document may be read by anyone from any origin (`Access-Control-Allow-Origin: *`, API Design Rules
+/core/doc-openapi). Every response carries `API-Version` (the API's semantic version, /core/version-header).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import hashlib
 import re
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from adapters.http.versioning import API_VERSION, OPENAPI_URL, is_api
 
 PAGE_POLICY = "; ".join([
     "default-src 'none'",
@@ -29,7 +33,10 @@ ALWAYS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
+    "API-Version": API_VERSION,
 }
+OPEN_TO_ALL = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, OPTIONS",
+               "Access-Control-Allow-Headers": "*"}
 INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 
@@ -53,10 +60,6 @@ def docs_policy(html: str, *, redoc: bool = False) -> str:
     ])
 
 
-def is_api(path: str) -> bool:
-    return path == "/api" or path.startswith("/api/")
-
-
 class SecurityHeaders:
     """Add the security headers to every HTTP response; a response that sets its own CSP keeps it."""
 
@@ -67,7 +70,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        api = is_api(scope.get("path", ""))
+        path = scope.get("path", "")
+        api = is_api(path)
+        public = path == OPENAPI_URL
+        if public and scope.get("method") == "OPTIONS":  # a CORS preflight for the OpenAPI document
+            await send({"type": "http.response.start", "status": 204,
+                        "headers": [(k.lower().encode(), v.encode()) for k, v in {**ALWAYS, **OPEN_TO_ALL,
+                                    "Content-Security-Policy": PAGE_POLICY}.items()]})
+            await send({"type": "http.response.body", "body": b""})
+            return
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -78,6 +89,9 @@ class SecurityHeaders:
                     headers["Content-Security-Policy"] = PAGE_POLICY
                 if api:
                     headers["Cache-Control"] = "no-store"
+                if public:
+                    for name, value in OPEN_TO_ALL.items():
+                        headers[name] = value
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,7 +1,7 @@
 """Limits on what one client may send: the size of a request body, and how often its tokens may fail.
 
 - `BodyLimit` (ASGI middleware, outside everything else) reads the whole body before the app sees the request
-  and answers 413 when it is larger than the limit: at once when Content-Length says so, else as soon as the
+  and answers 413 (problem+json) when it is larger than the limit: at once when Content-Length says so, else as soon as the
   chunks received add up to more. Nothing of such a request reaches a route, let alone the engine.
 - `FailedAuthLimiter` counts failed authentications (a bearer token that names nobody) per client address.
   After `limit` failures within `window_seconds` the address gets 429 with Retry-After, without its token being
@@ -19,6 +19,8 @@ from collections import deque
 from typing import Callable
 
 from starlette.responses import JSONResponse
+
+from adapters.http.problems import MEDIA_TYPE, problem_body
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adapters.logging import get_logger
@@ -38,16 +40,11 @@ def _declared_length(scope: Scope) -> int | None:
     return None
 
 
-def too_large(limit: int, size: int | None) -> JSONResponse:
+def too_large(limit: int, size: int | None, path: str) -> JSONResponse:
     said = f"is {size} bytes" if size is not None else f"is larger than {limit} bytes"
-    return JSONResponse(
-        {
-            "error": "payload_too_large",
-            "message": f"the request body {said}; at most {limit} bytes are accepted",
-            "hint": f"send a body of at most {limit} bytes (no transition needs more than a few kilobytes)",
-        },
-        status_code=413,
-    )
+    body = problem_body("payload_too_large", f"the request body {said}; at most {limit} bytes are accepted", path,
+                        f"send a body of at most {limit} bytes (no transition needs more than a few kilobytes)")
+    return JSONResponse(body, status_code=body["status"], media_type=MEDIA_TYPE)
 
 
 class BodyLimit:
@@ -63,7 +60,7 @@ class BodyLimit:
             return
         declared = _declared_length(scope)
         if declared is not None and declared > self.max_bytes:
-            await too_large(self.max_bytes, declared)(scope, receive, send)
+            await too_large(self.max_bytes, declared, scope.get("path", ""))(scope, receive, send)
             return
         chunks: list[bytes] = []
         size = 0
@@ -76,7 +73,7 @@ class BodyLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await too_large(self.max_bytes, None)(scope, receive, send)
+                await too_large(self.max_bytes, None, scope.get("path", ""))(scope, receive, send)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

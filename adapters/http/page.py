@@ -1,9 +1,11 @@
-"""The back-office page: regions overview, one grant's timeline and deadlines, and its transitions.
+"""The back-office page, in Dutch: the regions with a search and filters, one grant's deadlines (ahead and passed)
+and timeline, and a form for each transition possible now.
 
-Server-rendered HTML (the frame and one form per transition) with a little vanilla JavaScript
-(static/app.js) that reads the JSON API with the same bearer tokens. The token is typed in once per browser
-tab and kept in that tab's sessionStorage (gone when the tab closes, or on "sign out"); it is never put in a
-cookie, so the page needs no CSRF protection: nothing is sent without the script adding the header.
+Server-rendered HTML (the frame and one form per transition, labels from the Dutch texts, adapters.http.texts)
+with a little vanilla JavaScript (static/app.js) that reads the JSON API with the same bearer tokens. Styled with
+NL Design System CSS (adapters.http.design_system). The token is typed in once per browser tab and kept in that
+tab's sessionStorage (gone when the tab closes, or on "uitloggen"); it is never put in a cookie, so the page needs
+no CSRF protection: nothing is sent without the script adding the header.
 """
 
 from __future__ import annotations
@@ -11,107 +13,174 @@ from __future__ import annotations
 from functools import cache
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from adapters.http.design_system import URL as NLDS
 from adapters.http.forms import FormField, form_fields
+from adapters.http.texts import label, texts
 from adapters.operators.transitions import TRANSITIONS, Transition
 
 STATIC = Path(__file__).parent / "static"
+INPUT = "utrecht-textbox utrecht-textbox--html-input"
+SELECT = "utrecht-select utrecht-select--html-select"
+TEXTAREA = "utrecht-textarea utrecht-textarea--html-textarea"
+PRIMARY = "utrecht-button utrecht-button--primary-action"
+SECONDARY = "utrecht-button utrecht-button--secondary-action"
 
 
-def _input(transition: Transition, field: FormField) -> str:
-    name = escape(field.name)
-    ident = f"{transition.name}-{name}"
-    required = " required" if field.required else ""
-    attrs = f'id="{ident}" name="{name}" data-kind="{field.kind}"{required}'
-    if field.kind in ("lines", "json"):
-        placeholder = field.example or ("one per line" if field.kind == "lines" else "JSON")
-    else:
-        placeholder = field.example
-    example = f' placeholder="{escape(placeholder)}"' if placeholder else ""
+def t(key: str, **values: Any) -> str:
+    return escape(label("page", key, **values))
+
+
+def _choice(value: str) -> str:
+    for section in ("choices", "region_kinds", "statuses"):
+        if value in texts().get(section, {}):
+            return label(section, value)
+    return value
+
+
+def _control(transition: Transition, field: FormField, ident: str, described: str) -> str:
+    required = " required aria-required=\"true\"" if field.required else ""
+    attrs = f'id="{ident}" name="{escape(field.name)}" data-kind="{field.kind}"{required}{described}'
     if field.kind == "choice":
-        options = "" if field.required else '<option value=""></option>'
-        options += "".join(f'<option value="{escape(c)}">{escape(c)}</option>' for c in field.choices)
-        control = f"<select {attrs}>{options}</select>"
-    elif field.kind == "yesno":
-        control = f'<select {attrs}><option value="true">yes</option><option value="false">no</option></select>'
-    elif field.kind == "number":
-        control = f'<input type="number" min="0" step="1" {attrs}>'
-    elif field.kind == "date":
-        control = f'<input type="date" {attrs}>'
-    elif field.kind in ("lines", "json"):
-        control = f'<textarea rows="3" {attrs}{example}></textarea>'
-    else:  # text, datetime (ISO with offset)
-        control = f'<input type="text" {attrs}{example}>'
-    return f'<label for="{ident}">{escape(field.label)}{" *" if field.required else ""}</label>{control}'
+        options = "" if field.required else f'<option value="">—</option>'
+        options += "".join(f'<option value="{escape(c)}">{escape(_choice(c))}</option>' for c in field.choices)
+        return f'<select class="{SELECT}" {attrs}>{options}</select>'
+    if field.kind == "yesno":
+        return f'<select class="{SELECT}" {attrs}><option value="true">{t("yes")}</option><option value="false">{t("no")}</option></select>'
+    if field.kind == "number":
+        return f'<input class="{INPUT}" type="number" min="0" step="1" inputmode="numeric" {attrs}>'
+    if field.kind == "date":
+        return f'<input class="{INPUT}" type="date" {attrs}>'
+    if field.kind in ("lines", "json"):
+        return f'<textarea class="{TEXTAREA}" rows="3" {attrs}></textarea>'
+    return f'<input class="{INPUT}" type="text" {attrs}>'
+
+
+def _field(transition: Transition, field: FormField) -> str:
+    ident = f"{transition.name}-{escape(field.name)}"
+    help_parts = []
+    if field.kind == "lines":
+        help_parts.append(label("page", "one_per_line"))
+    if field.example:
+        prefix = label("page", "json") + ", " if field.kind == "json" else ""
+        help_parts.append(f"{prefix}bijv. {field.example}")
+    described = f' aria-describedby="{ident}-help"' if help_parts else ""
+    marker = f' <span class="required">({t("required")})</span>' if field.required else ""
+    help_text = f'<div class="utrecht-form-field-description" id="{ident}-help">{escape("; ".join(help_parts))}</div>' if help_parts else ""
+    return (f'<div class="utrecht-form-field field"><label class="utrecht-form-label" for="{ident}">'
+            f'{escape(label("fields", field.name))}{marker}</label>{help_text}{_control(transition, field, ident, described)}</div>')
 
 
 def transition_form(transition: Transition) -> str:
-    inputs = "".join(f'<div class="field">{_input(transition, f)}</div>' for f in form_fields(transition))
+    name = transition.name
+    inputs = "".join(_field(transition, f) for f in form_fields(transition))
     return (
-        f'<template id="form-{transition.name}"><form class="transition" data-transition="{transition.name}">'
-        f"<h3>{escape(transition.name)}</h3><p class=\"title\">{escape(transition.title)}</p>{inputs}"
-        f'<div class="actions"><button type="submit" class="send">Send {escape(transition.name)}</button>'
-        '<button type="button" class="cancel">Cancel</button></div><p class="outcome" role="status"></p></form></template>'
+        f'<template id="form-{name}"><form class="transition" data-transition="{name}" aria-labelledby="form-title-{name}">'
+        f'<h3 class="utrecht-heading-3" id="form-title-{name}" tabindex="-1">{escape(label("transitions", name))}</h3>'
+        f'<p class="utrecht-paragraph title">{escape(label("transition_help", name))}</p>{inputs}'
+        f'<div class="utrecht-button-group actions"><button type="submit" class="{PRIMARY} send">{t("send")}</button>'
+        f'<button type="button" class="{SECONDARY} cancel">{t("cancel")}</button></div>'
+        '<div class="outcome" role="alert"></div></form></template>'
     )
+
+
+def _table(caption: str, columns: list[str], body_id: str) -> str:
+    heads = "".join(f'<th scope="col" class="utrecht-table__header-cell">{t(c)}</th>' for c in columns)
+    return (f'<div class="table-scroll"><table class="utrecht-table"><caption class="utrecht-table__caption">{caption}</caption>'
+            f'<thead class="utrecht-table__header"><tr class="utrecht-table__row">{heads}</tr></thead>'
+            f'<tbody class="utrecht-table__body" id="{body_id}"></tbody></table></div>')
+
+
+def _filters() -> str:
+    return f"""<form id="filters" class="filters" role="search" aria-label="{t('regions')}">
+      <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-q">{t('search')}</label>
+        <div class="utrecht-form-field-description" id="filter-q-help">{t('search_help')}</div>
+        <input class="{INPUT}" type="search" id="filter-q" name="q" aria-describedby="filter-q-help"></div>
+      <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-status">{t('filter_status')}</label>
+        <select class="{SELECT}" id="filter-status" name="status"><option value="">{t('filter_all')}</option>{_options('statuses')}</select></div>
+      <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-kind">{t('filter_kind')}</label>
+        <select class="{SELECT}" id="filter-kind" name="kind"><option value="">{t('filter_all')}</option>{_options('region_kinds')}</select></div>
+      <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-within">{t('filter_within')}</label>
+        <div class="utrecht-form-field-description" id="filter-within-help">{t('filter_within_help')}</div>
+        <input class="{INPUT}" type="number" min="0" max="3650" step="1" inputmode="numeric" id="filter-within" name="within" aria-describedby="filter-within-help"></div>
+      <div class="utrecht-button-group"><button type="submit" class="{PRIMARY}">{t('filter_apply')}</button>
+        <button type="reset" class="{SECONDARY}" id="filter-reset">{t('filter_reset')}</button></div>
+    </form>"""
+
+
+def _options(section: str) -> str:
+    return "".join(f'<option value="{escape(k)}">{escape(v)}</option>' for k, v in texts()[section].items())
 
 
 @cache
 def page() -> str:
-    forms = "".join(transition_form(t) for t in TRANSITIONS.values())
+    forms = "".join(transition_form(tr) for tr in TRANSITIONS.values())
     return f"""<!doctype html>
-<html lang="en">
+<html lang="nl">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>STO back office</title>
+<title>{t('title')}</title>
 <link rel="icon" href="data:,">
+<link rel="stylesheet" href="{NLDS}/utrecht.css">
+<link rel="stylesheet" href="{NLDS}/voorbeeld-theme.css">
 <link rel="stylesheet" href="/static/app.css">
 </head>
-<body>
-<header>
-  <h1><a href="#/">STO back office</a></h1>
-  <p id="who" hidden><span id="who-name"></span> (<span id="who-role"></span>) · business day <span id="who-today"></span>
-    · <button type="button" id="sign-out">Sign out</button></p>
+<body class="voorbeeld-theme utrecht-document">
+<a class="utrecht-skip-link utrecht-skip-link--visible-on-focus" href="#main">{t('skip')}</a>
+<header class="utrecht-page-header site-header">
+  <p class="site-title"><a class="utrecht-link utrecht-link--html-a" href="#/">{t('title')}</a> <span class="programme">{t('programme')}</span></p>
+  <p id="who" hidden>{t('signed_in_as')} <strong id="who-name"></strong> (<span id="who-role"></span>) · {t('business_day')} <span id="who-today"></span>
+    <button type="button" class="{SECONDARY}" id="sign-out">{t('sign_out')}</button></p>
 </header>
-<main>
-  <p id="notice" role="status"></p>
-  <p id="error" class="error" role="alert"></p>
-  <section id="sign-in" hidden>
-    <h2>Sign in</h2>
+<main id="main" class="utrecht-page-content" tabindex="-1">
+  <p id="notice" role="status" class="notice"></p>
+  <div id="error" class="utrecht-alert utrecht-alert--error problem" role="alert" hidden></div>
+  <section id="sign-in" hidden aria-labelledby="sign-in-title">
+    <h1 class="utrecht-heading-1" id="sign-in-title">{t('sign_in')}</h1>
     <form id="sign-in-form">
-      <label for="token">Token</label>
-      <input type="password" id="token" autocomplete="off" required placeholder="sto_…">
-      <button type="submit">Sign in</button>
+      <div class="utrecht-form-field"><label class="utrecht-form-label" for="token">{t('token')}</label>
+        <div class="utrecht-form-field-description" id="token-help">{t('token_help')}</div>
+        <input class="{INPUT}" type="password" id="token" autocomplete="off" required aria-required="true" aria-describedby="token-help"></div>
+      <button type="submit" class="{PRIMARY}">{t('sign_in')}</button>
     </form>
-    <p class="note">A token comes from <code>sto token create</code>. It is kept in this browser tab only
-      (sessionStorage) until you close the tab or sign out.</p>
-    <p id="sign-in-error" class="error" role="alert"></p>
+    <div id="sign-in-error" class="problem" role="alert"></div>
   </section>
-  <section id="regions" hidden>
-    <h2>Regions</h2>
-    <p id="counts"></p>
-    <table><thead><tr><th>region</th><th>name</th><th>kind</th><th>status</th><th>requested</th><th>granted</th><th>v</th></tr></thead>
-    <tbody id="regions-rows"></tbody></table>
-    <div id="webhooks" hidden><h3>Webhooks (events for other systems)</h3>
-    <p id="webhooks-summary" role="status"></p>
-    <table><thead><tr><th>subscription</th><th>callback URL</th><th>region</th><th>pending</th><th>delivered</th><th>dead letters</th></tr></thead>
-    <tbody id="webhook-rows"></tbody></table></div>
+  <section id="regions" hidden aria-labelledby="regions-title">
+    <h1 class="utrecht-heading-1" id="regions-title">{t('regions')}</h1>
+    <p id="counts" class="utrecht-paragraph"></p>
+    {_filters()}
+    <p id="shown" class="utrecht-paragraph" role="status"></p>
+    {_table(t('regions'), ['col_region', 'col_name', 'col_kind', 'col_status', 'col_penvoerder', 'col_requested', 'col_granted', 'col_next_deadline'], 'regions-rows')}
+    <div id="webhooks" hidden><h2 class="utrecht-heading-2" id="webhooks-title">Webhooks (gebeurtenissen voor andere systemen)</h2>
+    <p id="webhooks-summary" class="utrecht-paragraph" role="status"></p>
+    <table class="utrecht-table" aria-labelledby="webhooks-title"><thead class="utrecht-table__header"><tr class="utrecht-table__row"><th class="utrecht-table__header-cell" scope="col">abonnement</th><th class="utrecht-table__header-cell" scope="col">callback-URL</th><th class="utrecht-table__header-cell" scope="col">regio</th><th class="utrecht-table__header-cell" scope="col">wachtend</th><th class="utrecht-table__header-cell" scope="col">afgeleverd</th><th class="utrecht-table__header-cell" scope="col">onbestelbaar</th></tr></thead>
+    <tbody id="webhook-rows" class="utrecht-table__body"></tbody></table></div>
   </section>
-  <section id="grant" hidden>
-    <h2><span id="grant-name"></span> <small id="grant-code"></small></h2>
-    <p>status <strong id="grant-status"></strong> · version <span id="grant-version"></span>
-      · requested <span id="grant-requested"></span> · granted <span id="grant-granted"></span></p>
-    <div id="transitions"><h3>Possible now</h3><div id="transition-buttons"></div><div id="transition-form"></div></div>
-    <h3>Pending deadlines (as of <span id="grant-as-of"></span>)</h3>
-    <table><thead><tr><th>due</th><th>days</th><th>what</th><th>who acts</th><th>source</th></tr></thead>
-    <tbody id="deadline-rows"></tbody></table>
-    <div id="timeline"><h3>Timeline</h3>
-    <table><thead><tr><th>v</th><th>effective</th><th>recorded</th><th>event</th><th>actor (role)</th><th>reason</th><th>rule</th><th>legal basis</th></tr></thead>
-    <tbody id="timeline-rows"></tbody></table></div>
+  <section id="grant" hidden aria-labelledby="grant-title">
+    <p><a class="utrecht-link utrecht-link--html-a" href="#/" id="back">{t('back')}</a></p>
+    <h1 class="utrecht-heading-1" id="grant-title" tabindex="-1"><span id="grant-name"></span> <small id="grant-code"></small></h1>
+    <dl class="facts">
+      <div><dt>{t('grant_status')}</dt><dd id="grant-status"></dd></div>
+      <div><dt>{t('grant_kind')}</dt><dd id="grant-kind"></dd></div>
+      <div><dt>{t('grant_penvoerder')}</dt><dd id="grant-penvoerder"></dd></div>
+      <div><dt>{t('grant_version')}</dt><dd id="grant-version"></dd></div>
+      <div><dt>{t('grant_requested')}</dt><dd id="grant-requested"></dd></div>
+      <div><dt>{t('grant_granted')}</dt><dd id="grant-granted"></dd></div>
+    </dl>
+    <section id="transitions" aria-labelledby="transitions-title"><h2 class="utrecht-heading-2" id="transitions-title">{t('possible_now')}</h2>
+      <div id="transition-buttons" class="utrecht-button-group"></div><div id="transition-form"></div></section>
+    <h2 class="utrecht-heading-2" id="ahead-title"></h2>
+    {_table(t('deadlines_ahead_caption'), ['col_due', 'col_days', 'col_what', 'col_who', 'col_source'], 'deadline-rows')}
+    <h2 class="utrecht-heading-2">{t('deadlines_passed')}</h2>
+    {_table(t('deadlines_passed'), ['col_due', 'col_days', 'col_what', 'col_who', 'col_source'], 'passed-rows')}
+    <section id="timeline" aria-labelledby="timeline-title"><h2 class="utrecht-heading-2" id="timeline-title">{t('timeline')}</h2>
+    {_table(t('timeline'), ['col_version', 'col_effective', 'col_recorded', 'col_event', 'col_actor', 'col_reason', 'col_rule', 'col_legal_basis'], 'timeline-rows')}</section>
   </section>
 </main>
 {forms}
@@ -127,6 +196,10 @@ def router() -> APIRouter:
     @routes.get("/", response_class=HTMLResponse)
     def index() -> str:
         return page()
+
+    @routes.get("/texts/nl.json")
+    def dutch() -> dict[str, Any]:
+        return texts()
 
     return routes
 

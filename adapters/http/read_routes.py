@@ -1,6 +1,6 @@
-"""GET /api/...: who am I, the regulation calendar, the regions overview, deadlines, budget, and one grant.
+"""GET /v1/...: who am I, the regulation calendar, the regions overview, deadlines, budget, and one grant.
 
-Reads come from the read models, caught up before every answer. `as_of` is a business day; without it the
+Reads come from the read models, caught up before every answer. `asOf` is a business day; without it the
 API's business day (STO_BUSINESS_EPOCH moves it into the past, see adapters.engine.business_clock).
 """
 
@@ -14,7 +14,8 @@ from pydantic import BaseModel
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.disclosure import grant_for
-from adapters.http.errors import ERROR_RESPONSES, ErrorBody
+from adapters.http.errors import ERROR_RESPONSES, GRANT_NOT_FOUND
+from adapters.http.versioning import PREFIX
 from adapters.http.transitions import RegionPath
 from adapters.operators.tokens import TokenInfo
 from adapters.read_side.presenters import calendar_view
@@ -24,9 +25,9 @@ from domain.values import GrantStatus
 FIRST_DAY, LAST_DAY = dt.date(2018, 1, 1), dt.date(2100, 12, 31)
 AsOf = Annotated[
     dt.date | None,
-    Query(description="business day to read as of (YYYY-MM-DD); default: the API's business day", ge=FIRST_DAY, le=LAST_DAY),
+    Query(alias="asOf", description="business day to read as of (YYYY-MM-DD); default: the API's business day", ge=FIRST_DAY, le=LAST_DAY),
 ]
-GRANT_RESPONSES: dict[int | str, dict[str, Any]] = {**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "no grant for this region"}}
+GRANT_RESPONSES: dict[int | str, dict[str, Any]] = {**ERROR_RESPONSES, 404: GRANT_NOT_FOUND}
 
 
 class Me(BaseModel):
@@ -42,7 +43,7 @@ def _day(request: Request, as_of: dt.date | None) -> dt.date:
 
 
 def router() -> APIRouter:
-    routes = APIRouter(prefix="/api", tags=["reads"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
+    routes = APIRouter(prefix=PREFIX, tags=["reads"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
 
     @routes.get("/me", response_model=Me, responses=ERROR_RESPONSES, openapi_extra=access(Access.ANYONE),
                 summary="The token's holder: name (the actor of what it causes), role and region")

@@ -1,4 +1,4 @@
-"""/api/subscriptions: operators manage the webhooks of other systems, see their deliveries and dead letters, and
+"""/v1/subscriptions: operators manage the webhooks of other systems, see their deliveries and dead letters, and
 send dead letters again (the same as `sto subscriptions`; adapters/notify/subscriptions.py)."""
 
 # No `from __future__ import annotations`: FastAPI reads the parameter types from the signatures.
@@ -43,7 +43,7 @@ def _refused(error: ValueError) -> ApiError:
 
 
 def router() -> APIRouter:
-    routes = APIRouter(prefix="/api", tags=["subscriptions"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
+    routes = APIRouter(prefix="/v1", tags=["subscriptions"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
 
     @routes.get("/subscriptions", responses=ERROR_RESPONSES, openapi_extra=access(Access.OPERATOR),
                 summary="The webhook subscriptions (never their secrets), each with its deliveries per state (dead letters too)")

@@ -1,4 +1,4 @@
-"""POST /api/grants/{region}/{transition}: every operator transition, through the grant's workflow.
+"""POST /v1/grants/{region}/{transition}: every operator transition, through the grant's workflow.
 
 One route per transition (adapters.operators.transitions), its body the command's own fields plus reason, command_id,
 effective_at and expected_version. The token's name and role become the command's actor.
@@ -12,7 +12,9 @@ from fastapi import APIRouter, Body, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, create_model
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
-from adapters.http.errors import ERROR_RESPONSES, ErrorBody
+from adapters.http.errors import ERROR_RESPONSES, GRANT_NOT_FOUND, documented
+from adapters.http.problems import camel
+from adapters.http.versioning import PREFIX
 from adapters.engine.sender import result_view
 from adapters.operators.tokens import TokenInfo
 from adapters.operators.transitions import TRANSITIONS, Transition
@@ -41,12 +43,12 @@ class TransitionResult(BaseModel):
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
-    404: {"model": ErrorBody, "description": "no grant for this region"},
-    409: {"model": ErrorBody, "description": "refused by a rule (`rule`, `source`, `hint`), or a conflict with another writer"},
-    413: {"model": ErrorBody, "description": "the body is larger than the limit (1 MiB unless configured otherwise)"},
-    503: {"model": ErrorBody, "description": "the workflow engine cannot be reached: nothing was sent; retry"},
-    504: {"model": ErrorBody, "description": "outcome unknown: sent, but no answer in time (the API already sent it "
-          "again with the same command_id); send it again with the same command_id: the answer says `duplicate` if it was applied"},
+    404: GRANT_NOT_FOUND,
+    409: documented("refused by a rule (`rule`, `source`, `hint`), or a conflict with another writer"),
+    413: documented("the body is larger than the limit (1 MiB unless configured otherwise)"),
+    503: documented("the workflow engine cannot be reached: nothing was sent; retry"),
+    504: documented("outcome unknown: sent, but no answer in time (the API already sent it again with the same command_id); "
+                 "send it again with the same command_id: the answer says `duplicate` if it was applied"),
 }
 
 
@@ -79,7 +81,7 @@ def _endpoint(transition: Transition):
 
 
 def router() -> APIRouter:
-    routes = APIRouter(prefix="/api/grants", tags=["transitions"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
+    routes = APIRouter(prefix=PREFIX + "/grants", tags=["transitions"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
     for transition in TRANSITIONS.values():
         routes.add_api_route(
             "/{region}/" + transition.name,
@@ -90,7 +92,7 @@ def router() -> APIRouter:
             summary=f"{transition.name}: {transition.title}",
             description=f"{transition.title}\n\nSends `{transition.command_type}` through the grant's workflow. "
             f"{Access.OPERATOR.description}",
-            operation_id=f"transition_{transition.name.replace('-', '_')}",
+            operation_id=camel(transition.name.replace('-', '_')),
             openapi_extra=access(Access.OPERATOR),
         )
     return routes

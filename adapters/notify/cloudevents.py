@@ -75,7 +75,7 @@ def cloud_event(grant_id: Any, version: int, topic: str, payload: dict[str, Any]
         "sequence": str(version),
         "sequencetype": "Integer",
         "datacontenttype": "application/json",
-        "dataref": f"{dataref_base.rstrip('/')}/api/grants/{region_code}/history",
+        "dataref": f"{dataref_base.rstrip('/')}/v1/grants/{region_code}/history",
         "data": {
             "region_code": region_code,
             "grant_id": str(grant_id),

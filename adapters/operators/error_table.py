@@ -1,7 +1,9 @@
 """One table: what each kind of domain error means to a program, as a CLI exit code and as an HTTP status.
 
 Read by the CLI (adapters/cli/output.py) and the HTTP API (adapters/http/errors.py) alike; the kinds are the
-codes of domain/errors.py and of the engine client (adapters/engine/sender.py).
+codes of domain/errors.py and of the engine client (adapters/engine/sender.py), and the API's own (authentication,
+unknown endpoints, limits). The API answers each as `application/problem+json` with the kind as `code` and the
+summary as `title` (adapters/http/problems.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ class Meaning(NamedTuple):
 EXIT_FAILED = 1
 
 TABLE: dict[str, Meaning] = {
-    "invalid_input": Meaning(2, 422, "the command is wrong; nothing was sent"),
+    "invalid_input": Meaning(2, 400, "the command is wrong; nothing was sent"),
     "transition_refused": Meaning(3, 409, "a rule forbids it (rule, source, hint)"),
     "concurrency_conflict": Meaning(4, 409, "another writer was first: reload and retry"),
     "stale_version": Meaning(4, 409, "your expected version is stale: reload and retry"),
@@ -36,6 +38,14 @@ TABLE: dict[str, Meaning] = {
     "store_unavailable": Meaning(6, 503, "the event store's database cannot be reached; nothing was written"),
     "outcome_unknown": Meaning(7, 504, "sent, no answer in time: retry with the same command id"),
     "engine_fault": Meaning(EXIT_FAILED, 500, "the engine failed on this command; nothing was written"),
+    # the API's own kinds: a CLI that reaches the store directly never meets these
+    "unauthorized": Meaning(EXIT_FAILED, 401, "no valid bearer token"),
+    "forbidden": Meaning(EXIT_FAILED, 403, "the token's role or region may not do this"),
+    "not_found": Meaning(EXIT_FAILED, 404, "no such endpoint"),
+    "method_not_allowed": Meaning(EXIT_FAILED, 405, "the endpoint does not take this method"),
+    "payload_too_large": Meaning(EXIT_FAILED, 413, "the request body is too large"),
+    "too_many_failed_authentications": Meaning(EXIT_FAILED, 429, "too many failed tokens from this address lately"),
+    "internal_error": Meaning(EXIT_FAILED, 500, "the server failed"),
 }
 UNKNOWN = Meaning(EXIT_FAILED, 500, "an error of another kind")
 

@@ -48,7 +48,7 @@ def take(client, code: str, index: int, *steps: str) -> list[dict[str, Any]]:
     """Send the steps in turn; every one must be recorded."""
     results = []
     for step in steps:
-        response = client.post(f"/api/grants/{code}/{step}", json=body(step, index))
+        response = client.post(f"/v1/grants/{code}/{step}", json=body(step, index))
         assert response.status_code == 200, f"{step}: {response.status_code} {response.text}"
         results.append(response.json())
     return results

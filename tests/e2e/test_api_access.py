@@ -24,28 +24,28 @@ TOKEN_HOLDERS = GRANT | {"foreign region"}
 
 # The access policy, written down once more on purpose: the API must keep to it.
 EXPECTED: dict[str, set[str]] = {
-    **{f"POST /api/grants/{{region}}/{name}": {"operator"} for name in TRANSITIONS},
-    "GET /api/me": TOKEN_HOLDERS,
-    "GET /api/calendar": TOKEN_HOLDERS,
-    "GET /api/regions": STAFF,
-    "GET /api/deadlines": STAFF,
-    "GET /api/budget": STAFF,
-    "GET /api/grants/{region}": GRANT,
-    "GET /api/grants/{region}/deadlines": GRANT,
-    "GET /api/grants/{region}/history": GRANT,  # the region's own file
-    "GET /api/grants/{region}/as-of/{day}": GRANT,
-    "GET /api/audit/verify": STAFF,
-    "GET /healthz": set(CALLERS),
-    "GET /api/subscriptions": {"operator"},
-    "POST /api/subscriptions": {"operator"},
-    "DELETE /api/subscriptions/{subscription_id}": {"operator"},
-    "GET /api/subscriptions/{subscription_id}/deliveries": {"operator"},
-    "POST /api/subscriptions/{subscription_id}/redeliveries": {"operator"},
+    **{f"POST /v1/grants/{{region}}/{name}": {"operator"} for name in TRANSITIONS},
+    "GET /v1/me": TOKEN_HOLDERS,
+    "GET /v1/calendar": TOKEN_HOLDERS,
+    "GET /v1/regions": STAFF,
+    "GET /v1/deadlines": STAFF,
+    "GET /v1/budget": STAFF,
+    "GET /v1/grants/{region}": GRANT,
+    "GET /v1/grants/{region}/deadlines": GRANT,
+    "GET /v1/grants/{region}/history": GRANT,  # the region's own file
+    "GET /v1/grants/{region}/as-of/{day}": GRANT,
+    "GET /v1/audit/verify": STAFF,
+    "GET /v1/health": set(CALLERS),
+    "GET /v1/subscriptions": {"operator"},
+    "POST /v1/subscriptions": {"operator"},
+    "DELETE /v1/subscriptions/{subscription_id}": {"operator"},
+    "GET /v1/subscriptions/{subscription_id}/deliveries": {"operator"},
+    "POST /v1/subscriptions/{subscription_id}/redeliveries": {"operator"},
     # the secret in its URL is the key (tests/integration/test_calendar_feed.py): the literal `{secret}` opens
     # nothing, whoever asks, and a bearer token opens no feed either
-    "GET /calendar-feeds/{secret}.ics": set(),
+    "GET /v1/calendar-feeds/{secret}.ics": set(),
 }
-SECRET_IN_URL = {"GET /calendar-feeds/{secret}.ics"}
+SECRET_IN_URL = {"GET /v1/calendar-feeds/{secret}.ics"}
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def world(served):
         take(op, OWN, 21, "pre-register")
         endpoints = [
             f"{method.upper()} {path}"
-            for path, item in op.get("/openapi.json").json()["paths"].items()
+            for path, item in op.get("/v1/openapi.json").json()["paths"].items()
             for method in item
         ]
     revoked = served.token("auditor", "aud.gone")
@@ -85,7 +85,7 @@ def request(client, endpoint: str):
     if method == "DELETE":
         return client.delete(path)
     if method == "POST":
-        # a stale expected version: whoever gets through is refused (409) or corrected (422), never recorded
+        # a stale expected version: whoever gets through is refused (409) or corrected (400), never recorded
         return client.post(path, json={"reason": "matrix", "expected_version": 99})
     return client.get(path)
 
@@ -106,13 +106,15 @@ def test_each_caller_reaches_exactly_the_endpoints_of_its_role(served, world, ca
             body = response.json()  # always JSON
             allowed = caller in EXPECTED[endpoint]
             if endpoint in SECRET_IN_URL:
-                ok = response.status_code == 404 and body["error"] == "not_found"
+                ok = response.status_code == 404 and body["code"] == "not_found"
             elif not allowed and caller in ("none", "malformed", "revoked"):
-                ok = response.status_code == 401 and body["error"] == "unauthorized" and response.headers["www-authenticate"] == "Bearer"
+                ok = response.status_code == 401 and body["code"] == "unauthorized" and response.headers["www-authenticate"] == "Bearer"
             elif not allowed:
-                ok = response.status_code == 403 and body["error"] == "forbidden"
-            elif endpoint.startswith("POST") or "{subscription_id}" in endpoint:  # no such subscription: 404
-                ok = response.status_code in (404, 409, 422) and "hint" in body
+                ok = response.status_code == 403 and body["code"] == "forbidden"
+            elif "{subscription_id}" in endpoint:  # no such subscription: 404
+                ok = response.status_code in (404, 409, 400) and "hint" in body
+            elif endpoint.startswith("POST"):
+                ok = response.status_code in (409, 400) and "hint" in body
             else:
                 ok = response.status_code == 200
             if not ok:

@@ -43,23 +43,23 @@ def test_an_operator_takes_a_grant_to_approval_the_region_sees_it_and_the_audito
     ]
 
     with served.client(region) as own:
-        grant = own.get(f"/api/grants/{CODE.lower()}", params={"as_of": "2019-06-21"})
+        grant = own.get(f"/v1/grants/{CODE.lower()}", params={"asOf": "2019-06-21"})
         assert grant.status_code == 200, grant.text
         view = grant.json()
         assert view["status"] == "approved" and view["money"]["granted_cents"] == 380_000_000
         next_deadline = view["deadlines"][0]
         assert next_deadline["key"].startswith("objection_period") and next_deadline["due"] > "2019-06-21"
         assert "6:7" in next_deadline["source"]  # Awb art. 6:7, the objection period
-        deadlines = own.get(f"/api/grants/{CODE}/deadlines", params={"as_of": "2019-06-21"}).json()
+        deadlines = own.get(f"/v1/grants/{CODE}/deadlines", params={"asOf": "2019-06-21"}).json()
         assert deadlines["deadlines"] == view["deadlines"]
-        assert own.get(f"/api/grants/{CODE}/history").status_code == 200  # a penvoerder sees its own file
-        refused = own.post(f"/api/grants/{CODE}/object", json={"reason": "bezwaar", "grounds": "te laag"})
-        assert refused.status_code == 403 and refused.json()["error"] == "forbidden"
+        assert own.get(f"/v1/grants/{CODE}/history").status_code == 200  # a penvoerder sees its own file
+        refused = own.post(f"/v1/grants/{CODE}/object", json={"reason": "bezwaar", "grounds": "te laag"})
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
 
     with served.client(auditor) as audit:
-        history = audit.get(f"/api/grants/{CODE}/history").json()["events"]
-        as_of = audit.get(f"/api/grants/{CODE}/as-of/2019-06-10").json()
-        verified = audit.get("/api/audit/verify").json()
+        history = audit.get(f"/v1/grants/{CODE}/history").json()["events"]
+        as_of = audit.get(f"/v1/grants/{CODE}/as-of/2019-06-10").json()
+        verified = audit.get("/v1/audit/verify").json()
     assert [e["event"] for e in history] == [
         "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded", "GrantApproved",
     ]
@@ -73,17 +73,17 @@ def test_a_refused_transition_answers_409_with_rule_and_source_and_writes_nothin
     with served.client(served.token("operator", "op.refusal")) as op:
         take(op, "STO-E2E-REFUSE", 12, "pre-register")
         before = served.stored_events()
-        refused = op.post("/api/grants/STO-E2E-REFUSE/approve", json=body("approve", 12))
-        stale = op.post("/api/grants/STO-E2E-REFUSE/apply", json=body("apply", 12, expected_version=7))
-        unknown = op.post("/api/grants/STO-E2E-NOBODY/accept", json=body("accept", 12))
-        invalid = op.post("/api/grants/STO-E2E-REFUSE/apply", json=body("apply", 12, period=4))
+        refused = op.post("/v1/grants/STO-E2E-REFUSE/approve", json=body("approve", 12))
+        stale = op.post("/v1/grants/STO-E2E-REFUSE/apply", json=body("apply", 12, expected_version=7))
+        unknown = op.post("/v1/grants/STO-E2E-NOBODY/accept", json=body("accept", 12))
+        invalid = op.post("/v1/grants/STO-E2E-REFUSE/apply", json=body("apply", 12, period=4))
         after = served.stored_events()
     assert refused.status_code == 409
     assert refused.json()["rule"] == "lifecycle.transition" and "Subsidieregeling" in refused.json()["source"]
-    assert stale.status_code == 409 and stale.json()["error"] == "stale_version"
-    assert stale.json()["actual_version"] == 1
-    assert unknown.status_code == 404 and unknown.json()["error"] == "grant_not_found"
-    assert invalid.status_code == 422 and invalid.json()["details"][0]["field"] == "body.period"
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+    assert stale.json()["actualVersion"] == 1
+    assert unknown.status_code == 404 and unknown.json()["code"] == "grant_not_found"
+    assert invalid.status_code == 400 and invalid.json()["invalidParams"][0] == {"name": "period", "in": "body", "reason": invalid.json()["invalidParams"][0]["reason"]}
     assert after == before
 
 
@@ -91,8 +91,8 @@ def test_sending_the_same_command_id_twice_records_it_once(served):
     with served.client(served.token("operator", "op.retry")) as op:
         take(op, "STO-E2E-RETRY", 13, "pre-register")
         step = body("apply", 13, command_id="6f1c0c52-8d7e-4b7e-9a37-2f0d3f7f1a01")
-        first = op.post("/api/grants/STO-E2E-RETRY/apply", json=step).json()
-        again = op.post("/api/grants/STO-E2E-RETRY/apply", json=step).json()
+        first = op.post("/v1/grants/STO-E2E-RETRY/apply", json=step).json()
+        again = op.post("/v1/grants/STO-E2E-RETRY/apply", json=step).json()
     assert (first["version"], first["duplicate"]) == (2, False)
     assert (again["version"], again["command_id"]) == (2, first["command_id"])
 
@@ -100,10 +100,10 @@ def test_sending_the_same_command_id_twice_records_it_once(served):
 def test_a_grant_that_has_ended_refuses_every_transition_with_the_rule_that_says_why(served):
     with served.client(served.token("operator", "op.ending")) as op:
         take(op, "STO-E2E-ENDED", 14, "pre-register")
-        ended = op.post("/api/grants/STO-E2E-ENDED/withdraw", json={"reason": "regio trekt zich terug", "effective_at": "2018-10-21T10:00:00+02:00"})
+        ended = op.post("/v1/grants/STO-E2E-ENDED/withdraw", json={"reason": "regio trekt zich terug", "effective_at": "2018-10-21T10:00:00+02:00"})
         assert ended.json()["status"] == "withdrawn" and ended.json()["allowed_transitions"] == []
         before = served.stored_events()
-        after_the_end = op.post("/api/grants/STO-E2E-ENDED/apply", json=body("apply", 14))
+        after_the_end = op.post("/v1/grants/STO-E2E-ENDED/apply", json=body("apply", 14))
     assert after_the_end.status_code == 409, after_the_end.text
-    assert (after_the_end.json()["rule"], after_the_end.json()["status"]) == ("lifecycle.transition", "withdrawn")
+    assert (after_the_end.json()["rule"], after_the_end.json()["grantStatus"]) == ("lifecycle.transition", "withdrawn")
     assert served.stored_events() == before

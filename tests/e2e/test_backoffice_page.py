@@ -1,18 +1,23 @@
 """The back-office page in headless Chromium (Debian's `chromium`, driven by playwright without its own browser
-download): an operator signs in with a token, opens a grant from the regions overview, clicks one transition,
-fills its form, and sees the new state; a screenshot is kept under test-artifacts/."""
+download), in Dutch and accessible: an operator signs in with a token, finds a grant with the search and filters,
+opens it, clicks one transition, fills its form, and sees the new state; a refused form shows the problem in
+Dutch. axe-core (npm, pinned in package-lock.json) checks every page and state against WCAG 2.1 A and AA and finds
+nothing: sign-in, the list, a grant, every transition's form, an error. Everything works with the keyboard alone.
+Screenshots of the list, a grant, a form and an error are kept under test-artifacts/."""
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from adapters.operators.transitions import TRANSITIONS
 from tests.conftest import IN_CI
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, REPO
 from tests.e2e.grant_bodies import take
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
@@ -23,6 +28,8 @@ LAUNCH_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 CODE = "STO-E2E-PAGE"
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def _apt_install() -> str | None:
@@ -62,48 +69,199 @@ def browser(chromium):
             browser.close()
 
 
-def test_an_operator_clicks_accept_on_the_page_and_sees_the_grant_under_assessment(served, browser):
+@pytest.fixture
+def checked(browser):
+    """A page with axe-core loaded before the page's own script (as an init script: the page's CSP allows no
+    inline script, and needs none of it)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: run `make install` (it runs `npm ci` from package-lock.json)")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL", timezone_id="Europe/Amsterdam")
+    context.add_init_script(path=str(AXE))
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def axe(page, state: str) -> None:
+    """No WCAG 2.1 A/AA violation on the page as it is now."""
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
+    found = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in result["violations"]]
+    assert not found, f"axe on {state}:\n" + "\n".join(found)
+    assert len(result["passes"]) >= 10, f"axe ran no checks on {state}"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"backoffice-{name}.png"), full_page=True)
+
+
+def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_passes_axe(served, checked):
     token = served.token("operator", "op.page")
     with served.client(token) as op:
         take(op, CODE, 31, "pre-register", "apply")
-
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        take(op, "STO-E2E-PAGE-OTHER", 33, "pre-register")
+    page = checked
     page.goto(served.base_url + "/")
+    page.wait_for_selector("#sign-in:not([hidden])")
+    assert page.get_attribute("html", "lang") == "nl" and page.inner_text("#sign-in-title") == "Inloggen"
+    axe(page, "sign-in")
+
     page.fill("#token", token)
     page.click("#sign-in-form button")
+    page.wait_for_selector("#regions:not([hidden])")
+    page.wait_for_selector(f"#regions-rows a[href='#/grants/{CODE}']")
+    rows = page.locator("#regions-rows tr").all_inner_texts()
+    ours = next(r for r in rows if CODE + "\t" in r)
+    assert "Techniekregio" in ours and "Aanvraag ingediend" in ours  # no raw enum names
+    assert "techniekregio" not in ours and "application_submitted" not in ours
+    assert re.search(r"€\s\d{1,3}(\.\d{3})+,\d\d\t€\s0,00", ours), ours  # euros the Dutch way
+    assert re.search(r"\d{1,2} (januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december) \d{4}",
+                     page.inner_text("#who-today"))
+    axe(page, "the regions")
+    shot(page, "list")
+
+    page.fill("#filter-q", "page-oth")  # search: code, name or penvoerder
+    assert page.locator("#regions-rows tr").all_inner_texts()[0].startswith("STO-E2E-PAGE-OTHER")
+    assert page.locator("#regions-rows tr").count() == 1
+    page.fill("#filter-q", "")
+    page.select_option("#filter-status", "application_submitted")
+    assert all("Aanvraag ingediend" in r for r in page.locator("#regions-rows tr").all_inner_texts())
+    page.select_option("#filter-kind", "techniekarme_regio")
+    assert "Geen regio's gevonden" in page.inner_text("#shown")
+    page.click("#filter-reset")
+    page.fill("#filter-within", "400")
+    page.click("#filters button[type=submit]")
+    page.wait_for_selector(f"#regions-rows a[href='#/grants/{CODE}']")
+    within = page.locator("#regions-rows tr").all_inner_texts()
+    assert all(r.split("\t")[-1] for r in within)  # each with a deadline within 400 days
+    axe(page, "the regions, filtered")
+
     page.click(f"#regions-rows a[href='#/grants/{CODE}']")
-    page.wait_for_selector("#grant-status:text('application_submitted')")
-    buttons = page.locator("#transition-buttons button").all_inner_texts()
-    assert buttons == ["request-repair", "accept", "reject", "withdraw"]
+    page.wait_for_selector("#grant-status[data-status='application_submitted']")
+    assert page.inner_text("#grant-status") == "Aanvraag ingediend"
+    buttons = page.locator("#transition-buttons button")
+    assert [buttons.nth(i).get_attribute("data-transition") for i in range(buttons.count())] == ["request-repair", "accept", "reject", "withdraw"]
+    assert buttons.all_inner_texts() == ["Herstel verzuim vragen", "Aanvraag compleet verklaren", "Aanvraag afwijzen", "Intrekken"]
+    assert page.inner_text("#ahead-title").startswith("Komende termijnen (per ")
+    assert page.locator("#deadline-rows tr").count() >= 1 and page.locator("#passed-rows tr").count() >= 1
+    assert "Besluit op aanvragen tijdvak 1" in page.inner_text("#deadline-rows") and "DUS-I" in page.inner_text("#deadline-rows")
+    axe(page, "a grant")
+    shot(page, "grant")
+
+    for name in TRANSITIONS:  # every transition's form, as the page renders it for this grant
+        page.evaluate("name => document.getElementById('transition-form').replaceChildren("
+                      "document.getElementById('form-' + name).content.cloneNode(true))", name)
+        axe(page, f"the form of {name}")
 
     page.click("#transition-buttons button[data-transition='accept']")
     page.fill("#accept-reason", "aanvraag compleet")
+    page.fill("#accept-effective_at", "gisteren")  # not a time: a problem, shown in Dutch
+    shot(page, "form")
+    page.click("form.transition button.send")
+    page.wait_for_selector("form.transition .outcome .problem-title")
+    outcome = page.inner_text("form.transition .outcome")
+    assert "Onjuiste invoer" in outcome and "Datum en tijd" in outcome and "Er is niets vastgelegd" in outcome
+    axe(page, "an error")
+    shot(page, "error")
+
     page.fill("#accept-effective_at", "2019-04-01T10:00:00+02:00")
     page.click("form.transition button.send")
-    page.wait_for_selector("#grant-status:text('under_assessment')")
-
-    assert page.inner_text("#grant-version") == "3"
-    assert page.locator("#transition-buttons button").all_inner_texts() == ["advise", "reject", "withdraw"]
-    assert "ApplicationAccepted" in page.inner_text("#notice")
+    page.wait_for_selector("#grant-status[data-status='under_assessment']")
+    assert page.inner_text("#grant-status") == "In beoordeling" and page.inner_text("#grant-version") == "3"
+    assert "ApplicationAccepted" in page.inner_text("#notice") and "In beoordeling" in page.inner_text("#notice")
     timeline = page.locator("#timeline-rows tr").all_inner_texts()
-    assert "ApplicationAccepted" in timeline[-1] and "op.page (operator)" in timeline[-1]
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "backoffice-grant.png"), full_page=True)
+    assert "Aanvraag compleet verklaard (ApplicationAccepted)" in timeline[-1] and "op.page (medewerker DUS-I)" in timeline[-1]
+    assert "1 april 2019" in timeline[-1]
+    axe(page, "a grant after a transition")
     assert page.evaluate("sessionStorage.getItem('sto.token')") == token
 
 
-def test_a_region_signed_in_on_the_page_sees_its_own_grant_and_no_buttons(served, browser):
+def test_a_refusal_names_its_rule_and_source_on_the_page(served, checked):
+    token = served.token("operator", "op.page-refused")
+    with served.client(token) as op:
+        take(op, "STO-E2E-PAGE-NO", 34, "pre-register", "apply")
+    page = checked
+    page.goto(served.base_url + "/#/grants/STO-E2E-PAGE-NO")
+    page.fill("#token", token)
+    page.click("#sign-in-form button")
+    page.wait_for_selector("#grant-status[data-status='application_submitted']")
+    page.click("#transition-buttons button[data-transition='accept']")
+    page.fill("#accept-reason", "te vroeg")
+    page.fill("#accept-effective_at", "2019-03-01T10:00:00+01:00")  # before the application: a rule refuses it
+    page.click("form.transition button.send")
+    page.wait_for_selector("form.transition .outcome .problem-title")
+    outcome = page.inner_text("form.transition .outcome")
+    assert "Niet toegestaan door een regel" in outcome and "Regel" in outcome and "Bron" in outcome
+    axe(page, "a refusal")
+
+
+def test_a_region_signed_in_on_the_page_sees_its_own_grant_and_no_buttons(served, checked):
     with served.client(served.token("operator", "op.page")) as op:
         take(op, "STO-E2E-PAGE-R", 32, "pre-register")
-    page = browser.new_page()
+    page = checked
     page.goto(served.base_url + "/")
     page.fill("#token", served.token("region", "penvoerder page", "STO-E2E-PAGE-R"))
     page.click("#sign-in-form button")
-    page.wait_for_selector("#grant-status:text('pre_registered')")
+    page.wait_for_selector("#grant-status[data-status='pre_registered']")
+    assert page.inner_text("#grant-status") == "Vooraangemeld" and "regio STO-E2E-PAGE-R" in page.inner_text("#who")
     assert page.is_hidden("#transitions") and page.is_hidden("#timeline")
+    axe(page, "a region's own grant")
     page.click("#sign-out")
     page.wait_for_selector("#sign-in:not([hidden])")
     assert page.evaluate("sessionStorage.getItem('sto.token')") is None
+
+
+def test_a_wrong_token_is_said_in_dutch_and_passes_axe(served, checked):
+    page = checked
+    page.goto(served.base_url + "/")
+    page.fill("#token", "sto_not-a-token")
+    page.click("#sign-in-form button")
+    page.wait_for_selector("#sign-in-error .problem-title")
+    assert "Niet ingelogd" in page.inner_text("#sign-in-error")
+    axe(page, "a failed sign-in")
+
+
+def _tab_to(page, predicate: str, limit: int = 80) -> None:
+    """Press Tab until the focused element matches `predicate` (a JS expression over `el`)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!(el && ({predicate})); }})()"):
+            return
+    raise AssertionError(f"Tab never reached {predicate}")
+
+
+def test_the_page_works_with_the_keyboard_alone(served, checked):
+    token = served.token("operator", "op.keyboard")
+    with served.client(token) as op:
+        take(op, "STO-E2E-PAGE-KEYS", 35, "pre-register", "apply")
+    page = checked
+    page.goto(served.base_url + "/")
+    page.wait_for_selector("#sign-in:not([hidden])")
+    assert page.evaluate("document.activeElement.id") == "token"  # the sign-in form takes the focus
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")  # the first stop of the page is the skip link to the content
+    assert page.evaluate("document.activeElement.className").startswith("utrecht-skip-link")
+    _tab_to(page, "el.id === 'token'")
+    page.keyboard.type(token)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#regions:not([hidden])")
+    _tab_to(page, "el.id === 'filter-q'")
+    page.keyboard.type("page-keys")
+    _tab_to(page, "el.getAttribute('href') === '#/grants/STO-E2E-PAGE-KEYS'")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#grant-status[data-status='application_submitted']")
+    _tab_to(page, "el.dataset.transition === 'accept'")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("form.transition[data-transition='accept']")
+    assert page.evaluate("document.activeElement.id") == "accept-reason"  # the form takes the focus
+    page.keyboard.type("aanvraag compleet")
+    _tab_to(page, "el.id === 'accept-effective_at'")
+    page.keyboard.type("2019-04-01T10:00:00+02:00")
+    _tab_to(page, "el.classList.contains('send')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#grant-status[data-status='under_assessment']")
+    assert page.evaluate("document.activeElement.id") == "grant-title"  # the focus returns to the grant
 
 
 @pytest.mark.parametrize("path, rendered", [("/docs", ".opblock"), ("/redoc", "[data-section-id]")])

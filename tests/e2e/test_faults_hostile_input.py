@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.temporal, pytest.mark.slow]
 
 CODE, INDEX = "STO-E2E-HOSTILE", 71
 R = {"reason": "vijandige invoer (test)", "effective_at": "2019-06-20T10:00:00+02:00"}
-G = f"/api/grants/{CODE}"
+G = f"/v1/grants/{CODE}"
 YEARS = [{"year": 2020, "amount_cents": 100}]
 
 HOSTILE: list[tuple[str, str, dict, str]] = [
@@ -36,7 +36,7 @@ HOSTILE: list[tuple[str, str, dict, str]] = [
     ("criterion on two lines", "advise", {**R, "positive": True, "criteria": [{"criterion": "a\nb", "judgement": "sufficient"}]}, "criterion"),
 ]
 
-READS = ["/api/regions", "/api/budget", "/api/deadlines", G, f"{G}/history", f"{G}/deadlines", "/api/calendar"]
+READS = ["/v1/regions", "/v1/budget", "/v1/deadlines", G, f"{G}/history", f"{G}/deadlines", "/v1/calendar"]
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_hostile_values_are_refused_as_invalid_input_store_nothing_and_every_rea
         for name, transition, request, field in HOSTILE:
             response = op.post(f"{G}/{transition}", json=request)
             text = response.text.lower()
-            if response.status_code not in (400, 413, 422) or field not in text:
+            if response.status_code not in (400, 413) or field not in text:
                 failures.append(f"{name}: {response.status_code} {response.text[:200]}")
             if served.stored_events() != before:
                 failures.append(f"{name}: the store changed")
@@ -68,7 +68,7 @@ def test_hostile_values_are_refused_as_invalid_input_store_nothing_and_every_rea
         if approved.status_code != 200:
             failures.append(f"the grant's next step: {approved.status_code} {approved.text[:200]}")
     with served.client(auditor) as aud:
-        verified = aud.get("/api/audit/verify")
+        verified = aud.get("/v1/audit/verify")
         if verified.status_code != 200 or not verified.json().get("ok", True):
             failures.append(f"audit verify: {verified.status_code} {verified.text[:200]}")
     assert not failures, "\n".join(failures)

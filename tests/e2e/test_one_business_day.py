@@ -25,7 +25,7 @@ def test_the_cli_and_the_api_agree_on_the_business_day(served, sto):
     token = served.token("operator", "op.today")
     with served.client(token) as op:
         take(op, CODE, INDEX, "pre-register")
-        api_days = {op.get("/api/deadlines").json()["as_of"], op.get("/api/budget").json()["as_of"]}
+        api_days = {op.get("/v1/deadlines").json()["as_of"], op.get("/v1/budget").json()["as_of"]}
     cli_days = set()
     for args in (["deadlines"], ["budget"], ["calendar"], ["grant", "show", CODE]):
         result = sto(*args, "--json")

@@ -22,7 +22,7 @@ CODE, INDEX = "STO-E2E-HOOKS", 41
 def test_a_subscribed_receiver_gets_the_grants_events_from_sto_serve_and_the_region_reads_its_calendar(served):
     operator = served.token("operator", "op.hooks")
     with Receiver() as receiver, served.client(operator) as op:
-        added = op.post("/api/subscriptions", json={"callback_url": receiver.url, "region_code": CODE})
+        added = op.post("/v1/subscriptions", json={"callback_url": receiver.url, "region_code": CODE})
         assert added.status_code == 201, added.text
         receiver.secret = added.json()["secret"]
         take(op, CODE, INDEX, "pre-register", "apply")
@@ -32,13 +32,13 @@ def test_a_subscribed_receiver_gets_the_grants_events_from_sto_serve_and_the_reg
         assert receiver.versions(CODE) == [1, 2], served.log_tail()
         assert receiver.bad_signatures == 0
         assert [e["type"].rpartition(".")[2] for e in receiver.accepted] == ["vooraanmelding-received", "application-submitted"]
-        listed = op.get("/api/subscriptions").json()
+        listed = op.get("/v1/subscriptions").json()
         assert listed["dead_letters"] == 0 and listed["subscriptions"][0]["deliveries"]["delivered"] == 2
 
     secrets = CalendarSecrets(served.database_url)
     _, secret = secrets.issue(CODE, created_by="tests")
     secrets.close()
-    feed = httpx.get(f"{served.base_url}/calendar-feeds/{secret}.ics", timeout=30)
+    feed = httpx.get(f"{served.base_url}/v1/calendar-feeds/{secret}.ics", timeout=30)
     assert feed.status_code == 200
     keys = [str(e["X-STO-DEADLINE-KEY"]) for e in Calendar.from_ical(feed.content).walk("VEVENT")]
     assert keys == ["decision_period_1"]
@@ -47,7 +47,7 @@ def test_a_subscribed_receiver_gets_the_grants_events_from_sto_serve_and_the_reg
 def test_the_back_office_page_shows_operators_the_subscriptions_and_their_dead_letters(served, browser):
     token = served.token("operator", "op.hooks-page")
     with served.client(token) as op:
-        listed = op.get("/api/subscriptions").json()
+        listed = op.get("/v1/subscriptions").json()
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(served.base_url + "/")
     page.fill("#token", token)

@@ -32,7 +32,7 @@ EXPECTED = {  # code: (exit code, HTTP status)
     "stale_version": (4, 409),
     "command_id_reused": (4, 409),
     "grant_not_found": (5, 404),
-    "invalid_input": (2, 422),
+    "invalid_input": (2, 400),
     "unauthenticated": (6, 503),
 }
 

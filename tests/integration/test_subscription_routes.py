@@ -1,4 +1,4 @@
-"""/api/subscriptions: operators subscribe systems, see deliveries and dead letters, and send dead letters again."""
+"""/v1/subscriptions: operators subscribe systems, see deliveries and dead letters, and send dead letters again."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_operators_subscribe_see_dead_letters_and_redeliver_them(api, sqlite_url
     service = open_service(sqlite_url)
     GrantScript(service, index=1).pre_register()
     with Receiver() as receiver:
-        added = client.post("/api/subscriptions", headers=operator,
+        added = client.post("/v1/subscriptions", headers=operator,
                             json={"callback_url": receiver.url, "region_code": "STO-R001", "from_start": True})
         assert added.status_code == 201 and added.json()["created_by"] == "op.devries"
         subscription_id, receiver.secret = added.json()["subscription_id"], added.json()["secret"]
@@ -42,25 +42,25 @@ def test_operators_subscribe_see_dead_letters_and_redeliver_them(api, sqlite_url
         dispatcher.tick()
         now[0] += dt.timedelta(seconds=5)
         dispatcher.tick()
-        listed = client.get("/api/subscriptions", headers=operator).json()
+        listed = client.get("/v1/subscriptions", headers=operator).json()
         assert listed["dead_letters"] == 1 and "secret" not in listed["subscriptions"][0]
-        dead = client.get(f"/api/subscriptions/{subscription_id}/deliveries?state=dead", headers=operator).json()
+        dead = client.get(f"/v1/subscriptions/{subscription_id}/deliveries?state=dead", headers=operator).json()
         assert [d["last_error"] for d in dead["deliveries"]] == ["HTTP 500 Internal Server Error"]
         receiver.failing = False
-        again = client.post(f"/api/subscriptions/{subscription_id}/redeliveries", headers=operator, json={})
+        again = client.post(f"/v1/subscriptions/{subscription_id}/redeliveries", headers=operator, json={})
         assert again.json()["requeued"] == 1
         now[0] += dt.timedelta(seconds=5)
         assert dispatcher.tick()["delivered"] == 1
         dispatcher.close()
     assert len(receiver.accepted) == 1
-    assert client.get("/api/subscriptions", headers=region).status_code == 403
-    assert client.delete(f"/api/subscriptions/{subscription_id}", headers=operator).json()["active"] is False
-    assert client.delete(f"/api/subscriptions/{subscription_id}", headers=operator).status_code == 404
+    assert client.get("/v1/subscriptions", headers=region).status_code == 403
+    assert client.delete(f"/v1/subscriptions/{subscription_id}", headers=operator).json()["active"] is False
+    assert client.delete(f"/v1/subscriptions/{subscription_id}", headers=operator).status_code == 404
     service.close()
 
 
 def test_a_wrong_subscription_is_422_and_stores_nothing(api):
     client, operator, _ = api
-    wrong = client.post("/api/subscriptions", headers=operator, json={"callback_url": "javascript:alert(1)", "region_code": "*"})
+    wrong = client.post("/v1/subscriptions", headers=operator, json={"callback_url": "javascript:alert(1)", "region_code": "*"})
     assert wrong.status_code == 422 and "http(s) URL" in wrong.json()["message"]
-    assert client.get("/api/subscriptions", headers=operator).json()["subscriptions"] == []
+    assert client.get("/v1/subscriptions", headers=operator).json()["subscriptions"] == []

@@ -74,7 +74,7 @@ def test_each_event_arrives_signed_as_a_cloud_event_of_the_nl_gov_profile_withou
     assert event["specversion"] == "1.0" and event["source"].startswith("urn:nld:oin:")
     assert event["type"] == "nl.sterktechniekonderwijs.grant.application-submitted"
     assert uuid.UUID(event["id"]) and event["sequence"] == "2" and event["sequencetype"] == "Integer"
-    assert event["dataref"] == f"https://sto.example/api/grants/{first.code}/history"
+    assert event["dataref"] == f"https://sto.example/v1/grants/{first.code}/history"
     assert event["data"]["rule"] and event["data"]["legal_basis"] and event["data"]["period"] == 1
     text = str(receiver.accepted)
     state = service.state(first.code)

@@ -52,10 +52,10 @@ def test_a_body_over_the_limit_is_413_with_the_error_body_whatever_the_token(api
     client, tokens = api
     big = b'{"reason": "' + b"x" * 2000 + b'"}'
     for auth in (bearer(tokens["operator"]), {}, bearer(tokens["auditor"])):
-        answer = client.post("/api/grants/STO-R001/accept", content=big, headers={**auth, "Content-Type": "application/json"})
+        answer = client.post("/v1/grants/STO-R001/accept", content=big, headers={**auth, "Content-Type": "application/json"})
         assert answer.status_code == 413, answer.text
         body = answer.json()
-        assert body["error"] == "payload_too_large" and f"{len(big)} bytes" in body["message"] and "1000" in body["hint"]
+        assert body["code"] == "payload_too_large" and f"{len(big)} bytes" in body["detail"] and "1000" in body["hint"]
         assert answer.headers["x-content-type-options"] == "nosniff" and answer.headers["cache-control"] == "no-store"
 
 
@@ -69,23 +69,23 @@ def test_a_chunked_body_is_counted_as_it_arrives(api):
         yield b'", "stray": 1}'
 
     headers = {**bearer(tokens["operator"]), "Content-Type": "application/json"}
-    over = client.post("/api/grants/STO-R001/accept", content=chunks(20), headers=headers)
+    over = client.post("/v1/grants/STO-R001/accept", content=chunks(20), headers=headers)
     assert over.request.headers.get("transfer-encoding") == "chunked" and "content-length" not in over.request.headers
-    assert over.status_code == 413 and over.json()["error"] == "payload_too_large"
-    assert "larger than 1000 bytes" in over.json()["message"]
+    assert over.status_code == 413 and over.json()["code"] == "payload_too_large"
+    assert "larger than 1000 bytes" in over.json()["detail"]
     # under the limit the body reaches the route whole, up to its last chunk
-    under = client.post("/api/grants/STO-R001/accept", content=chunks(5), headers=headers)
-    assert under.status_code == 422 and [d["field"] for d in under.json()["details"]] == ["body.stray"], under.text
+    under = client.post("/v1/grants/STO-R001/accept", content=chunks(5), headers=headers)
+    assert under.status_code == 400 and [(p["in"], p["name"]) for p in under.json()["invalidParams"]] == [("body", "stray")], under.text
 
 
 def test_the_default_limit_is_one_mib_and_a_body_under_it_is_read():
     client, tokens = make()
     with client:
         headers = {**bearer(tokens["operator"]), "Content-Type": "application/json"}
-        over = client.post("/api/grants/STO-R001/accept", content=b" " * (MIB + 1), headers=headers)
-        assert over.status_code == 413 and str(MIB) in over.json()["message"]
-        under = client.post("/api/grants/STO-R001/accept", content=b'{"reason": 1}' + b" " * (MIB - 20), headers=headers)
-        assert under.status_code == 422 and under.json()["details"][0]["field"] == "body.reason"
+        over = client.post("/v1/grants/STO-R001/accept", content=b" " * (MIB + 1), headers=headers)
+        assert over.status_code == 413 and str(MIB) in over.json()["detail"]
+        under = client.post("/v1/grants/STO-R001/accept", content=b'{"reason": 1}' + b" " * (MIB - 20), headers=headers)
+        assert under.status_code == 400 and under.json()["invalidParams"][0]["name"] == "reason"
 
 
 # --- 2. security headers ---------------------------------------------------------------------------------
@@ -93,9 +93,9 @@ def test_the_default_limit_is_one_mib_and_a_body_under_it_is_read():
 SECURITY = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
 
 
-@pytest.mark.parametrize("path", ["/", "/static/app.js", "/static/app.css", "/docs", "/redoc", "/openapi.json",
-                                  "/docs-assets/swagger-ui-bundle.js", "/healthz", "/no-such-page", "/api/regions",
-                                  "/api/me", "/api/grants/STO-R404", "/api/no-such-endpoint"])
+@pytest.mark.parametrize("path", ["/", "/static/app.js", "/static/app.css", "/docs", "/redoc", "/v1/openapi.json",
+                                  "/docs-assets/swagger-ui-bundle.js", "/healthz", "/no-such-page", "/v1/regions",
+                                  "/v1/me", "/v1/grants/STO-R404", "/v1/no-such-endpoint"])
 def test_every_response_carries_the_security_headers(api, path):
     client, tokens = api
     for auth in (bearer(tokens["operator"]), {}):
@@ -103,7 +103,7 @@ def test_every_response_carries_the_security_headers(api, path):
         assert {name: answer.headers.get(name) for name in SECURITY} == SECURITY, (path, answer.status_code)
         policy = answer.headers["content-security-policy"]
         assert "frame-ancestors 'none'" in policy and "default-src 'none'" in policy
-        assert (answer.headers.get("cache-control") == "no-store") == path.startswith("/api/"), path
+        assert (answer.headers.get("cache-control") == "no-store") == path.startswith("/v1/"), path
 
 
 def test_the_page_may_run_only_its_own_script_and_style_sheet(api):
@@ -134,48 +134,48 @@ def test_swagger_ui_may_run_exactly_its_inline_starter_script(api):
 def test_after_the_limit_of_failed_tokens_the_address_gets_429_even_with_a_valid_token(api):
     client, tokens = api
     for _ in range(3):
-        assert client.get("/api/regions", headers=BAD).status_code == 401
-    limited = client.get("/api/regions", headers=BAD)
+        assert client.get("/v1/regions", headers=BAD).status_code == 401
+    limited = client.get("/v1/regions", headers=BAD)
     assert limited.status_code == 429
     body = limited.json()
-    assert body["error"] == "too_many_failed_authentications" and body["message"] and "Retry-After" in body["hint"]
+    assert body["code"] == "too_many_failed_authentications" and body["detail"] and "Retry-After" in body["hint"]
     assert 1 <= int(limited.headers["retry-after"]) <= 60
     assert limited.headers["cache-control"] == "no-store" and limited.headers["x-frame-options"] == "DENY"
-    valid = client.get("/api/regions", headers=bearer(tokens["operator"]))
+    valid = client.get("/v1/regions", headers=bearer(tokens["operator"]))
     assert valid.status_code == 429  # the token is not even checked
     assert client.get("/healthz").status_code == 200  # no token needed, nothing limited
-    assert client.app.openapi()["paths"]["/api/regions"]["get"]["responses"]["429"]
+    assert client.app.openapi()["paths"]["/v1/regions"]["get"]["responses"]["429"]
 
 
 def test_the_limit_is_per_client_address(api):
     client, tokens = api
     for _ in range(4):
-        client.get("/api/regions", headers=BAD)
-    assert client.get("/api/me", headers=bearer(tokens["auditor"])).status_code == 429
+        client.get("/v1/regions", headers=BAD)
+    assert client.get("/v1/me", headers=bearer(tokens["auditor"])).status_code == 429
     with TestClient(client.app, client=("192.0.2.7", 40000)) as elsewhere:
-        assert elsewhere.get("/api/me", headers=bearer(tokens["auditor"])).status_code == 200
-        assert elsewhere.get("/api/me", headers=BAD).status_code == 401
+        assert elsewhere.get("/v1/me", headers=bearer(tokens["auditor"])).status_code == 200
+        assert elsewhere.get("/v1/me", headers=BAD).status_code == 401
 
 
 def test_valid_tokens_and_missing_tokens_are_not_counted(api):
     client, tokens = api
     for _ in range(30):
-        assert client.get("/api/me", headers=bearer(tokens["region"])).status_code == 200
-        assert client.get("/api/me").status_code == 401  # no token tried: nothing guessed
+        assert client.get("/v1/me", headers=bearer(tokens["region"])).status_code == 200
+        assert client.get("/v1/me").status_code == 401  # no token tried: nothing guessed
     for _ in range(3):
-        assert client.get("/api/me", headers=BAD).status_code == 401
-    assert client.get("/api/me", headers=BAD).status_code == 429
+        assert client.get("/v1/me", headers=BAD).status_code == 401
+    assert client.get("/v1/me", headers=BAD).status_code == 429
 
 
 def test_the_address_may_try_again_when_its_failures_leave_the_window():
     client, tokens = make(auth_failure_limit=2, auth_failure_window_seconds=0.5)
     with client:
         for _ in range(2):
-            assert client.get("/api/me", headers=BAD).status_code == 401
-        assert client.get("/api/me", headers=bearer(tokens["operator"])).status_code == 429
+            assert client.get("/v1/me", headers=BAD).status_code == 401
+        assert client.get("/v1/me", headers=bearer(tokens["operator"])).status_code == 429
         time.sleep(0.6)
-        assert client.get("/api/me", headers=bearer(tokens["operator"])).status_code == 200
-        assert client.get("/api/me", headers=BAD).status_code == 401
+        assert client.get("/v1/me", headers=bearer(tokens["operator"])).status_code == 200
+        assert client.get("/v1/me", headers=BAD).status_code == 401
 
 
 def test_served_by_uvicorn_a_forwarded_for_header_from_loopback_names_no_new_client():
@@ -189,7 +189,7 @@ def test_served_by_uvicorn_a_forwarded_for_header_from_loopback_names_no_new_cli
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.05)
         with httpx.Client(base_url=f"http://127.0.0.1:{settings.port}", timeout=10) as client:
-            answers = [client.get("/api/me", headers={**BAD, "X-Forwarded-For": f"10.9.{n}.1"}).status_code for n in range(5)]
+            answers = [client.get("/v1/me", headers={**BAD, "X-Forwarded-For": f"10.9.{n}.1"}).status_code for n in range(5)]
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -247,29 +247,29 @@ def grants():
 def test_a_region_reads_its_own_history_and_as_of_but_no_other_regions(grants):
     client, tokens = grants
     own = bearer(tokens["region"])
-    history = client.get("/api/grants/sto-r001/history", headers=own)
+    history = client.get("/v1/grants/sto-r001/history", headers=own)
     assert history.status_code == 200, history.text
     assert history.json()["region_code"] == "STO-R001" and history.json()["events"][0]["event"] == "VooraanmeldingReceived"
-    as_of = client.get("/api/grants/STO-R001/as-of/2019-06-10", headers=own)
+    as_of = client.get("/v1/grants/STO-R001/as-of/2019-06-10", headers=own)
     assert as_of.status_code == 200 and as_of.json()["region_code"] == "STO-R001"
-    for path in ("/api/grants/STO-R002/history", "/api/grants/STO-R002/as-of/2019-06-10", "/api/grants/STO-R404/history",
-                 "/api/audit/verify", "/api/regions", "/api/deadlines"):
+    for path in ("/v1/grants/STO-R002/history", "/v1/grants/STO-R002/as-of/2019-06-10", "/v1/grants/STO-R404/history",
+                 "/v1/audit/verify", "/v1/regions", "/v1/deadlines"):
         refused = client.get(path, headers=own)
-        assert refused.status_code == 403 and refused.json()["error"] == "forbidden", path
+        assert refused.status_code == 403 and refused.json()["code"] == "forbidden", path
 
 
 def test_a_region_never_sees_the_global_log_position_but_staff_do(grants):
     client, tokens = grants
-    reads = ("/api/grants/STO-R001", "/api/grants/STO-R001/deadlines", "/api/grants/STO-R001/history",
-             "/api/grants/STO-R001/as-of/2019-06-10")
+    reads = ("/v1/grants/STO-R001", "/v1/grants/STO-R001/deadlines", "/v1/grants/STO-R001/history",
+             "/v1/grants/STO-R001/as-of/2019-06-10")
     before = {path: client.get(path, headers=bearer(tokens["region"])).json() for path in reads}
     for view in before.values():
         assert "position" not in repr(view), view
-    assert before["/api/grants/STO-R001"]["version"] >= 1  # the grant's own version instead
+    assert before["/v1/grants/STO-R001"]["version"] >= 1  # the grant's own version instead
     scripted_regions(client.app.state.api.service, 1, first=3)  # another region's grant changes
     after = {path: client.get(path, headers=bearer(tokens["region"])).json() for path in reads}
     assert after == before  # nothing in a region's view moves with the others
-    staff = client.get("/api/grants/STO-R001", headers=bearer(tokens["auditor"])).json()
+    staff = client.get("/v1/grants/STO-R001", headers=bearer(tokens["auditor"])).json()
     assert staff["position"] > 0
-    events = client.get("/api/grants/STO-R001/history", headers=bearer(tokens["operator"])).json()["events"]
+    events = client.get("/v1/grants/STO-R001/history", headers=bearer(tokens["operator"])).json()["events"]
     assert all(event["position"] > 0 for event in events)

@@ -31,7 +31,7 @@ def test_every_command_but_the_engines_own_is_a_transition_of_the_cli_the_api_an
     html = page()
     for name in TRANSITIONS:
         assert name in cli_names
-        assert ("POST", f"/api/grants/{{region}}/{name}") in api_paths
+        assert ("POST", f"/v1/grants/{{region}}/{name}") in api_paths
         assert f'<template id="form-{name}">' in html
 
 

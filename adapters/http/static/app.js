@@ -1,80 +1,118 @@
-// The back-office page: reads the JSON API with the bearer token kept in this tab's sessionStorage.
+// The back-office page, in Dutch: reads the JSON API (/v1) with the bearer token kept in this tab's sessionStorage.
+// Texts come from /texts/nl.json (domain/regulation/data/texts/nl.toml); dates and amounts the Dutch way.
 "use strict";
 
 const TOKEN_KEY = "sto.token";
 const $ = (id) => document.getElementById(id);
 let me = null;
+let T = null;  // the Dutch texts
+let regionsView = null;
+let deadlinesByRegion = null;
 
-function el(tag, text, attrs = {}) {
+function text(section, key, values = {}) {
+  const found = (T && T[section] && T[section][key]) || key;
+  return found.replace(/\{(\w+)\}/g, (_, name) => (name in values ? String(values[name]) : "{" + name + "}"));
+}
+const page = (key, values) => text("page", key, values);
+
+function el(tag, content, attrs = {}) {
   const node = document.createElement(tag);
-  if (text !== undefined && text !== null) node.textContent = String(text);
+  if (content !== undefined && content !== null) node.textContent = String(content);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   return node;
 }
 
 function row(cells) {
-  const tr = el("tr");
+  const tr = el("tr", null, { class: "utrecht-table__row" });
   for (const cell of cells) {
-    const td = el("td");
+    const td = el("td", null, { class: "utrecht-table__cell" });
     if (cell instanceof Node) td.appendChild(cell); else td.textContent = cell ?? "";
     tr.appendChild(td);
   }
   return tr;
 }
 
-const euro = (cents) => "EUR " + ((cents || 0) / 100).toLocaleString("nl-NL", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const EURO = new Intl.NumberFormat("nl-NL", { style: "currency", currency: "EUR", minimumFractionDigits: 2 });
+const DAY = new Intl.DateTimeFormat("nl-NL", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+const MOMENT = new Intl.DateTimeFormat("nl-NL", { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam" });
+const euro = (cents) => EURO.format((cents || 0) / 100);
+function date(iso) {  // "2024-10-01" -> "1 oktober 2024"
+  if (!iso) return "";
+  const [y, m, d] = iso.slice(0, 10).split("-").map(Number);
+  return DAY.format(new Date(Date.UTC(y, m - 1, d)));
+}
+const moment = (iso) => (iso ? MOMENT.format(new Date(iso)) : "");
+const status = (s) => text("statuses", s);
+const kind = (k) => text("region_kinds", k);
+const role = (r) => text("roles", r);
 
 class ApiFailure extends Error {
-  constructor(status, body) {
-    super(body.message || ("HTTP " + status));
-    this.status = status;
+  constructor(statusCode, body) {
+    super(body.detail || ("HTTP " + statusCode));
+    this.status = statusCode;
     this.body = body;
   }
 }
 
 async function api(path, options = {}) {
-  const headers = { "Authorization": "Bearer " + sessionStorage.getItem(TOKEN_KEY), "Accept": "application/json" };
+  const headers = { "Authorization": "Bearer " + sessionStorage.getItem(TOKEN_KEY), "Accept": "application/json, application/problem+json" };
   if (options.body) headers["Content-Type"] = "application/json";
   const response = await fetch(path, { ...options, headers });
-  const body = await response.json().catch(() => ({ message: "the server did not answer with JSON" }));
+  const body = await response.json().catch(() => ({ detail: page("no_json") }));
   if (!response.ok) throw new ApiFailure(response.status, body);
   return body;
 }
 
-function describe(failure) {
+// A problem (RFC 9457) in Dutch: the kind's title and what to do, then the rule, its source and the failing fields.
+function problemNode(failure) {
   const b = failure.body || {};
-  const parts = [b.message || failure.message];
-  if (b.rule) parts.push("rule " + b.rule);
-  if (b.source) parts.push("source: " + b.source);
-  if (b.details) parts.push(b.details.map((d) => d.field + ": " + d.problem).join("; "));
-  if (b.hint) parts.push("what to do: " + b.hint);
-  return parts.join(" — ");
+  const known = (T && T.errors && T.errors[b.code || "internal_error"]) || null;
+  const box = el("div", null, { class: "utrecht-alert__content" });
+  box.appendChild(el("p", known ? known.title : page("error_title"), { class: "problem-title" }));
+  const list = el("dl");
+  const add = (term, value) => { if (value) { list.appendChild(el("dt", term)); list.appendChild(el("dd", value)); } };
+  add(page("rule"), b.rule);
+  add(page("source"), b.source);
+  if (b.invalidParams) add(page("fields_wrong"), b.invalidParams.map((p) => text("fields", p.name) + ": " + p.reason).join("; "));
+  add(page("what_now"), known ? known.hint : b.hint);
+  add(page("server_said"), [b.detail || failure.message, b.hint].filter(Boolean).join(" — "));
+  box.appendChild(list);
+  return box;
+}
+
+function showProblem(target, failure) {
+  target.replaceChildren(problemNode(failure));
+  target.hidden = false;
 }
 
 function show(section) {
   for (const id of ["sign-in", "regions", "grant"]) $(id).hidden = id !== section;
-  $("error").textContent = "";
+  $("error").hidden = true;
+  $("error").replaceChildren();
   $("notice").textContent = "";
 }
 
-function signOut(message) {
+function signOut(failure) {
   sessionStorage.removeItem(TOKEN_KEY);
   me = null;
   $("who").hidden = true;
   show("sign-in");
-  $("sign-in-error").textContent = message || "";
+  const target = $("sign-in-error");
+  if (failure) showProblem(target, failure); else target.replaceChildren();
+  $("token").focus();
 }
 
 async function start() {
+  if (!T) T = await (await fetch("/texts/nl.json")).json();
   if (!sessionStorage.getItem(TOKEN_KEY)) return signOut();
   try {
-    me = await api("/api/me");
+    me = await api("/v1/me");
   } catch (failure) {
-    return signOut(describe(failure));
+    return signOut(failure);
   }
   $("who-name").textContent = me.name;
-  $("who-role").textContent = me.region_code ? me.role + " " + me.region_code : me.role;
-  $("who-today").textContent = me.business_today;
+  $("who-role").textContent = me.region_code ? role(me.role) + " " + me.region_code : role(me.role);
+  $("who-today").textContent = date(me.business_today);
   $("who").hidden = false;
   route();
 }
@@ -91,22 +129,21 @@ async function guarded(action) {
   try {
     await action();
   } catch (failure) {
-    if (failure.status === 401) return signOut(describe(failure));
-    $("error").textContent = describe(failure);
+    if (failure.status === 401) return signOut(failure);
+    showProblem($("error"), failure);
   }
 }
 
 function showRegions() {
   return guarded(async () => {
-    const view = await api("/api/regions");
+    const within = $("filter-within").value.trim();
+    const [view, deadlines] = await Promise.all([api("/v1/regions"), api("/v1/deadlines" + (within ? "?within=" + encodeURIComponent(within) : ""))]);
+    regionsView = view;
+    deadlinesByRegion = {};
+    for (const d of deadlines.deadlines) (deadlinesByRegion[d.region_code] ||= []).push(d);
     show("regions");
-    $("counts").textContent = Object.entries(view.counts).filter(([, n]) => n).map(([s, n]) => s + ": " + n).join(", ") || "no grants yet";
-    const rows = $("regions-rows");
-    rows.replaceChildren();
-    for (const r of view.regions) {
-      const link = el("a", r.region_code, { href: "#/grants/" + r.region_code });
-      rows.appendChild(row([link, r.region_name, r.kind, r.status, euro(r.money.requested_cents), euro(r.money.granted_cents), r.version]));
-    }
+    $("counts").textContent = Object.entries(view.counts).filter(([, n]) => n).map(([s, n]) => status(s) + ": " + n).join(", ") || page("no_grants");
+    renderRegions();
     await showWebhooks();
   });
 }
@@ -115,36 +152,63 @@ async function showWebhooks() {
   const box = $("webhooks");
   box.hidden = me.role !== "operator";  // subscriptions are the operators' to manage
   if (box.hidden) return;
-  const view = await api("/api/subscriptions");
+  const view = await api("/v1/subscriptions");
   const summary = $("webhooks-summary");
-  summary.textContent = view.subscriptions.length + " subscription(s); " + (view.dead_letters
-    ? view.dead_letters + " dead letter(s): fix the receiver, then `sto subscriptions redeliver ID`"
-    : "no dead letters");
-  summary.className = view.dead_letters ? "error" : "";
+  summary.textContent = view.subscriptions.length + " abonnement(en); " + (view.dead_letters
+    ? view.dead_letters + " onbestelbaar: herstel de ontvanger en lever opnieuw af (`sto subscriptions redeliver ID`)"
+    : "niets onbestelbaar");
   const rows = $("webhook-rows");
   rows.replaceChildren();
   for (const s of view.subscriptions) {
-    rows.appendChild(row([s.subscription_id, s.callback_url, s.region_code, s.deliveries.pending, s.deliveries.delivered, s.deliveries.dead]));
+    rows.appendChild(row([s.subscription_id, s.callback_url, s.region_code || "alle regio's", s.deliveries.pending, s.deliveries.delivered, s.deliveries.dead]));
   }
+}
+
+function renderRegions() {
+  const q = $("filter-q").value.trim().toLowerCase();
+  const wanted = { status: $("filter-status").value, kind: $("filter-kind").value, within: $("filter-within").value.trim() };
+  const rows = $("regions-rows");
+  rows.replaceChildren();
+  let shown = 0;
+  for (const r of regionsView.regions) {
+    const haystack = [r.region_code, r.region_name, r.penvoerder && r.penvoerder.name].join(" ").toLowerCase();
+    if (q && !haystack.includes(q)) continue;
+    if (wanted.status && r.status !== wanted.status) continue;
+    if (wanted.kind && r.kind !== wanted.kind) continue;
+    const next = (deadlinesByRegion[r.region_code] || [])[0];
+    if (wanted.within && !next) continue;
+    shown += 1;
+    const link = el("a", r.region_code, { href: "#/grants/" + r.region_code, class: "utrecht-link utrecht-link--html-a" });
+    rows.appendChild(row([link, r.region_name, kind(r.kind), status(r.status), r.penvoerder && r.penvoerder.name,
+      euro(r.money.requested_cents), euro(r.money.granted_cents), next ? date(next.due) + " · " + (next.title_nl || next.title) : ""]));
+  }
+  $("shown").textContent = shown ? page("shown", { shown, total: regionsView.regions.length }) : page("no_regions");
+}
+
+function deadlineRow(d) {
+  const days = d.overdue ? page("days_passed", { n: -d.days_left }) : d.days_left === 0 ? page("today")
+    : d.days_left === 1 ? page("day_left") : page("days_left", { n: d.days_left });
+  return row([date(d.due), days, d.title_nl || d.title, text("addressees", d.addressee), d.source]);
 }
 
 function showGrant(code) {
   return guarded(async () => {
-    const g = await api("/api/grants/" + encodeURIComponent(code));
+    const g = await api("/v1/grants/" + encodeURIComponent(code));
     show("grant");
     $("grant-name").textContent = g.region_name;
     $("grant-code").textContent = g.region_code;
-    $("grant-status").textContent = g.status;
+    $("grant-status").textContent = status(g.status);
     $("grant-status").dataset.status = g.status;
+    $("grant-kind").textContent = kind(g.kind);
+    $("grant-penvoerder").textContent = g.penvoerder ? g.penvoerder.name : "";
     $("grant-version").textContent = g.version;
     $("grant-requested").textContent = euro(g.money.requested_cents);
     $("grant-granted").textContent = euro(g.money.granted_total_cents);
-    $("grant-as-of").textContent = g.as_of;
-    const deadlines = $("deadline-rows");
-    deadlines.replaceChildren();
-    for (const d of g.deadlines) {
-      deadlines.appendChild(row([d.due, d.overdue ? d.days_left + " (passed)" : d.days_left, d.title, d.addressee, d.source]));
-    }
+    $("ahead-title").textContent = page("deadlines_ahead", { day: date(g.as_of) });
+    const ahead = g.deadlines.filter((d) => !d.overdue);
+    const passed = g.deadlines.filter((d) => d.overdue);
+    $("deadline-rows").replaceChildren(...(ahead.length ? ahead.map(deadlineRow) : [row([page("no_deadlines_ahead"), "", "", "", ""])]));
+    $("passed-rows").replaceChildren(...(passed.length ? passed.map(deadlineRow) : [row([page("no_deadlines_passed"), "", "", "", ""])]));
     showTransitions(g);
     await showTimeline(g.region_code);
   });
@@ -154,11 +218,12 @@ async function showTimeline(code) {
   const box = $("timeline");
   box.hidden = me.role === "region";  // the auditor's history is for operators and auditors
   if (box.hidden) return;
-  const history = await api("/api/grants/" + encodeURIComponent(code) + "/history");
+  const history = await api("/v1/grants/" + encodeURIComponent(code) + "/history");
   const rows = $("timeline-rows");
   rows.replaceChildren();
   for (const e of history.events) {
-    rows.appendChild(row([e.version, e.effective_on, e.recorded_at.slice(0, 19), e.event, e.actor + " (" + e.role + ")", e.reason, e.rule, e.legal_basis]));
+    const name = T.events && T.events[e.event] ? T.events[e.event] + " (" + e.event + ")" : e.event;
+    rows.appendChild(row([e.version, date(e.effective_on), moment(e.recorded_at), name, e.actor + " (" + role(e.role) + ")", e.reason, e.rule, e.legal_basis]));
   }
 }
 
@@ -170,19 +235,19 @@ function showTransitions(g) {
   $("transition-form").replaceChildren();
   if (box.hidden) return;
   for (const name of g.allowed_transitions) {
-    const button = el("button", name, { type: "button", "data-transition": name });
-    button.addEventListener("click", () => openForm(g, name));
+    const button = el("button", text("transitions", name), { type: "button", "data-transition": name, class: "utrecht-button utrecht-button--secondary-action" });
+    button.addEventListener("click", () => openForm(g, name, button));
     buttons.appendChild(button);
   }
-  if (!g.allowed_transitions.length) buttons.appendChild(el("p", "nothing: the grant has ended"));
+  if (!g.allowed_transitions.length) buttons.appendChild(el("p", page("nothing_possible"), { class: "utrecht-paragraph" }));
 }
 
-function openForm(g, name) {
+function openForm(g, name, opener) {
   const holder = $("transition-form");
   holder.replaceChildren($("form-" + name).content.cloneNode(true));
   const form = holder.querySelector("form");
   const commandId = crypto.randomUUID();  // one per opened form: sending it again is a safe retry
-  form.querySelector(".cancel").addEventListener("click", () => holder.replaceChildren());
+  form.querySelector(".cancel").addEventListener("click", () => { holder.replaceChildren(); opener.focus(); });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const outcome = form.querySelector(".outcome");
@@ -193,15 +258,17 @@ function openForm(g, name) {
       outcome.textContent = problem.message;
       return;
     }
-    outcome.textContent = "sending…";
+    outcome.textContent = page("sending");
     try {
-      const result = await api("/api/grants/" + encodeURIComponent(g.region_code) + "/" + name, { method: "POST", body: JSON.stringify(body) });
+      const result = await api("/v1/grants/" + encodeURIComponent(g.region_code) + "/" + name, { method: "POST", body: JSON.stringify(body) });
       await showGrant(g.region_code);
-      $("notice").textContent = result.region_code + ": " + name + " recorded " + result.events.join(", ") +
-        (result.duplicate ? " (a repeat: nothing new)" : "") + "; status " + result.status + ", version " + result.version;
+      $("notice").textContent = page("recorded", { region: result.region_code, transition: text("transitions", name),
+        events: result.events.join(", "), status: status(result.status), version: result.version }) + (result.duplicate ? page("duplicate") : "");
+      $("grant-title").focus();
     } catch (failure) {
-      if (failure.status === 401) return signOut(describe(failure));
-      outcome.textContent = describe(failure);
+      if (failure.status === 401) return signOut(failure);
+      outcome.classList.add("utrecht-alert", "utrecht-alert--error", "problem");
+      outcome.replaceChildren(problemNode(failure));
     }
   });
   form.querySelector("input, select, textarea").focus();
@@ -212,13 +279,13 @@ function collect(form) {
   for (const input of form.querySelectorAll("[data-kind]")) {
     const value = input.value.trim();
     if (value === "") continue;
-    const kind = input.dataset.kind;
-    if (kind === "number") body[input.name] = Number(value);
-    else if (kind === "yesno") body[input.name] = value === "true";
-    else if (kind === "choice") body[input.name] = /^[0-9]+$/.test(value) ? Number(value) : value;
-    else if (kind === "lines") body[input.name] = value.split("\n").map((s) => s.trim()).filter(Boolean);
-    else if (kind === "json") {
-      try { body[input.name] = JSON.parse(value); } catch { throw new Error(input.name + " is not valid JSON"); }
+    const kindOf = input.dataset.kind;
+    if (kindOf === "number") body[input.name] = Number(value);
+    else if (kindOf === "yesno") body[input.name] = value === "true";
+    else if (kindOf === "choice") body[input.name] = /^[0-9]+$/.test(value) ? Number(value) : value;
+    else if (kindOf === "lines") body[input.name] = value.split("\n").map((s) => s.trim()).filter(Boolean);
+    else if (kindOf === "json") {
+      try { body[input.name] = JSON.parse(value); } catch { throw new Error(page("not_json", { field: text("fields", input.name) })); }
     } else body[input.name] = value;
   }
   return body;
@@ -231,5 +298,10 @@ $("sign-in-form").addEventListener("submit", (event) => {
   start();
 });
 $("sign-out").addEventListener("click", () => signOut());
+$("filters").addEventListener("submit", (event) => { event.preventDefault(); showRegions(); });
+$("filters").addEventListener("reset", () => setTimeout(showRegions, 0));
+$("filter-q").addEventListener("input", () => regionsView && renderRegions());
+$("filter-status").addEventListener("change", () => regionsView && renderRegions());
+$("filter-kind").addEventListener("change", () => regionsView && renderRegions());
 window.addEventListener("hashchange", route);
 start();
