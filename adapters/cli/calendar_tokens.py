@@ -21,7 +21,7 @@ PUBLIC_URL_SETTING = "STO_PUBLIC_URL"
 
 
 def feed_url(base: str, secret: str) -> str:
-    return f"{base.rstrip('/')}/v1/calendar-feeds/{secret}.ics"
+    return f"{base.rstrip('/')}/v1/calendar-feeds/{secret}"
 
 
 def calendar(

@@ -15,8 +15,8 @@ from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.disclosure import grant_for, history_for
 from adapters.http.errors import ERROR_RESPONSES, documented
 from adapters.http.versioning import PREFIX
-from adapters.http.read_routes import FIRST_DAY, GRANT_RESPONSES, LAST_DAY
-from adapters.http.transitions import RegionPath
+from adapters.http.read_routes import FIRST_DAY, GRANT_RESPONSES, LAST_DAY, known
+from adapters.http.transitions import SCHEMED, RegionPath, SchemePath
 from adapters.operators.tokens import TokenInfo
 
 VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -27,19 +27,29 @@ VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
 def router() -> APIRouter:
     routes = APIRouter(prefix=PREFIX, tags=["audit"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
 
+    Day = Annotated[dt.date, Path(description="YYYY-MM-DD", ge=FIRST_DAY, le=LAST_DAY)]
+
     @routes.get("/grants/{region}/history", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="Every event of the grant: both times, actor and role, reason, rule, legal basis and its facts")
     def history(request: Request, region: RegionPath, who: TokenInfo = Depends(principal)) -> dict[str, Any]:
         return history_for(who, request.app.state.api.reads.history(region.upper()))
 
+    @routes.get(SCHEMED + "/grants/{region}/history", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
+                summary="Every event of the region's grant in this scheme, with both times, who, why, rule and legal basis")
+    def history_in_scheme(request: Request, scheme: SchemePath, region: RegionPath,
+                          who: TokenInfo = Depends(principal)) -> dict[str, Any]:
+        return history_for(who, request.app.state.api.reads.history(region.upper(), known(scheme)))
+
     @routes.get("/grants/{region}/as-of/{day}", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="The grant as it stood at the end of DAY (business time), with the regulation then in force")
-    def as_of(
-        request: Request, region: RegionPath,
-        day: Annotated[dt.date, Path(description="YYYY-MM-DD", ge=FIRST_DAY, le=LAST_DAY)],
-        who: TokenInfo = Depends(principal),
-    ) -> dict[str, Any]:
+    def as_of(request: Request, region: RegionPath, day: Day, who: TokenInfo = Depends(principal)) -> dict[str, Any]:
         return grant_for(who, request.app.state.api.reads.as_of(region.upper(), day))
+
+    @routes.get(SCHEMED + "/grants/{region}/as-of/{day}", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
+                summary="The region's grant in this scheme as it stood at the end of DAY, with the scheme's rules then in force")
+    def as_of_in_scheme(request: Request, scheme: SchemePath, region: RegionPath, day: Day,
+                        who: TokenInfo = Depends(principal)) -> dict[str, Any]:
+        return grant_for(who, request.app.state.api.reads.as_of(region.upper(), day, known(scheme)))
 
     @routes.get("/audit/verify", responses=VERIFY_RESPONSES, openapi_extra=access(Access.STAFF),
                 summary="Check the hash chain over every stored event (and chain the new ones); `ok` false names the first bad record")

@@ -16,7 +16,10 @@ from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.disclosure import grant_for
 from adapters.http.errors import ERROR_RESPONSES, GRANT_NOT_FOUND
 from adapters.http.versioning import PREFIX
-from adapters.http.transitions import RegionPath
+from adapters.http.transitions import SCHEME_PATTERN, SCHEMED, RegionPath, SchemePath
+from domain.errors import InvalidInput
+from domain.regulation.schemes import UnknownScheme, scheme_ids, scheme_in_force
+from domain.regulation.schemes import scheme as shipped_scheme
 from adapters.operators.tokens import TokenInfo
 from adapters.read_side.presenters import calendar_view
 from domain.values import GrantStatus
@@ -28,6 +31,31 @@ AsOf = Annotated[
     Query(alias="asOf", description="business day to read as of (YYYY-MM-DD); default: the API's business day", ge=FIRST_DAY, le=LAST_DAY),
 ]
 GRANT_RESPONSES: dict[int | str, dict[str, Any]] = {**ERROR_RESPONSES, 404: GRANT_NOT_FOUND}
+SchemeQuery = Annotated[
+    str | None, Query(pattern=SCHEME_PATTERN, description="only grants of this scheme (regeling), e.g. sto-2025-2028")
+]
+
+
+def known(scheme: str | None) -> str | None:
+    """The scheme named in a path or query, if the engine knows it; else invalid input (400) naming the known ones."""
+    if scheme is not None and scheme not in scheme_ids():
+        raise InvalidInput(f"no scheme {scheme!r}; the engine knows {', '.join(scheme_ids())}", field="scheme",
+                           hint="`GET /v1/schemes` lists the schemes")
+    return scheme
+
+
+def scheme_view(scheme_id: str, day: dt.date) -> dict[str, Any]:
+    data = shipped_scheme(scheme_id).data
+    assert data.scheme is not None
+    return {
+        **data.scheme.model_dump(mode="json"),
+        "in_force_today": scheme_in_force(day) == scheme_id,
+        "steps": [{**s.model_dump(mode="json", exclude={"source"}), "source": s.source.label() if s.source else None}
+                  for s in data.steps],
+        "application_rounds": [r.model_dump(mode="json") for r in data.application_rounds],
+        "deadlines": [d.model_dump(mode="json") for d in data.deadlines],
+        "region_kinds": [k.model_dump(mode="json", exclude={"source"}) for k in data.region_kinds],
+    }
 
 
 class Me(BaseModel):
@@ -51,38 +79,75 @@ def router() -> APIRouter:
         return Me(name=who.name, role=who.role.value, region_code=who.region_code, token_id=who.token_id,
                   business_today=request.app.state.api.clock.today())
 
+    @routes.get("/schemes", responses=ERROR_RESPONSES, openapi_extra=access(Access.ANYONE),
+                summary="The schemes (regelingen) the engine runs, and which is in force on the business day")
+    def schemes(request: Request) -> dict[str, Any]:
+        day = _day(request, None)
+        return {"as_of": day.isoformat(), "in_force": scheme_in_force(day),
+                "schemes": [scheme_view(s, day) for s in scheme_ids()]}
+
+    @routes.get("/schemes/{scheme}", responses=ERROR_RESPONSES, openapi_extra=access(Access.ANYONE),
+                summary="One scheme: its steps and the states they are allowed from, rounds, deadlines and region kinds")
+    def one_scheme(request: Request, scheme: SchemePath) -> dict[str, Any]:
+        return scheme_view(known(scheme) or scheme, _day(request, None))
+
     @routes.get("/calendar", responses=ERROR_RESPONSES, openapi_extra=access(Access.ANYONE),
-                summary="Every deadline of the regulation in force on a day, with its legal source")
-    def calendar(request: Request, as_of: AsOf = None) -> dict[str, Any]:
-        return calendar_view(request.app.state.api.service.regulation(), _day(request, as_of))
+                summary="Every deadline of a scheme in force on a day, with its legal source (default: the scheme in force)")
+    def calendar(request: Request, as_of: AsOf = None, scheme: SchemeQuery = None) -> dict[str, Any]:
+        day = _day(request, as_of)
+        try:
+            regulation = request.app.state.api.service.regulation(known(scheme) or scheme_in_force(day))
+        except UnknownScheme as error:
+            raise InvalidInput(str(error), field="scheme", hint="`GET /v1/schemes` lists the schemes") from None
+        return calendar_view(regulation, day)
 
     @routes.get("/regions", responses=ERROR_RESPONSES, openapi_extra=access(Access.STAFF),
-                summary="Every region's grant in one line, with the number of grants per status")
-    def regions(request: Request, status: Annotated[GrantStatus | None, Query(description="only grants in this status")] = None) -> dict[str, Any]:
-        return request.app.state.api.reads.regions(status)
+                summary="Every region's grant in one line (a region has one per scheme), with the number of grants per status")
+    def regions(request: Request, status: Annotated[GrantStatus | None, Query(description="only grants in this status")] = None,
+                scheme: SchemeQuery = None) -> dict[str, Any]:
+        return request.app.state.api.reads.regions(status, known(scheme))
 
     @routes.get("/deadlines", responses=ERROR_RESPONSES, openapi_extra=access(Access.STAFF),
                 summary="Every pending deadline of every grant, earliest first")
     def deadlines(
         request: Request, as_of: AsOf = None,
         within: Annotated[int | None, Query(ge=0, le=3650, description="only deadlines due within DAYS (passed ones always)")] = None,
+        scheme: SchemeQuery = None,
     ) -> dict[str, Any]:
-        return request.app.state.api.reads.deadlines(_day(request, as_of), within)
+        return request.app.state.api.reads.deadlines(_day(request, as_of), within, known(scheme))
 
     @routes.get("/budget", responses=ERROR_RESPONSES, openapi_extra=access(Access.STAFF),
-                summary="The budget ledger per region and in total, against the ceilings in force")
-    def budget(request: Request, as_of: AsOf = None) -> dict[str, Any]:
-        return request.app.state.api.reads.budget(_day(request, as_of))
+                summary="The budget ledger of one scheme per region and in total, against its ceilings in force")
+    def budget(request: Request, as_of: AsOf = None, scheme: SchemeQuery = None) -> dict[str, Any]:
+        return request.app.state.api.reads.budget(_day(request, as_of), known(scheme))
+
+    def grant_view(request: Request, region: str, scheme: str | None, as_of: dt.date | None, who: TokenInfo) -> dict[str, Any]:
+        return grant_for(who, request.app.state.api.reads.grant(region.upper(), _day(request, as_of), known(scheme)))
+
+    def deadlines_view(request: Request, region: str, scheme: str | None, as_of: dt.date | None) -> dict[str, Any]:
+        view = request.app.state.api.reads.grant(region.upper(), _day(request, as_of), known(scheme))
+        return {"region_code": view["region_code"], "scheme": view["scheme"], "status": view["status"],
+                "as_of": view["as_of"], "deadlines": view["deadlines"]}
 
     @routes.get("/grants/{region}", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
-                summary="One grant: status, money, pending deadlines and the transitions possible now")
+                summary="One grant: status, money, pending deadlines and the transitions its scheme allows now")
     def grant(request: Request, region: RegionPath, as_of: AsOf = None, who: TokenInfo = Depends(principal)) -> dict[str, Any]:
-        return grant_for(who, request.app.state.api.reads.grant(region.upper(), _day(request, as_of)))
+        return grant_view(request, region, None, as_of, who)
+
+    @routes.get(SCHEMED + "/grants/{region}", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
+                summary="The region's grant in this scheme: status, money, pending deadlines and the transitions possible now")
+    def grant_in_scheme(request: Request, scheme: SchemePath, region: RegionPath, as_of: AsOf = None,
+                        who: TokenInfo = Depends(principal)) -> dict[str, Any]:
+        return grant_view(request, region, scheme, as_of, who)
 
     @routes.get("/grants/{region}/deadlines", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="One grant's pending deadlines, earliest first, each with its legal source")
     def grant_deadlines(request: Request, region: RegionPath, as_of: AsOf = None) -> dict[str, Any]:
-        view = request.app.state.api.reads.grant(region.upper(), _day(request, as_of))
-        return {"region_code": view["region_code"], "status": view["status"], "as_of": view["as_of"], "deadlines": view["deadlines"]}
+        return deadlines_view(request, region, None, as_of)
+
+    @routes.get(SCHEMED + "/grants/{region}/deadlines", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
+                summary="The pending deadlines of the region's grant in this scheme, each with its legal source")
+    def grant_deadlines_in_scheme(request: Request, scheme: SchemePath, region: RegionPath, as_of: AsOf = None) -> dict[str, Any]:
+        return deadlines_view(request, region, scheme, as_of)
 
     return routes

@@ -35,40 +35,50 @@ class ReadGateway:
         self.models = ReadModels(service, url)
         self._lock = threading.Lock()
 
-    def regions(self, status: GrantStatus | None) -> dict[str, Any]:
+    def regions(self, status: GrantStatus | None, scheme: str | None = None) -> dict[str, Any]:
         with self._lock:
-            return self.models.regions(status)
+            return self.models.regions(status, scheme)
 
-    def deadlines(self, day: dt.date, within_days: int | None) -> dict[str, Any]:
+    def deadlines(self, day: dt.date, within_days: int | None, scheme: str | None = None) -> dict[str, Any]:
         with self._lock:
-            return self.models.deadlines(day, within_days)
+            return self.models.deadlines(day, within_days, scheme)
 
-    def budget(self, day: dt.date) -> dict[str, Any]:
+    def budget(self, day: dt.date, scheme: str | None = None) -> dict[str, Any]:
         with self._lock:
-            return self.models.budget(day)
+            return self.models.budget(day, scheme)
 
-    def history(self, region_code: str) -> dict[str, Any]:
+    def history(self, region_code: str, scheme: str | None = None) -> dict[str, Any]:
         with self._lock:
-            return {"region_code": region_code, "events": self.models.history(region_code, facts=True)}
+            events = self.models.history(region_code, facts=True, scheme=scheme)
+        return {"region_code": region_code, "scheme": scheme, "events": events}
 
-    def grant(self, region_code: str, day: dt.date) -> dict[str, Any]:
-        """One grant as the overview shows it, with its pending deadlines on `day` and the transitions possible now."""
+    def grant(self, region_code: str, day: dt.date, scheme: str | None = None) -> dict[str, Any]:
+        """One grant as the overview shows it, with its pending deadlines on `day` and the transitions its scheme
+        allows now (`scheme` None: the region's only grant, or its newest)."""
         with self._lock:
             self.models.refresh()
-            row = self.models.store.grant_row(region_code)
+            row = self.models.store.grant_row(region_code, scheme)
             position = self.models.store.position()
         if row is None:
             raise GrantNotFound(region_code)
-        state = self.service.state(region_code, version=row["version"])
+        state = self.service.state(region_code, version=row["version"], scheme=row["scheme"])
+        regulation = self.service.regulation(row["scheme"])
         view = region_view(row)
-        view["deadlines"] = deadline_calendar([(row, state)], self.service.regulation(), day)["deadlines"]
-        view["allowed_transitions"] = allowed_transitions(row["status"])
+        view["deadlines"] = deadline_calendar([(row, state)], regulation, day)["deadlines"]
+        view["allowed_transitions"] = allowed_transitions(row["status"], regulation)
         view["as_of"] = day.isoformat()
         view["position"] = position
         return view
 
-    def as_of(self, region_code: str, day: dt.date) -> dict[str, Any]:
-        return as_of_view(self.service, region_code, day)
+    def grants(self, region_code: str, day: dt.date) -> list[dict[str, Any]]:
+        """Every grant of the region, one per scheme (a region's calendar holds the deadlines of all of them)."""
+        with self._lock:
+            self.models.refresh()
+            schemes = [row["scheme"] for row in self.models.store.grant_rows() if row["region_code"] == region_code]
+        return [self.grant(region_code, day, scheme) for scheme in schemes]
+
+    def as_of(self, region_code: str, day: dt.date, scheme: str | None = None) -> dict[str, Any]:
+        return as_of_view(self.service, region_code, day, scheme)
 
     def verify(self, extend: bool, anchor: str | None) -> dict[str, Any]:
         db = self.models.chain()

@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
-from adapters.http.errors import ERROR_RESPONSES, ApiError, ErrorBody
+from adapters.http.errors import ERROR_RESPONSES, ApiError, documented
 from adapters.notify.subscriptions import STATES, SubscriptionStore
 from adapters.operators.tokens import TokenInfo
 from adapters.read_side.notification_sources import notification_source
 
-SubscriptionId = Annotated[str, Path(description="the subscription's id", pattern=r"^[0-9a-f]{8}$")]
-NOT_FOUND: dict[int | str, dict[str, Any]] = {**ERROR_RESPONSES, 404: {"model": ErrorBody, "description": "no such subscription"}}
+SubscriptionId = Annotated[str, Path(alias="subscriptionId", description="the subscription's id", pattern=r"^[0-9a-f]{8}$")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {**ERROR_RESPONSES, 404: documented("no such subscription")}
 
 
 class NewSubscription(BaseModel):
@@ -39,7 +39,7 @@ def _store(request: Request) -> SubscriptionStore:
 
 
 def _refused(error: ValueError) -> ApiError:
-    return ApiError(422, "invalid_input", str(error), "correct the subscription and send it again; nothing was stored")
+    return ApiError("invalid_input", str(error), "correct the subscription and send it again; nothing was stored")
 
 
 def router() -> APIRouter:
@@ -70,19 +70,19 @@ def router() -> APIRouter:
             raise _refused(error) from None
         return {**subscription.to_dict(), "secret": secret}
 
-    @routes.delete("/subscriptions/{subscription_id}", responses=NOT_FOUND, openapi_extra=access(Access.OPERATOR),
+    @routes.delete("/subscriptions/{subscriptionId}", responses=NOT_FOUND, openapi_extra=access(Access.OPERATOR),
                    summary="End a subscription: nothing more is sent, what was still to be sent is cancelled")
     def remove(request: Request, subscription_id: SubscriptionId, who: TokenInfo = Depends(principal)) -> dict[str, Any]:
         return _store(request).remove(subscription_id, removed_by=who.name).to_dict()
 
-    @routes.get("/subscriptions/{subscription_id}/deliveries", responses=NOT_FOUND, openapi_extra=access(Access.OPERATOR),
+    @routes.get("/subscriptions/{subscriptionId}/deliveries", responses=NOT_FOUND, openapi_extra=access(Access.OPERATOR),
                 summary="A subscription's deliveries: event id, type, region, state, attempts, last error")
     def deliveries(request: Request, subscription_id: SubscriptionId,
                    state: Annotated[str | None, Query(description=f"only this state: {', '.join(STATES)}", pattern="^(" + "|".join(STATES) + ")$")] = None,
                    ) -> dict[str, Any]:
         return {"subscription_id": subscription_id, "deliveries": _store(request).deliveries(subscription_id, state)}
 
-    @routes.post("/subscriptions/{subscription_id}/redeliveries", responses=NOT_FOUND, openapi_extra=access(Access.OPERATOR),
+    @routes.post("/subscriptions/{subscriptionId}/redeliveries", responses=NOT_FOUND, openapi_extra=access(Access.OPERATOR),
                  summary="Send the dead letters again (or one event); the grant's later events follow in order")
     def redeliver(request: Request, subscription_id: SubscriptionId, body: Redelivery) -> dict[str, Any]:
         return {"subscription_id": subscription_id, "requeued": _store(request).redeliver(subscription_id, body.event_id)}

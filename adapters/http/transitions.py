@@ -25,12 +25,21 @@ REGION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9-]{1,31}$"
 RegionPath = Annotated[
     str, Path(pattern=REGION_PATTERN, description="region code, e.g. STO-R001 (case does not matter)", examples=["STO-R001"])
 ]
+SCHEME_PATTERN = r"^[a-z0-9][a-z0-9-]{1,40}$"
+SchemePath = Annotated[
+    str, Path(pattern=SCHEME_PATTERN, description="the scheme (regeling), e.g. sto-2025-2028 (`GET /v1/schemes`)",
+              examples=["sto-2025-2028"])
+]
+# A grant is addressed by its region (its only grant, or its grant in the scheme in force) or, beside that, by
+# scheme and region: /v1/grants/{region}/... and /v1/schemes/{scheme}/grants/{region}/...
+SCHEMED = "/schemes/{scheme}"
 
 
 class TransitionResult(BaseModel):
     """What the transition recorded, and what is possible next."""
 
     region_code: str
+    scheme: str
     transition: str | None
     command_type: str
     command_id: str
@@ -64,35 +73,49 @@ def body_model(transition: Transition) -> type[BaseModel]:
     return model
 
 
-def _endpoint(transition: Transition):
+def _endpoint(transition: Transition, scoped: bool):
     Model = body_model(transition)
 
-    async def send(
-        request: Request, region: RegionPath, body: Annotated[Model, Body()],  # type: ignore[valid-type]
-        who: TokenInfo = Depends(principal),
-    ) -> TransitionResult:
+    async def send_to(request: Request, region: str, scheme: str | None, body: Any, who: TokenInfo) -> TransitionResult:
         actor = c.Actor(name=who.name, role=who.role)
-        command = transition.build(region, actor, body.model_dump())
+        command = transition.build(region, actor, body.model_dump(), scheme)
         sender = await request.app.state.api.sender()
         return TransitionResult(**result_view(await sender.send(command)))
 
-    send.__name__ = transition.name.replace("-", "_")
+    if scoped:
+        async def send(
+            request: Request, scheme: SchemePath, region: RegionPath, body: Annotated[Model, Body()],  # type: ignore[valid-type]
+            who: TokenInfo = Depends(principal),
+        ) -> TransitionResult:
+            return await send_to(request, region, scheme, body, who)
+    else:
+        async def send(  # type: ignore[misc]
+            request: Request, region: RegionPath, body: Annotated[Model, Body()],  # type: ignore[valid-type]
+            who: TokenInfo = Depends(principal),
+        ) -> TransitionResult:
+            return await send_to(request, region, None, body, who)
+
+    send.__name__ = transition.name.replace("-", "_") + ("_in_scheme" if scoped else "")
     return send
 
 
 def router() -> APIRouter:
-    routes = APIRouter(prefix=PREFIX + "/grants", tags=["transitions"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
-    for transition in TRANSITIONS.values():
-        routes.add_api_route(
-            "/{region}/" + transition.name,
-            _endpoint(transition),
-            methods=["POST"],
-            response_model=TransitionResult,
-            responses=RESPONSES,
-            summary=f"{transition.name}: {transition.title}",
-            description=f"{transition.title}\n\nSends `{transition.command_type}` through the grant's workflow. "
-            f"{Access.OPERATOR.description}",
-            operation_id=camel(transition.name.replace('-', '_')),
-            openapi_extra=access(Access.OPERATOR),
-        )
+    routes = APIRouter(prefix=PREFIX, tags=["transitions"], route_class=GuardedRoute, dependencies=[Depends(bearer)])
+    for scoped in (False, True):
+        for transition in TRANSITIONS.values():
+            routes.add_api_route(
+                (SCHEMED if scoped else "") + "/grants/{region}/" + transition.name,
+                _endpoint(transition, scoped),
+                methods=["POST"],
+                response_model=TransitionResult,
+                responses=RESPONSES,
+                summary=f"{transition.name}: {transition.title}" + (" (the grant of this scheme)" if scoped else ""),
+                description=f"{transition.title}\n\nSends `{transition.command_type}` through the grant's workflow"
+                + (" of the region's grant in this scheme" if scoped else
+                   " (the region's only grant, or for a vooraanmelding the scheme in force; name one with "
+                   "`/v1/schemes/{scheme}/grants/...`)")
+                + f". {Access.OPERATOR.description}",
+                operation_id=camel(transition.name.replace('-', '_') + ("_in_scheme" if scoped else "")),
+                openapi_extra=access(Access.OPERATOR),
+            )
     return routes

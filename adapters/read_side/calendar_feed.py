@@ -17,7 +17,7 @@ from typing import Any, Iterable
 from icalendar import Calendar, Event
 
 from adapters.operators.calendar_secrets import BACK_OFFICE, CalendarSecrets
-from domain.values import grant_id_for
+from domain.regulation.schemes import grant_id
 
 PRODID = "-//Sterk Techniekonderwijs//STO grant engine//NL"
 REFRESH = dt.timedelta(hours=1)  # deadlines move seldom; an hour keeps a calendar close enough (PT1H)
@@ -25,9 +25,10 @@ UID_DOMAIN = "sto-grant-engine"
 MEDIA_TYPE = "text/calendar; charset=utf-8"
 
 
-def entry_uid(region_code: str, deadline_key: str) -> str:
-    """Stable per grant and deadline: the same entry in every calendar program, whatever date it has."""
-    return f"{grant_id_for(region_code)}.{deadline_key.replace(':', '.')}@{UID_DOMAIN}"
+def entry_uid(region_code: str, deadline_key: str, scheme: str | None = None) -> str:
+    """Stable per grant and deadline: the same entry in every calendar program, whatever date it has (the grant
+    of the region in its scheme: a region with grants in two schemes has two entries for a key they share)."""
+    return f"{grant_id(region_code, scheme)}.{deadline_key.replace(':', '.')}@{UID_DOMAIN}"
 
 
 def feed_name(scope: str) -> str:
@@ -68,7 +69,7 @@ def build_feed(scope: str, entries: Iterable[dict[str, Any]], entries_state: Cal
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")  # the older name of REFRESH-INTERVAL (Outlook, Apple)
     entries = list(entries)
-    uids = [entry_uid(entry["region_code"], entry["key"]) for entry in entries]
+    uids = [entry_uid(entry["region_code"], entry["key"], entry.get("scheme")) for entry in entries]
     states = entries_state.seen(list(zip(uids, (entry["due"] for entry in entries))))
     for uid, entry in zip(uids, entries):
         state = states[uid]

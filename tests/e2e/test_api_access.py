@@ -36,16 +36,24 @@ EXPECTED: dict[str, set[str]] = {
     "GET /v1/grants/{region}/as-of/{day}": GRANT,
     "GET /v1/audit/verify": STAFF,
     "GET /v1/health": set(CALLERS),
+    # the same grant addressed by its scheme (a region holds one grant per scheme): the same policy
+    **{f"POST /v1/schemes/{{scheme}}/grants/{{region}}/{name}": {"operator"} for name in TRANSITIONS},
+    "GET /v1/schemes": TOKEN_HOLDERS,
+    "GET /v1/schemes/{scheme}": TOKEN_HOLDERS,
+    "GET /v1/schemes/{scheme}/grants/{region}": GRANT,
+    "GET /v1/schemes/{scheme}/grants/{region}/deadlines": GRANT,
+    "GET /v1/schemes/{scheme}/grants/{region}/history": GRANT,
+    "GET /v1/schemes/{scheme}/grants/{region}/as-of/{day}": GRANT,
     "GET /v1/subscriptions": {"operator"},
     "POST /v1/subscriptions": {"operator"},
-    "DELETE /v1/subscriptions/{subscription_id}": {"operator"},
-    "GET /v1/subscriptions/{subscription_id}/deliveries": {"operator"},
-    "POST /v1/subscriptions/{subscription_id}/redeliveries": {"operator"},
+    "DELETE /v1/subscriptions/{subscriptionId}": {"operator"},
+    "GET /v1/subscriptions/{subscriptionId}/deliveries": {"operator"},
+    "POST /v1/subscriptions/{subscriptionId}/redeliveries": {"operator"},
     # the secret in its URL is the key (tests/integration/test_calendar_feed.py): the literal `{secret}` opens
     # nothing, whoever asks, and a bearer token opens no feed either
-    "GET /v1/calendar-feeds/{secret}.ics": set(),
+    "GET /v1/calendar-feeds/{secret}": set(),
 }
-SECRET_IN_URL = {"GET /v1/calendar-feeds/{secret}.ics"}
+SECRET_IN_URL = {"GET /v1/calendar-feeds/{secret}"}
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +61,7 @@ def world(served):
     operator = served.token("operator", "op.matrix")
     with served.client(operator) as op:
         take(op, OWN, 21, "pre-register")
+        SCHEME_OF["own"] = op.get(f"/v1/grants/{OWN}").json()["scheme"]  # the scheme the vooraanmelding went to
         endpoints = [
             f"{method.upper()} {path}"
             for path, item in op.get("/v1/openapi.json").json()["paths"].items()
@@ -79,9 +88,12 @@ def client_from(served, address: str, token: str | None = None) -> httpx.Client:
                         transport=httpx.HTTPTransport(local_address=address))
 
 
+SCHEME_OF: dict[str, str] = {}
+
+
 def request(client, endpoint: str):
     method, path = endpoint.split(" ", 1)
-    path = path.replace("{region}", OWN).replace("{day}", "2019-01-01").replace("{subscription_id}", "00000000")
+    path = path.replace("{scheme}", SCHEME_OF.get("own", "sto-2020-2024")).replace("{region}", OWN).replace("{day}", "2019-01-01").replace("{subscriptionId}", "00000000")
     if method == "DELETE":
         return client.delete(path)
     if method == "POST":
@@ -111,7 +123,7 @@ def test_each_caller_reaches_exactly_the_endpoints_of_its_role(served, world, ca
                 ok = response.status_code == 401 and body["code"] == "unauthorized" and response.headers["www-authenticate"] == "Bearer"
             elif not allowed:
                 ok = response.status_code == 403 and body["code"] == "forbidden"
-            elif "{subscription_id}" in endpoint:  # no such subscription: 404
+            elif "{subscriptionId}" in endpoint:  # no such subscription: 404
                 ok = response.status_code in (404, 409, 400) and "hint" in body
             elif endpoint.startswith("POST"):
                 ok = response.status_code in (409, 400) and "hint" in body

@@ -38,7 +38,7 @@ def test_a_subscribed_receiver_gets_the_grants_events_from_sto_serve_and_the_reg
     secrets = CalendarSecrets(served.database_url)
     _, secret = secrets.issue(CODE, created_by="tests")
     secrets.close()
-    feed = httpx.get(f"{served.base_url}/v1/calendar-feeds/{secret}.ics", timeout=30)
+    feed = httpx.get(f"{served.base_url}/v1/calendar-feeds/{secret}", timeout=30)
     assert feed.status_code == 200
     keys = [str(e["X-STO-DEADLINE-KEY"]) for e in Calendar.from_ical(feed.content).walk("VEVENT")]
     assert keys == ["decision_period_1"]
@@ -54,6 +54,6 @@ def test_the_back_office_page_shows_operators_the_subscriptions_and_their_dead_l
     page.click("#sign-in-form button")
     page.wait_for_selector("#webhooks:not([hidden])")
     summary = page.inner_text("#webhooks-summary")
-    assert f"{len(listed['subscriptions'])} subscription(s)" in summary and "dead letter" in summary
+    assert f"{len(listed['subscriptions'])} abonnement(en)" in summary and "onbestelbaar" in summary  # the page speaks Dutch
     ids = page.locator("#webhook-rows tr td:first-child").all_inner_texts()
     assert ids == [s["subscription_id"] for s in listed["subscriptions"]]

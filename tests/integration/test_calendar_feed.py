@@ -57,7 +57,7 @@ def events(body: bytes) -> dict[str, dict]:
 def test_a_regions_feed_parses_and_names_each_deadline_with_its_legal_source(api, secrets, grants):
     _, first, _ = grants
     _, secret = secrets.issue(first.code, created_by="beheer")
-    answer = api.get(f"/v1/calendar-feeds/{secret}.ics")
+    answer = api.get(f"/v1/calendar-feeds/{secret}")
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/calendar")
     calendar = Calendar.from_ical(answer.content)
     assert calendar["REFRESH-INTERVAL"].to_ical() == b"PT1H" and str(calendar["X-PUBLISHED-TTL"]) == "PT1H"
@@ -72,17 +72,17 @@ def test_a_regions_feed_parses_and_names_each_deadline_with_its_legal_source(api
 def test_a_moved_deadline_keeps_its_uid_with_a_higher_sequence_and_says_why(api, secrets, grants):
     _, first, _ = grants
     _, secret = secrets.issue(first.code, created_by="beheer")
-    before = events(api.get(f"/v1/calendar-feeds/{secret}.ics").content)["decision_period_1"]
+    before = events(api.get(f"/v1/calendar-feeds/{secret}").content)["decision_period_1"]
     first.send(c.RequestRepair, at(2019, 3, 20), missing=["begroting"])
     first.send(c.SubmitRepair, at(2019, 3, 28), documents=first.documents())
-    after = events(api.get(f"/v1/calendar-feeds/{secret}.ics").content)["decision_period_1"]
+    after = events(api.get(f"/v1/calendar-feeds/{secret}").content)["decision_period_1"]
     assert str(after["UID"]) == str(before["UID"])
     assert after["DTSTART"].dt > before["DTSTART"].dt
     assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
     assert after["LAST-MODIFIED"].dt >= before["LAST-MODIFIED"].dt
     text = str(after["DESCRIPTION"])
     assert f"stond eerder op {before['DTSTART'].dt.isoformat()}" in text and "4:15" in text
-    again = events(api.get(f"/v1/calendar-feeds/{secret}.ics").content)["decision_period_1"]
+    again = events(api.get(f"/v1/calendar-feeds/{secret}").content)["decision_period_1"]
     assert int(again["SEQUENCE"]) == int(after["SEQUENCE"])  # served again unchanged: no new sequence
 
 
@@ -90,10 +90,10 @@ def test_a_revoked_or_replaced_secret_gets_404(api, secrets, grants):
     _, first, _ = grants
     _, old = secrets.issue(first.code, created_by="beheer")
     _, new = secrets.issue(first.code, created_by="beheer")  # a new one replaces the one before
-    assert api.get(f"/v1/calendar-feeds/{old}.ics").status_code == 404
-    assert api.get(f"/v1/calendar-feeds/{new}.ics").status_code == 200
+    assert api.get(f"/v1/calendar-feeds/{old}").status_code == 404
+    assert api.get(f"/v1/calendar-feeds/{new}").status_code == 200
     secrets.revoke(first.code, revoked_by="beheer")
-    gone = api.get(f"/v1/calendar-feeds/{new}.ics")
+    gone = api.get(f"/v1/calendar-feeds/{new}")
     assert gone.status_code == 404 and "revoked" in gone.json()["hint"]
     assert api.get("/v1/calendar-feeds/cal_00000000_" + "A" * 43 + ".ics").status_code == 404
 
@@ -101,7 +101,7 @@ def test_a_revoked_or_replaced_secret_gets_404(api, secrets, grants):
 def test_one_regions_secret_never_shows_another_region_nor_amounts_or_people(api, secrets, grants):
     service, first, second = grants
     _, secret = secrets.issue(second.code, created_by="beheer")
-    body = api.get(f"/v1/calendar-feeds/{secret}.ics").content.decode()
+    body = api.get(f"/v1/calendar-feeds/{secret}").content.decode()
     found = events(body.encode())
     assert set(found) == {"application_period_1"}
     assert first.code not in body and str(first.region.name) not in body
@@ -113,7 +113,7 @@ def test_one_regions_secret_never_shows_another_region_nor_amounts_or_people(api
 def test_the_back_office_feed_holds_dus_is_decision_terms_of_every_region(api, secrets, grants):
     _, first, second = grants
     _, secret = secrets.issue("back-office", created_by="beheer")
-    found = events(api.get(f"/v1/calendar-feeds/{secret}.ics").content)
+    found = events(api.get(f"/v1/calendar-feeds/{secret}").content)
     assert set(found) == {"decision_period_1"}
     assert str(found["decision_period_1"]["SUMMARY"]).startswith(f"{first.code}: ")
 
@@ -130,7 +130,7 @@ def test_sto_token_calendar_issues_lists_and_revokes_and_stores_only_the_hash(sq
     issued = sto("token", "calendar", "sto-r001", "--json", "--base-url", "https://sto.example/")
     assert issued.exit_code == 0, issued.output
     body = json.loads(issued.stdout)
-    assert body["scope"] == "STO-R001" and body["url"] == f"https://sto.example/v1/calendar-feeds/{body['secret']}.ics"
+    assert body["scope"] == "STO-R001" and body["url"] == f"https://sto.example/v1/calendar-feeds/{body['secret']}"
     stored = " ".join(str(v) for row in sqlite3.connect(tmp_path / "sto.sqlite").execute("SELECT * FROM calendar_secrets") for v in row)
     assert body["secret"] not in stored and hashlib.sha256(body["secret"].encode()).hexdigest() in stored
     listed = json.loads(sto("token", "calendar", "--list", "--json").stdout)

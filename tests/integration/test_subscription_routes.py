@@ -59,8 +59,8 @@ def test_operators_subscribe_see_dead_letters_and_redeliver_them(api, sqlite_url
     service.close()
 
 
-def test_a_wrong_subscription_is_422_and_stores_nothing(api):
+def test_a_wrong_subscription_is_400_and_stores_nothing(api):
     client, operator, _ = api
     wrong = client.post("/v1/subscriptions", headers=operator, json={"callback_url": "javascript:alert(1)", "region_code": "*"})
-    assert wrong.status_code == 422 and "http(s) URL" in wrong.json()["message"]
+    assert wrong.status_code == 400 and "http(s) URL" in wrong.json()["detail"]
     assert client.get("/v1/subscriptions", headers=operator).json()["subscriptions"] == []
