@@ -103,6 +103,8 @@ def _filters() -> str:
         <input class="{INPUT}" type="search" id="filter-q" name="q" aria-describedby="filter-q-help"></div>
       <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-status">{t('filter_status')}</label>
         <select class="{SELECT}" id="filter-status" name="status"><option value="">{t('filter_all')}</option>{_options('statuses')}</select></div>
+      <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-scheme">{t('filter_scheme')}</label>
+        <select class="{SELECT}" id="filter-scheme" name="scheme"><option value="">{t('filter_all')}</option>{_options('schemes')}</select></div>
       <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-kind">{t('filter_kind')}</label>
         <select class="{SELECT}" id="filter-kind" name="kind"><option value="">{t('filter_all')}</option>{_options('region_kinds')}</select></div>
       <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-within">{t('filter_within')}</label>
@@ -156,7 +158,7 @@ def page() -> str:
     <p id="counts" class="utrecht-paragraph"></p>
     {_filters()}
     <p id="shown" class="utrecht-paragraph" role="status"></p>
-    {_table(t('regions'), ['col_region', 'col_name', 'col_kind', 'col_status', 'col_penvoerder', 'col_requested', 'col_granted', 'col_next_deadline'], 'regions-rows')}
+    {_table(t('regions'), ['col_region', 'col_scheme', 'col_name', 'col_kind', 'col_status', 'col_penvoerder', 'col_requested', 'col_granted', 'col_next_deadline'], 'regions-rows')}
     <div id="webhooks" hidden><h2 class="utrecht-heading-2" id="webhooks-title">Webhooks (gebeurtenissen voor andere systemen)</h2>
     <p id="webhooks-summary" class="utrecht-paragraph" role="status"></p>
     <table class="utrecht-table" aria-labelledby="webhooks-title"><thead class="utrecht-table__header"><tr class="utrecht-table__row"><th class="utrecht-table__header-cell" scope="col">abonnement</th><th class="utrecht-table__header-cell" scope="col">callback-URL</th><th class="utrecht-table__header-cell" scope="col">regio</th><th class="utrecht-table__header-cell" scope="col">wachtend</th><th class="utrecht-table__header-cell" scope="col">afgeleverd</th><th class="utrecht-table__header-cell" scope="col">onbestelbaar</th></tr></thead>

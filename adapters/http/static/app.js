@@ -119,8 +119,8 @@ async function start() {
 
 function route() {
   if (!me) return;
-  const match = location.hash.match(/^#\/grants\/([A-Za-z0-9-]+)$/);
-  if (match) return showGrant(match[1].toUpperCase());
+  const match = location.hash.match(/^#\/(?:schemes\/([a-z0-9-]+)\/)?grants\/([A-Za-z0-9-]+)$/);
+  if (match) return showGrant(match[2].toUpperCase(), match[1]);
   if (me.role === "region") { location.hash = "#/grants/" + me.region_code; return; }
   showRegions();
 }
@@ -140,7 +140,7 @@ function showRegions() {
     const [view, deadlines] = await Promise.all([api("/v1/regions"), api("/v1/deadlines" + (within ? "?within=" + encodeURIComponent(within) : ""))]);
     regionsView = view;
     deadlinesByRegion = {};
-    for (const d of deadlines.deadlines) (deadlinesByRegion[d.region_code] ||= []).push(d);
+    for (const d of deadlines.deadlines) (deadlinesByRegion[d.scheme + "/" + d.region_code] ||= []).push(d);
     show("regions");
     $("counts").textContent = Object.entries(view.counts).filter(([, n]) => n).map(([s, n]) => status(s) + ": " + n).join(", ") || page("no_grants");
     renderRegions();
@@ -166,7 +166,8 @@ async function showWebhooks() {
 
 function renderRegions() {
   const q = $("filter-q").value.trim().toLowerCase();
-  const wanted = { status: $("filter-status").value, kind: $("filter-kind").value, within: $("filter-within").value.trim() };
+  const wanted = { status: $("filter-status").value, kind: $("filter-kind").value, scheme: $("filter-scheme").value,
+    within: $("filter-within").value.trim() };
   const rows = $("regions-rows");
   rows.replaceChildren();
   let shown = 0;
@@ -175,11 +176,14 @@ function renderRegions() {
     if (q && !haystack.includes(q)) continue;
     if (wanted.status && r.status !== wanted.status) continue;
     if (wanted.kind && r.kind !== wanted.kind) continue;
-    const next = (deadlinesByRegion[r.region_code] || [])[0];
+    if (wanted.scheme && r.scheme !== wanted.scheme) continue;
+    const next = (deadlinesByRegion[r.scheme + "/" + r.region_code] || [])[0];
     if (wanted.within && !next) continue;
     shown += 1;
-    const link = el("a", r.region_code, { href: "#/grants/" + r.region_code, class: "utrecht-link utrecht-link--html-a" });
-    rows.appendChild(row([link, r.region_name, kind(r.kind), status(r.status), r.penvoerder && r.penvoerder.name,
+    // a region with grants in two schemes links each by its scheme; with one grant, by the region alone
+    const several = regionsView.regions.filter((other) => other.region_code === r.region_code).length > 1;
+    const link = el("a", r.region_code, { href: grantPath(several ? r.scheme : null, r.region_code, "#"), class: "utrecht-link utrecht-link--html-a" });
+    rows.appendChild(row([link, text("schemes", r.scheme || ""), r.region_name, kind(r.kind), status(r.status), r.penvoerder && r.penvoerder.name,
       euro(r.money.requested_cents), euro(r.money.granted_cents), next ? date(next.due) + " · " + (next.title_nl || next.title) : ""]));
   }
   $("shown").textContent = shown ? page("shown", { shown, total: regionsView.regions.length }) : page("no_regions");
@@ -191,9 +195,14 @@ function deadlineRow(d) {
   return row([date(d.due), days, d.title_nl || d.title, text("addressees", d.addressee), d.source]);
 }
 
-function showGrant(code) {
+// A grant is its scheme's: /v1/schemes/{scheme}/grants/{region} (without a scheme: the region's newest grant).
+function grantPath(scheme, code, base = "/v1") {
+  return base + (scheme ? "/schemes/" + encodeURIComponent(scheme) : "") + "/grants/" + encodeURIComponent(code);
+}
+
+function showGrant(code, scheme) {
   return guarded(async () => {
-    const g = await api("/v1/grants/" + encodeURIComponent(code));
+    const g = await api(grantPath(scheme, code));
     show("grant");
     $("grant-name").textContent = g.region_name;
     $("grant-code").textContent = g.region_code;
@@ -210,15 +219,15 @@ function showGrant(code) {
     $("deadline-rows").replaceChildren(...(ahead.length ? ahead.map(deadlineRow) : [row([page("no_deadlines_ahead"), "", "", "", ""])]));
     $("passed-rows").replaceChildren(...(passed.length ? passed.map(deadlineRow) : [row([page("no_deadlines_passed"), "", "", "", ""])]));
     showTransitions(g);
-    await showTimeline(g.region_code);
+    await showTimeline(g.region_code, g.scheme);
   });
 }
 
-async function showTimeline(code) {
+async function showTimeline(code, scheme) {
   const box = $("timeline");
   box.hidden = me.role === "region";  // the auditor's history is for operators and auditors
   if (box.hidden) return;
-  const history = await api("/v1/grants/" + encodeURIComponent(code) + "/history");
+  const history = await api(grantPath(scheme, code) + "/history");
   const rows = $("timeline-rows");
   rows.replaceChildren();
   for (const e of history.events) {
@@ -260,8 +269,8 @@ function openForm(g, name, opener) {
     }
     outcome.textContent = page("sending");
     try {
-      const result = await api("/v1/grants/" + encodeURIComponent(g.region_code) + "/" + name, { method: "POST", body: JSON.stringify(body) });
-      await showGrant(g.region_code);
+      const result = await api(grantPath(g.scheme, g.region_code) + "/" + name, { method: "POST", body: JSON.stringify(body) });
+      await showGrant(g.region_code, g.scheme);
       $("notice").textContent = page("recorded", { region: result.region_code, transition: text("transitions", name),
         events: result.events.join(", "), status: status(result.status), version: result.version }) + (result.duplicate ? page("duplicate") : "");
       $("grant-title").focus();
@@ -303,5 +312,6 @@ $("filters").addEventListener("reset", () => setTimeout(showRegions, 0));
 $("filter-q").addEventListener("input", () => regionsView && renderRegions());
 $("filter-status").addEventListener("change", () => regionsView && renderRegions());
 $("filter-kind").addEventListener("change", () => regionsView && renderRegions());
+$("filter-scheme").addEventListener("change", () => regionsView && renderRegions());
 window.addEventListener("hashchange", route);
 start();
