@@ -13,6 +13,8 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.notification_texts import lines as closing
+from domain.notification_texts import say, scheme_title
 from domain.regulation import Addressee, DeadlineInfo
 from domain.regulation.schemes import scoped
 from domain.regulation.termijnen import weekday_nl
@@ -77,31 +79,30 @@ def reminder_message(
         key = f"{grant_scope(state)}|{'+'.join(d.key for d in items)}|{first.due.isoformat()}|{offset_days}"
     to_region = first.addressee is not Addressee.OPERATOR
     to = state.penvoerder.email if to_region else operator_address
-    greeting = f"Geachte penvoerder van {state.region_name}," if to_region else "Beste collega van DUS-I,"
+    greeting = say("greeting_region", region_name=state.region_name) if to_region else say("greeting_operator")
     days_left = (first.due - today).days
-    when = {0: "vandaag", 1: "morgen"}.get(days_left, f"over {days_left} dagen")
-    titles = " en ".join(d.title_nl for d in items)
+    when = {0: say("today"), 1: say("tomorrow")}.get(days_left, say("in_days", days=days_left))
+    titles = say("and").join(d.title_nl for d in items)
     lines = [
         greeting,
         "",
-        f"{when.capitalize()}, op {datum_nl(first.due)}, verloopt de termijn voor: {titles}.",
-        f"Regio: {state.region_name} ({state.region_code}).",
-        f"Uiterste datum: {datum_nl(first.due)}, 23:59 uur (Europe/Amsterdam).",
+        say("expires", when=when.capitalize(), due=datum_nl(first.due), titles=titles),
+        say("region", region_name=state.region_name, region_code=state.region_code),
+        *([say("scheme", scheme=scheme_title(state.scheme))] if scoped(state.scheme) else []),  # a region may hold two grants
+        say("last_day", due=datum_nl(first.due)),
     ]
     for deadline in items:
-        lines += ["", f"{deadline.title_nl}:"] if len(items) > 1 else []
-        lines.append(f"Wat moet worden ingediend: {deadline.required_step or deadline.title_nl}.")
-        lines.append(f"Wettelijke grondslag: {deadline.source}.")
+        lines += ["", say("deadline_heading", title=deadline.title_nl)] if len(items) > 1 else []
+        lines.append(say("required_step", step=deadline.required_step or deadline.title_nl))
+        lines.append(say("legal_basis", source=deadline.source))
         if deadline.amended:
-            lines.append("Let op: deze datum is gewijzigd ten opzichte van de oorspronkelijke regeling (zie de grondslag).")
+            lines.append(say("amended"))
         if deadline.moved_by_atw:
-            lines.append(
-                f"De termijn is verlengd op grond van de Algemene termijnenwet (oorspronkelijk {datum_nl(deadline.original)})."
-            )
+            lines.append(say("moved_by_atw", original=datum_nl(deadline.original)))
         if deadline.consequence:
-            lines.append(f"Als de termijn verstrijkt (English): {deadline.consequence}")
-    lines += ["", "Met vriendelijke groet,", "DUS-I, namens de minister van OCW", "(Sterk Techniekonderwijs)"]
-    subject_what = first.title_nl if len(items) == 1 else f"{len(items)} termijnen"
+            lines.append(say("consequence", consequence=deadline.consequence))
+    lines += ["", *closing("closing")]
+    subject_what = first.title_nl if len(items) == 1 else say("subject_many", count=len(items))
     return Notification(
         key=key,
         message_id=f"<{uuid.uuid5(REMINDER_NAMESPACE, key)}@sto.dus-i.example>",
@@ -110,7 +111,7 @@ def reminder_message(
         due=first.due,
         offset_days=offset_days,
         to=to,
-        subject=f"Herinnering: {subject_what} uiterlijk {datum_nl(first.due)} ({state.region_code})",
+        subject=say("subject", what=subject_what, due=datum_nl(first.due), region_code=state.region_code),
         body="\n".join(lines),
     )
 
@@ -118,17 +119,16 @@ def reminder_message(
 def period_notice(state: GrantState, window: DeadlineInfo, period: int, today: dt.date) -> Notification:
     """Tell a region that an application period is open for it, and until when."""
     key = f"{grant_scope(state)}|open:{window.key}|{window.due.isoformat()}|0"
-    start = f"van {datum_nl(window.start)} " if window.start else ""
+    start = say("period_from", start=datum_nl(window.start)) if window.start else ""
     lines = [
-        f"Geachte penvoerder van {state.region_name},",
+        say("greeting_region", region_name=state.region_name),
         "",
-        f"Aanvraagtijdvak {period} staat open voor uw regio {start}tot en met {datum_nl(window.due)}.",
-        f"Wat moet worden ingediend: {window.required_step or window.title_nl}.",
-        f"Wettelijke grondslag: {window.source}.",
-        f"Als de termijn verstrijkt: {window.consequence or 'de aanvraag kan niet meer worden ingediend.'}",
+        say("period_open", period=period, start=start, due=datum_nl(window.due)),
+        say("required_step", step=window.required_step or window.title_nl),
+        say("legal_basis", source=window.source),
+        say("period_consequence", consequence=window.consequence or say("period_consequence_default")),
         "",
-        "Met vriendelijke groet,",
-        "DUS-I, namens de minister van OCW",
+        *closing("period_closing"),
     ]
     return Notification(
         key=key,
@@ -138,6 +138,6 @@ def period_notice(state: GrantState, window: DeadlineInfo, period: int, today: d
         due=window.due,
         offset_days=0,
         to=state.penvoerder.email,
-        subject=f"Aanvraagtijdvak {period} geopend tot {datum_nl(window.due)} ({state.region_code})",
+        subject=say("period_subject", period=period, due=datum_nl(window.due), region_code=state.region_code),
         body="\n".join(lines),
     )
