@@ -9,6 +9,7 @@ Never rewrite a store that is in git: add the next one.
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -46,6 +47,16 @@ def lives_2025(service: GrantService) -> None:
     rejected.send(c.DecideObjection, at(2025, 3, 20), outcome=ObjectionOutcome.DISMISSED)
 
 
+def _single_file(path: Path) -> None:
+    """Everything in the .sqlite file itself: no -wal or -shm beside it to commit (or to forget)."""
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        connection.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        connection.close()
+
+
 def write(path: Path) -> None:
     if path.exists():
         raise SystemExit(f"{path} exists: a fixture store is never rewritten; name the next version")
@@ -58,6 +69,7 @@ def write(path: Path) -> None:
                   for scheme, code in service.grant_keys()}
     finally:
         service.close()
+    _single_file(path)
     path.with_suffix(".states.json").write_text(json.dumps(states, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     print(f"{path}: {len(states)} grants")
 
