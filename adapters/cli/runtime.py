@@ -81,7 +81,7 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 def worker(
     notifier_url: NotifierOption = None,
     identity: Annotated[Optional[str], typer.Option("--identity", help="worker name shown in Temporal")] = None,
-    max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", help="workflows kept in memory")] = 1000,
+    max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", help="grants kept in memory (about 0.2 MiB each): a burst of deadlines then replays no history")] = 10_000,
     sandbox: Annotated[bool, typer.Option("--sandbox/--no-sandbox", help="Temporal's workflow sandbox (off only for trusted batch runs)")] = True,
 ) -> None:
     """Run a worker for the grant and programme workflows (Ctrl-C stops it). Several workers on one task
