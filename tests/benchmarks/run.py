@@ -46,6 +46,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--repetitions", type=int, default=None, help="repetitions per figure (default 5, quick 3)")
     parser.add_argument("--scale-grants", type=int, default=None, help="P6: grants with pending timers (default 10,000, quick 300)")
     parser.add_argument("--rebuild-grants", type=int, default=None, help="P3: grants in the store (default 8,000, quick 1,500)")
+    parser.add_argument("--p6-workers", type=int, default=1, help="P6: `sto worker` processes sharing the grants (default 1)")
     parser.add_argument("--p6-worker-args", default="", help="P6: extra options of `sto worker`, e.g. '--max-cached-workflows 10000'")
     parser.add_argument("--updates", type=int, default=None, help="P4: updates of each kind (default 300, quick 80)")
     parser.add_argument("--demo-regions", type=int, default=None, help="P5: regions of the demo (default 87 = the real programme, quick 12)")
@@ -175,7 +176,8 @@ def run(args: argparse.Namespace, figures: list[Figure] | None = None,
                 operators=50, bursts=2 if quick else 6)))
         if "P6" in wanted:
             attempt("P6 scale (temporal)", lambda: asyncio.run(temporal_bench.p6_scale(
-                grants=args.scale_grants or (300 if quick else 10_000), worker_args=tuple(args.p6_worker_args.split()))))
+                grants=args.scale_grants or (300 if quick else 10_000), worker_args=tuple(args.p6_worker_args.split()),
+                workers=args.p6_workers)))
     if "P5" in wanted:
         from tests.benchmarks import demo_bench
 

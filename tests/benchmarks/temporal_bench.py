@@ -285,7 +285,8 @@ def _count(path: str, topic_suffix: str) -> tuple[int, int]:
     return total, doubled
 
 
-async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tuple[str, ...] = ()) -> list[Figure]:
+async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tuple[str, ...] = (),
+                   workers: int = 1) -> list[Figure]:
     with scratch_directory() as directory:
         url = f"sqlite:///{directory / 'sto.sqlite'}"
         path = store_env(url)["SQLITE_DBNAME"]
@@ -297,31 +298,44 @@ async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tup
         server = DevServer(db_file=directory / "temporal.sqlite", port=free_port(), headless=True).start()
         outbox = directory / "outbox"
         env = {**os.environ, "STO_TEMPORAL_ADDRESS": server.address, "STO_DATABASE_URL": url,
-               "STO_NOTIFIER_URL": f"file://{outbox}", "STO_LOG_LEVEL": "WARNING"}
-        # dies with the benchmark, however it ends (adapters/processes.py); its output goes to worker.log
-        worker = processes.spawn([sys.executable, "-m", "adapters.cli.main", "worker", "--identity", "bench-p6", *worker_args],
-                                 directory / "worker.log", cwd=REPO, env=env)
-        peak = [0]
+               "STO_NOTIFIER_URL": f"file://{outbox}", "STO_LOG_LEVEL": "INFO"}
+        # each dies with the benchmark, however it ends (adapters/processes.py); its output goes to worker-N.log
+        started = [processes.spawn([sys.executable, "-m", "adapters.cli.main", "worker", "--identity", f"bench-p6-{n}",
+                                    *worker_args], directory / f"worker-{n}.log", cwd=REPO, env=env)
+                   for n in range(1, workers + 1)]
+        peak = [0, 0]  # the server's, the workers' together
         sampling = True
 
         async def sample() -> None:
             while sampling:
                 peak[0] = max(peak[0], rss_kib(server.process.pid)[0])
+                peak[1] = max(peak[1], sum(rss_kib(w.pid)[0] for w in started))
                 await asyncio.sleep(1)
 
         sampler = asyncio.create_task(sample())
         try:
-            return await _p6(directory, server, worker, codes, states, path, outbox, grants, concurrency, prepared, peak)
+            return await _p6(directory, server, started, codes, states, path, outbox, grants, concurrency, prepared, peak)
         finally:
             sampling = False
             await sampler
-            processes.stop(worker, signal.SIGTERM, timeout=60)
+            for worker in started:
+                processes.stop(worker, signal.SIGTERM, timeout=60)
             server.stop()
 
 
-async def _p6(directory, server, worker, codes, states, path, outbox, grants, concurrency, prepared, peak) -> list[Figure]:
+def _per_worker(directory: Path, workers: int) -> list[int]:
+    """How many deadline consequences each worker executed (its log's "command executed" lines)."""
+    counts = []
+    for n in range(1, workers + 1):
+        log_file = directory / f"worker-{n}.log"
+        text = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
+        counts.append(sum(1 for line in text.splitlines() if "command executed" in line and "ApplyDeadlineConsequence" in line))
+    return counts
+
+
+async def _p6(directory, server, workers, codes, states, path, outbox, grants, concurrency, prepared, peak) -> list[Figure]:
     client = await connect(TemporalSettings(address=server.address))
-    await asyncio.sleep(3)  # the worker connects
+    await asyncio.sleep(3)  # the workers connect
     idle_rss = rss_kib(server.process.pid)[0]
     due = dt.datetime(2019, 4, 1, 0, 0, tzinfo=AMSTERDAM)  # the end of application period 1 (its due_at)
     # seconds until the instant: room to start them all and for the worker to run each one's first task (which
@@ -383,17 +397,23 @@ async def _p6(directory, server, worker, codes, states, path, outbox, grants, co
               f"consequences stored {lapsed:,} (twice: {lapsed_twice}), workflows completed {completed.count:,}; "
               f"reminders delivered {delivered:,} (twice: {delivered_twice}; {reminders_before:,} before the instant), "
               f"outbox queued {queued:,}, messages written {files:,}")
+    per_worker = _per_worker(directory, len(workers))
+    rate = grants / process_seconds if all_done else None
+    detail += (f"; consequences per worker {per_worker} ({', '.join(f'{n / process_seconds:.0f}/s' for n in per_worker)}); "
+               f"workers' memory at peak {peak[1] / 1024:.0f} MiB ({peak[1] / grants:.0f} KiB per grant)")
     return [
         Figure(
             id="P6", store="temporal",
             what=f"{grants:,} grants with pending timers, {grants:,} deadlines at one instant: time until every "
-                 "consequence is stored (one dev server, one worker process, SQLite store)",
+                 f"consequence is stored (one dev server, {len(workers)} worker process{'es' if len(workers) > 1 else ''}, "
+                 "SQLite store)",
             engine=process_seconds if all_done else None, baseline=None, unit="s", target="all, exactly once",
             ok=exactly_once and all_done and not late, notes=detail,
             samples={"start_seconds": start_seconds, "prepare_seconds": prepared, "late": late,
                      "lapsed": lapsed, "lapsed_twice": lapsed_twice, "delivered": delivered,
                      "delivered_twice": delivered_twice, "queued": queued, "files": files,
-                     "completed": completed.count, "rate_per_s": grants / process_seconds if all_done else None},
+                     "completed": completed.count, "rate_per_s": rate, "workers": len(workers),
+                     "consequences_per_worker": per_worker, "workers_peak_rss_kib": peak[1]},
         ),
         Figure(
             id="P6m", store="temporal", what="dev server memory (RSS): peak while running, and before any workflow",
