@@ -48,6 +48,11 @@ class Template:
         return list(self.data["kinds"])
 
 
+def has_template(scheme_id: str | None) -> bool:
+    """Whether the scheme has letter templates (a scheme added as data without them makes no letters)."""
+    return (LETTERS_DIR / f"{scheme_id or legacy_scheme_id()}.toml").is_file()
+
+
 @cache
 def template(scheme_id: str | None) -> Template:
     """The letter template of a scheme (the legacy scheme's for a grant recorded before schemes)."""

@@ -199,10 +199,10 @@ class GrantWorkflow:
             return
         async with self._lock:
             after = await issue_letters(state.region_code, self._input.scheme if self._input else None)
-        if after is None:
-            self._letters_failed_at = state.version
-        elif self._state is not None and after.version >= self._state.version:
+        if after is not None and self._state is not None and after.version >= self._state.version:
             self._state = after
+        if after is None or after.besluiten_without_letter():  # not made (a fault, or a scheme without templates)
+            self._letters_failed_at = (after or state).version
 
     def _finished(self) -> bool:
         """Nothing more to do: the grant ended and (since the patch) no objection term of its last besluit runs."""

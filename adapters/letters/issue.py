@@ -16,11 +16,14 @@ from adapters.letters.blobs import LetterBlobs, blobs_for
 from adapters.letters.pdf import render
 from domain import commands as c
 from domain.errors import TransitionRefused
-from domain.letters import compose, letter_command_id, letter_notification
+from adapters.logging import get_logger
+from domain.letters import compose, has_template, letter_command_id, letter_notification
 from domain.notifications import Notification
 from domain.ports import Notifier
 from domain.regulation.schemes import legacy_scheme_id
 from domain.state import GrantState
+
+log = get_logger(__name__)
 
 
 @dataclass
@@ -46,6 +49,9 @@ class AttachingNotifier:
 def issue_letters(service: Any, notifier: Notifier | None, region_code: str, scheme: str | None) -> GrantState:
     """Issue the letters the grant's besluiten still lack and send every letter not yet delivered; the state after."""
     state: GrantState = service.state(region_code, scheme=scheme)
+    if not has_template(state.scheme):
+        log.warning("no letter templates for the scheme: no decision letters", region=region_code, scheme=state.scheme)
+        return state
     regulation = service.regulation(state.scheme)
     blobs = blobs_for(service)
     for besluit in state.besluiten_without_letter():
