@@ -261,6 +261,23 @@ class ApplyDeadlineConsequence(Command):
     allowed_roles: ClassVar[frozenset[Role]] = frozenset({Role.SYSTEM, Role.OPERATOR})
 
 
+class IssueDecisionLetter(Command):
+    """The engine records the decision letter (beschikking) it made for a besluit: one per besluit, ever.
+    Its command id is derived from the grant and the besluit's number (domain/letters.py), so a retry is the
+    same command and appends nothing."""
+
+    type: Literal["IssueDecisionLetter"] = "IssueDecisionLetter"
+    besluit: Annotated[int, Field(ge=1, le=10_000)]
+    template: Name
+    template_version: Annotated[int, Field(ge=1, le=10_000)]
+    sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+    size: Annotated[int, Field(ge=1, le=50_000_000)]
+    filename: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,200}$")]
+    objection_deadline: PlausibleDate | None = None
+    sent_to: Annotated[str, Field(max_length=254)]
+    allowed_roles: ClassVar[frozenset[Role]] = frozenset({Role.SYSTEM})
+
+
 AnyCommand = Annotated[
     Union[
         SubmitVooraanmelding,
@@ -282,6 +299,7 @@ AnyCommand = Annotated[
         DetermineGrant,
         WithdrawGrant,
         ApplyDeadlineConsequence,
+        IssueDecisionLetter,
     ],
     Field(discriminator="type"),
 ]

@@ -159,12 +159,20 @@ def objection_deadline(state: GrantState, regulation: Regulation, day: dt.date) 
     key = objection_key(state)
     if key in state.consequences_applied:
         return None
-    besluit = regulation.besluit(decision.kind.value)
+    return besluit_objection_deadline(regulation, decision.kind.value, decision.sent_on, day, key)
+
+
+def besluit_objection_deadline(regulation: Regulation, kind: str, sent_on: dt.date, day: dt.date,
+                               key: str) -> DeadlineInfo:
+    """The objection (or, after a beslissing op bezwaar, appeal) term of a besluit of `kind` sent on `sent_on`:
+    the scheme's term counted from the day after sending (Awb 6:8), rolled forward by the Atw. The one count
+    the deadlines and the decision letters share."""
+    besluit = regulation.besluit(kind)
     info = regulation.relative_deadline(
         key,
         "Objection period (bezwaartermijn)",
         besluit.objection_term,
-        decision.sent_on,
+        sent_on,
         day,
         addressee=Addressee.REGION,
         required_step="een bezwaarschrift, als de regio het niet eens is met het besluit",

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from domain.models import ApplicationDocuments, CriterionAdvice, ExtensionPlan, Partner, Penvoerder
 from domain.state import (
     AdviceRecord,
+    BesluitRecord,
     ApplicationRecord,
     CommandReceipt,
     DecisionRecord,
@@ -27,6 +28,7 @@ from domain.state import (
     FinalReportRecord,
     GrantState,
     HourlyRateRecord,
+    LetterRecord,
     ObjectionRecord,
     ProgressReportRecord,
     RepairRecord,
@@ -160,6 +162,19 @@ class GrantEvent(Aggregate.Event):
 
     def evolve(self, state: GrantState) -> None:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def note_besluit(self, state: GrantState, kind: str, period: int, decided_on: dt.date, sent_on: dt.date, *,
+                     granted_per_year: dict[int, int] | None = None, reasons: list[str] | None = None,
+                     outcome: str | None = None, against: str | None = None) -> None:
+        """Number the besluit this event records, for its decision letter (state.besluiten)."""
+        state.besluiten.append(
+            _record(
+                BesluitRecord, number=len(state.besluiten) + 1, kind=kind, event=type(self).__name__,
+                version=self.originator_version, period=period, decided_on=decided_on, sent_on=sent_on,
+                granted_per_year=dict(granted_per_year or {}), reasons=list(reasons or []), outcome=outcome,
+                against=against, rule=self.rule, legal_basis=self.legal_basis,
+            )
+        )
 
 
 class VooraanmeldingReceived(GrantEvent, Aggregate.Created):
@@ -303,6 +318,8 @@ class GrantApproved(GrantEvent):
             )
         )
         state.status = GrantStatus.APPROVED
+        self.note_besluit(state, DecisionKind.APPROVAL.value, self.period, self.effective_on, self.sent_on,
+                          granted_per_year=_years(self.granted_per_year))
 
 
 class ApplicationRejected(GrantEvent):
@@ -332,6 +349,8 @@ class ApplicationRejected(GrantEvent):
             )
         )
         state.status = GrantStatus.REJECTED
+        self.note_besluit(state, DecisionKind.REJECTION.value, self.period, self.effective_on, self.sent_on,
+                          reasons=list(self.reasons))
 
 
 class ObjectionFiled(GrantEvent):
@@ -374,6 +393,9 @@ class ObjectionDecided(GrantEvent):
                 )
             )
         state.status = GrantStatus(self.status_after)
+        self.note_besluit(state, "objection_decision", previous.period, self.effective_on, self.effective_on,
+                          granted_per_year=_years(self.granted_per_year), reasons=[self.reason],
+                          outcome=self.outcome, against=state.objection.against.value)
 
 
 class ProgressReportSubmitted(GrantEvent):
@@ -421,7 +443,7 @@ class DetailedPlanSubmitted(GrantEvent):
 
 
 def _besluit(state: GrantState, kind: DecisionKind, decided_on: dt.date, sent_on: dt.date | None,
-             granted_per_year: dict[int, int] | None = None) -> None:
+             granted_per_year: dict[int, int] | None = None, event: GrantEvent | None = None) -> None:
     """Record a besluit, so that its objection term runs (from the day after `sent_on`). Events written before
     such besluiten got an objection term (class version 2) carry no `sent_on`: they record none, as then."""
     if sent_on is None:
@@ -431,6 +453,9 @@ def _besluit(state: GrantState, kind: DecisionKind, decided_on: dt.date, sent_on
         _record(DecisionRecord, kind=kind, period=period, decided_on=decided_on, sent_on=sent_on,
                 granted_per_year=dict(granted_per_year or {}))
     )
+    if event is not None:
+        event.note_besluit(state, kind.value, period, decided_on, sent_on, granted_per_year=granted_per_year,
+                           reasons=[event.reason])
 
 
 class ExtensionGranted(GrantEvent):
@@ -452,7 +477,7 @@ class ExtensionGranted(GrantEvent):
         state.extension.granted_cents = self.amount_cents
         state.extension.granted_on = self.effective_on
         _besluit(state, DecisionKind.EXTENSION, self.effective_on, self.sent_on,
-                 {self.year: self.amount_cents} if self.year else None)
+                 {self.year: self.amount_cents} if self.year else None, self)
 
 
 class HourlyRateChanged(GrantEvent):
@@ -502,7 +527,7 @@ class GrantDetermined(GrantEvent):
         )
         state.status = GrantStatus.DETERMINED
         state.end_reason = "vastgesteld"
-        _besluit(state, DecisionKind.DETERMINATION, self.effective_on, self.sent_on)
+        _besluit(state, DecisionKind.DETERMINATION, self.effective_on, self.sent_on, event=self)
 
 
 class GrantWithdrawn(GrantEvent):
@@ -520,7 +545,34 @@ class GrantWithdrawn(GrantEvent):
     def evolve(self, state: GrantState) -> None:
         state.status = GrantStatus.WITHDRAWN
         state.end_reason = self.reason
-        _besluit(state, DecisionKind.WITHDRAWAL, self.effective_on, self.sent_on)
+        _besluit(state, DecisionKind.WITHDRAWAL, self.effective_on, self.sent_on, event=self)
+
+
+class DecisionLetterIssued(GrantEvent):
+    """The decision letter (beschikking) of a besluit was made and queued for the penvoerder (new 2026-12).
+
+    The PDF itself is kept content-addressed outside the events (adapters/letters); its sha256 and length
+    here put it under the audit chain: a reprint from the same template gives the same bytes, so the same
+    hash. `besluit` is the besluit's number in state.besluiten."""
+
+    besluit: int
+    besluit_kind: str
+    template: str
+    template_version: int
+    sha256: str
+    size: int
+    filename: str
+    objection_deadline: dt.date | None
+    sent_to: str
+
+    def evolve(self, state: GrantState) -> None:
+        state.letters.append(
+            _record(
+                LetterRecord, besluit=self.besluit, kind=self.besluit_kind, template=self.template,
+                template_version=self.template_version, sha256=self.sha256, size=self.size, filename=self.filename,
+                issued_on=self.effective_on, objection_deadline=self.objection_deadline, sent_to=self.sent_to,
+            )
+        )
 
 
 # --- consequences of a deadline that passed ---------------------------------------------------
@@ -563,6 +615,8 @@ class ApplicationSetAside(DeadlineConsequence):
             )
         )
         state.status = GrantStatus.REJECTED
+        self.note_besluit(state, DecisionKind.SET_ASIDE.value, self.period, self.effective_on, self.effective_on,
+                          reasons=[self.reason])
 
 
 class DecisionBecameFinal(DeadlineConsequence):

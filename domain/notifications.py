@@ -27,6 +27,17 @@ _MONTHS_NL = (
 )
 
 
+class Attachment(BaseModel):
+    """A file sent with a notification, by its content hash (the bytes stay in their own store)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    filename: str
+    media_type: str
+    sha256: str
+    size: int
+
+
 class Notification(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -39,6 +50,7 @@ class Notification(BaseModel):
     to: str
     subject: str
     body: str
+    attachments: tuple[Attachment, ...] = ()  # since 2026-12: a decision letter's PDF
 
 
 def datum_nl(day: dt.date) -> str:

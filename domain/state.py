@@ -127,6 +127,42 @@ class DeterminationRecord(Record):
     explanation: list[str]
 
 
+class BesluitRecord(Record):
+    """A besluit (Awb 1:3) as it was recorded, numbered from 1 in the order of the grant's life: what its
+    decision letter (beschikking) says. Kept beside `decisions` (which the deadlines read) because a
+    beslissing op bezwaar is a besluit too, and it changes no decision when it declares the objection
+    unfounded."""
+
+    number: int
+    kind: str  # a DecisionKind value, or "objection_decision" (beslissing op bezwaar)
+    event: str  # the event that recorded it
+    version: int  # the grant's version that event has
+    period: int
+    decided_on: dt.date
+    sent_on: dt.date
+    granted_per_year: dict[int, int] = Field(default_factory=dict)
+    reasons: list[str] = Field(default_factory=list)
+    outcome: str | None = None  # of a beslissing op bezwaar
+    against: str | None = None  # the kind of besluit the objection was against
+    rule: str = ""
+    legal_basis: str = ""
+
+
+class LetterRecord(Record):
+    """The decision letter of one besluit: a PDF kept content-addressed by its sha256."""
+
+    besluit: int
+    kind: str
+    template: str
+    template_version: int
+    sha256: str
+    size: int
+    filename: str
+    issued_on: dt.date
+    objection_deadline: dt.date | None = None
+    sent_to: str
+
+
 class CommandReceipt(Record):
     """What a command did, so that repeating its id returns the first result."""
 
@@ -167,6 +203,9 @@ class GrantState(Record):
     missed_deadlines: list[str] = Field(default_factory=list)  # deadline keys recorded as overdue
     end_reason: str | None = None
     commands: dict[str, CommandReceipt] = Field(default_factory=dict)
+    # since 2026-12: the besluiten and their letters (a snapshot taken before holds none of either)
+    besluiten: list[BesluitRecord] = Field(default_factory=list)
+    letters: list[LetterRecord] = Field(default_factory=list)
 
     # --- derived views --------------------------------------------------------------------
 
@@ -199,6 +238,13 @@ class GrantState(Record):
     def granted_total_cents(self) -> int:
         """The grant including the 2024 extension."""
         return self.granted_cents + (self.extension.granted_cents or 0)
+
+    def letter(self, besluit: int) -> LetterRecord | None:
+        return next((letter for letter in self.letters if letter.besluit == besluit), None)
+
+    def besluiten_without_letter(self) -> list[BesluitRecord]:
+        issued = {letter.besluit for letter in self.letters}
+        return [b for b in self.besluiten if b.number not in issued]
 
     def rejected_in(self) -> list[int]:
         return [d.period for d in self.decisions if d.kind in (DecisionKind.REJECTION, DecisionKind.SET_ASIDE)]

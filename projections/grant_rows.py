@@ -273,5 +273,6 @@ HANDLERS: dict[str, Handler] = {
         (e.ExtensionForfeited, missed),
         (e.DecisionTermExceeded, unchanged),
         (e.SpendingPeriodEnded, unchanged),
+        (e.DecisionLetterIssued, unchanged),  # the letters are read from the grant (sto grant letters)
     )
 }

@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         TransitionRequest,
     )
     from workflows.planning import Plan, plan, regulation_for, together
+    from workflows.letters import PATCH_DECISION_LETTERS, issue_letters
     from workflows.retries import COMMAND_RETRY, PATIENT_RETRY, REMINDER_RETRY
 
 REGION = SearchAttributeKey.for_keyword("StoRegion")
@@ -84,6 +85,7 @@ class GrantWorkflow:
         self._awaited = False
         self._plan: Plan | None = None
         self._published: tuple[Any, ...] | None = None
+        self._letters_failed_at: int | None = None  # the version at which making its letters failed
 
     # --- the life ----------------------------------------------------------------------------
 
@@ -122,6 +124,7 @@ class GrantWorkflow:
             except asyncio.TimeoutError:
                 pass
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._issue_letters()
         return GrantWorkflowResult(
             region_code=inp.region_code,
             status=self._state.status if self._state else None,
@@ -141,6 +144,7 @@ class GrantWorkflow:
 
     async def _act_on_plan(self) -> None:
         """Send the reminders that are due and apply the consequences of deadlines that passed."""
+        await self._issue_letters()
         current = self._refresh_plan()
         self._handled.update(current.skip)
         assert self._state is not None
@@ -188,6 +192,20 @@ class GrantWorkflow:
                 await self._reload_state()
             if self._finished():
                 return
+
+    async def _issue_letters(self) -> None:
+        """Since the patch: every besluit's letter, under the lock; a failure is retried after the next change."""
+        state = self._state
+        if state is None or not state.besluiten_without_letter() or self._letters_failed_at == state.version:
+            return
+        if not workflow.patched(PATCH_DECISION_LETTERS):
+            return
+        async with self._lock:
+            after = await issue_letters(state.region_code, self._input.scheme if self._input else None)
+        if after is not None and self._state is not None and after.version >= self._state.version:
+            self._state = after
+        if after is None or after.besluiten_without_letter():  # not made (a fault, or a scheme without templates)
+            self._letters_failed_at = (after or state).version
 
     def _finished(self) -> bool:
         """Nothing more to do: the grant ended and (since the patch) no objection term of its last besluit runs."""

@@ -30,3 +30,11 @@ REMINDER_RETRY = RetryPolicy(  # a mail server may be down for a while: keep try
     backoff_coefficient=2.0,
     maximum_interval=dt.timedelta(minutes=10),
 )
+# A besluit's letter (2026-12): made and recorded at once, then mailed; a mail server may be down for a while, so
+# keep trying patiently; a letter that cannot be made at all (a fault in its template) is not retried.
+LETTER_RETRY = RetryPolicy(
+    initial_interval=dt.timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=dt.timedelta(minutes=10),
+    non_retryable_error_types=non_retryable_types(),
+)

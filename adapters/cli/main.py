@@ -12,6 +12,7 @@ from adapters.cli import audit as audit_cmd
 from adapters.cli import calendar as calendar_cmd
 from adapters.cli import demo as demo_cmd
 from adapters.cli import grant as grant_cmd
+from adapters.cli import letters as letters_cmd
 from adapters.cli import programme as programme_cmd
 from adapters.cli import reads as reads_cmd
 from adapters.cli import regulation as regulation_cmd
@@ -43,6 +44,7 @@ def root(
 
 
 app.command("calendar")(calendar_cmd.calendar)
+letters_cmd.register(grant_cmd.app)
 app.add_typer(grant_cmd.app, name="grant")
 app.command("demo")(demo_cmd.demo)
 app.add_typer(audit_cmd.app, name="audit")

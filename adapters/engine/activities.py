@@ -114,5 +114,28 @@ class GrantActivities:
     def publish_amendment(self, request: PublishRequest) -> bool:
         return self.service.publish_amendment(request.amendment, request.actor, request.reason)
 
+    @activity.defn(name="issue_decision_letters")
+    def issue_decision_letters(self, region_code: str) -> GrantState:
+        """`REGION` or `SCHEME/REGION`: make, record and mail the letters its besluiten lack (adapters/letters)."""
+        from adapters.letters.issue import issue_letters
+
+        scheme, _, region = region_code.rpartition("/")
+        try:
+            state = issue_letters(self.service, self.notifier, region, scheme or None)
+        except DomainError as error:
+            raise to_failure(error) from None
+        except NON_TRANSIENT as error:
+            log.error("decision letter failed for good", region=region_code, error=f"{type(error).__name__}: {error}",
+                      exc_info=True)
+            raise to_failure(EngineFault(
+                f"the engine could not make the decision letters of {region_code} ({type(error).__name__}: "
+                f"{str(error)[:200]})",
+                hint="correct the letter template (domain/regulation/data/letters/) and wake the grant; its other "
+                "steps go on as before",
+            )) from None
+        log.info("decision letters", region=region_code, letters=len(state.letters), attempt=activity.info().attempt)
+        return state
+
     def all(self) -> list[Any]:
-        return [self.execute_command, self.send_reminder, self.load_state, self.region_codes, self.publish_amendment]
+        return [self.execute_command, self.send_reminder, self.load_state, self.region_codes, self.publish_amendment,
+                self.issue_decision_letters]

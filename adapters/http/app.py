@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.types import ASGIApp
 
 from adapters.http import (audit_routes, calendar_routes, design_system, docs, errors, openapi, page, read_routes,
-                          subscription_routes, transitions)
+                          letter_routes, subscription_routes, transitions)
 from adapters.http.access import Access, GuardedRoute, access
 from adapters.http.context import ApiContext, ApiSettings
 from adapters.http.headers import SecurityHeaders
@@ -80,6 +80,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.include_router(health_router())
     app.include_router(calendar_routes.router())
     app.include_router(subscription_routes.router())
+    app.include_router(letter_routes.router())
     app.include_router(page.router())
     app.include_router(design_system.router())
     app.mount("/static", page.static_files(), name="static")

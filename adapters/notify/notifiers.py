@@ -18,15 +18,25 @@ DEFAULT_SENDER = "sto-herinneringen@dus-i.example"
 POLICY = email.policy.SMTP.clone(max_line_length=998)
 
 
-def to_email(notification: Notification, sender: str) -> EmailMessage:
+def to_email(notification: Notification, sender: str, files: dict[str, bytes] | None = None) -> EmailMessage:
+    """The mail; `files`: the attachments' bytes by sha256 (a notification that has attachments needs them)."""
     message = EmailMessage(policy=POLICY)
     message["From"] = sender
     message["To"] = notification.to
     message["Subject"] = notification.subject
     message["Message-ID"] = notification.message_id
     message["Date"] = formatdate(localtime=False)
-    message["X-STO-Reminder-Key"] = notification.key
+    if notification.attachments:  # a decision letter, not a reminder
+        message["X-STO-Letter-Key"] = notification.key
+    else:
+        message["X-STO-Reminder-Key"] = notification.key
     message.set_content(notification.body)
+    for attachment in notification.attachments:
+        data = (files or {}).get(attachment.sha256)
+        if data is None:
+            raise LookupError(f"the attachment {attachment.filename} ({attachment.sha256[:12]}…) is not at hand")
+        maintype, _, subtype = attachment.media_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return message
 
 
@@ -37,8 +47,12 @@ class SmtpNotifier:
         self.host, self.port, self.sender, self.timeout = host, port, sender, timeout
 
     def send(self, notification: Notification) -> str:
+        return self.send_with(notification, {})
+
+    def send_with(self, notification: Notification, files: dict[str, bytes]) -> str:
+        """Send with the attachments' bytes (by sha256)."""
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-            smtp.send_message(to_email(notification, self.sender))
+            smtp.send_message(to_email(notification, self.sender, files))
         return notification.message_id
 
 
@@ -50,11 +64,15 @@ class FileNotifier:
         self.sender = sender
 
     def send(self, notification: Notification) -> str:
+        return self.send_with(notification, {})
+
+    def send_with(self, notification: Notification, files: dict[str, bytes]) -> str:
+        """Write with the attachments' bytes (by sha256)."""
         self.directory.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(notification.key.encode()).hexdigest()[:24]
         path = self.directory / f"{notification.region_code}-{notification.due.isoformat()}-{name}.eml"
         tmp = path.with_suffix(".tmp")
-        tmp.write_bytes(bytes(to_email(notification, self.sender)))
+        tmp.write_bytes(bytes(to_email(notification, self.sender, files)))
         tmp.replace(path)
         return str(path)
 

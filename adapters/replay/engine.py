@@ -21,6 +21,7 @@ from adapters import processes
 from adapters.engine.grants_client import GrantsClient
 from adapters.notify.notifiers import FileNotifier
 from adapters.engine.business_clock import clock_from_env
+from adapters.letters.export import export_letters, report_section
 from adapters.replay.report import write_report
 from adapters.replay.runner import ReplayRunner
 from adapters.replay.pending import PendingTimers, pending_timers
@@ -155,5 +156,7 @@ async def replay(
     wall = time.perf_counter() - started
     if summary is not None:
         summary.wall_seconds = wall
-    report = write_report(directory / "report.html", summary, service.regulation(LEGACY), others, wall)
+    letters = export_letters(service, directory / "letters")  # every besluit's letter, as PDF
+    report = write_report(directory / "report.html", summary, service.regulation(LEGACY), others, wall,
+                          extra=report_section(letters, directory))
     return ReplayOutcome(summary=summary, report=report, database_url=url, outbox=outbox, schemes=others, wall_seconds=wall)

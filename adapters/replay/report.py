@@ -126,7 +126,7 @@ def _scheme_section(s: SchemeSummary) -> str:
 
 
 def write_report(path: Path, summary: ReplaySummary | None, regulation: Regulation,
-                 schemes: dict[str, SchemeSummary] | None = None, wall_seconds: float = 0.0) -> Path:
+                 schemes: dict[str, SchemeSummary] | None = None, wall_seconds: float = 0.0, extra: str = "") -> Path:
     schemes = schemes or {}
     sections = (_legacy_sections(summary, regulation) if summary is not None else "") + "".join(
         _scheme_section(s) for s in schemes.values())
@@ -139,6 +139,7 @@ td,th{{border:1px solid #ccc;padding:4px 8px;text-align:left}} th{{background:#e
 <p>{html.escape(' and '.join(names))}: synthetic regions through the real workflows on Temporal's time-skipping server,
 in one store; wall time {wall_seconds:.1f} s.</p>
 {sections}
+{extra}
 </body></html>"""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")

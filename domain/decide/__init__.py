@@ -29,6 +29,7 @@ from domain.decide.core import (
 )
 from domain.decide.decisions import _approve, _decide_objection, _objection, _reject
 from domain.decide.ending import _consequence, _determine, _withdraw, consequence_event
+from domain.decide.letters import _letter
 from domain.decide.plans import _detailed_plan
 from domain.decide.execution import _extension_plan, _final_report, _grant_extension, _hourly_rate, _progress_report
 from domain.regulation import Regulation, UnknownRule
@@ -140,4 +141,5 @@ _HANDLERS: dict[type[c.Command], Callable[[GrantState, Any, Context], Decision]]
     c.DetermineGrant: _determine,
     c.WithdrawGrant: _withdraw,
     c.ApplyDeadlineConsequence: _consequence,
+    c.IssueDecisionLetter: _letter,
 }

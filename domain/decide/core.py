@@ -23,9 +23,9 @@ S = GrantStatus
 def allowed_from(command_type: type[c.Command], regulation: Regulation) -> frozenset[GrantStatus] | None:
     """From which states the scheme allows a command kind (None: the scheme has no such step).
 
-    The engine's own step, a passed deadline's consequence, is allowed in every state (an ended grant
+    The engine's own steps, a passed deadline's consequence and a besluit's letter, are allowed in every state (an ended grant
     still has the objection term of its last besluit); the rest is the scheme's `[[steps]]`."""
-    if command_type is c.ApplyDeadlineConsequence:
+    if command_type in (c.ApplyDeadlineConsequence, c.IssueDecisionLetter):
         return frozenset(GrantStatus)
     step = regulation.data.step(command_type.__name__)
     return None if step is None else frozenset(step.allowed_from)

@@ -16,7 +16,7 @@ from domain.regulation.model import TermKind
 from domain.values import DecisionKind, RegionKind
 
 # The engine's own step: a passed term's consequence, allowed in every state and never declared by a scheme.
-ENGINE_OWN_STEPS = frozenset({"ApplyDeadlineConsequence"})
+ENGINE_OWN_STEPS = frozenset({"ApplyDeadlineConsequence", "IssueDecisionLetter"})
 # The step that starts a grant (`decide` takes it when the region has no grant yet): its allowed_from is empty.
 STARTS_A_GRANT = frozenset({"SubmitVooraanmelding"})
 

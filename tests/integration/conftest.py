@@ -34,7 +34,11 @@ class Mailbox:
         return "250 OK"
 
     def keys(self) -> list[str]:
-        return [m["X-STO-Reminder-Key"] for m in self.messages]
+        return [m["X-STO-Reminder-Key"] for m in self.messages if m["X-STO-Reminder-Key"]]
+
+    def letters(self) -> list[Message]:
+        """The decision letters (a mail with the PDF attached)."""
+        return [m for m in self.messages if m["X-STO-Letter-Key"]]
 
 
 @dataclass

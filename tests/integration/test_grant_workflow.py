@@ -76,10 +76,18 @@ async def test_one_grant_from_vooraanmelding_to_vaststelling_with_every_deadline
 
     assert events(engine, script) == [
         "VooraanmeldingReceived", "ApplicationSubmitted", "RepairRequested", "RepairSubmitted", "ApplicationAccepted",
-        "AdviceRecorded", "GrantApproved", "DecisionBecameFinal", "ProgressReportSubmitted", "ProgressReportSubmitted",
-        "ExtensionPlanSubmitted", "ExtensionGranted", "DecisionBecameFinal", "DeadlineMissed", "SpendingPeriodEnded",
-        "FinalReportSubmitted", "GrantDetermined", "DecisionBecameFinal",
+        "AdviceRecorded", "GrantApproved", "DecisionLetterIssued", "DecisionBecameFinal", "ProgressReportSubmitted",
+        "ProgressReportSubmitted", "ExtensionPlanSubmitted", "ExtensionGranted", "DecisionLetterIssued",
+        "DecisionBecameFinal", "DeadlineMissed", "SpendingPeriodEnded", "FinalReportSubmitted", "GrantDetermined",
+        "DecisionLetterIssued", "DecisionBecameFinal",
     ]
+    # every besluit's letter went to the penvoerder once, with its PDF (verlening, verlenging 2024, vaststelling)
+    letters = smtp.mailbox.letters()
+    assert [m["X-STO-Letter-Key"].rsplit("|", 1)[1] for m in letters] == ["letter:1", "letter:2", "letter:3"]
+    assert all(m["To"] == state.penvoerder.email for m in letters)
+    pdfs = [part for m in letters for part in m.iter_attachments()]
+    assert [p.get_content_type() for p in pdfs] == ["application/pdf"] * 3
+    assert [p.get_filename() for p in pdfs] == [r.filename for r in engine.service.state(script.code).letters]
     history = engine.service.history(script.code)
     final = next(e for e in history if type(e).__name__ == "DecisionBecameFinal")
     assert final.actor == "sto-engine" and final.role == "system" and final.effective_on == dt.date(2019, 8, 2)
@@ -97,7 +105,7 @@ async def test_one_grant_from_vooraanmelding_to_vaststelling_with_every_deadline
     assert not any(k[0] == "progress_report_1" and k[1] == "2021-10-01" for k in sent)
     assert {("final_report", "2024-12-31", str(o)) for o in (28, 14, 7, 1)} <= sent
     assert ("decision_period_1", "2019-07-05", "28") in sent  # 30 June + 5 suspended days, to DUS-I
-    last = next(m for m in smtp.mailbox.messages if m["X-STO-Reminder-Key"].endswith("|2024-12-31|1"))
+    last = next(m for m in smtp.mailbox.messages if (m["X-STO-Reminder-Key"] or "").endswith("|2024-12-31|1"))
     body = last.get_payload(decode=True).decode()
     assert "final_report" in last["X-STO-Reminder-Key"] and "spending_end" in last["X-STO-Reminder-Key"]  # one date, one mail
     assert "Morgen, op dinsdag 31 december 2024" in body and body.count("Wettelijke grondslag") == 2 and "eindverslag" in body

@@ -167,7 +167,7 @@ async def test_a_grant_lives_through_the_fictional_scheme_from_vooraanmelding_to
     assert ("einde_subsidieperiode", "2029-12-31", "28") in sent
     assert not any(d == "final_report" for d, _, _ in sent), "the final report came before its reminders"
     assert not any(d.startswith("objection") for d, _, _ in sent)
-    plan_mail = next(m for m in smtp.mailbox.messages if m["X-STO-Reminder-Key"].endswith("|uitgewerkt_plan_2027|2027-05-03|1"))
+    plan_mail = next(m for m in smtp.mailbox.messages if (m["X-STO-Reminder-Key"] or "").endswith("|uitgewerkt_plan_2027|2027-05-03|1"))
     body = plan_mail.get_payload(decode=True).decode()
     assert "Uitgewerkt plan en begroting 2027" in body and INSTRUMENT in body
     assert plan_mail["To"] == script.region.penvoerder.email

@@ -1,0 +1,1 @@
+"""Decision letters as PDF: rendering (pdf.py), the content-addressed store (blobs.py), issuing (issue.py)."""
