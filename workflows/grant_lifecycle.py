@@ -18,7 +18,7 @@ import datetime as dt
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -47,27 +47,11 @@ with workflow.unsafe.imports_passed_through():
         TransitionRequest,
     )
     from workflows.planning import Plan, plan, regulation_for, together
-    from workflows.letters import PATCH_DECISION_LETTERS, issue_letters
+    from workflows.letters import issue_letters
+    from workflows.patches import (PATCH_ACT_AGAIN, PATCH_COMBINED_REMINDERS, PATCH_DECISION_LETTERS, PATCH_LOCAL_CONSEQUENCE,
+                                   PATCH_OBJECTION_AFTER_END, PATCH_QUIET_REPLANS, PATCH_RECEIPTS, PATCH_SCHEME_ATTRIBUTE)
     from workflows.retries import COMMAND_RETRY, PATIENT_RETRY, REMINDER_RETRY
-
-REGION = SearchAttributeKey.for_keyword("StoRegion")
-STATUS = SearchAttributeKey.for_keyword("StoStatus")
-NEXT_DEADLINE = SearchAttributeKey.for_datetime("StoNextDeadline")
-SCHEME = SearchAttributeKey.for_keyword("StoScheme")
-SEARCH_ATTRIBUTES = [REGION, STATUS, NEXT_DEADLINE, SCHEME]
-
-# Changes to the workflow code that alter its commands are behind patches (replayed by the tests
-# against histories recorded before the change, in tests/fixtures/histories).
-PATCH_ACT_AGAIN = "act-again-when-time-moved-during-acting"  # 2026-11: a timer was set past a deadline
-PATCH_COMBINED_REMINDERS = "one-reminder-per-date"  # 2026-11: deadlines on one date share one message
-PATCH_QUIET_REPLANS = "wake-only-for-regulation-changes-that-matter"  # 2026-11: fewer timers per grant
-PATCH_RECEIPTS = "repeated-command-answered-from-its-receipt"  # 2026-12: a retry runs no activity, says duplicate
-PATCH_SCHEME_ATTRIBUTE = "scheme-search-attribute"  # 2026-12: the grant's scheme is a search attribute too
-PATCH_OBJECTION_AFTER_END = "watch-the-objection-term-of-the-last-besluit"  # 2026-12: a vaststelling or intrekking
-# is a besluit too: the workflow lives on until its objection term has passed
-PATCH_LOCAL_CONSEQUENCE = "consequence-as-local-activity"  # 2026-12: a passed deadline's consequence runs in the
-# workflow task that noticed it (one task instead of two, no activity task): an agency's deadline falls on one
-# instant for every grant, and the burst of 10,000 then costs half the server round trips
+    from workflows.search_attributes import NEXT_DEADLINE, REGION, SCHEME, SEARCH_ATTRIBUTES, STATUS  # noqa: F401 - re-exported
 
 @workflow.defn(name="GrantLifecycle")
 class GrantWorkflow:

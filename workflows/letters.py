@@ -13,7 +13,6 @@ with workflow.unsafe.imports_passed_through():
     from domain.state import GrantState
     from workflows.retries import LETTER_RETRY
 
-PATCH_DECISION_LETTERS = "decision-letters"  # 2026-12: every besluit gets its letter (an activity after the step)
 
 
 async def issue_letters(region_code: str, scheme: str | None) -> GrantState | None:

@@ -257,6 +257,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+SQLITE_PRAGMAS = ("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=full")
+
+
 @dataclass
 class DevServer:
     """`temporal server start-dev` on a SQLite file: durable across restarts, with its web UI.
@@ -289,6 +292,10 @@ class DevServer:
             "--port", str(self.port),
             "--namespace", self.namespace,
             "--log-level", "error",
+            # write-ahead log instead of the rollback journal: a commit is one fsync of the log, not several of
+            # journal and file; synchronous=FULL keeps every acknowledged write across a power loss. Measured on P6
+            # (tests/benchmarks): the server, not the worker, was what a burst of deadlines waited on
+            *SQLITE_PRAGMAS,
         ]
         if self.headless:
             args.append("--headless")
