@@ -7,8 +7,10 @@ P1  GrantService.save() of the events that one command produced (the grant's, an
     "execute" line. Baseline: the same stored rows (topic, state bytes) inserted with sqlite3 / psycopg,
     one INSERT per event, one transaction (BEGIN ... COMMIT) per command, into a table of the same shape
     (SQLite: a file of its own in WAL mode with the library's synchronous=FULL default).
-P2  GrantService.repository.get() of a grant, per event, vs SELECT of the same rows + json.loads of each
-    state (stdlib json, as in the issue; the orjson figure is kept in the JSON for reference).
+P2  GrantService.repository.get() of a grant, per event, vs the raw SELECT of the same rows + decode of each
+    state with the stdlib: json.loads reviving the stored typed values (datetimes, dates, UUIDs, decimals),
+    since the engine hands out those values, not their wrappers. The ratios to json.loads alone (the wrappers
+    left undecoded; the baseline until 2026-12-04) and to orjson.loads are printed beside it.
 P3  The read models rebuilt from zero from a SQLite store (ProjectionFollower.rebuild), events per second,
     vs reading the same rows in the same batches + json.loads (the raw read+decode rate).
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import uuid
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,6 +72,23 @@ class RawSQLite:
 
     def close(self) -> None:
         self.connection.close()
+
+
+_RAW_TYPES = {"datetime_iso": dt.datetime.fromisoformat, "date_iso": dt.date.fromisoformat, "uuid_hex": uuid.UUID,
+              "decimal_str": Decimal}
+
+
+def _revive(obj: dict) -> Any:
+    """The stored format's typed values, as written by hand with the stdlib: a `{"_type_": NAME, "_data_": DATA}`
+    object becomes the value it wraps (datetimes, dates, UUIDs, decimals). What decoding a row means."""
+    if len(obj) == 2 and "_type_" in obj and "_data_" in obj:
+        return _RAW_TYPES[obj["_type_"]](obj["_data_"])
+    return obj
+
+
+def typed_loads(data: bytes) -> Any:
+    """json.loads with the typed values revived: the raw decode of a stored row."""
+    return json.loads(data, object_hook=_revive)
 
 
 class RawSQLiteReader:
@@ -306,18 +327,31 @@ def p2_load(url: str, store: str, *, grants: int, repetitions: int) -> list[Figu
                 raw.load(gid, orjson.loads)
             return (clock() - start) / events
 
-        return interleave({"engine": engine, "raw": raw_json, "raw_orjson": raw_orjson}, repetitions)
+        def raw_typed() -> float:
+            start = clock()
+            for gid in ids:
+                raw.load(gid, typed_loads)
+            return (clock() - start) / events
+
+        return interleave({"engine": engine, "raw": raw_typed, "raw_json": raw_json, "raw_orjson": raw_orjson},
+                          repetitions)
 
     def figure(fid: str, what: str, results: dict[str, list[float]], target: bool) -> Figure:
         ratios = [e / r for e, r in zip(results["engine"], results["raw"])]
         ratio = median(ratios)
+
+        def versus(key: str) -> float:
+            return median([e / r for e, r in zip(results["engine"], results[key])])
+
         return Figure(
             id=fid, store=store, what=what, engine=median(results["engine"]) * 1e6,
             baseline=median(results["raw"]) * 1e6, unit="µs/event", ratio=ratio,
-            target="ratio ≤ 2.0" if target else "", ok=(ratio <= 2.0) if target else None,
-            baseline_what="SELECT the grant's rows + json.loads each state",
-            notes=f"vs orjson.loads: {median([e / r for e, r in zip(results['engine'], results['raw_orjson'])]):.2f}x",
-            samples={"ratio_per_repetition": ratios,
+            target="ratio ≤ 1.5" if target else "", ok=(ratio <= 1.5) if target else None,
+            baseline_what="SELECT the grant's rows + decode each state (json.loads reviving its typed values)",
+            notes=f"vs json.loads alone (typed values left wrapped): {versus('raw_json'):.2f}x; "
+                  f"vs orjson.loads alone: {versus('raw_orjson'):.2f}x",
+            samples={"ratio_per_repetition": ratios, "ratio_vs_json_loads": versus("raw_json"),
+                     "raw_json_us": median(results["raw_json"]) * 1e6,
                      "raw_orjson_us": median(results["raw_orjson"]) * 1e6},
         )
 
