@@ -85,6 +85,20 @@ def _record(cls: type[M], **values: Any) -> M:
     return model
 
 
+_RECEIPT_FIELDS = ("type", "version", "status", "events", "fingerprint")
+assert tuple(CommandReceipt.model_fields) == _RECEIPT_FIELDS, "CommandReceipt's fields changed: change _receipt too"
+
+
+def _receipt(type: str, version: int, status: Any, events: list[str], fingerprint: str | None) -> CommandReceipt:
+    """`_record(CommandReceipt, ...)` for the one record every event makes, with its fields written in order."""
+    model = _new(CommandReceipt)
+    _set(model, "__dict__", {"type": type, "version": version, "status": status, "events": events, "fingerprint": fingerprint})
+    _set(model, "__pydantic_fields_set__", set(_RECEIPT_FIELDS))
+    _set(model, "__pydantic_extra__", None)
+    _set(model, "__pydantic_private__", None)
+    return model
+
+
 class _FrozenValues:
     """Validated frozen values (documents, plans, advice) by their JSON: a grant's ApplicationSubmitted is
     replayed on every load of the grant, and validating its documents costs more than the rest of the load.
@@ -166,10 +180,8 @@ class GrantEvent(Aggregate.Event):
         key = self.command_id.hex
         receipt = fields["commands"].get(key)
         if receipt is None:
-            fields["commands"][key] = _record(
-                CommandReceipt,
-                type=self.command_type, version=self.originator_version, status=fields["status"], events=[type(self).__name__],
-                fingerprint=self.command_fingerprint,
+            fields["commands"][key] = _receipt(
+                self.command_type, self.originator_version, fields["status"], [type(self).__name__], self.command_fingerprint
             )
         else:
             receipt_fields = receipt.__dict__

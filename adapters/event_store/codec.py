@@ -72,7 +72,8 @@ class LeanJSONTranscoder(JSONTranscoder):
         super().__init__()
         self._decoders: dict[str, Callable[[Any], Any]] = {}
         self._encoders: dict[type, tuple[str, Callable[[Any], Any]]] = {}
-        self._hints: dict[str, tuple[str, ...]] = {}  # topic -> the top-level keys that held wrappers
+        # topic -> (key, wrapper name, decoder) of each top-level value that held a wrapper in its last record
+        self._hints: dict[str, tuple[tuple[str, str, Callable[[Any], Any]], ...]] = {}
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
@@ -89,32 +90,30 @@ class LeanJSONTranscoder(JSONTranscoder):
 
     def decode(self, data: bytes, hint: str | None = None) -> Any:
         """What JSONTranscoder.decode gives. `hint` (the stored topic) lets it try first the keys that held
-        wrappers in the last record of that topic; the count of `"_type_"` keys says whether that was all."""
+        wrappers in the last record of that topic, with their decoders; the count of `"_type_"` keys says
+        whether that was all."""
         obj = orjson.loads(data)
         expected = data.count(_TYPE_KEY)
         if not expected:
             return obj
         if type(obj) is dict:
             if hint is not None:
-                keys = self._hints.get(hint)
-                if keys is not None:
-                    found = 0
-                    decoders = self._decoders
-                    for key in keys:
-                        value = obj.get(key)
-                        if type(value) is dict and len(value) == 2 and "_type_" in value and "_data_" in value:
-                            name = value["_type_"]
-                            decoder = decoders.get(name) if type(name) is str else None
-                            if decoder is None:
-                                decoder = self._transcoding(self.names, name).decode
+                known = self._hints.get(hint)
+                if known is not None and len(known) == expected:
+                    try:
+                        for key, name, decoder in known:
+                            value = obj[key]
+                            if type(value) is not dict or len(value) != 2 or value.get("_type_") != name:
+                                raise KeyError(key)
                             obj[key] = decoder(value["_data_"])
-                            found += 1
-                    if found == expected and "_type_" not in obj:
                         return obj
-                    obj = orjson.loads(data)
+                    except KeyError:  # this record differs from the last of its topic: the general way
+                        obj = orjson.loads(data)
             found = 0
             decoders = self._decoders
             wrapped = []
+            obj_names: dict[str, Any] = {}
+            decoders_of: dict[str, Callable[[Any], Any]] = {}
             for key, value in obj.items():
                 if type(value) is dict and "_type_" in value:
                     found += 1
@@ -125,11 +124,12 @@ class LeanJSONTranscoder(JSONTranscoder):
                             decoder = self._transcoding(self.names, name).decode
                         obj[key] = decoder(value["_data_"])
                         wrapped.append(key)
+                        obj_names[key], decoders_of[key] = name, decoder
             if "_type_" in obj:
                 found += 1
             if found == expected:
-                if hint is not None:
-                    self._hints[hint] = tuple(wrapped)
+                if hint is not None and "_type_" not in obj:
+                    self._hints[hint] = tuple((key, obj_names[key], decoders_of[key]) for key in wrapped)
                 return self._unwrap(obj) if "_type_" in obj else obj
             obj = orjson.loads(data)  # wrappers deeper down: start again on a fresh copy, visiting everything
         return self._revive(obj)
