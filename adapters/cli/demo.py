@@ -104,7 +104,8 @@ def print_legacy(summary, outcome) -> None:
     money.add_row("teruggevorderd (reclaimed)", euro(v["reclaimed_cents"]), "")
     console.print(money)
     console.print(
-        f"{summary.events} events, {summary.reminders_sent} reminders sent (file outbox {outbox_hint(outcome.outbox)}), "
+        f"{summary.events} events, {summary.reminders_sent} reminders and {summary.letters_sent} decision letters sent "
+        f"(file outbox {outbox_hint(outcome.outbox)}), "
         f"consequences applied by the engine: {sum(summary.consequences.values())}"
     )
 

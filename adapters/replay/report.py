@@ -70,7 +70,7 @@ def _legacy_sections(summary: ReplaySummary, regulation: Regulation) -> str:
     )
     ext = summary.extension
     return f"""<h2>STO 2020–2024: the programme replayed 2018–2025</h2>
-<p>{summary.regions} synthetic regions; {summary.events} events stored; {summary.reminders_sent} reminders sent.</p>
+<p>{summary.regions} synthetic regions; {summary.events} events stored; {summary.reminders_sent} reminders and {summary.letters_sent} decision letters sent.</p>
 <h3>Approvals per month, and the deadlines</h3>
 {timeline_svg(summary, regulation)}
 <h3>Milestones</h3>
