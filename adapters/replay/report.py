@@ -109,7 +109,7 @@ def _scheme_section(s: SchemeSummary) -> str:
     )
     reminders = ", ".join(str(d) for d in s.reminder_offsets_days) or "none in the demo (the engine's default: 28, 14, 7 and 1 days ahead)"
     return f"""<h2>{e(s.title)}: replayed {s.replayed_from.isoformat()} to today, {s.replayed_to.isoformat()}</h2>
-<p>{s.regions} regions (those approved under 2020–2024); {s.events} events stored; reminders: {e(reminders)}.</p>
+<p>{s.regions} regions (those approved under 2020–2024); {s.events} events stored; reminders: {e(reminders)}; {s.letters} decision letters.</p>
 <h3>Counts</h3>
 <table><tr><th>what</th><th>replayed</th><th>script</th><th>note</th></tr>{counts}</table>
 <h3>Detailed plans (uitgewerkte plannen)</h3>

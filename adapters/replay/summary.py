@@ -105,7 +105,7 @@ def summarise(service: GrantService, *, real_counts: bool, scheme: str | None = 
                 objections += 1
             elif name == "ProgressReportSubmitted" and e.number == 1:
                 report_1["late" if e.late else "on time"] += 1
-            if e.role == "system":
+            if e.role == "system" and name != "DecisionLetterIssued":  # letters are counted apart (letters_sent)
                 consequences[name] += 1
         if state.status is GrantStatus.LAPSED:
             lapsed += 1

@@ -64,7 +64,11 @@ def test_the_summary_counts_reminders_and_letters_apart_under_stable_keys(demo):
     mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (demo["directory"] / "outbox").glob("*.eml")]
     letters = [m for m in mails if m["X-STO-Letter-Key"]]
     assert len(letters) == demo["letters_sent"] > 0 and len(mails) - len(letters) == demo["reminders_sent"] > 0
-    assert demo["letters_sent"] == len(issued_letters(demo["database_url"]))  # one mail per letter, in both schemes
+    issued = issued_letters(demo["database_url"])
+    assert demo["letters_sent"] == len(issued)  # one mail per letter, in both schemes
+    assert demo["schemes"][NEW]["letters"] == sum(1 for scheme, _, _ in issued if scheme == NEW) > 0
+    # a letter is no consequence of a deadline: counted apart, not among what the engine applied
+    assert "DecisionLetterIssued" not in demo["consequences"] and "DecisionLetterIssued" not in demo["schemes"][NEW]["consequences"]
     assert all(part.get_content_type() == "application/pdf" for m in letters for part in m.iter_attachments())
 
 
