@@ -276,9 +276,17 @@ def _granted_with_extension(state: GrantState) -> dict[int, int]:
     return granted
 
 
+LETTER_KEY = "letter:"  # the part of an outbox key after the grant's scope: `letter:N` for besluit N
+
+
+def is_letter_key(key: str) -> bool:
+    """Whether an outbox key is a decision letter's mail (not a reminder or a notice)."""
+    return key.rpartition("|")[2].startswith(LETTER_KEY)
+
+
 def letter_notification(state: GrantState, letter: Letter, sha256: str, size: int) -> Notification:
     """The mail that sends the letter to the penvoerder, with the PDF attached: one per besluit, ever (its key)."""
-    key = f"{grant_scope(state)}|letter:{letter.besluit}"
+    key = f"{grant_scope(state)}|{LETTER_KEY}{letter.besluit}"
     body = "\n".join([
         f"Geacht bestuur van {state.penvoerder.name},",
         "",
@@ -294,7 +302,7 @@ def letter_notification(state: GrantState, letter: Letter, sha256: str, size: in
         key=key,
         message_id=f"<{uuid.uuid5(REMINDER_NAMESPACE, key)}@sto.dus-i.example>",
         region_code=state.region_code,
-        deadline_key=f"letter:{letter.besluit}",
+        deadline_key=f"{LETTER_KEY}{letter.besluit}",
         due=letter.objection_deadline or letter.sent_on,
         offset_days=0,
         to=letter.to,

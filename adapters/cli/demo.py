@@ -104,7 +104,8 @@ def print_legacy(summary, outcome) -> None:
     money.add_row("teruggevorderd (reclaimed)", euro(v["reclaimed_cents"]), "")
     console.print(money)
     console.print(
-        f"{summary.events} events, {summary.reminders_sent} reminders sent (file outbox {outbox_hint(outcome.outbox)}), "
+        f"{summary.events} events, {summary.reminders_sent} reminders and {summary.letters_sent} decision letters sent "
+        f"(file outbox {outbox_hint(outcome.outbox)}), "
         f"consequences applied by the engine: {sum(summary.consequences.values())}"
     )
 
@@ -135,7 +136,7 @@ def print_scheme(s) -> None:
         ahead.add_row(f"{d.title} ({d.key})", d.due.isoformat(), str(d.grants))
     console.print(ahead)
     reminders = ", ".join(f"{d}" for d in s.reminder_offsets_days) or "none in the demo"
-    console.print(f"{s.events} events; reminders: {reminders}; consequences applied by the engine: "
+    console.print(f"{s.events} events; reminders: {reminders}; decision letters: {s.letters}; consequences applied by the engine: "
                   + (", ".join(f"{k} {v}" for k, v in s.consequences.items()) or "none"))
 
 

@@ -1,5 +1,5 @@
-"""The back-office page, in Dutch: the regions with a search and filters, one grant's deadlines (ahead and passed)
-and timeline, and a form for each transition possible now.
+"""The back-office page, in Dutch: the regions with a search and filters, one grant's deadlines (ahead and passed),
+its decision letters (each downloadable as PDF) and timeline, and a form for each transition possible now.
 
 Server-rendered HTML (the frame and one form per transition, labels from the Dutch texts, adapters.http.texts)
 with a little vanilla JavaScript (static/app.js) that reads the JSON API with the same bearer tokens. Styled with
@@ -181,6 +181,10 @@ def page() -> str:
     {_table(t('deadlines_ahead_caption'), ['col_due', 'col_days', 'col_what', 'col_who', 'col_source'], 'deadline-rows')}
     <h2 class="utrecht-heading-2">{t('deadlines_passed')}</h2>
     {_table(t('deadlines_passed'), ['col_due', 'col_days', 'col_what', 'col_who', 'col_source'], 'passed-rows')}
+    <section id="letters" aria-labelledby="letters-title"><h2 class="utrecht-heading-2" id="letters-title">{t('letters')}</h2>
+    <p class="utrecht-paragraph">{t('letters_help')}</p>
+    {_table(t('letters'), ['col_besluit', 'col_besluit_kind', 'col_besluit_date', 'col_objection_deadline', 'col_sha256', 'col_letter'], 'letter-rows')}
+    <p id="letters-without" class="utrecht-paragraph" role="status"></p></section>
     <section id="timeline" aria-labelledby="timeline-title"><h2 class="utrecht-heading-2" id="timeline-title">{t('timeline')}</h2>
     {_table(t('timeline'), ['col_version', 'col_effective', 'col_recorded', 'col_event', 'col_actor', 'col_reason', 'col_rule', 'col_legal_basis'], 'timeline-rows')}</section>
   </section>

@@ -47,7 +47,11 @@ class AttachingNotifier:
 
 
 def issue_letters(service: Any, notifier: Notifier | None, region_code: str, scheme: str | None) -> GrantState:
-    """Issue the letters the grant's besluiten still lack and send every letter not yet delivered; the state after."""
+    """Issue the letters the grant's besluiten still lack and send every letter not yet delivered; the state after.
+
+    `scheme` None is the legacy scheme, as the activity's `REGION` (without `SCHEME/`) is a legacy grant: never
+    "the region's grant in the scheme in force", which for a region with a 2025–2028 grant too is that one."""
+    scheme = scheme or legacy_scheme_id()
     state: GrantState = service.state(region_code, scheme=scheme)
     if not has_template(state.scheme):
         log.warning("no letter templates for the scheme: no decision letters", region=region_code, scheme=state.scheme)

@@ -70,7 +70,7 @@ def _legacy_sections(summary: ReplaySummary, regulation: Regulation) -> str:
     )
     ext = summary.extension
     return f"""<h2>STO 2020–2024: the programme replayed 2018–2025</h2>
-<p>{summary.regions} synthetic regions; {summary.events} events stored; {summary.reminders_sent} reminders sent.</p>
+<p>{summary.regions} synthetic regions; {summary.events} events stored; {summary.reminders_sent} reminders and {summary.letters_sent} decision letters sent.</p>
 <h3>Approvals per month, and the deadlines</h3>
 {timeline_svg(summary, regulation)}
 <h3>Milestones</h3>
@@ -109,7 +109,7 @@ def _scheme_section(s: SchemeSummary) -> str:
     )
     reminders = ", ".join(str(d) for d in s.reminder_offsets_days) or "none in the demo (the engine's default: 28, 14, 7 and 1 days ahead)"
     return f"""<h2>{e(s.title)}: replayed {s.replayed_from.isoformat()} to today, {s.replayed_to.isoformat()}</h2>
-<p>{s.regions} regions (those approved under 2020–2024); {s.events} events stored; reminders: {e(reminders)}.</p>
+<p>{s.regions} regions (those approved under 2020–2024); {s.events} events stored; reminders: {e(reminders)}; {s.letters} decision letters.</p>
 <h3>Counts</h3>
 <table><tr><th>what</th><th>replayed</th><th>script</th><th>note</th></tr>{counts}</table>
 <h3>Detailed plans (uitgewerkte plannen)</h3>

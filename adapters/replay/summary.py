@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from domain.letters import is_letter_key
 from domain.outbox import OutboxMessage
 from adapters.event_store.service import GrantService
 from domain.regulation.schemes import legacy_scheme_id
@@ -31,28 +32,39 @@ class ReplaySummary(BaseModel):
     extension: dict[str, Any]
     vaststelling: dict[str, Any]
     consequences: dict[str, int]
-    reminders_sent: int
+    reminders_sent: int  # reminders and notices of an open period delivered (the whole store's outbox)
     reminder_failures: int
+    letters_sent: int = 0  # decision letters delivered (mails with the PDF; the whole store's outbox, every scheme)
+    letter_failures: int = 0
     events: int
     wall_seconds: float = 0.0
     approvals_by_month: dict[str, dict[str, int]]  # "2019-06" -> {"1": n, ...}
 
 
-def _outbox_counts(service: GrantService) -> tuple[int, int]:
+def _outbox_counts(service: GrantService) -> Counter[str]:
+    """Delivered and failed outbox mails, reminders (with the notices of an open period) apart from decision
+    letters: `reminders`, `reminder_failures`, `letters`, `letter_failures`. A Delivered event names only its
+    message's id, so the Queued event before it (same id) says which kind it is."""
     from eventsourcing.utils import get_topic
 
-    delivered = failed = 0
+    counts: Counter[str] = Counter()
+    letters: set = set()  # ids of the letter mails
+    queued, delivered, failed = (get_topic(e) for e in (OutboxMessage.Queued, OutboxMessage.Delivered, OutboxMessage.DeliveryFailed))
     start = 1
-    topics = [get_topic(OutboxMessage.Delivered), get_topic(OutboxMessage.DeliveryFailed)]
     while True:
-        batch = service.recorder.select_notifications(start, 1000, topics=topics)
+        batch = service.recorder.select_notifications(start, 1000, topics=[queued, delivered, failed])
         if not batch:
-            return delivered, failed
+            return counts
         for n in batch:
-            if n.topic == topics[0]:
-                delivered += 1
+            if n.topic == queued:
+                if is_letter_key(service.mapper.to_domain_event(n).notification["key"]):
+                    letters.add(n.originator_id)
+                continue
+            letter = n.originator_id in letters
+            if n.topic == delivered:
+                counts["letters" if letter else "reminders"] += 1
             else:
-                failed += 1
+                counts["letter_failures" if letter else "reminder_failures"] += 1
         start = batch[-1].id + 1
 
 
@@ -93,7 +105,7 @@ def summarise(service: GrantService, *, real_counts: bool, scheme: str | None = 
                 objections += 1
             elif name == "ProgressReportSubmitted" and e.number == 1:
                 report_1["late" if e.late else "on time"] += 1
-            if e.role == "system":
+            if e.role == "system" and name != "DecisionLetterIssued":  # letters are counted apart (letters_sent)
                 consequences[name] += 1
         if state.status is GrantStatus.LAPSED:
             lapsed += 1
@@ -135,7 +147,7 @@ def summarise(service: GrantService, *, real_counts: bool, scheme: str | None = 
         Milestone(name="2024 extensions granted", count=extension_count),
         Milestone(name="vaststellingen", count=determined_count, note=f"{lowered} lowered for co-financing"),
     ]
-    delivered, failed = _outbox_counts(service)
+    outbox = _outbox_counts(service)
     by_month: dict[str, dict[str, int]] = {}
     for period, d in approvals:
         month = by_month.setdefault(f"{d.year}-{d.month:02d}", {})
@@ -159,8 +171,10 @@ def summarise(service: GrantService, *, real_counts: bool, scheme: str | None = 
             "regions": determined_count,
         },
         consequences=dict(sorted(consequences.items())),
-        reminders_sent=delivered,
-        reminder_failures=failed,
+        reminders_sent=outbox["reminders"],
+        reminder_failures=outbox["reminder_failures"],
+        letters_sent=outbox["letters"],
+        letter_failures=outbox["letter_failures"],
         events=events,
         approvals_by_month=dict(sorted(by_month.items())),
     )

@@ -53,6 +53,7 @@ class SchemeSummary(BaseModel):
     pending: PendingTimers
     reminder_offsets_days: list[int]
     events: int
+    letters: int = 0  # decision letters issued (DecisionLetterIssued) for the scheme's besluiten
 
 
 def summarise_scheme(service: GrantService, programme: Programme, pending: PendingTimers, *,
@@ -78,7 +79,7 @@ def summarise_scheme(service: GrantService, programme: Programme, pending: Pendi
         for e in history:
             name = type(e).__name__
             found[name] += 1
-            if e.role == "system":
+            if e.role == "system" and name != "DecisionLetterIssued":  # letters are counted apart (letters)
                 consequences[name] += 1
             if name == "DeadlineMissed":
                 missed[e.deadline_key] += 1
@@ -137,4 +138,5 @@ def summarise_scheme(service: GrantService, programme: Programme, pending: Pendi
         pending=pending,
         reminder_offsets_days=list(reminders),
         events=events,
+        letters=found["DecisionLetterIssued"],
     )

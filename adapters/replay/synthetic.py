@@ -98,15 +98,32 @@ def synthetic_region(index: int, seed: int = 2018, kind: RegionKind | None = Non
     )
 
 
+# the rows a school's pupils fill in turn when one row would pass the domain's bound of 10,000 (PupilCount);
+# all bb or kb, so each pupil weighs 1; the gl row of each school is drawn apart
+_FULL_ROWS = [(profile, track) for track in (Track.BB, Track.KB) for profile in TechProfile]
+_ROW_BOUND = 10_000
+
+
 def pupil_counts_for(region: SyntheticRegion, target_maximum_cents: int, seed: int = 2018) -> list[PupilCount]:
-    """Pupil counts whose regional maximum lies a little above `target_maximum_cents` (at PIE rates)."""
+    """Pupil counts whose regional maximum lies a little above `target_maximum_cents` (at the lowest rate).
+
+    A school's pupils go to PIE/bb first; what passes the bound of one count row moves on to the next profile
+    and track. With few regions one region's share of a national ceiling is large (`sto demo --regions 6`):
+    a row capped at the bound without moving on gave a maximum below the begroting (money.regional_maximum).
+    """
     rng = _rng(seed, "pupils", region.index)
     per_school = target_maximum_cents / len(region.vmbo_schools)
     counts = []
     for brin in region.vmbo_schools:
         # at least 2,400 EUR per weighted pupil (the lowest rate): enough pupils for any profile mix
         pupils = int(per_school / 240_000 * 1.25) + 1
-        counts.append(PupilCount(brin=brin, profile=TechProfile.PIE, track=Track.BB, pupils=min(pupils, 10_000)))
+        if pupils > _ROW_BOUND * len(_FULL_ROWS):
+            raise ValueError(f"{region.code}: {pupils} pupils per school do not fit {len(_FULL_ROWS)} count rows")
+        for profile, track in _FULL_ROWS:
+            counts.append(PupilCount(brin=brin, profile=profile, track=track, pupils=min(pupils, _ROW_BOUND)))
+            pupils -= _ROW_BOUND
+            if pupils <= 0:
+                break
         counts.append(PupilCount(brin=brin, profile=rng.choice([TechProfile.BWI, TechProfile.MT]), track=Track.GL, pupils=rng.randint(5, 40)))
     return counts
 

@@ -44,6 +44,11 @@ EXPECTED: dict[str, set[str]] = {
     "GET /v1/schemes/{scheme}/grants/{region}/deadlines": GRANT,
     "GET /v1/schemes/{scheme}/grants/{region}/history": GRANT,
     "GET /v1/schemes/{scheme}/grants/{region}/as-of/{day}": GRANT,
+    # the decision letters: the grant's own file, as its history (adapters/http/letter_routes.py)
+    "GET /v1/grants/{region}/letters": GRANT,
+    "GET /v1/grants/{region}/letters/{digest}": GRANT,
+    "GET /v1/schemes/{scheme}/grants/{region}/letters": GRANT,
+    "GET /v1/schemes/{scheme}/grants/{region}/letters/{digest}": GRANT,
     "GET /v1/subscriptions": {"operator"},
     "POST /v1/subscriptions": {"operator"},
     "DELETE /v1/subscriptions/{subscriptionId}": {"operator"},
@@ -93,7 +98,7 @@ SCHEME_OF: dict[str, str] = {}
 
 def request(client, endpoint: str):
     method, path = endpoint.split(" ", 1)
-    path = path.replace("{scheme}", SCHEME_OF.get("own", "sto-2020-2024")).replace("{region}", OWN).replace("{day}", "2019-01-01").replace("{subscriptionId}", "00000000")
+    path = path.replace("{scheme}", SCHEME_OF.get("own", "sto-2020-2024")).replace("{region}", OWN).replace("{day}", "2019-01-01").replace("{subscriptionId}", "00000000").replace("{digest}", "0" * 64)
     if method == "DELETE":
         return client.delete(path)
     if method == "POST":
@@ -125,6 +130,8 @@ def test_each_caller_reaches_exactly_the_endpoints_of_its_role(served, world, ca
                 ok = response.status_code == 403 and body["code"] == "forbidden"
             elif "{subscriptionId}" in endpoint:  # no such subscription: 404
                 ok = response.status_code in (404, 409, 400) and "hint" in body
+            elif "{digest}" in endpoint:  # no such letter: 404 (the grant has none yet)
+                ok = response.status_code == 404 and body["code"] == "not_found" and "hint" in body
             elif endpoint.startswith("POST"):
                 ok = response.status_code in (409, 400) and "hint" in body
             else:

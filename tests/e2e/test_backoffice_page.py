@@ -7,10 +7,12 @@ Screenshots of the list, a grant, a form and an error are kept under test-artifa
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -210,6 +212,70 @@ def test_a_region_signed_in_on_the_page_sees_its_own_grant_and_no_buttons(served
     page.click("#sign-out")
     page.wait_for_selector("#sign-in:not([hidden])")
     assert page.evaluate("sessionStorage.getItem('sto.token')") is None
+
+
+def _granted_with_letter(served, code: str, index: int) -> dict:
+    """A grant taken to its verlening through the API; its letter, once the grant's workflow has made it."""
+    with served.client(served.token("operator", "op.page-letters")) as op:
+        take(op, code, index, "pre-register", "apply", "accept", "advise", "approve")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            letters = op.get(f"/v1/grants/{code}/letters").json()["letters"]
+            if letters:
+                return letters[0]
+            time.sleep(0.5)
+    raise AssertionError(f"no letter for the verlening of {code} within 60 s")
+
+
+def test_a_region_lists_and_downloads_its_own_letters_on_the_page_and_sees_no_other_regions(served, checked):
+    mine = _granted_with_letter(served, "STO-E2E-PAGE-L", 36)
+    theirs = _granted_with_letter(served, "STO-E2E-PAGE-L2", 37)
+    page = checked
+    page.goto(served.base_url + "/")
+    page.fill("#token", served.token("region", "penvoerder letters", "STO-E2E-PAGE-L"))
+    page.click("#sign-in-form button")
+    page.wait_for_selector("#grant-status[data-status='approved']")
+    page.wait_for_selector("#letter-rows a[data-sha256]")
+    (listed,) = page.locator("#letter-rows tr").all_inner_texts()
+    cells = listed.split("\t")
+    assert cells[:4] == ["1", "Verlening", "20 juni 2019", "1 augustus 2019"], cells  # the date and the term as the API has them
+    assert mine["decided_on"] == "2019-06-20" and mine["objection_deadline"] == "2019-08-01"
+    assert cells[4] == mine["sha256"][:12] + "…" and cells[5].startswith("Downloaden (PDF, ")
+    assert page.get_attribute("#letter-rows code", "title").endswith(mine["sha256"])
+    assert page.inner_text("#letters-title") == "Besluiten en brieven"
+    axe(page, "a grant's letters, as its region sees them")
+    shot(page, "letters")
+
+    with page.expect_download() as saved:
+        page.click(f"#letter-rows a[data-sha256='{mine['sha256']}']")
+    assert saved.value.suggested_filename == mine["filename"]
+    data = Path(saved.value.path()).read_bytes()
+    assert data.startswith(b"%PDF-") and hashlib.sha256(data).hexdigest() == mine["sha256"]
+    assert mine["filename"] in page.inner_text("#notice")
+
+    page.goto(served.base_url + "/#/grants/STO-E2E-PAGE-L2")  # another region's grant: refused, and nothing of it shown
+    page.wait_for_selector("#error:not([hidden]) .problem-title")
+    assert "Geen toegang" in page.inner_text("#error")
+    assert page.is_hidden("#grant") and theirs["sha256"] not in page.content()
+    status = page.evaluate("href => fetch(href, {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('sto.token')}})"
+                           ".then(r => r.status)", theirs["href"])
+    assert status == 403  # nor its PDF, by the link an operator would follow
+    axe(page, "another region's grant, refused")
+
+
+def test_a_letter_is_downloaded_with_the_keyboard_alone(served, checked):
+    letter = _granted_with_letter(served, "STO-E2E-PAGE-LK", 38)
+    page = checked
+    page.goto(served.base_url + "/#/grants/STO-E2E-PAGE-LK")
+    page.fill("#token", served.token("auditor", "auditor.page"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#letter-rows a[data-sha256]")
+    _tab_to(page, f"el.dataset.sha256 === '{letter['sha256']}'", limit=200)
+    name = page.evaluate("document.activeElement.textContent")
+    assert name.startswith("Downloaden (PDF, ") and "besluit 1, Verlening" in name  # says which letter, to a screen reader too
+    with page.expect_download() as saved:
+        page.keyboard.press("Enter")
+    assert hashlib.sha256(Path(saved.value.path()).read_bytes()).hexdigest() == letter["sha256"]
 
 
 def test_a_wrong_token_is_said_in_dutch_and_passes_axe(served, checked):

@@ -6,11 +6,20 @@ hourly rate, missed report), a grant of 125 events (so with a snapshot) and an a
 it, `.states.json` holds every grant's state as that code saw it. Add a store here with every change of an
 event's or snapshot's schema, never edit one (`python -m tests.support.fixture_store PATH` writes the next).
 `store-2026-12-v2` (2026-12-03) is the first with schemes: grants of 2020–2024 and of 2025–2028 side by side,
-VooraanmeldingReceived version 3 naming the scheme, and DetailedPlanSubmitted.
+VooraanmeldingReceived version 3 naming the scheme, and DetailedPlanSubmitted. `store-2026-12-v3` (2026-12-04)
+is the first with decision letters: state.besluiten and state.letters, DecisionLetterIssued for every besluit,
+and the PDFs in the table letter_pdfs of the same file.
+
+Every field a store's grants had must load as it was. Fields added to GrantState since a store was written
+are declared below (ADDED_SINCE), each with why its value on replay is right: a field with a default may
+legitimately be filled by today's code from the old events (state.besluiten: the besluiten those events took),
+so the test checks those values against the events instead of ignoring them. A field added and not declared
+fails the test: declare it, with its reason, or write a new fixture store.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -18,9 +27,38 @@ from pathlib import Path
 import pytest
 
 from adapters.event_store.store import open_service
+from adapters.letters.blobs import LetterBlobs
 
 STORES = Path(__file__).parents[1] / "fixtures" / "stores"
 FIXTURES = sorted(STORES.glob("*.sqlite"))
+
+
+# Fields (paths into GrantState.model_dump) that today's code has and the store's states had not.
+_SINCE_V1 = {
+    ".scheme": "schemes (2026-12-03): a grant of before is the legacy scheme's (None)",
+    ".detailed_plans": "STO 2025–2028 (2026-12-03): none in a 2020–2024 grant",
+    ".decisions[].late_days": "beslistermijn (2026-12-03): a decision's days late, from its event",
+    ".commands.*.fingerprint": "command fingerprints: recorded with each command's id",
+}
+_SINCE_V2 = {
+    ".besluiten": "decision letters (2026-12-04): the besluiten the stored events took, numbered on replay",
+    ".letters": "decision letters (2026-12-04): none, no letter was issued by older code",
+}
+ADDED_SINCE = {"store-2026-12-v1": {**_SINCE_V1, **_SINCE_V2}, "store-2026-12-v2": _SINCE_V2, "store-2026-12-v3": {}}
+
+
+def _added(expected: object, actual: object, path: str = "") -> set[str]:
+    """Paths that `actual` has and `expected` had not (a command id shown as *)."""
+    found: set[str] = set()
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        shown = ".*" if path.endswith(".commands") else None
+        found |= {f"{path}{shown or '.' + str(key)}" for key in actual.keys() - expected.keys()}
+        for key in expected.keys() & actual.keys():
+            found |= _added(expected[key], actual[key], f"{path}{shown or '.' + str(key)}")
+    elif isinstance(expected, list) and isinstance(actual, list) and len(expected) == len(actual):
+        for e, a in zip(expected, actual):
+            found |= _added(e, a, f"{path}[]")
+    return found
 
 
 def _differences(expected: object, actual: object, path: str = "") -> list[str]:
@@ -40,17 +78,58 @@ def test_every_grant_of_a_store_written_by_older_code_loads_with_the_state_it_ha
     shutil.copy(fixture, store)  # never write into the fixture itself
     expected = json.loads(fixture.with_suffix(".states.json").read_text())
     service = open_service(f"sqlite:///{store}")
+    blobs = LetterBlobs(f"sqlite:///{store}")
     try:
         # stores of before schemes key their grants by region code; later ones by SCHEME/REGION
         keyed_by_scheme = all("/" in key for key in expected)
         grants = sorted(f"{scheme}/{code}" for scheme, code in service.grant_keys()) if keyed_by_scheme \
             else sorted(service.region_codes())
         assert grants == sorted(expected), "the same grants"
+        added: set[str] = set()
+        besluiten = 0
         for key in grants:
             scheme, _, code = key.rpartition("/")
-            now = service.state(code, scheme=scheme or None).model_dump(mode="json")
-            # fields added since the store was written may appear; every field it had must be as it was
+            state = service.state(code, scheme=scheme or None)
+            now = state.model_dump(mode="json")
+            # every field the store's grants had is as it was...
             assert _differences(expected[key], now) == [], key
+            added |= _added(expected[key], now)
+            # ...and what today's code fills in from the same events is what those events say
+            if ".letters" in ADDED_SINCE[fixture.stem]:
+                assert state.letters == [], key  # older code issued no letter
+            else:  # a store with letters: each besluit's, its PDF beside the events with the hash its event recorded
+                assert not state.besluiten_without_letter(), key
+                assert all(hashlib.sha256(blobs.get(r.sha256)).hexdigest() == r.sha256 for r in state.letters), key
+            history = {e.originator_version: type(e).__name__ for e in service.history(code, scheme=scheme or None)}
+            assert [b.number for b in state.besluiten] == list(range(1, len(state.besluiten) + 1)), key
+            assert [b.version for b in state.besluiten] == sorted(b.version for b in state.besluiten), key
+            assert all(history[b.version] == b.event for b in state.besluiten), key
+            besluiten += len(state.besluiten)
+        assert added == set(ADDED_SINCE[fixture.stem]), (
+            f"fields added since {fixture.stem} was written, not declared in ADDED_SINCE: {sorted(added - set(ADDED_SINCE[fixture.stem]))}; "
+            f"declared but not added: {sorted(set(ADDED_SINCE[fixture.stem]) - added)}")
+        assert besluiten > 0  # the replay did number the besluiten of the old events
+    finally:
+        blobs.close()
+        service.close()
+
+
+@pytest.mark.xfail(strict=True, reason="known gap: a snapshot written before besluiten existed holds none, and the "
+                   "grant loaded from it numbers its besluiten from the snapshot on (domain/state.py: 'a snapshot taken "
+                   "before holds none of either'); a full replay of the events numbers them all. The numbers name the "
+                   "letters (command id, outbox key), so the two must agree once the snapshot is upcast or retaken.")
+def test_a_grant_loaded_from_a_snapshot_of_before_besluiten_has_the_besluiten_of_a_full_replay(tmp_path: Path):
+    fixture = STORES / "store-2026-12-v1.sqlite"
+    store = tmp_path / fixture.name
+    shutil.copy(fixture, store)
+    service = open_service(f"sqlite:///{store}")
+    try:
+        code = "STO-R120"  # the grant of 125 events, with a snapshot at version 100
+        replayed = None
+        for event in service.history(code):
+            replayed = event.mutate(replayed)
+        assert [b.kind for b in replayed.state.besluiten] == ["approval"]  # its verlening, at version 5
+        assert service.state(code).besluiten == replayed.state.besluiten
     finally:
         service.close()
 

@@ -2,7 +2,8 @@
 
     .venv/bin/python -m tests.support.fixture_store tests/fixtures/stores/store-2026-12-v2.sqlite
 
-Beside the store, `.states.json` holds every grant's state as this code sees it, keyed `SCHEME/REGION`.
+Beside the store, `.states.json` holds every grant's state as this code sees it, keyed `SCHEME/REGION`. Since
+store-2026-12-v3 every besluit has its decision letter (DecisionLetterIssued, the PDFs in the table letter_pdfs).
 Never rewrite a store that is in git: add the next one.
 """
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from adapters.event_store.store import open_service
 from adapters.event_store.service import GrantService
+from adapters.letters.issue import issue_letters
 from domain import commands as c
 from domain.values import ObjectionOutcome, RegionKind
 from tests.support.scenarios import exceptional_regions, scripted_regions
@@ -65,6 +67,8 @@ def write(path: Path) -> None:
         scripted_regions(service, 12)
         exceptional_regions(service)
         lives_2025(service)
+        for scheme, code in list(service.grant_keys()):  # every besluit's letter, as the grants' workflows make them
+            issue_letters(service, None, code, scheme)
         states = {f"{scheme}/{code}": service.state(code, scheme=scheme).model_dump(mode="json")
                   for scheme, code in service.grant_keys()}
     finally:

@@ -189,3 +189,17 @@ def test_an_operator_cannot_issue_a_letter_only_the_engine_does(memory_service):
         script.send(c.IssueDecisionLetter, at(2019, 6, 21), besluit=1, template="t", template_version=1,
                     sha256="0" * 64, size=1, filename="x.pdf", sent_to="a@b.c")
     assert refused.value.rule == "access.role"
+
+
+def test_a_region_with_grants_in_both_schemes_gets_its_legacy_letters_when_the_activity_names_no_scheme(memory_service):
+    """The workflow of a legacy grant asks for `REGION` without a scheme (as every activity of a legacy grant):
+    that is the legacy grant, even when the region has a 2025–2028 grant too and the clock is in 2025 or later.
+    (`sto demo` lost every vaststelling letter of 2020–2024 this way: the 2025–2028 grant was asked instead.)"""
+    svc = memory_service
+    legacy = GrantScript(svc, index=5)
+    legacy.to_approved()
+    Script2025(svc, index=5, per_year=dict(PER_YEAR_2025)).to_approved_2025()
+    state = issue(svc, legacy)  # no scheme, as adapters/engine/activities.py passes a legacy grant's `REGION`
+    assert state.scheme in (None, "sto-2020-2024") and [r.kind for r in state.letters] == ["approval"]
+    assert not svc.state(legacy.code, scheme="sto-2020-2024").besluiten_without_letter()
+    assert svc.state(legacy.code, scheme=NEW).besluiten_without_letter()  # the other grant's letter is its own workflow's

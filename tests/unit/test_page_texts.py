@@ -51,3 +51,10 @@ def test_the_page_is_dutch_and_shows_no_raw_names():
     labels = re.findall(r'<label[^>]*>([^<]*)', html) + re.findall(r"<h3[^>]*>([^<]*)</h3>", html)
     assert labels and not [text for text in labels if "_" in text or re.fullmatch(r"[a-z-]+", text.strip())]
     assert "Techniekarme regio" in html and "techniekarme_regio</option>" not in html
+
+
+def test_every_kind_of_besluit_of_the_letters_list_has_a_dutch_name():
+    from domain.values import DecisionKind
+
+    assert set(texts()["besluiten"]) == {k.value for k in DecisionKind} | {"objection_decision"}
+    assert 'id="letter-rows"' in page() and label("page", "letters") == "Besluiten en brieven"

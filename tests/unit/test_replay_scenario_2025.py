@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from adapters.cli.main import app
 from adapters.replay.scenario import Fate, Step, build_programme
 from adapters.replay.scenario_2025 import SCHEME, build_programme_2025
+from adapters.replay.synthetic import application_documents
+from domain.money import check_application_money
 from domain.regulation import default_regulation
 from domain.regulation.schemes import scheme
 from domain.timekeeping import AMSTERDAM
@@ -90,3 +92,20 @@ def test_sto_demo_refuses_a_scheme_it_cannot_replay_and_starts_nothing(tmp_path)
     assert body["error"] == "invalid_input" and body["details"][0]["field"] == "scheme"
     assert "sto-2020-2024" in body["hint"] and "sto-2025-2028" in body["hint"]
     assert not (tmp_path / "demo").exists()
+
+
+@pytest.mark.parametrize("seed", [2018, 1, 7])
+@pytest.mark.parametrize("regions", [4, 5, 6, 7, 12])
+def test_every_application_of_a_small_programme_fits_its_regional_maximum(regions, seed):
+    """With few regions each one's share of a national ceiling is large (`sto demo --regions 6` refused a
+    2025 application with money.regional_maximum): the synthetic pupil counts must still carry it, in both
+    schemes, by the domain's own money check, and the approval must fit the maximum it records."""
+    base, new = programmes(regions, seed=seed)
+    for programme, regulation in ((base, default_regulation()), (new, scheme(SCHEME))):
+        for action in (a for a in programme.actions if a.step is Step.APPLY):
+            plan = programme.plan(action.region)
+            documents = application_documents(plan.region, plan.per_year, seed=seed, tag=str(action.data["period"]))
+            maximum = check_application_money(documents, plan.region.vmbo_schools, regulation, action.at.date(),
+                                              kind=plan.region.kind.value)
+            assert sum(plan.per_year.values()) <= maximum, (programme.scheme, plan.region.code)
+            assert all(c.pupils <= 10_000 for c in documents.pupil_counts)

@@ -35,6 +35,7 @@ function row(cells) {
 const EURO = new Intl.NumberFormat("nl-NL", { style: "currency", currency: "EUR", minimumFractionDigits: 2 });
 const DAY = new Intl.DateTimeFormat("nl-NL", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 const MOMENT = new Intl.DateTimeFormat("nl-NL", { day: "numeric", month: "long", year: "numeric", hour: "2-digit", minute: "2-digit", timeZone: "Europe/Amsterdam" });
+const KB = new Intl.NumberFormat("nl-NL", { maximumFractionDigits: 1 });
 const euro = (cents) => EURO.format((cents || 0) / 100);
 function date(iso) {  // "2024-10-01" -> "1 oktober 2024"
   if (!iso) return "";
@@ -201,6 +202,8 @@ function grantPath(scheme, code, base = "/v1") {
 }
 
 function showGrant(code, scheme) {
+  // another grant than the one on screen: hide that one first, so that a refusal (403) leaves none of it shown
+  if ($("grant-code").textContent !== code) $("grant").hidden = true;
   return guarded(async () => {
     const g = await api(grantPath(scheme, code));
     show("grant");
@@ -219,8 +222,38 @@ function showGrant(code, scheme) {
     $("deadline-rows").replaceChildren(...(ahead.length ? ahead.map(deadlineRow) : [row([page("no_deadlines_ahead"), "", "", "", ""])]));
     $("passed-rows").replaceChildren(...(passed.length ? passed.map(deadlineRow) : [row([page("no_deadlines_passed"), "", "", "", ""])]));
     showTransitions(g);
+    await showLetters(g.region_code, g.scheme);
     await showTimeline(g.region_code, g.scheme);
   });
+}
+
+// The grant's besluiten with their letters (operators, auditors and the grant's own region: the API says who).
+async function showLetters(code, scheme) {
+  const view = await api(grantPath(scheme, code) + "/letters");
+  const rows = view.letters.map((l) => {
+    const which = page("letter_which", { besluit: l.besluit, kind: text("besluiten", l.kind) });
+    const link = el("a", page("letter_download", { size: KB.format(l.size / 1000) + " kB" }),
+      { href: l.href, download: l.filename, class: "utrecht-link utrecht-link--html-a", "data-sha256": l.sha256 });
+    link.appendChild(el("span", " (" + which + ")", { class: "visually-hidden" }));
+    link.addEventListener("click", (event) => { event.preventDefault(); guarded(() => download(l)); });
+    const hash = el("code", l.sha256.slice(0, 12) + "…", { class: "hash", title: page("letter_hash", { sha256: l.sha256 }) });
+    return row([String(l.besluit), text("besluiten", l.kind), date(l.decided_on || l.issued_on), date(l.objection_deadline), hash, link]);
+  });
+  $("letter-rows").replaceChildren(...(rows.length ? rows : [row([page("no_letters"), "", "", "", "", ""])]));
+  $("letters-without").textContent = view.without_letter.length ? page("without_letter", { numbers: view.without_letter.join(", ") }) : "";
+}
+
+// A letter's PDF: fetched with the bearer token (a plain link would carry none), then saved under its own name.
+async function download(letter) {
+  const response = await fetch(letter.href, { headers: { "Authorization": "Bearer " + sessionStorage.getItem(TOKEN_KEY) } });
+  if (!response.ok) throw new ApiFailure(response.status, await response.json().catch(() => ({ detail: page("no_json") })));
+  const url = URL.createObjectURL(await response.blob());
+  const save = el("a", null, { href: url, download: letter.filename, hidden: "" });
+  document.body.appendChild(save);
+  save.click();
+  save.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  $("notice").textContent = page("letter_downloaded", { filename: letter.filename });
 }
 
 async function showTimeline(code, scheme) {

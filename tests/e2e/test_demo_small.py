@@ -1,0 +1,125 @@
+"""`sto demo --regions 6` as a user runs it (a subprocess, both schemes), and the reads of the store it leaves:
+the summary counts reminders and decision letters apart, and `sto grant letters` lists and writes the letters.
+
+Six regions: a region's share of a ceiling is then many times a real one (the synthetic pupil counts must still
+carry it: the 2025 application was once refused with money.regional_maximum), and the replay takes seconds.
+The business clock is fixed (STO_BUSINESS_EPOCH) so that the 2025–2028 replay stops on the same day each run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+
+from adapters.event_store.store import open_service
+
+pytestmark = [pytest.mark.temporal]
+REPO = Path(__file__).resolve().parents[2]
+LEGACY, NEW = "sto-2020-2024", "sto-2025-2028"
+TODAY = "2026-12-03T17:00:00+01:00"
+
+
+def sto(*args: str, database_url: str | None = None, timeout: int = 120) -> subprocess.CompletedProcess:
+    head = ["--database-url", database_url] if database_url else []
+    env = {**os.environ, "STO_BUSINESS_EPOCH": TODAY}
+    return subprocess.run([sys.executable, "-m", "adapters.cli.main", *head, *args], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> dict:
+    directory = tmp_path_factory.mktemp("demo6") / "demo"
+    done = sto("demo", "--regions", "6", "--workers", "1", "--sandbox", "--json", "--dir", str(directory), timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    body = json.loads(done.stdout)
+    body["directory"] = directory
+    return body
+
+
+def issued_letters(database_url: str) -> list[tuple[str, str, int]]:
+    """(scheme, region, besluit) of every DecisionLetterIssued in the store."""
+    service = open_service(database_url)
+    return [(scheme, code, e.besluit) for scheme, code in service.grant_keys()
+            for e in service.history(code, scheme=scheme) if type(e).__name__ == "DecisionLetterIssued"]
+
+
+def test_six_regions_replay_both_schemes_and_every_2025_application_is_granted(demo):
+    assert demo["regions"] == 6 and set(demo["schemes"]) == {NEW}
+    new = demo["schemes"][NEW]
+    approved = new["counts"][3]
+    assert approved["name"].startswith("approved") and approved["count"] == approved["expected"] == new["regions"] > 0
+    assert new["statuses"] == {"approved": new["regions"]}
+
+
+def test_the_summary_counts_reminders_and_letters_apart_under_stable_keys(demo):
+    assert {"reminders_sent", "reminder_failures", "letters_sent", "letter_failures"} <= set(demo)
+    assert demo["reminder_failures"] == demo["letter_failures"] == 0
+    mails = [message_from_bytes(p.read_bytes(), policy=policy.default) for p in (demo["directory"] / "outbox").glob("*.eml")]
+    letters = [m for m in mails if m["X-STO-Letter-Key"]]
+    assert len(letters) == demo["letters_sent"] > 0 and len(mails) - len(letters) == demo["reminders_sent"] > 0
+    issued = issued_letters(demo["database_url"])
+    assert demo["letters_sent"] == len(issued)  # one mail per letter, in both schemes
+    assert demo["schemes"][NEW]["letters"] == sum(1 for scheme, _, _ in issued if scheme == NEW) > 0
+    # a letter is no consequence of a deadline: counted apart, not among what the engine applied
+    assert "DecisionLetterIssued" not in demo["consequences"] and "DecisionLetterIssued" not in demo["schemes"][NEW]["consequences"]
+    assert all(part.get_content_type() == "application/pdf" for m in letters for part in m.iter_attachments())
+
+
+def test_every_besluit_of_both_schemes_has_its_letter_the_vaststelling_too(demo):
+    service = open_service(demo["database_url"])
+    kinds = set()
+    for scheme, code in service.grant_keys():
+        state = service.state(code, scheme=scheme)
+        assert not state.besluiten_without_letter(), (scheme, code)
+        kinds |= {(scheme, r.kind) for r in state.letters}
+    assert {(LEGACY, "approval"), (LEGACY, "extension"), (LEGACY, "determination"), (NEW, "approval")} <= kinds
+
+
+def test_sto_grant_letters_lists_a_grants_letters_as_json(demo):
+    url = demo["database_url"]
+    service = open_service(url)
+    code = next(code for scheme, code in service.grant_keys() if scheme == LEGACY
+                and len(service.state(code, scheme=LEGACY).letters) >= 3)
+    state = service.state(code, scheme=LEGACY)
+    done = sto("grant", "letters", code, "--scheme", LEGACY, "--json", database_url=url)
+    assert done.returncode == 0, done.stderr
+    body = json.loads(done.stdout)
+    assert body["region_code"] == code and body["scheme"] == LEGACY and body["without_letter"] == []
+    assert [(r["besluit"], r["kind"], r["sha256"], r["size"]) for r in body["letters"]] == [
+        (r.besluit, r.kind, r.sha256, r.size) for r in state.letters]
+    assert all(r["objection_deadline"] and r["issued_on"] <= r["objection_deadline"] for r in body["letters"])
+    assert "written_to" not in body["letters"][0]  # nothing written without --out
+    newer = json.loads(sto("grant", "letters", code, "--scheme", NEW, "--json", database_url=url).stdout)
+    assert newer["scheme"] == NEW and [r["kind"] for r in newer["letters"]] == ["approval"]
+
+
+def test_sto_grant_letters_out_writes_the_pdfs_with_their_recorded_hashes(demo, tmp_path):
+    url = demo["database_url"]
+    code = "STO-R001"
+    out = tmp_path / "letters"
+    done = sto("grant", "letters", code, "--scheme", LEGACY, "--json", "--out", str(out), database_url=url)
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)["letters"]
+    assert rows and sorted(p.name for p in out.iterdir()) == sorted(r["filename"] for r in rows)
+    for row in rows:
+        data = Path(row["written_to"]).read_bytes()
+        assert data.startswith(b"%PDF-") and len(data) == row["size"]
+        assert hashlib.sha256(data).hexdigest() == row["sha256"]
+    again = tmp_path / "again"  # a second export gives the same bytes (and the human table says where they went)
+    table = sto("grant", "letters", code, "--scheme", LEGACY, "--out", str(again), database_url=url)
+    assert table.returncode == 0 and "decision letters of" in table.stdout
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == {p.name: p.read_bytes() for p in out.iterdir()}
+
+
+def test_sto_grant_letters_of_a_region_without_a_grant_says_so(demo):
+    done = sto("grant", "letters", "STO-R999", "--scheme", LEGACY, "--json", database_url=demo["database_url"])
+    assert done.returncode != 0
+    body = json.loads(done.stdout)
+    assert body["error"] and body["hint"]
