@@ -17,6 +17,7 @@ from temporalio import activity
 from adapters.logging import get_logger
 from domain.errors import DomainError, EngineFault, GrantNotFound
 from domain.ports import Notifier
+from domain.regulation.schemes import legacy_scheme_id
 from domain.results import CommandResult
 from adapters.event_store.service import GrantService
 from domain.state import GrantState
@@ -99,10 +100,11 @@ class GrantActivities:
 
     @activity.defn(name="load_state")
     def load_state(self, region_code: str) -> GrantState | None:
-        """`REGION` (a grant of the legacy scheme) or `SCHEME/REGION`."""
+        """`REGION` (a grant of the legacy scheme) or `SCHEME/REGION`. Never "the region's grant in the scheme in
+        force": for a region with a grant in a later scheme too, that is another grant."""
         scheme, _, region = region_code.rpartition("/")
         try:
-            return self.service.state(region, scheme=scheme or None)
+            return self.service.state(region, scheme=scheme or legacy_scheme_id())
         except GrantNotFound:
             return None
 
