@@ -201,7 +201,7 @@ class GrantEvent(Aggregate.Event):
                 BesluitRecord, number=len(state.besluiten) + 1, kind=kind, event=type(self).__name__,
                 version=self.originator_version, period=period, decided_on=decided_on, sent_on=sent_on,
                 granted_per_year=dict(granted_per_year or {}), reasons=list(reasons or []), outcome=outcome,
-                against=against, rule=self.rule, legal_basis=self.legal_basis,
+                against=against, rule=self.rule, legal_basis=self.legal_basis, recorded_at=self.timestamp,
             )
         )
 

@@ -146,6 +146,15 @@ class BesluitRecord(Record):
     against: str | None = None  # the kind of besluit the objection was against
     rule: str = ""
     legal_basis: str = ""
+    # when its event was stored (recording time, not business time); None when it was read from a snapshot taken
+    # before this field existed
+    recorded_at: dt.datetime | None = None
+
+
+# The engine makes decision letters since this release (2026-12-04). A besluit recorded before then had its letter
+# sent outside the engine, when it was taken: the engine owes it none, and must not mail a penvoerder a besluit of
+# years ago when a grant that was running at the upgrade records its next step.
+LETTERS_OWED_FROM = dt.datetime(2026, 12, 4, tzinfo=dt.timezone.utc)
 
 
 class LetterRecord(Record):
@@ -243,8 +252,10 @@ class GrantState(Record):
         return next((letter for letter in self.letters if letter.besluit == besluit), None)
 
     def besluiten_without_letter(self) -> list[BesluitRecord]:
+        """The besluiten whose letter the engine owes: recorded since LETTERS_OWED_FROM, and without one yet."""
         issued = {letter.besluit for letter in self.letters}
-        return [b for b in self.besluiten if b.number not in issued]
+        return [b for b in self.besluiten if b.number not in issued
+                and b.recorded_at is not None and b.recorded_at >= LETTERS_OWED_FROM]
 
     def rejected_in(self) -> list[int]:
         return [d.period for d in self.decisions if d.kind in (DecisionKind.REJECTION, DecisionKind.SET_ASIDE)]

@@ -44,7 +44,10 @@ _SINCE_V2 = {
     ".besluiten": "decision letters (2026-12-04): the besluiten the stored events took, numbered on replay",
     ".letters": "decision letters (2026-12-04): none, no letter was issued by older code",
 }
-ADDED_SINCE = {"store-2026-12-v1": {**_SINCE_V1, **_SINCE_V2}, "store-2026-12-v2": _SINCE_V2, "store-2026-12-v3": {}}
+_SINCE_V3 = {
+    ".besluiten[].recorded_at": "letters owed (2026-12-04): when each besluit's event was stored, its timestamp",
+}
+ADDED_SINCE = {"store-2026-12-v1": {**_SINCE_V1, **_SINCE_V2}, "store-2026-12-v2": _SINCE_V2, "store-2026-12-v3": _SINCE_V3}
 
 
 def _added(expected: object, actual: object, path: str = "") -> set[str]:
@@ -100,10 +103,11 @@ def test_every_grant_of_a_store_written_by_older_code_loads_with_the_state_it_ha
             else:  # a store with letters: each besluit's, its PDF beside the events with the hash its event recorded
                 assert not state.besluiten_without_letter(), key
                 assert all(hashlib.sha256(blobs.get(r.sha256)).hexdigest() == r.sha256 for r in state.letters), key
-            history = {e.originator_version: type(e).__name__ for e in service.history(code, scheme=scheme or None)}
+            events = {e.originator_version: e for e in service.history(code, scheme=scheme or None)}
             assert [b.number for b in state.besluiten] == list(range(1, len(state.besluiten) + 1)), key
             assert [b.version for b in state.besluiten] == sorted(b.version for b in state.besluiten), key
-            assert all(history[b.version] == b.event for b in state.besluiten), key
+            assert all(type(events[b.version]).__name__ == b.event for b in state.besluiten), key
+            assert all(b.recorded_at == events[b.version].timestamp for b in state.besluiten), key
             besluiten += len(state.besluiten)
         assert added == set(ADDED_SINCE[fixture.stem]), (
             f"fields added since {fixture.stem} was written, not declared in ADDED_SINCE: {sorted(added - set(ADDED_SINCE[fixture.stem]))}; "
@@ -151,3 +155,38 @@ def test_the_fixture_stores_hold_every_kind_of_grant_event_and_a_snapshot():
     missing = kinds - seen
     assert missing <= {"ExtensionForfeited", "DecisionTermExceeded", "SpendingPeriodEnded"}, missing
     assert snapshots >= 1
+
+
+def test_a_grant_of_a_store_of_before_letters_is_owed_no_letter_for_its_past_besluiten(tmp_path: Path):
+    """Its besluiten were sent outside the engine when they were taken: upgrading must not mail a penvoerder a
+    verlening of 2019 (or of January 2025) when the grant records its next step. A besluit recorded from now on
+    is owed its letter as before."""
+    from adapters.letters.issue import issue_letters
+    from domain.state import LETTERS_OWED_FROM
+
+    fixture = STORES / "store-2026-12-v2.sqlite"
+    store = tmp_path / fixture.name
+    shutil.copy(fixture, store)
+    service = open_service(f"sqlite:///{store}")
+
+    class Outbox:
+        def __init__(self) -> None:
+            self.sent: list = []
+
+        def send(self, notification):
+            self.sent.append(notification)
+            return "ref"
+
+    try:
+        with_besluiten = [(s, code) for s, code in service.grant_keys() if service.state(code, scheme=s).besluiten]
+        assert with_besluiten
+        for scheme, code in with_besluiten:
+            state = service.state(code, scheme=scheme)
+            assert all(b.recorded_at < LETTERS_OWED_FROM for b in state.besluiten), code
+            assert state.besluiten_without_letter() == [], code
+        scheme, code = with_besluiten[0]
+        outbox = Outbox()
+        after = issue_letters(service, outbox, code, scheme)
+        assert after.letters == [] and outbox.sent == []
+    finally:
+        service.close()
