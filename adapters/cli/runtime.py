@@ -28,6 +28,9 @@ NotifierOption = Annotated[
 ]
 
 
+CACHED_GRANTS = 10_000  # a worker's grants in memory (198 KiB each in P6): a burst of deadlines replays no history
+
+
 async def _run_worker(
     settings: TemporalSettings,
     notifier_url: str | None,
@@ -81,7 +84,7 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 def worker(
     notifier_url: NotifierOption = None,
     identity: Annotated[Optional[str], typer.Option("--identity", help="worker name shown in Temporal")] = None,
-    max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", help="grants kept in memory (about 0.2 MiB each): a burst of deadlines then replays no history")] = 10_000,
+    max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", help="grants kept in memory (about 0.2 MiB each): a burst of deadlines then replays no history")] = CACHED_GRANTS,
     sandbox: Annotated[bool, typer.Option("--sandbox/--no-sandbox", help="Temporal's workflow sandbox (off only for trusted batch runs)")] = True,
 ) -> None:
     """Run a worker for the grant and programme workflows (Ctrl-C stops it). Several workers on one task
@@ -134,7 +137,7 @@ def serve(
             async def main() -> None:
                 stop = asyncio.Event()
                 _stop_on_signals(stop)
-                tasks = [asyncio.create_task(_run_worker(settings, notifier_url, "sto-serve", 1000, stop, anchor_daily=True))]
+                tasks = [asyncio.create_task(_run_worker(settings, notifier_url, "sto-serve", CACHED_GRANTS, stop, anchor_daily=True))]
                 tasks.append(asyncio.create_task(serve_api(api, stop)))
                 tasks.append(asyncio.create_task(_run_webhooks(notifier_url, stop)))
                 console.print(f"worker running; API and back-office page on http://{api.host}:{api.port} (OpenAPI at /docs); press Ctrl-C to stop")
