@@ -148,6 +148,7 @@ def repair_deadline(state: GrantState, regulation: Regulation, day: dt.date) -> 
         addressee=Addressee.REGION,
         required_step="de ontbrekende stukken: " + "; ".join(repair.missing),
         consequence="The application is set aside (buiten behandeling gesteld, Awb 4:5).",
+        title_nl="Hersteltermijn (herstel verzuim)",
         counted_from_label="the repair request of",
     )
 
@@ -178,6 +179,7 @@ def besluit_objection_deadline(regulation: Regulation, kind: str, sent_on: dt.da
         required_step="een bezwaarschrift, als de regio het niet eens is met het besluit",
         consequence="The decision becomes final (formele rechtskracht).",
         counted_from_label=f"the day the {besluit.title} was sent,",
+        title_nl="Beroepstermijn" if kind == "objection_decision" else "Bezwaartermijn",
     )
     return info.model_copy(update={"source": f"{info.source}; {besluit.source.label()}"})
 

@@ -220,8 +220,10 @@ class Regulation:
         required_step: str | None = None,
         consequence: str | None = None,
         counted_from_label: str,
+        title_nl: str | None = None,
     ) -> DeadlineInfo:
-        """A term counted in days from an event (objection period, repair period), with Atw roll-forward."""
+        """A term counted in days from an event (objection period, repair period), with Atw roll-forward.
+        `title_nl`: its Dutch name, as the back office and the calendar show it (default: `title`)."""
         param = self.param(param_key, day)
         length = days if days is not None else int(param.value)
         original = counted_from + timedelta(days=length)
@@ -236,7 +238,7 @@ class Regulation:
         return DeadlineInfo(
             key=key,
             title=title,
-            title_nl=title,
+            title_nl=title_nl or title,
             kind=TermKind.DEADLINE,
             original=original,
             due=roll.result,
