@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.idempotency import check_retry, fingerprint
     from domain.notifications import reminder_message
     from domain.regulation import Amendment, Regulation
-    from domain.regulation.schemes import legacy_scheme_id, scoped
+    from domain.regulation.schemes import legacy_scheme_id
     from domain.results import CommandResult
     from domain.state import CommandReceipt, GrantState
     from domain.timekeeping import local_date
@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         PlannedReminder,
         ReminderRequest,
         TransitionRequest,
+        grant_address,
     )
     from workflows.planning import Plan, plan, regulation_for, together
     from workflows.letters import issue_letters
@@ -265,10 +266,9 @@ class GrantWorkflow:
 
     async def _reload_state(self) -> None:
         assert self._input is not None
-        scope = scoped(self._input.scheme)
         state = await workflow.execute_activity(
             "load_state",
-            self._input.region_code if scope is None else f"{scope}/{self._input.region_code}",
+            grant_address(self._input.region_code, self._input.scheme),
             result_type=GrantState,
             start_to_close_timeout=dt.timedelta(seconds=30),
         )

@@ -9,19 +9,18 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.regulation.schemes import scoped
     from domain.state import GrantState
+    from workflows.models import grant_address
     from workflows.retries import LETTER_RETRY
 
 
 
 async def issue_letters(region_code: str, scheme: str | None) -> GrantState | None:
     """The grant's state after its letters were made; None when they could not be made (logged)."""
-    scope = scoped(scheme)
     try:
         return await workflow.execute_activity(
             "issue_decision_letters",
-            region_code if scope is None else f"{scope}/{region_code}",
+            grant_address(region_code, scheme),
             result_type=GrantState,
             start_to_close_timeout=dt.timedelta(seconds=60),
             retry_policy=LETTER_RETRY,

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.commands import AnyCommand, SubmitVooraanmelding
 from domain.notifications import Notification
 from domain.regulation import Amendment, DeadlineInfo
+from domain.regulation.schemes import legacy_scheme_id, scoped
 from domain.results import CommandResult
 from domain.state import GrantState
 from domain.values import GrantStatus
@@ -149,3 +150,17 @@ class PeriodNotice(BaseModel):
     region_code: str
     period: int
     today: dt.date
+
+
+def grant_address(region_code: str, scheme: str | None) -> str:
+    """How the grant workflow names its grant to an activity: `REGION` for a grant of the legacy scheme,
+    `SCHEME/REGION` for any other."""
+    scope = scoped(scheme)
+    return region_code if scope is None else f"{scope}/{region_code}"
+
+
+def grant_of_address(address: str) -> tuple[str, str]:
+    """(region, scheme) of a `grant_address`. A bare `REGION` is the legacy scheme's grant, never "the region's
+    grant in the scheme in force": for a region with a grant in a later scheme too, that is another grant."""
+    scheme, _, region = address.rpartition("/")
+    return region, scheme or legacy_scheme_id()

@@ -17,13 +17,12 @@ from temporalio import activity
 from adapters.logging import get_logger
 from domain.errors import DomainError, EngineFault, GrantNotFound
 from domain.ports import Notifier
-from domain.regulation.schemes import legacy_scheme_id
 from domain.results import CommandResult
 from adapters.event_store.service import GrantService
 from domain.state import GrantState
 from workflows.credentials import CommandCredentials
 from workflows.failures import to_failure
-from workflows.models import ExecuteRequest, PublishRequest, ReminderRequest
+from workflows.models import ExecuteRequest, PublishRequest, ReminderRequest, grant_of_address
 
 log = get_logger(__name__)
 
@@ -100,11 +99,10 @@ class GrantActivities:
 
     @activity.defn(name="load_state")
     def load_state(self, region_code: str) -> GrantState | None:
-        """`REGION` (a grant of the legacy scheme) or `SCHEME/REGION`. Never "the region's grant in the scheme in
-        force": for a region with a grant in a later scheme too, that is another grant."""
-        scheme, _, region = region_code.rpartition("/")
+        """The grant of a `grant_address` (workflows/models.py): `REGION` (legacy scheme) or `SCHEME/REGION`."""
+        region, scheme = grant_of_address(region_code)
         try:
-            return self.service.state(region, scheme=scheme or legacy_scheme_id())
+            return self.service.state(region, scheme=scheme)
         except GrantNotFound:
             return None
 
@@ -121,9 +119,9 @@ class GrantActivities:
         """`REGION` or `SCHEME/REGION`: make, record and mail the letters its besluiten lack (adapters/letters)."""
         from adapters.letters.issue import issue_letters
 
-        scheme, _, region = region_code.rpartition("/")
+        region, scheme = grant_of_address(region_code)
         try:
-            state = issue_letters(self.service, self.notifier, region, scheme or None)
+            state = issue_letters(self.service, self.notifier, region, scheme)
         except DomainError as error:
             raise to_failure(error) from None
         except NON_TRANSIENT as error:
