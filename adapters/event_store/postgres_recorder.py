@@ -33,6 +33,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from adapters.audit.hashing import SEAL_TABLE, content_hash, seal_table_ddl
+from adapters.event_store.aggregate_select import aggregate_events_select
 
 DDL_LOCK = 0x5354_4F00  # "STO\0": any constant the team's databases do not use for another purpose
 
@@ -43,7 +44,7 @@ def seals_of(stored_events: Sequence[StoredEvent]) -> list[str]:
 
 class LockingFunctionPostgresApplicationRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
-        self._select_texts: dict[tuple[bool, bool, bool, bool], str] = {}
+        self._select_texts: dict[str, str] = {}  # aggregate_events_select's text -> as rendered for this schema
         super().__init__(datastore, events_table_name=events_table_name)
         function = f"sto_insert_sealed_events_{self.datastore.originator_id_type}"
         schema = Identifier(self.datastore.schema)
@@ -119,31 +120,19 @@ class LockingFunctionPostgresApplicationRecorder(PostgresApplicationRecorder):
         desc: bool = False,
         limit: int | None = None,
     ) -> Sequence[StoredEvent]:
-        """The library's select, read as plain tuples: three columns (every row is the asked aggregate's, so its id
-        is reused), with the statement text made once per shape instead of composed on every call."""
+        """The library's select, read as plain tuples of the three columns of aggregate_events_select, with the
+        statement rendered once per shape instead of composed on every call."""
         if not isinstance(originator_id, UUID):
             return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-        shape = (gt is not None, lte is not None, desc, limit is not None)
-        params: list[Any] = [originator_id]
-        params += [v for v in (gt, lte) if v is not None]
-        if limit is not None:
-            params.append(limit)
+        text, filters = aggregate_events_select("{table}", "%s", gt=gt, lte=lte, desc=desc, limit=limit)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            statement = self._select_texts.get(shape)
+            statement = self._select_texts.get(text)
             if statement is None:
-                statement = self._select_texts[shape] = self._select_text(shape).as_string(conn)
-            curs.execute(statement, params, prepare=True)
+                table = Identifier(self.datastore.schema, self.events_table_name)
+                statement = self._select_texts[text] = SQL(text).format(table=table).as_string(conn)
+            curs.execute(statement, [originator_id, *filters], prepare=True)
             rows = curs.fetchall()
         return [StoredEvent(originator_id, version, topic, bytes(state)) for version, topic, state in rows]
-
-    def _select_text(self, shape: tuple[bool, bool, bool, bool]) -> Any:
-        has_gt, has_lte, desc, has_limit = shape
-        text = "SELECT originator_version, topic, state FROM {schema}.{table} WHERE originator_id = %s"
-        text += " AND originator_version > %s" if has_gt else ""
-        text += " AND originator_version <= %s" if has_lte else ""
-        text += " ORDER BY originator_version" + (" DESC" if desc else " ASC")
-        text += " LIMIT %s" if has_limit else ""
-        return SQL(text).format(schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name))
 
     def _create_table(self, curs: Any) -> None:
         curs.execute(SQL("SELECT pg_advisory_xact_lock({0})").format(DDL_LOCK), prepare=False)

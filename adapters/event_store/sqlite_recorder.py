@@ -23,6 +23,7 @@ from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from adapters.audit.hashing import SEAL_TABLE, content_hash, seal_table_ddl
+from adapters.event_store.aggregate_select import aggregate_events_select
 
 
 class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -58,18 +59,8 @@ class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[StoredEvent]:
         if not isinstance(originator_id, UUID) or self.datastore.originator_id_type != "uuid":
             return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-        statement = "SELECT originator_version, topic, state FROM " + self.events_table_name + " WHERE originator_id=? "
-        params: list[object] = [originator_id.hex]
-        if gt is not None:
-            statement += "AND originator_version>? "
-            params.append(gt)
-        if lte is not None:
-            statement += "AND originator_version<=? "
-            params.append(lte)
-        statement += "ORDER BY originator_version DESC " if desc else "ORDER BY originator_version ASC "
-        if limit is not None:
-            statement += "LIMIT ? "
-            params.append(limit)
+        statement, filters = aggregate_events_select(self.events_table_name, "?", gt=gt, lte=lte, desc=desc, limit=limit)
+        params: list[object] = [originator_id.hex, *filters]
         with self.datastore.get_connection(commit=False) as connection, connection.cursor() as cursor:
             try:
                 cursor.execute(statement, params)
