@@ -77,9 +77,14 @@ def _record(cls: type[M], **values: Any) -> M:
                 data[name] = factory()
             else:
                 data[name] = default
+    return _constructed(cls, data, set(values))
+
+
+def _constructed(cls: type[M], data: dict[str, Any], fields_set: set[str]) -> M:
+    """A model of `cls` holding `data` (its fields, in field order) as they are: pydantic's model_construct."""
     model = _new(cls)
     _set(model, "__dict__", data)
-    _set(model, "__pydantic_fields_set__", set(values))
+    _set(model, "__pydantic_fields_set__", fields_set)
     _set(model, "__pydantic_extra__", None)
     _set(model, "__pydantic_private__", None)
     return model
@@ -91,12 +96,8 @@ assert tuple(CommandReceipt.model_fields) == _RECEIPT_FIELDS, "CommandReceipt's 
 
 def _receipt(type: str, version: int, status: Any, events: list[str], fingerprint: str | None) -> CommandReceipt:
     """`_record(CommandReceipt, ...)` for the one record every event makes, with its fields written in order."""
-    model = _new(CommandReceipt)
-    _set(model, "__dict__", {"type": type, "version": version, "status": status, "events": events, "fingerprint": fingerprint})
-    _set(model, "__pydantic_fields_set__", set(_RECEIPT_FIELDS))
-    _set(model, "__pydantic_extra__", None)
-    _set(model, "__pydantic_private__", None)
-    return model
+    return _constructed(CommandReceipt, {"type": type, "version": version, "status": status, "events": events,
+                                         "fingerprint": fingerprint}, set(_RECEIPT_FIELDS))
 
 
 class _FrozenValues:

@@ -111,9 +111,7 @@ class LeanJSONTranscoder(JSONTranscoder):
                         obj = orjson.loads(data)
             found = 0
             decoders = self._decoders
-            wrapped = []
-            obj_names: dict[str, Any] = {}
-            decoders_of: dict[str, Callable[[Any], Any]] = {}
+            wrapped: list[tuple[str, str, Callable[[Any], Any]]] = []
             for key, value in obj.items():
                 if type(value) is dict and "_type_" in value:
                     found += 1
@@ -123,13 +121,12 @@ class LeanJSONTranscoder(JSONTranscoder):
                         if decoder is None:
                             decoder = self._transcoding(self.names, name).decode
                         obj[key] = decoder(value["_data_"])
-                        wrapped.append(key)
-                        obj_names[key], decoders_of[key] = name, decoder
+                        wrapped.append((key, name, decoder))
             if "_type_" in obj:
                 found += 1
             if found == expected:
                 if hint is not None and "_type_" not in obj:
-                    self._hints[hint] = tuple((key, obj_names[key], decoders_of[key]) for key in wrapped)
+                    self._hints[hint] = tuple(wrapped)
                 return self._unwrap(obj) if "_type_" in obj else obj
             obj = orjson.loads(data)  # wrappers deeper down: start again on a fresh copy, visiting everything
         return self._revive(obj)
