@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.engine.grants_client import GrantsClient
@@ -24,6 +25,7 @@ from adapters.replay.synthetic import application_documents, detailed_plan, exte
 from domain import commands as c
 from domain.models import CriterionAdvice, YearAmount
 from adapters.event_store.service import GrantService
+from adapters.logging import get_logger
 from domain.regulation.schemes import legacy_scheme_id
 from domain.values import AdviceJudgement, ObjectionOutcome, RegionKind, Role
 from workflows import TASK_QUEUE
@@ -31,6 +33,10 @@ from workflows.models import ExtensionRoundInput, ExtensionRoundResult
 from workflows.programme import ExtensionRoundWorkflow
 
 OPERATORS = [c.Actor(name=n, role=Role.OPERATOR) for n in ("op.de-vries", "op.jansen", "op.bakker", "op.visser")]
+# a sleep whose connection broke (the test server's HTTP/2 stream reset) is asked again this often
+SLEEP_ATTEMPTS = 3
+TRANSPORT_FAULTS = (RPCStatusCode.INTERNAL, RPCStatusCode.UNAVAILABLE)
+log = get_logger(__name__)
 CRITERIA = ["regiovisie", "activiteitenplan", "begroting", "samenwerking bedrijfsleven", "doorlopende leerlijn"]
 
 
@@ -67,9 +73,21 @@ class ReplayRunner:
         return await self.env.get_current_time() + self.offset
 
     async def advance_to(self, moment: dt.datetime) -> None:
-        delta = moment - await self.business_now()
-        if delta > dt.timedelta(0):
-            await self.env.sleep(delta)
+        """Virtual time on to `moment`. The sleep is one long call; when its connection breaks (once in a CI run,
+        2026-12-04: "h2 protocol error"), the server goes on skipping to the end of the sleep it was given, so
+        asking again for the rest, from the time it now tells, is safe: the two sleeps end at the same moment."""
+        for attempt in range(1, SLEEP_ATTEMPTS + 1):
+            delta = moment - await self.business_now()
+            if delta <= dt.timedelta(0):
+                break
+            try:
+                await self.env.sleep(delta)
+                break
+            except RPCError as error:
+                if error.status not in TRANSPORT_FAULTS or attempt == SLEEP_ATTEMPTS:
+                    raise
+                log.warning("replay.sleep_interrupted", until=moment.isoformat(), attempt=attempt,
+                            status=error.status.name, error=str(error))
         self.on_progress(moment)
 
     async def run(self) -> None:
