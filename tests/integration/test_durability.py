@@ -77,13 +77,14 @@ def pre_registration(script: GrantScript) -> c.SubmitVooraanmelding:
     )
 
 
-async def wait_for(predicate, timeout: float = 60.0, every: float = 0.2):
+async def wait_for(predicate, timeout: float = 60.0, every: float = 0.2, seen=None):
+    """Until `predicate()` holds; else fails, saying what `seen()` (when given) then tells of the state."""
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
             return
         await asyncio.sleep(every)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(f"condition not met in {timeout:g} s" + (f"; seen: {seen()}" if seen else ""))
 
 
 async def kill_mid_transition_and_recover(dev_server, tmp_path, url: str, index: int) -> list[str]:

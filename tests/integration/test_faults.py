@@ -182,13 +182,20 @@ async def test_every_timer_due_while_the_server_was_down_fires_once_on_its_retur
 
     outbox = tmp_path / "outbox"
     server = DevServer(db_file=db_file, port=port, headless=True).start()
+
+    def seen() -> str:  # what a failed wait saw: the grants' events, the reminders, the time, the server's last words
+        events = {g: [len(service.history(code)) for code in codes] for g, codes in (("A", group_a), ("B", group_b), ("C", group_c))}
+        log = server.log_file.read_text(errors="replace").splitlines()[-15:] if server.log_file.exists() else []
+        return (f"t0+{time.time() - t0:.1f} s, events per grant {events}, reminders {sorted(delivered_reminders(service))}, "
+                "dev server log:\n" + "\n".join(log))
+
     try:
         client = await connect(TemporalSettings(address=server.address))
         async with build_worker(client, service, FileNotifier(outbox), max_cached_workflows=0):
             await start_grant_workflows(client, service, group_a, offset(due, down_at + 3))
             await start_grant_workflows(client, service, group_b, offset(last_reminder, down_at + 3))
             await start_grant_workflows(client, service, group_c, offset(due, up_at + 12))
-            await wait_for(lambda: len(delivered_reminders(service)) == 7, 30)  # one reminder each at start
+            await wait_for(lambda: len(delivered_reminders(service)) == 7, 30, seen=seen)  # one reminder each at start
             assert time.time() < down_at, "the start took longer than planned: the timers would not fall in the downtime"
             await asyncio.sleep(max(0.0, down_at - time.time()))
     finally:
@@ -203,10 +210,10 @@ async def test_every_timer_due_while_the_server_was_down_fires_once_on_its_retur
         client = await connect(TemporalSettings(address=server.address))
         async with build_worker(client, service, FileNotifier(outbox), max_cached_workflows=0):
             await wait_for(lambda: all(len(service.history(code)) == 2 for code in group_a)
-                           and len(delivered_reminders(service)) == 9, 60)
+                           and len(delivered_reminders(service)) == 9, 60, seen=seen)
             assert time.time() < up_at + 12, "C's deadline lies ahead"
             assert all(len(service.history(code)) == 1 for code in group_c), "C's timer does not fire early"
-            await wait_for(lambda: all(len(service.history(code)) == 2 for code in group_c), 60)
+            await wait_for(lambda: all(len(service.history(code)) == 2 for code in group_c), 60, seen=seen)
             assert time.time() >= up_at + 12 - 1
             await asyncio.sleep(2)  # anything doubled would show now
     finally:
