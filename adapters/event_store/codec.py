@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from uuid import UUID
 from typing import Any, Callable, Iterable
 
 import orjson
@@ -220,13 +221,16 @@ class LeanMapper(Mapper):
         self._hinted = isinstance(self.transcoder, LeanJSONTranscoder)
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
-        topic = stored_event.topic
+        return self.event_of(stored_event.originator_id, stored_event.originator_version, stored_event.topic,
+                             stored_event.state)
+
+    def event_of(self, originator_id: Any, originator_version: int, topic: str, state: bytes) -> Any:
+        """The domain event of one stored record, given as its parts (a StoredEvent's four fields)."""
         known = self._classes.get(topic)
         if known is None:
             cls = resolve_topic(topic)
             known = self._classes[topic] = (cls, getattr(cls, "class_version", 1))
         cls, class_version = known
-        state = stored_event.state
         try:
             if self.cipher:
                 state = self.cipher.decrypt(state)
@@ -239,16 +243,15 @@ class LeanMapper(Mapper):
         except Exception as e:
             msg = (
                 f"Failed to deserialise state of stored event with topic '{topic}', originator_id "
-                f"'{stored_event.originator_id}' and originator_version {stored_event.originator_version}: {e}"
+                f"'{originator_id}' and originator_version {originator_version}: {e}"
             )
             raise MapperDeserialisationError(msg) from e
-        originator_id = stored_event.originator_id
         key = (cls, type(originator_id))
         convertor = self._convertors.get(key)
         if convertor is None:
             convertor = self._convertors[key] = find_id_convertor(cls, type(originator_id))
         event_state["originator_id"] = convertor(originator_id)
-        event_state["originator_version"] = stored_event.originator_version
+        event_state["originator_version"] = originator_version
         from_version = event_state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(event_state)
@@ -288,9 +291,16 @@ class LeanRepository(Repository):
     def _reconstruct_aggregate(self, aggregate_id: Any, version: int | None, projector_func: Any) -> Any:
         probe = self.snapshot_probe
         if self.snapshot_store is not None and probe > 0:
-            stored = self.event_store.recorder.select_events(aggregate_id, lte=version, limit=probe)
-            if len(stored) < probe:
-                aggregate = projector_func(None, map(self.event_store.mapper.to_domain_event, stored))
+            recorder, mapper = self.event_store.recorder, self.event_store.mapper
+            if isinstance(aggregate_id, UUID) and hasattr(recorder, "select_event_rows") and isinstance(mapper, LeanMapper):
+                # the rows as they are read, decoded without a StoredEvent each (the lean recorders)
+                rows = recorder.select_event_rows(aggregate_id, lte=version, limit=probe)
+                events: Iterable[Any] = (mapper.event_of(aggregate_id, v, topic, state) for v, topic, state in rows)
+            else:
+                rows = recorder.select_events(aggregate_id, lte=version, limit=probe)
+                events = map(mapper.to_domain_event, rows)
+            if len(rows) < probe:
+                aggregate = projector_func(None, events)
                 if aggregate is None:
                     raise AggregateNotFoundError(f"Aggregate {aggregate_id!r} version {version!r} not found.")
                 return aggregate

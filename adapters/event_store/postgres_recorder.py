@@ -124,6 +124,15 @@ class LockingFunctionPostgresApplicationRecorder(PostgresApplicationRecorder):
         statement rendered once per shape instead of composed on every call."""
         if not isinstance(originator_id, UUID):
             return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        rows = self.select_event_rows(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        return [StoredEvent(originator_id, version, topic, state) for version, topic, state in rows]
+
+    def select_event_rows(
+        self, originator_id: UUID, *, gt: int | None = None, lte: int | None = None, desc: bool = False,
+        limit: int | None = None,
+    ) -> list[tuple[int, str, bytes]]:
+        """What `select_events` selects, as the rows (version, topic, state) of the aggregate's events: the
+        repository decodes them as they are (codec.LeanRepository), without a StoredEvent for each."""
         text, filters = aggregate_events_select("{table}", "%s", gt=gt, lte=lte, desc=desc, limit=limit)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             statement = self._select_texts.get(text)
@@ -131,8 +140,7 @@ class LockingFunctionPostgresApplicationRecorder(PostgresApplicationRecorder):
                 table = Identifier(self.datastore.schema, self.events_table_name)
                 statement = self._select_texts[text] = SQL(text).format(table=table).as_string(conn)
             curs.execute(statement, [originator_id, *filters], prepare=True)
-            rows = curs.fetchall()
-        return [StoredEvent(originator_id, version, topic, bytes(state)) for version, topic, state in rows]
+            return curs.fetchall()  # bytea arrives as bytes
 
     def _create_table(self, curs: Any) -> None:
         curs.execute(SQL("SELECT pg_advisory_xact_lock({0})").format(DDL_LOCK), prepare=False)

@@ -2,7 +2,7 @@
 every record it stores.
 
 The library wraps every read in BEGIN ... ROLLBACK and converts the stored hex id of every row back into a
-UUID. Reading one aggregate is one SELECT: SQLite runs a lone statement in its own read transaction, so it
+UUID. Reading one aggregate (`select_event_rows`, and `select_events` made of it) is one SELECT: SQLite runs a lone statement in its own read transaction, so it
 sees one consistent snapshot without BEGIN; and every row it returns belongs to the aggregate that was
 asked for, so that id is reused. What is read, and how it is written, are the library's.
 
@@ -59,15 +59,23 @@ class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[StoredEvent]:
         if not isinstance(originator_id, UUID) or self.datastore.originator_id_type != "uuid":
             return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        rows = self.select_event_rows(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        return [StoredEvent(originator_id, version, topic, state) for version, topic, state in rows]
+
+    def select_event_rows(
+        self, originator_id: UUID, *, gt: int | None = None, lte: int | None = None, desc: bool = False,
+        limit: int | None = None,
+    ) -> list[tuple[int, str, bytes]]:
+        """What `select_events` selects, as the rows (version, topic, state) of the aggregate's events: the
+        repository decodes them as they are (codec.LeanRepository), without a StoredEvent for each."""
         statement, filters = aggregate_events_select(self.events_table_name, "?", gt=gt, lte=lte, desc=desc, limit=limit)
         params: list[object] = [originator_id.hex, *filters]
         with self.datastore.get_connection(commit=False) as connection, connection.cursor() as cursor:
             try:
                 cursor.execute(statement, params)
-                rows = cursor.fetchall()
+                return cursor.fetchall()
             except sqlite3.OperationalError as error:
                 raise OperationalError(error) from error
-        return [StoredEvent(originator_id, version, topic, state) for version, topic, state in rows]
 
 
 TOPIC = f"{__name__}:{LeanSQLiteApplicationRecorder.__name__}"

@@ -198,3 +198,23 @@ def test_reading_a_grant_gives_its_events_in_order_and_respects_the_bounds(store
     assert all(e.originator_id == gid for e in events)
     assert [e.originator_version for e in service.recorder.select_events(gid, gt=2, lte=4)] == [3, 4]
     assert [e.originator_version for e in service.recorder.select_events(gid, desc=True, limit=2)] == [5, 4]
+
+
+def test_a_grant_loaded_from_its_rows_equals_the_librarys_load_of_its_stored_events(store_url):
+    """The repository decodes the rows it reads (select_event_rows) without a StoredEvent each; the state,
+    version and times equal the library's own reconstruction from the recorder's StoredEvents."""
+    from eventsourcing.application import project_aggregate
+
+    service = open_service(store_url)
+    grant = GrantScript(service)
+    grant.to_approved()
+    gid = service.state(grant.code).grant_id
+    rows = service.recorder.select_event_rows(gid)
+    stored = service.recorder.select_events(gid)
+    assert [(s.originator_version, s.topic, s.state) for s in stored] == [tuple(r) for r in rows]
+    assert all(type(state) is bytes for _, _, state in rows)
+    library = project_aggregate(None, map(service.mapper.to_domain_event, stored))
+    loaded = service.repository.get(gid)
+    assert loaded.state == library.state
+    assert (loaded.version, loaded.created_on, loaded.modified_on) == (library.version, library.created_on, library.modified_on)
+    assert service.repository.get(gid, version=3).state == project_aggregate(None, map(service.mapper.to_domain_event, stored[:3])).state
