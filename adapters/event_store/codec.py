@@ -17,6 +17,7 @@ Why it is faster than JSONTranscoder:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from uuid import UUID
 from typing import Any, Callable, Iterable
@@ -281,9 +282,11 @@ class LeanRepository(Repository):
     gives the same aggregate as starting from a snapshot, so this holds whatever snapshots exist.
     """
 
-    def __init__(self, *args: Any, snapshot_probe: int = 0, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, snapshot_probe: int = 0, snapshot_usable: Callable[[Any], bool] = lambda s: True,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.snapshot_probe = snapshot_probe
+        self.snapshot_usable = snapshot_usable
 
     def get(self, aggregate_id: Any, *, version: int | None = None, projector_func: Any = project, **kwargs: Any) -> Any:
         return super().get(aggregate_id, version=version, projector_func=projector_func, **kwargs)
@@ -304,4 +307,19 @@ class LeanRepository(Repository):
                 if aggregate is None:
                     raise AggregateNotFoundError(f"Aggregate {aggregate_id!r} version {version!r} not found.")
                 return aggregate
-        return super()._reconstruct_aggregate(aggregate_id, version, projector_func)
+        return self._from_snapshot(aggregate_id, version, projector_func)
+
+    def _from_snapshot(self, aggregate_id: Any, version: int | None, projector_func: Any) -> Any:
+        """The library's reconstruction (the latest snapshot up to `version`, then the events after it), except
+        that a snapshot `snapshot_usable` refuses is passed over: then every event is replayed."""
+        snapshots: list[Any] = []
+        if self.snapshot_store is not None:
+            snapshots = list(self.snapshot_store.get(originator_id=aggregate_id, desc=True, limit=1, lte=version))
+            if snapshots and not self.snapshot_usable(snapshots[0]):
+                snapshots = []
+        gt = snapshots[0].originator_version if snapshots else None
+        events = self.event_store.get(originator_id=aggregate_id, gt=gt, lte=version)
+        aggregate = projector_func(None, itertools.chain(snapshots, events))
+        if aggregate is None:
+            raise AggregateNotFoundError(f"Aggregate {aggregate_id!r} version {version!r} not found.")
+        return aggregate

@@ -31,7 +31,7 @@ from domain.idempotency import fingerprint as command_fingerprint
 from domain.results import CommandResult
 from domain.publication import PUBLICATIONS_ID, Publications
 from domain.regulation import Amendment, Regulation, default_regulation
-from domain.state import GrantState
+from domain.state import GrantState, snapshot_is_complete
 from domain.regulation.schemes import grant_id, legacy_scheme_id, scheme_ids, scheme_in_force
 from domain.regulation.schemes import scheme as shipped_scheme
 from domain.timekeeping import local_date
@@ -94,6 +94,7 @@ class GrantService(Application):
             fastforward_skipping=strtobool(self.env.get(self.AGGREGATE_CACHE_FASTFORWARD_SKIPPING, "n")),
             deepcopy_from_cache=strtobool(self.env.get(self.DEEPCOPY_FROM_AGGREGATE_CACHE, "y")),
             snapshot_probe=max(self.snapshotting_intervals.values(), default=0),
+            snapshot_usable=_snapshot_usable,
         )
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording]:
@@ -383,3 +384,10 @@ def _topic(cls: type) -> str:
 
     return get_topic(cls)
 
+
+
+def _snapshot_usable(snapshot: Any) -> bool:
+    """A snapshot of a grant whose state holds what only a replay can give (domain/state.py REPLAYED_NOT_UPCAST);
+    a snapshot of anything else (a budget pool) as it is."""
+    state = snapshot.state.get("state") if isinstance(snapshot.state, dict) else None
+    return not isinstance(state, GrantState) or snapshot_is_complete(state)
