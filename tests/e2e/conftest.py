@@ -59,6 +59,29 @@ class Served:
         with sqlite3.connect(self.store_file) as conn:
             return conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
 
+    def settled_events(self, timeout: float = 60) -> int:
+        """`stored_events` once every besluit in the store has its letter and the store stays still for a second.
+
+        A grant's workflow makes a besluit's letter (an event and a mail) just after it answers the step that took
+        the besluit, so a test that counts the store right after another test's approval may see that letter land
+        and take it for a write of its own."""
+        from adapters.event_store.store import open_service
+
+        service = open_service(self.database_url)
+        deadline = time.monotonic() + timeout
+        owed: list[str] = []
+        try:
+            while time.monotonic() < deadline:
+                owed = [f"{scheme}/{code}" for scheme, code in service.grant_keys()
+                        if service.state(code, scheme=scheme).besluiten_without_letter()]
+                count = self.stored_events()
+                time.sleep(1.0 if not owed else 0.2)
+                if not owed and self.stored_events() == count:
+                    return count
+        finally:
+            service.close()
+        raise AssertionError(f"the store did not settle within {timeout} s; letters owed: {owed}")
+
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 

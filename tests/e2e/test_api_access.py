@@ -115,7 +115,7 @@ def test_the_matrix_covers_every_endpoint_of_the_openapi_document(world):
 @pytest.mark.parametrize("caller", CALLERS)
 def test_each_caller_reaches_exactly_the_endpoints_of_its_role(served, world, caller):
     endpoints, tokens = world
-    before = served.stored_events()
+    before = served.settled_events()
     wrong = []
     for number, endpoint in enumerate(endpoints):
         with client_from(served, f"127.0.{10 + CALLERS.index(caller)}.{1 + number}", tokens[caller]) as client:

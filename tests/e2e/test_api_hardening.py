@@ -28,7 +28,7 @@ REDOC_LOGO = "img-src https://cdn.redoc.ly/"
 def test_a_body_over_one_mib_is_413_with_the_error_body_and_writes_nothing(served):
     with served.client(served.token("operator", "op.hardening")) as op:
         take(op, BIG, 71, "pre-register")
-        before = served.stored_events()
+        before = served.settled_events()
         reason = "x" * (2 * MIB)
         declared = op.post(f"/v1/grants/{BIG}/accept", json={"reason": reason})
         chunked = op.post(f"/v1/grants/{BIG}/accept", content=iter([b'{"reason": "', reason.encode(), b'"}']),

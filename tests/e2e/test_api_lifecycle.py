@@ -56,15 +56,18 @@ def test_an_operator_takes_a_grant_to_approval_the_region_sees_it_and_the_audito
         refused = own.post(f"/v1/grants/{CODE}/object", json={"reason": "bezwaar", "grounds": "te laag"})
         assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
 
+    served.settled_events()  # the verlening's letter: made by the grant's workflow just after its answer
     with served.client(auditor) as audit:
         history = audit.get(f"/v1/grants/{CODE}/history").json()["events"]
         as_of = audit.get(f"/v1/grants/{CODE}/as-of/2019-06-10").json()
         verified = audit.get("/v1/audit/verify").json()
     assert [e["event"] for e in history] == [
         "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded", "GrantApproved",
+        "DecisionLetterIssued",
     ]
-    assert {(e["actor"], e["role"]) for e in history} == {("op.de-vries", "operator")}
-    assert history[-1]["facts"]["granted_per_year"] == {"2020": 100_000_000, "2021": 100_000_000, "2022": 90_000_000, "2023": 90_000_000}
+    assert {(e["actor"], e["role"]) for e in history[:5]} == {("op.de-vries", "operator")}
+    assert (history[-1]["actor"], history[-1]["role"], history[-1]["facts"]["besluit_kind"]) == ("sto-engine", "system", "approval")
+    assert history[4]["facts"]["granted_per_year"] == {"2020": 100_000_000, "2021": 100_000_000, "2022": 90_000_000, "2023": 90_000_000}
     assert as_of["grant"]["status"] == "advised" and as_of["version"] == 4
     assert verified["ok"] is True and verified["problem"] is None
 
@@ -72,7 +75,7 @@ def test_an_operator_takes_a_grant_to_approval_the_region_sees_it_and_the_audito
 def test_a_refused_transition_answers_409_with_rule_and_source_and_writes_nothing(served):
     with served.client(served.token("operator", "op.refusal")) as op:
         take(op, "STO-E2E-REFUSE", 12, "pre-register")
-        before = served.stored_events()
+        before = served.settled_events()
         refused = op.post("/v1/grants/STO-E2E-REFUSE/approve", json=body("approve", 12))
         stale = op.post("/v1/grants/STO-E2E-REFUSE/apply", json=body("apply", 12, expected_version=7))
         unknown = op.post("/v1/grants/STO-E2E-NOBODY/accept", json=body("accept", 12))
@@ -102,7 +105,7 @@ def test_a_grant_that_has_ended_refuses_every_transition_with_the_rule_that_says
         take(op, "STO-E2E-ENDED", 14, "pre-register")
         ended = op.post("/v1/grants/STO-E2E-ENDED/withdraw", json={"reason": "regio trekt zich terug", "effective_at": "2018-10-21T10:00:00+02:00"})
         assert ended.json()["status"] == "withdrawn" and ended.json()["allowed_transitions"] == []
-        before = served.stored_events()
+        before = served.settled_events()
         after_the_end = op.post("/v1/grants/STO-E2E-ENDED/apply", json=body("apply", 14))
     assert after_the_end.status_code == 409, after_the_end.text
     assert (after_the_end.json()["rule"], after_the_end.json()["grantStatus"]) == ("lifecycle.transition", "withdrawn")

@@ -214,7 +214,7 @@ def _note(failures: list[str], name: str, problem: str | None, served, before: i
 
 def test_every_bad_api_request_gets_a_clear_4xx_and_writes_nothing(served, world):
     assert len(API_CASES) >= 100
-    before = served.stored_events()
+    before = served.settled_events()
     failures = []
     for name, method, path, who, request, status, words in API_CASES:
         headers = {"Authorization": "Basic b3A6cHc="} if who == "basic" else {}
@@ -314,7 +314,7 @@ def cli_cases(tmp_path) -> list[tuple[str, list[str], int, tuple[str, ...]]]:
 def test_every_bad_command_line_exits_with_its_code_and_names_the_problem(served, world, sto, tmp_path):
     cases = cli_cases(tmp_path)
     assert len(cases) + len(API_CASES) >= 140
-    before = served.stored_events()
+    before = served.settled_events()
     failures = []
     for name, args, code, words in cases:
         result = sto(*args)
