@@ -123,3 +123,22 @@ def test_sto_grant_letters_of_a_region_without_a_grant_says_so(demo):
     assert done.returncode != 0
     body = json.loads(done.stdout)
     assert body["error"] and body["hint"]
+
+
+def test_sto_grant_letters_out_makes_a_pdf_gone_from_the_store_again_with_its_recorded_hash(demo, tmp_path):
+    import sqlite3
+
+    source = Path(demo["database_url"].removeprefix("sqlite:///"))
+    copy = tmp_path / "copy.sqlite"
+    with sqlite3.connect(source) as db, sqlite3.connect(copy) as target:
+        db.backup(target)  # the demo's store stays as it is for the other tests
+    url = f"sqlite:///{copy}"
+    listed = json.loads(sto("grant", "letters", "STO-R001", "--scheme", LEGACY, "--json", database_url=url).stdout)["letters"]
+    gone = listed[0]
+    with sqlite3.connect(copy) as db:
+        db.execute("DELETE FROM letter_pdfs WHERE sha256 = ?", (gone["sha256"],))
+    done = sto("grant", "letters", "STO-R001", "--scheme", LEGACY, "--json", "--out", str(tmp_path / "out"), database_url=url)
+    assert done.returncode == 0, done.stderr
+    row = next(r for r in json.loads(done.stdout)["letters"] if r["besluit"] == gone["besluit"])
+    assert "made again" in row["reprinted"]
+    assert hashlib.sha256(Path(row["written_to"]).read_bytes()).hexdigest() == gone["sha256"]
