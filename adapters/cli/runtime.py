@@ -17,7 +17,9 @@ from adapters.engine.key import engine_key
 from adapters.logging import get_logger
 from adapters.notify.notifiers import notifier_from_url
 from adapters.event_store.store import describe, open_service
-from adapters.engine.temporal import DevServer, TemporalSettings, build_worker, connect, ensure_search_attributes
+from adapters.engine.temporal import (
+    MIN_CACHED_WORKFLOWS, DevServer, TemporalSettings, WorkerTuning, build_worker, connect, ensure_search_attributes,
+)
 from workflows.credentials import CommandCredentials
 
 log = get_logger(__name__)
@@ -39,6 +41,7 @@ async def _run_worker(
     stop: asyncio.Event,
     sandboxed: bool = True,
     anchor_daily: bool = False,
+    tuning: WorkerTuning = WorkerTuning(),
 ) -> None:
     client = await connect(settings)
     await ensure_search_attributes(client, settings.namespace)
@@ -46,7 +49,7 @@ async def _run_worker(
     notifier = notifier_from_url(notifier_url, Path("var") / "outbox")
     worker = build_worker(
         client, service, notifier, task_queue=settings.task_queue, identity=identity, max_cached_workflows=max_cached,
-        sandboxed=sandboxed, credentials=CommandCredentials(engine_key(STATE.url)),
+        sandboxed=sandboxed, credentials=CommandCredentials(engine_key(STATE.url)), tuning=tuning,
     )
     log.info("worker started", address=settings.address, namespace=settings.namespace, task_queue=settings.task_queue,
              store=describe(STATE.database_url), identity=identity)
@@ -84,17 +87,23 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 def worker(
     notifier_url: NotifierOption = None,
     identity: Annotated[Optional[str], typer.Option("--identity", help="worker name shown in Temporal")] = None,
-    max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", help="grants kept in memory (about 0.2 MiB each): a burst of deadlines then replays no history")] = CACHED_GRANTS,
+    max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", min=MIN_CACHED_WORKFLOWS, help="grants kept in memory (about 0.2 MiB each, at least 1): a burst of deadlines then replays no history")] = CACHED_GRANTS,
     sandbox: Annotated[bool, typer.Option("--sandbox/--no-sandbox", help="Temporal's workflow sandbox (off only for trusted batch runs)")] = True,
+    sticky_timeout: Annotated[float, typer.Option(
+        "--sticky-timeout", min=1.0, max=300.0,
+        help="seconds a grant's next task waits for this worker, which holds the grant in memory, before any worker "
+             "takes it: after this worker dies, at most that long (the server also notices a gone worker within about "
+             "10 s); lower means more history replays in a burst of deadlines")] = WorkerTuning().sticky_queue_schedule_to_start_seconds,
 ) -> None:
     """Run a worker for the grant and programme workflows (Ctrl-C stops it). Several workers on one task
     queue share the grants: that is how the engine scales past one machine."""
     settings = TemporalSettings.from_env()
+    tuning = WorkerTuning(sticky_queue_schedule_to_start_seconds=sticky_timeout)
 
     async def main() -> None:
         stop = asyncio.Event()
         _stop_on_signals(stop)
-        await _run_worker(settings, notifier_url, identity, max_cached_workflows, stop, sandbox)
+        await _run_worker(settings, notifier_url, identity, max_cached_workflows, stop, sandbox, tuning=tuning)
 
     try:
         asyncio.run(main())

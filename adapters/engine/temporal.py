@@ -171,6 +171,9 @@ class WorkerTuning:
     sticky_queue_schedule_to_start_seconds: float = 30.0
 
 
+MIN_CACHED_WORKFLOWS = 1
+
+
 def build_worker(
     client: Client,
     service: GrantService,
@@ -192,7 +195,17 @@ def build_worker(
     call in workflow code as it is written.
 
     `credentials`: with a key, the worker executes only commands signed with it (workflows/credentials.py);
-    `sto worker` and `sto serve` always give one. Without (tests, the embedded replay) it checks nothing."""
+    `sto worker` and `sto serve` always give one. Without (tests, the embedded replay) it checks nothing.
+
+    `max_cached_workflows` is at least 1. With none kept, the SDK drops the workflow task the server hands
+    back with a completion (a consequence's local activity followed by more of the workflow's work), and the
+    grant then waits out that task's 10 s timeout: seen on 2026-12-04 in the dead-server fault test, whose
+    worker kept none, as every third or so consequence landing 10 s late."""
+    if max_cached_workflows < MIN_CACHED_WORKFLOWS:
+        raise ValueError(
+            f"max_cached_workflows={max_cached_workflows}: a worker keeps at least {MIN_CACHED_WORKFLOWS} grant in "
+            "memory (with none, a deadline's consequence can wait 10 s for a lost workflow task); give 1 or more"
+        )
     preload_schemes()  # read every scheme file outside the workflow sandbox (a workflow may not open files)
     credentials = credentials or CommandCredentials(None)
     grant_activities = GrantActivities(service, notifier, credentials)

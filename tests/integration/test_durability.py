@@ -48,8 +48,10 @@ def start_worker_process(tmp: Path, address: str, url: str, identity: str, **env
         "STO_LOG_LEVEL": "INFO",
         **env_extra,
     }
+    # --sticky-timeout 1: these tests kill workers on purpose, and the next worker should take a killed one's grants
+    # at once, not after the 30 s a worker in production waits for (WorkerTuning); what they test is the same
     return processes.spawn(  # dies with the test process, even a killed one; its output in worker-IDENTITY.log
-        [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", identity, "--max-cached-workflows", "0"],
+        [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", identity, "--sticky-timeout", "1"],
         tmp / f"worker-{identity}.log", cwd=REPO, env=env,
     )
 
@@ -128,7 +130,7 @@ async def test_pending_timers_still_fire_after_the_dev_server_restarts_on_its_fi
     try:
         client = await connect(TemporalSettings(address=server.address))
         grants = GrantsClient(client, credentials=SIGNED, clock_offset_seconds=business(due - dt.timedelta(seconds=12)))
-        worker = build_worker(client, service, FileNotifier(tmp_path / "outbox"), max_cached_workflows=0)
+        worker = build_worker(client, service, FileNotifier(tmp_path / "outbox"))
         async with worker:
             await grants.pre_register(pre_registration(script))
             view = await grants.status(script.code)
@@ -140,7 +142,7 @@ async def test_pending_timers_still_fire_after_the_dev_server_restarts_on_its_fi
     server = DevServer(db_file=db_file, port=port, headless=True).start()
     try:
         client = await connect(TemporalSettings(address=server.address))
-        worker = build_worker(client, service, FileNotifier(tmp_path / "outbox"), max_cached_workflows=0)
+        worker = build_worker(client, service, FileNotifier(tmp_path / "outbox"))
         async with worker:
             await wait_for(lambda: len(service.history(script.code)) == 2, timeout=60)
     finally:

@@ -191,7 +191,7 @@ async def test_every_timer_due_while_the_server_was_down_fires_once_on_its_retur
 
     try:
         client = await connect(TemporalSettings(address=server.address))
-        async with build_worker(client, service, FileNotifier(outbox), max_cached_workflows=0):
+        async with build_worker(client, service, FileNotifier(outbox)):
             await start_grant_workflows(client, service, group_a, offset(due, down_at + 3))
             await start_grant_workflows(client, service, group_b, offset(last_reminder, down_at + 3))
             await start_grant_workflows(client, service, group_c, offset(due, up_at + 12))
@@ -208,7 +208,7 @@ async def test_every_timer_due_while_the_server_was_down_fires_once_on_its_retur
     server = DevServer(db_file=db_file, port=port, headless=True).start()
     try:
         client = await connect(TemporalSettings(address=server.address))
-        async with build_worker(client, service, FileNotifier(outbox), max_cached_workflows=0):
+        async with build_worker(client, service, FileNotifier(outbox)):
             await wait_for(lambda: all(len(service.history(code)) == 2 for code in group_a)
                            and len(delivered_reminders(service)) == 9, 60, seen=seen)
             assert time.time() < up_at + 12, "C's deadline lies ahead"
@@ -216,6 +216,11 @@ async def test_every_timer_due_while_the_server_was_down_fires_once_on_its_retur
             await wait_for(lambda: all(len(service.history(code)) == 2 for code in group_c), 60, seen=seen)
             assert time.time() >= up_at + 12 - 1
             await asyncio.sleep(2)  # anything doubled would show now
+            # and no workflow task was lost on the way (a worker that kept no grant lost some: 10 s each)
+            for code in group_a + group_c:
+                history = await client.get_workflow_handle(grant_workflow_id(code)).fetch_history()
+                timed_out = [e.event_id for e in history.events if e.HasField("workflow_task_timed_out_event_attributes")]
+                assert timed_out == [], f"{code}: workflow tasks timed out at events {timed_out}"
     finally:
         server.stop()
 
