@@ -69,7 +69,8 @@ class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         """What `select_events` selects, as the rows (version, topic, state) of the aggregate's events: the
         repository decodes them as they are (codec.LeanRepository), without a StoredEvent for each."""
         statement, filters = aggregate_events_select(self.events_table_name, "?", gt=gt, lte=lte, desc=desc, limit=limit)
-        params: list[object] = [originator_id.hex, *filters]
+        stored_id = originator_id.hex if self.datastore.originator_id_type == "uuid" else str(originator_id)
+        params: list[object] = [stored_id, *filters]
         with self.datastore.get_connection(commit=False) as connection, connection.cursor() as cursor:
             try:
                 cursor.execute(statement, params)
