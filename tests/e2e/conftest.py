@@ -60,7 +60,7 @@ class Served:
             return conn.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
 
     def settled_events(self, timeout: float = 60) -> int:
-        """`stored_events` once every besluit in the store has its letter and the store stays still for a second.
+        """`stored_events` once every besluit in the store has its letter and the store stays still for half a second.
 
         A grant's workflow makes a besluit's letter (an event and a mail) just after it answers the step that took
         the besluit, so a test that counts the store right after another test's approval may see that letter land
@@ -75,7 +75,7 @@ class Served:
                 owed = [f"{scheme}/{code}" for scheme, code in service.grant_keys()
                         if service.state(code, scheme=scheme).besluiten_without_letter()]
                 count = self.stored_events()
-                time.sleep(1.0 if not owed else 0.2)
+                time.sleep(0.5 if not owed else 0.2)
                 if not owed and self.stored_events() == count:
                     return count
         finally:
