@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import uuid
-from uuid import UUID
 from typing import Any, Callable, Iterable
 
 import orjson
@@ -36,6 +35,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.application import AggregateNotFoundError, Repository
 from eventsourcing.utils import resolve_topic
+
+from adapters.event_store.aggregate_select import SelectsEventRows
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
 _TYPE_KEY = b'"_type_"'
@@ -295,7 +296,7 @@ class LeanRepository(Repository):
         probe = self.snapshot_probe
         if self.snapshot_store is not None and probe > 0:
             recorder, mapper = self.event_store.recorder, self.event_store.mapper
-            if isinstance(aggregate_id, UUID) and hasattr(recorder, "select_event_rows") and isinstance(mapper, LeanMapper):
+            if isinstance(recorder, SelectsEventRows) and recorder.reads_rows(aggregate_id) and isinstance(mapper, LeanMapper):
                 # the rows as they are read, decoded without a StoredEvent each (the lean recorders)
                 rows = recorder.select_event_rows(aggregate_id, lte=version, limit=probe)
                 events: Iterable[Any] = (mapper.event_of(aggregate_id, v, topic, state) for v, topic, state in rows)

@@ -33,7 +33,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from adapters.audit.hashing import SEAL_TABLE, content_hash, seal_table_ddl
-from adapters.event_store.aggregate_select import aggregate_events_select
+from adapters.event_store.aggregate_select import SelectsEventRows, aggregate_events_select
 
 DDL_LOCK = 0x5354_4F00  # "STO\0": any constant the team's databases do not use for another purpose
 
@@ -42,7 +42,7 @@ def seals_of(stored_events: Sequence[StoredEvent]) -> list[str]:
     return [content_hash(e.originator_id, e.originator_version, e.topic, e.state) for e in stored_events]
 
 
-class LockingFunctionPostgresApplicationRecorder(PostgresApplicationRecorder):
+class LockingFunctionPostgresApplicationRecorder(SelectsEventRows, PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events") -> None:
         self._select_texts: dict[str, str] = {}  # aggregate_events_select's text -> as rendered for this schema
         super().__init__(datastore, events_table_name=events_table_name)
@@ -111,28 +111,12 @@ class LockingFunctionPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.execute(self.sql_insert_seals, (list(notification_ids), seals_of(stored_events)))
         return notification_ids
 
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        """The library's select, read as plain tuples of the three columns of aggregate_events_select, with the
-        statement rendered once per shape instead of composed on every call."""
-        if not isinstance(originator_id, UUID):
-            return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-        rows = self.select_event_rows(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-        return [StoredEvent(originator_id, version, topic, state) for version, topic, state in rows]
-
     def select_event_rows(
         self, originator_id: UUID, *, gt: int | None = None, lte: int | None = None, desc: bool = False,
         limit: int | None = None,
     ) -> list[tuple[int, str, bytes]]:
-        """What `select_events` selects, as the rows (version, topic, state) of the aggregate's events: the
-        repository decodes them as they are (codec.LeanRepository), without a StoredEvent for each."""
+        """The aggregate's rows (version, topic, state), read as plain tuples, with the statement rendered once per
+        shape instead of composed on every call."""
         text, filters = aggregate_events_select("{table}", "%s", gt=gt, lte=lte, desc=desc, limit=limit)
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             statement = self._select_texts.get(text)

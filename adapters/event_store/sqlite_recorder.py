@@ -23,10 +23,10 @@ from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from adapters.audit.hashing import SEAL_TABLE, content_hash, seal_table_ddl
-from adapters.event_store.aggregate_select import aggregate_events_select
+from adapters.event_store.aggregate_select import SelectsEventRows, aggregate_events_select
 
 
-class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
+class LeanSQLiteApplicationRecorder(SelectsEventRows, SQLiteApplicationRecorder):
     insert_seals_statement = f"INSERT INTO {SEAL_TABLE} (notification_id, content_hash) VALUES (?, ?)"
 
     def construct_create_table_statements(self) -> list[str]:
@@ -48,29 +48,16 @@ class LeanSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             c.executemany(self.insert_seals_statement, list(zip(notification_ids, seals, strict=True)))
         return notification_ids
 
-    def select_events(
-        self,
-        originator_id: UUID | str,
-        *,
-        gt: int | None = None,
-        lte: int | None = None,
-        desc: bool = False,
-        limit: int | None = None,
-    ) -> Sequence[StoredEvent]:
-        if not isinstance(originator_id, UUID) or self.datastore.originator_id_type != "uuid":
-            return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-        rows = self.select_event_rows(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
-        return [StoredEvent(originator_id, version, topic, state) for version, topic, state in rows]
+    def reads_rows(self, originator_id: Any) -> bool:
+        return isinstance(originator_id, UUID) and self.datastore.originator_id_type == "uuid"
 
     def select_event_rows(
         self, originator_id: UUID, *, gt: int | None = None, lte: int | None = None, desc: bool = False,
         limit: int | None = None,
     ) -> list[tuple[int, str, bytes]]:
-        """What `select_events` selects, as the rows (version, topic, state) of the aggregate's events: the
-        repository decodes them as they are (codec.LeanRepository), without a StoredEvent for each."""
+        """The aggregate's rows (version, topic, state), in one statement without BEGIN ... ROLLBACK."""
         statement, filters = aggregate_events_select(self.events_table_name, "?", gt=gt, lte=lte, desc=desc, limit=limit)
-        stored_id = originator_id.hex if self.datastore.originator_id_type == "uuid" else str(originator_id)
-        params: list[object] = [stored_id, *filters]
+        params: list[object] = [originator_id.hex, *filters]
         with self.datastore.get_connection(commit=False) as connection, connection.cursor() as cursor:
             try:
                 cursor.execute(statement, params)
