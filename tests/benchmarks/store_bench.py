@@ -332,8 +332,12 @@ def p2_load(url: str, store: str, *, grants: int, repetitions: int) -> list[Figu
                 return (clock() - start) / (events * rounds)
             return run
 
-        rounds = 1
-        rounds = passes or max(1, math.ceil(SAMPLE_SECONDS / (raw_with(typed_loads)() * events)))
+        if passes is None:  # one raw pass, timed, says how many make a sample
+            start = clock()
+            for gid in ids:
+                raw.load(gid, typed_loads)
+            passes = max(1, math.ceil(SAMPLE_SECONDS / (clock() - start)))
+        rounds = passes
         return interleave({"engine": engine, "raw": raw_with(typed_loads), "raw_json": raw_with(json.loads),
                            "raw_orjson": raw_with(orjson.loads)}, repetitions)
 
