@@ -385,7 +385,6 @@ def _topic(cls: type) -> str:
     return get_topic(cls)
 
 
-
 def _snapshot_usable(snapshot: Any) -> bool:
     """A snapshot of a grant whose state holds what only a replay can give (domain/state.py REPLAYED_NOT_UPCAST);
     a snapshot of anything else (a budget pool) as it is."""
