@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters.audit.database import ChainDatabase
-from adapters.audit.hashing import GENESIS, chain_hash, content_hash
+from adapters.audit.hashing import GENESIS, chain_hash
+from adapters.event_store.sealing import content_hash
 
 
 def read_anchors(path: str | Path) -> tuple[list[dict[str, Any]], list[int]]:

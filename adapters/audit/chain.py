@@ -1,7 +1,8 @@
 """A hash chain over every stored event, so that an auditor can tell the log was not altered.
 
 Self-contained on purpose: only the standard library and sqlite3 / psycopg, no domain classes, so an auditor
-can read (or rewrite in another language) the whole check without trusting the application.
+can read (or rewrite in another language) the whole check without trusting the application: this package and
+the store's seal (adapters/event_store/sealing.py, the content hash the recorders write) are all of it.
 
 Two tables in the event store's own database. `audit_sealed`, one row per stored record, is written by the
 store's recorder in the same transaction that stores the record (adapters/event_store/sqlite_recorder.py,
@@ -65,16 +66,8 @@ from typing import Any
 
 from adapters.audit.anchors import check_anchors, read_anchors
 from adapters.audit.database import ChainDatabase, open_postgres, open_sqlite, open_url
-from adapters.audit.hashing import (  # the hash definitions, and the names other modules read from here
-    BEFORE_ANY,
-    CHAIN_TABLE,
-    GENESIS,
-    PAGE,
-    SEAL_TABLE,
-    chain_hash,
-    content_hash,
-    seal_table_ddl,
-)
+from adapters.audit.hashing import BEFORE_ANY, CHAIN_TABLE, GENESIS, PAGE, chain_hash
+from adapters.event_store.sealing import SEAL_TABLE, content_hash, seal_table_ddl  # the store's seal, read back here
 
 __all__ = ["CHAIN_TABLE", "GENESIS", "SEAL_TABLE", "ChainDatabase", "ChainReport", "Problem", "chain_hash", "check_anchors",
            "content_hash", "extend", "main", "open_postgres", "open_sqlite", "open_url", "read_anchors", "seal_table_ddl",

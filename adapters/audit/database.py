@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs, unquote, urlparse
 
-from adapters.audit.hashing import BEFORE_ANY, CHAIN_TABLE, PAGE, POSTGRES_EVENTS, SEAL_TABLE, SQLITE_EVENTS
+from adapters.audit.hashing import BEFORE_ANY, CHAIN_TABLE, PAGE
+from adapters.event_store.sealing import POSTGRES_EVENTS, SEAL_TABLE, SQLITE_EVENTS
 
 
 class ChainDatabase:

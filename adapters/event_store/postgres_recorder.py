@@ -8,7 +8,7 @@ then commit notification ids out of order, and a follower of the notification lo
 that has read id 11 would never see id 10 committed after it. The function here is the library's with the
 lock put back, under a name of its own: one round trip, and commit order equals notification order.
 
-Sealing: the function also takes each record's content hash (as defined in adapters/audit/chain.py,
+Sealing: the function also takes each record's content hash (as defined in adapters/event_store/sealing.py,
 computed here before the call, outside the table lock) and inserts it into the append-only table
 `audit_sealed` under the record's notification id, in the same statement as the record: what was stored
 is fixed when it is committed, before any catch-up chains it, and a failed append leaves neither record
@@ -32,7 +32,7 @@ from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from adapters.audit.hashing import SEAL_TABLE, content_hash, seal_table_ddl
+from adapters.event_store.sealing import SEAL_TABLE, content_hash, seal_table_ddl
 from adapters.event_store.aggregate_select import SelectsEventRows, aggregate_events_select
 
 DDL_LOCK = 0x5354_4F00  # "STO\0": any constant the team's databases do not use for another purpose

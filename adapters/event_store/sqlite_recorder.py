@@ -7,7 +7,7 @@ sees one consistent snapshot without BEGIN; and every row it returns belongs to 
 asked for, so that id is reused. What is read, and how it is written, are the library's.
 
 Sealing: in the transaction that inserts a command's records, the content hash of each (as defined in
-adapters/audit/chain.py) is inserted into the append-only table `audit_sealed` under the record's rowid,
+adapters/event_store/sealing.py) is inserted into the append-only table `audit_sealed` under the record's rowid,
 so what was stored is fixed when it is committed, before any catch-up chains it; a failed append
 leaves neither record nor seal. The audit chain is built from these seals.
 """
@@ -22,7 +22,7 @@ from uuid import UUID
 from eventsourcing.persistence import OperationalError, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from adapters.audit.hashing import SEAL_TABLE, content_hash, seal_table_ddl
+from adapters.event_store.sealing import SEAL_TABLE, content_hash, seal_table_ddl
 from adapters.event_store.aggregate_select import SelectsEventRows, aggregate_events_select
 
 
