@@ -14,7 +14,7 @@ from rich.table import Table
 
 from adapters.audit import anchor as audit_anchor
 from adapters.audit import chain as audit_chain
-from adapters.audit.as_of import as_of_view
+from adapters.read_side.as_of import as_of_view
 from adapters.cli.context import STATE
 from adapters.cli.output import EXIT_UNAVAILABLE, console, err_console, fail, print_json, printable, shown
 from adapters.cli.reads import READ_ERRORS, open_read_models

@@ -12,7 +12,7 @@ import threading
 from typing import Any
 
 from adapters.audit import chain as audit_chain
-from adapters.audit.as_of import as_of_view
+from adapters.read_side.as_of import as_of_view
 from adapters.read_side.read_models import ReadModels
 from adapters.operators.transitions import allowed_transitions
 from domain.errors import DomainError, GrantNotFound

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from adapters.audit.as_of import NotYetExisting, as_of_view
+from adapters.read_side.as_of import NotYetExisting, as_of_view
 from tests.support.scenarios import full_life
 from tests.support.scripted import GrantScript
 from domain.errors import GrantNotFound
