@@ -6,6 +6,9 @@
   `adapters/engine/`.
 - `projections/` imports `domain/` only.
 - `adapters/` may import everything; nothing imports `adapters/` except `adapters/` and the tests.
+- Inside `adapters/`, the event store is the lowest part: it imports no other adapter. The audit chain stands on
+  it (it reads the seal the store's recorders write, adapters/event_store/sealing.py) and imports no adapter
+  but the store.
 - No module imports itself back through others (no cycle), in any part.
 """
 
@@ -23,6 +26,11 @@ MAY_IMPORT = {
     "workflows": {"domain", "workflows"},
     "projections": {"domain", "projections"},
     "adapters": {"domain", "workflows", "projections", "adapters"},
+}
+# adapters that stand low inside adapters/: the other adapters they may import (domain/ and workflows/ as above)
+LOW_ADAPTERS = {
+    "adapters.event_store": {"adapters.event_store"},
+    "adapters.audit": {"adapters.audit", "adapters.event_store"},
 }
 DOING_IO = ("eventsourcing.application", "eventsourcing.persistence", "eventsourcing.sqlite", "eventsourcing.postgres",
             "sqlite3", "psycopg", "temporalio", "fastapi", "httpx", "smtplib", "socket", "subprocess", "uvicorn")
@@ -61,6 +69,19 @@ def test_each_part_imports_only_what_its_layer_may(part):
         for imported in imports(path):
             top = imported.split(".")[0]
             if top in PARTS and top not in MAY_IMPORT[part]:
+                wrong.append(f"{name} imports {imported}")
+    assert not wrong, "\n".join(sorted(wrong))
+
+
+@pytest.mark.parametrize("part", sorted(LOW_ADAPTERS))
+def test_a_low_adapter_imports_no_adapter_above_it(part):
+    wrong = []
+    for name, path in MODULES.items():
+        if not name.startswith(part + ".") and name != part:
+            continue
+        for imported in imports(path):
+            if imported.startswith("adapters.") and not imported.startswith(tuple(p + "." for p in LOW_ADAPTERS[part])) \
+                    and imported not in LOW_ADAPTERS[part]:
                 wrong.append(f"{name} imports {imported}")
     assert not wrong, "\n".join(sorted(wrong))
 
