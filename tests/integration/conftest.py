@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import email.policy
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
 
 import pytest
 from aiosmtpd.controller import Controller
+from temporalio.api.workflowservice.v1 import DescribeWorkflowExecutionRequest, ListOpenWorkflowExecutionsRequest
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.engine.grants_client import GrantsClient
@@ -92,7 +96,88 @@ class Engine:
         delta = moment - await self.business_now()
         if delta > dt.timedelta(0):
             await self.env.sleep(delta)
-        await asyncio.sleep(0.05)  # let the worker finish what the last timer started
+        await self.settled()
+
+    async def settled(self, timeout: float = 180.0) -> None:
+        """Until the worker has finished what the timers started: no workflow has a workflow task or an activity
+        outstanding, nor a timer that is due (the sleep returns when the server's clock reaches its end, while
+        the worker may still be running the task of a timer that fired on the way). An activity waiting for its
+        next attempt (a mail server down) counts as settled: its retry is a timer of the future."""
+        deadline = time.monotonic() + timeout
+        while True:
+            busy = await busy_workflows(self.env.client, await self.env.get_current_time())
+            if not busy:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the worker did not settle within {timeout:g} s; still busy: {busy}")
+            await asyncio.sleep(0.02)
+
+
+def waiting_for_a_retry(activity, now: dt.datetime) -> bool:
+    """A pending activity whose last attempt ended and whose next one lies ahead. The time-skipping server keeps such
+    an activity STARTED, its last attempt's end after its start; the dev server keeps it SCHEDULED, with the time
+    of its next attempt."""
+    if activity.attempt <= 1 and not activity.HasField("last_failure"):
+        return False
+    if activity.HasField("next_attempt_schedule_time"):
+        return activity.next_attempt_schedule_time.ToDatetime(dt.timezone.utc) > now
+    return (activity.HasField("last_attempt_complete_time") and activity.HasField("last_started_time")
+            and activity.last_attempt_complete_time.ToDatetime() >= activity.last_started_time.ToDatetime())
+
+
+async def busy_workflows(client: Client, now: dt.datetime) -> list[str]:
+    """Every open workflow with work in flight, and what: the time-skipping server lists open workflows (the old
+    ListOpenWorkflowExecutions; it has no visibility queries), their histories show open workflow tasks and
+    timers, and `describe` the activities pending and whether they wait for a retry."""
+    service = client.workflow_service
+    executions, token = [], b""
+    while True:
+        page = await service.list_open_workflow_executions(
+            ListOpenWorkflowExecutionsRequest(namespace=client.namespace, maximum_page_size=1000, next_page_token=token))
+        executions += list(page.executions)
+        token = page.next_page_token
+        if not token:
+            break
+    busy = []
+    for info in executions:
+        execution = info.execution
+        handle = client.get_workflow_handle(execution.workflow_id, run_id=execution.run_id)
+        try:
+            history = await handle.fetch_history()
+            described = await service.describe_workflow_execution(  # raw: the SDK's decoding trips on a Datetime attribute
+                DescribeWorkflowExecutionRequest(namespace=client.namespace, execution=execution))
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                continue  # closed (or continued as new) since the list: nothing in flight
+            raise
+        if described.workflow_execution_info.status != WorkflowExecutionStatus.RUNNING.value:
+            continue
+        tasks = 0
+        timers: dict[int, dt.datetime] = {}
+        for event in history.events:
+            kind = event.WhichOneof("attributes")
+            if kind == "workflow_task_scheduled_event_attributes":
+                tasks += 1
+            elif kind in ("workflow_task_completed_event_attributes", "workflow_task_failed_event_attributes",
+                          "workflow_task_timed_out_event_attributes"):
+                tasks -= 1
+            elif kind == "timer_started_event_attributes":
+                timers[event.event_id] = (event.event_time.ToDatetime(dt.timezone.utc)
+                                          + event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta())
+            elif kind == "timer_fired_event_attributes":
+                timers.pop(event.timer_fired_event_attributes.started_event_id, None)
+            elif kind == "timer_canceled_event_attributes":
+                timers.pop(event.timer_canceled_event_attributes.started_event_id, None)
+        what = []
+        if tasks > 0:
+            what.append("a workflow task")
+        what += [f"a timer due at {due:%Y-%m-%d %H:%M:%S}" for due in timers.values() if due <= now]
+        for activity in described.pending_activities:
+            if not waiting_for_a_retry(activity, now):
+                what.append(f"activity {activity.activity_type.name} (attempt {activity.attempt})")
+        if what:
+            busy.append(f"{execution.workflow_id}: {', '.join(what)}")
+    return busy
 
 
 async def start_engine(
