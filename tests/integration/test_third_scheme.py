@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from decimal import Decimal
 
 import pytest
+
+from temporalio.service import RPCError, RPCStatusCode
 
 from adapters.replay.synthetic import application_documents, extension_plan
 from domain import commands as c
@@ -173,6 +176,18 @@ async def test_a_grant_lives_through_the_fictional_scheme_from_vooraanmelding_to
     assert plan_mail["To"] == script.region.penvoerder.email
 
 
+async def failed_workflow_tasks(handle) -> list[str]:
+    """What each failed workflow task of the workflow said (none while it does not exist yet)."""
+    try:
+        history = await handle.fetch_history()
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return []
+        raise
+    return [e.workflow_task_failed_event_attributes.failure.message for e in history.events
+            if e.HasField("workflow_task_failed_event_attributes")]
+
+
 async def test_a_worker_runs_a_scheme_that_was_added_by_reloading_the_registry(monkeypatch, ts_env, smtp, sqlite_url):
     from domain.regulation.schemes import SCHEMES_PATH, reload_schemes
     from tests.support.fictional_scheme import FICTIONAL_FILE, read_schemes_again
@@ -185,7 +200,18 @@ async def test_a_worker_runs_a_scheme_that_was_added_by_reloading_the_registry(m
             script = GrantScript(eng.service, index=2)
             first = c.SubmitVooraanmelding(actor=script.actor, reason="vooraanmelding proeftuin", scheme=FICTIONAL,
                                            **script.region.vooraanmelding_fields())
-            created = await asyncio.wait_for(eng.client.pre_register(first), timeout=5)
+            sending = asyncio.create_task(eng.client.pre_register(first))
+            # a worker that does not know the scheme fails the grant's workflow task again and again, and the
+            # command waits for ever: the test watches for such a failure instead of giving the answer 5 s
+            handle, deadline = eng.client.handle(script.code, FICTIONAL), time.monotonic() + 180
+            while not sending.done():
+                failed = await failed_workflow_tasks(handle)
+                if failed or time.monotonic() > deadline:
+                    sending.cancel()
+                assert not failed, f"the worker could not run the reloaded scheme's grant: {failed}"
+                assert time.monotonic() <= deadline, "no answer to the vooraanmelding within 180 s, and no failure"
+                await asyncio.wait({sending}, timeout=0.1)
+            created = sending.result()
             assert created.status is GrantStatus.PRE_REGISTERED
     finally:
         monkeypatch.undo()
