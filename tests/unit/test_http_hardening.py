@@ -168,12 +168,17 @@ def test_valid_tokens_and_missing_tokens_are_not_counted(api):
 
 
 def test_the_address_may_try_again_when_its_failures_leave_the_window():
-    client, tokens = make(auth_failure_limit=2, auth_failure_window_seconds=0.5)
+    """The window is counted on the limiter's clock, here one the test moves: no real time to outwait."""
+    client, tokens = make(auth_failure_limit=2, auth_failure_window_seconds=60)
+    now = [1000.0]
+    client.app.state.api.auth_failures = FailedAuthLimiter(2, 60, clock=lambda: now[0])
     with client:
         for _ in range(2):
             assert client.get("/v1/me", headers=BAD).status_code == 401
-        assert client.get("/v1/me", headers=bearer(tokens["operator"])).status_code == 429
-        time.sleep(0.6)
+        now[0] += 59.5  # the first failure is still inside the window
+        limited = client.get("/v1/me", headers=bearer(tokens["operator"]))
+        assert limited.status_code == 429 and limited.headers["retry-after"] == "1"
+        now[0] += 0.6  # now it has left it
         assert client.get("/v1/me", headers=bearer(tokens["operator"])).status_code == 200
         assert client.get("/v1/me", headers=BAD).status_code == 401
 
@@ -185,9 +190,10 @@ def test_served_by_uvicorn_a_forwarded_for_header_from_loopback_names_no_new_cli
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        deadline = time.monotonic() + 20
-        while not server.started and time.monotonic() < deadline:
+        deadline = time.monotonic() + 120  # only a hang takes that long
+        while not server.started and time.monotonic() < deadline and thread.is_alive():
             time.sleep(0.05)
+        assert server.started, f"uvicorn did not start (thread alive: {thread.is_alive()})"
         with httpx.Client(base_url=f"http://127.0.0.1:{settings.port}", timeout=10) as client:
             answers = [client.get("/v1/me", headers={**BAD, "X-Forwarded-For": f"10.9.{n}.1"}).status_code for n in range(5)]
     finally:
