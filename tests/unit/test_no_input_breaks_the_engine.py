@@ -163,6 +163,8 @@ def test_no_command_makes_the_engine_fail_other_than_by_refusing_it(data):
     for code in codes:
         service.state(code)  # every grant still loads
         assert models.history(code)
-    assert models.regions()["regions"] if isinstance(models.regions(), dict) and "regions" in models.regions() else True
+    overview = models.regions()  # every grant is listed, none set apart as undecodable
+    assert sorted(row["region_code"] for row in overview["regions"]) == sorted(codes), overview["regions"]
+    assert overview["quarantined_records"] == 0 and not any(row["quarantined"] for row in overview["regions"])
     models.budget(day)
     models.deadlines(day)
