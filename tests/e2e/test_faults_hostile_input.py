@@ -69,7 +69,7 @@ def test_hostile_values_are_refused_as_invalid_input_store_nothing_and_every_rea
             failures.append(f"the grant's next step: {approved.status_code} {approved.text[:200]}")
     with served.client(auditor) as aud:
         verified = aud.get("/v1/audit/verify")
-        if verified.status_code != 200 or not verified.json().get("ok", True):
+        if verified.status_code != 200 or verified.json().get("ok") is not True:
             failures.append(f"audit verify: {verified.status_code} {verified.text[:200]}")
     assert not failures, "\n".join(failures)
 
