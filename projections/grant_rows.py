@@ -1,7 +1,7 @@
 """The grant row: one region's line in the overview and in the budget ledger, evolved from raw payloads.
 
 One handler per grant event topic, `handler(row, payload)`, mutating a plain dict. They mirror what the
-events do to `GrantState` (domain/events.py) for the fields an operator lists and the ledger sums; the
+events do to `GrantState` (domain/events/) for the fields an operator lists and the ledger sums; the
 unit tests compare every row with the aggregate's own state. Money in integer cents.
 
 Every number a handler takes from a payload goes through an intake check (`integers`, `cents`): an integer

@@ -60,7 +60,7 @@ STEP_PARAMETERS: dict[str, list[str]] = {
 }
 
 
-# The kind of besluit each step takes (domain/events.py records it; domain/deadlines.py looks its objection term up).
+# The kind of besluit each step takes (domain/events/ records it; domain/deadlines.py looks its objection term up).
 STEP_BESLUITEN = {"ApproveGrant": "approval", "RejectApplication": "rejection", "RequestRepair": "set_aside",
                   "GrantExtension": "extension", "DetermineGrant": "determination", "WithdrawGrant": "withdrawal"}
 

@@ -33,7 +33,7 @@ from tests.support.scenarios import full_life, scripted_regions
 from tests.support.scripted import GrantScript, at
 from adapters.event_store.store import open_service, postgres_conninfo, store_env
 from domain import commands as c
-from domain import events as domain_events
+from domain.events import records as domain_events
 from domain.decide import Context
 from domain.grant import Grant
 from adapters.event_store.service import GrantService

@@ -114,7 +114,7 @@ def test_an_unregistered_type_is_refused_in_both_directions_as_the_stock_transco
 
 
 def test_records_built_without_validation_equal_the_validated_ones():
-    from domain.events import _record
+    from domain.events.records import _record
     from domain.state import CommandReceipt, DecisionRecord, HourlyRateRecord
     from domain.values import DecisionKind, GrantStatus
 
@@ -139,7 +139,7 @@ def test_records_built_without_validation_equal_the_validated_ones():
 
 
 def test_frozen_documents_are_validated_once_and_shared():
-    from domain.events import _documents
+    from domain.events.records import _documents
     from domain.models import ApplicationDocuments
 
     service = GrantService({"PERSISTENCE_MODULE": "eventsourcing.popo"})
