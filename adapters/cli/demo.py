@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from adapters.cli.output import console, err_console, fail, print_json
-from domain.errors import InvalidInput
+from domain.errors import DomainError, InvalidInput
 from adapters.replay.scenario import REAL
 from domain.money import euro
 
@@ -56,13 +56,16 @@ def demo(
     def on_progress(moment: dt.datetime) -> None:
         progress.update(task, completed=(moment - window["start"]).days, moment=moment.date().isoformat())
 
-    with progress:
-        outcome = asyncio.run(
-            replay(
-                directory, regions=regions, seed=seed, schemes=chosen, extra_workers=workers - 1, sandboxed=sandbox,
-                on_start=on_start, on_progress=on_progress,
+    try:
+        with progress:
+            outcome = asyncio.run(
+                replay(
+                    directory, regions=regions, seed=seed, schemes=chosen, extra_workers=workers - 1, sandboxed=sandbox,
+                    on_start=on_start, on_progress=on_progress,
+                )
             )
-        )
+    except DomainError as error:  # the replay could not go on (replay_stalled): said with what to do
+        fail(error, as_json)
     summary = outcome.summary
     if as_json:
         legacy = summary.model_dump(mode="json") if summary is not None else {}

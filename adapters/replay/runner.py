@@ -12,15 +12,16 @@ import datetime as dt
 import heapq
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
 from temporalio.client import WorkflowExecutionStatus
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from adapters.engine.grants_client import GrantsClient
+from adapters.engine.grants_client import GrantBusy, GrantsClient
 from adapters.replay.scenario import Action, Programme, Step
+from adapters.replay.virtual_time import RECOVERABLE, VirtualClock
 from adapters.replay.synthetic import application_documents, detailed_plan, extension_plan
 from domain import commands as c
 from domain.models import CriterionAdvice, YearAmount
@@ -33,9 +34,7 @@ from workflows.models import ExtensionRoundInput, ExtensionRoundResult
 from workflows.programme import ExtensionRoundWorkflow
 
 OPERATORS = [c.Actor(name=n, role=Role.OPERATOR) for n in ("op.de-vries", "op.jansen", "op.bakker", "op.visser")]
-# a sleep whose connection broke (the test server's HTTP/2 stream reset) is asked again this often
-SLEEP_ATTEMPTS = 3
-TRANSPORT_FAULTS = (RPCStatusCode.INTERNAL, RPCStatusCode.UNAVAILABLE)
+SEND_ATTEMPTS = 5  # a scripted command the engine could not take (busy, or the call broke) is sent this often
 log = get_logger(__name__)
 CRITERIA = ["regiovisie", "activiteitenplan", "begroting", "samenwerking bedrijfsleven", "doorlopende leerlijn"]
 
@@ -60,6 +59,10 @@ class ReplayRunner:
     offset: dt.timedelta
     on_progress: Callable[[dt.datetime], None] = lambda _: None
     extension: ExtensionRoundResult | None = None
+    clock: VirtualClock = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.clock = VirtualClock(self.env.client.test_service)
 
     @property
     def start(self) -> dt.datetime:
@@ -70,24 +73,12 @@ class ReplayRunner:
         return max(p.end for p in self.programmes.values())
 
     async def business_now(self) -> dt.datetime:
-        return await self.env.get_current_time() + self.offset
+        return await self.clock.now() + self.offset
 
     async def advance_to(self, moment: dt.datetime) -> None:
-        """Virtual time on to `moment`. The sleep is one long call; when its connection breaks (once in a CI run,
-        2026-12-04: "h2 protocol error"), the server goes on skipping to the end of the sleep it was given, so
-        asking again for the rest, from the time it now tells, is safe: the two sleeps end at the same moment."""
-        for attempt in range(1, SLEEP_ATTEMPTS + 1):
-            delta = moment - await self.business_now()
-            if delta <= dt.timedelta(0):
-                break
-            try:
-                await self.env.sleep(delta)
-                break
-            except RPCError as error:
-                if error.status not in TRANSPORT_FAULTS or attempt == SLEEP_ATTEMPTS:
-                    raise
-                log.warning("replay.sleep_interrupted", until=moment.isoformat(), attempt=attempt,
-                            status=error.status.name, error=str(error))
+        """Virtual time on to `moment` (business time), in bounded steps (adapters/replay/virtual_time.py)."""
+        if moment > await self.business_now():
+            await self.clock.advance_to(moment - self.offset, on_step=lambda now: self.on_progress(now + self.offset))
         self.on_progress(moment)
 
     async def run(self) -> None:
@@ -112,7 +103,22 @@ class ReplayRunner:
             if action.step is Step.EXTENSION_ROUND:
                 await self._extension_round(action)
             else:
-                await self.clients[action.scheme].transition(self._command(action))
+                await self._send(action.scheme, self._command(action))
+
+    async def _send(self, scheme: str, command: c.Command) -> None:
+        """One scripted command; sent again, the same command (its id too), when the engine answered that it had
+        too many under way or the call broke: the grant answers a repeat from its receipt, so it counts once."""
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                await self.clients[scheme].transition(command)
+                return
+            except (GrantBusy, RPCError) as error:
+                transient = isinstance(error, GrantBusy) or error.status in RECOVERABLE
+                if not transient or attempt == SEND_ATTEMPTS:
+                    raise
+                log.warning("replay.command_sent_again", region=command.region_code, command=type(command).__name__,
+                            command_id=str(command.command_id), attempt=attempt, error=str(error))
+                await asyncio.sleep(0.2 * attempt)
 
     async def _extension_round(self, action: Action) -> None:
         handle = await self.env.client.start_workflow(
