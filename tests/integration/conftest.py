@@ -169,7 +169,7 @@ async def busy_workflows(client: Client, now: dt.datetime) -> list[str]:
             elif kind == "timer_canceled_event_attributes":
                 timers.pop(event.timer_canceled_event_attributes.started_event_id, None)
         what = []
-        if tasks > 0:
+        if tasks > 0 or described.HasField("pending_workflow_task"):  # the dev server also names one an update brought
             what.append("a workflow task")
         what += [f"a timer due at {due:%Y-%m-%d %H:%M:%S}" for due in timers.values() if due <= now]
         for activity in described.pending_activities:

@@ -26,7 +26,8 @@ from adapters.engine.temporal import DevServer, TemporalSettings, build_worker, 
 from domain import commands as c
 from domain.timekeeping import AMSTERDAM
 from tests.integration.workflow_steps import command
-from workflows import TASK_QUEUE
+from tests.integration.conftest import busy_workflows
+from workflows import TASK_QUEUE, grant_workflow_id
 from workflows.credentials import CommandCredentials
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
@@ -142,6 +143,27 @@ async def wait_for_async(read, expected, timeout: float = 120.0, every: float = 
         await asyncio.sleep(every)
 
 
+async def pending_timers(client, code: str) -> int:
+    """How many timers the grant's workflow has started and not yet seen fire or cancelled."""
+    history = await client.get_workflow_handle(grant_workflow_id(code)).fetch_history()
+    started = {e.event_id for e in history.events if e.HasField("timer_started_event_attributes")}
+    ended = {e.timer_fired_event_attributes.started_event_id for e in history.events if e.HasField("timer_fired_event_attributes")}
+    ended |= {e.timer_canceled_event_attributes.started_event_id for e in history.events if e.HasField("timer_canceled_event_attributes")}
+    return len(started - ended)
+
+
+async def settle(client, seen, timeout: float = 120.0) -> float:
+    """Until no grant's workflow has a workflow task or an activity in flight, nor a timer due; the seconds it took."""
+    began = time.monotonic()
+    while True:
+        busy = await busy_workflows(client, dt.datetime.now(dt.timezone.utc))
+        if not busy:
+            return time.monotonic() - began
+        if time.monotonic() - began > timeout:
+            raise AssertionError(f"still busy after {timeout:g} s: {busy}; seen: {seen()}")
+        await asyncio.sleep(0.1)
+
+
 async def kill_mid_transition_and_recover(dev_server, tmp_path, url: str, index: int) -> list[str]:
     """One round: a worker dies after storing the event and before acknowledging; another takes over."""
     service = open_service(url)
@@ -196,9 +218,11 @@ async def a_timer_across_a_restart(tmp: Path, lead: float) -> None:
             grants = GrantsClient(client, credentials=SIGNED, clock_offset_seconds=offset)
             await grants.pre_register(pre_registration(script))
             view = await grants.status(script.code)  # answered once the workflow has set its timer
+            await settle(client, lambda: service.history(script.code))  # the task that sets the timer completed too
             if time.time() >= fires_at:
                 raise Replan(f"the grant's timer was set {time.time() - fires_at:.1f} s after its deadline")
             assert [d.key for d in view.next_deadlines] == ["application_period_1"]
+            assert await pending_timers(client, script.code) == 1
     finally:
         server.stop(kill=True)  # down hard, with the timer pending
     down_at = time.time()
