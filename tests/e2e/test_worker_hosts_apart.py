@@ -9,7 +9,10 @@ and reminders of the grants it holds fall due, and later let back.
     SMTP (aiosmtpd) on 10.231.X.1: every mail the engine sends, counted
 
 The grants start while only host a's worker runs, so host a holds them all (their next tasks go to its sticky
-queue). Then host a is cut off and host b's worker started. While a is cut off:
+queue). Host a's worker waits a few seconds between storing an event and reporting it (the fault injection of the
+crash tests), and the test cuts host a off as soon as it has stored the consequence of group W's deadline:
+- group W: host a stored GrantLapsed and could not report it; host b runs the consequence again -> still one.
+Then host b's worker starts. While a is cut off:
 - group D: the end of application period 1 passes -> one GrantLapsed each, stored by host b;
 - group R: the last reminder before that deadline comes due -> one mail each, sent by host b;
 - group L: nothing falls due (host a's copy of it stays current).
@@ -24,6 +27,9 @@ the way and moves on only after its own timeout (a workflow task's: 10 s). So a 
 10 s for each task handed to a dead poll; the test asserts that sum (with a margin for a busy machine) and prints
 each hand-over. When host a is back, its worker gets those tasks late and runs them; the server refuses every
 completion ("Workflow task not found"), and a consequence it runs again is refused by the store: nothing is doubled.
+The consequence that W's workflow runs again on host b carries the same command id but another effective_at (the
+business time of the new workflow task), so the store refuses it as `command_id_reused` rather than answering it as a
+duplicate; the workflow then reloads the grant from the store (activity load_state) and finds it lapsed: one event.
 
 Every deadline is set relative to the moment the setup is ready; every wait waits for a state, with a deadline
 that only a hang runs out, and says what it saw.
@@ -81,9 +87,10 @@ HANG = 180.0  # a wait that runs out of this is a hang, not a slow machine
 DUE = dt.datetime(2019, 4, 1, 0, 0, tzinfo=AMSTERDAM)  # end of application period 1: GrantLapsed if not applied
 LAST_REMINDER = dt.datetime(2019, 3, 30, 9, 0, tzinfo=AMSTERDAM)  # one day before the last day (31 March), 09:00
 QUIET = dt.datetime(2019, 3, 10, 10, 0, tzinfo=AMSTERDAM)  # the next reminder (14 days before) is days away
-# seconds after the setup is ready: the grants start on host a and host a is cut off within a few seconds; the
-# reminders of R and the deadlines of D fall due some seconds later, while it is cut off
-R_AT, D_AT = 16.0, 19.0
+# seconds after the setup is ready: the grants start on host a; W's deadline passes there, and host a is cut off
+# while it holds W's consequence stored and not yet reported; R's reminders and D's deadlines fall due later
+W_AT, R_AT, D_AT = 6.0, 16.0, 19.0
+PAUSE = 6.0  # host a's worker waits that long between storing an event and reporting back (STO_FAULT_PAUSE_AFTER_COMMIT)
 
 
 # --- the test network and its servers ------------------------------------------------------------
@@ -208,9 +215,10 @@ def offset(moment: dt.datetime, wall: float) -> float:
     return (moment - dt.datetime.fromtimestamp(wall, dt.timezone.utc)).total_seconds()
 
 
-def start_worker(network: TestNetwork, host: str, tmp_path: Path, temporal: str, store: str, smtp_address: str):
+def start_worker(network: TestNetwork, host: str, tmp_path: Path, temporal: str, store: str, smtp_address: str,
+                 **env_extra: str):
     env = {**os.environ, "STO_ENGINE_KEY": KEY, "STO_TEMPORAL_ADDRESS": temporal, "STO_DATABASE_URL": store,
-           "STO_NOTIFIER_URL": f"smtp://{smtp_address}", "STO_LOG_LEVEL": "INFO"}
+           "STO_NOTIFIER_URL": f"smtp://{smtp_address}", "STO_LOG_LEVEL": "INFO", **env_extra}
     args = [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", f"host-{host}",
             "--sticky-timeout", f"{STICKY:g}"]
     return processes.spawn(network.hosts[host].command(args), tmp_path / f"worker-{host}.log", cwd=REPO, env=env)
@@ -280,7 +288,7 @@ async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_n
     mailbox: Mailbox = smtp.handler
     service = open_service(postgres_url)
     scripts = {group: [GrantScript(service, index=600 + 10 * g + i) for i in range(n)]
-               for g, (group, n) in enumerate((("D", 2), ("R", 2), ("L", 1)))}
+               for g, (group, n) in enumerate((("D", 2), ("R", 2), ("L", 1), ("W", 1)))}
     for script in [s for group in scripts.values() for s in group]:
         script.pre_register()
     codes = {group: [s.code for s in group_scripts] for group, group_scripts in scripts.items()}
@@ -317,12 +325,14 @@ async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_n
 
     try:
         client = await connect(TemporalSettings(address=server.address), warm_up_seconds=HANG)
-        workers["a"] = start_worker(network, "a", tmp_path, temporal, postgres_forwarder, smtp_address)
+        workers["a"] = start_worker(network, "a", tmp_path, temporal, postgres_forwarder, smtp_address,
+                                    STO_FAULT_PAUSE_AFTER_COMMIT=f"{PAUSE:g}")
         await wait_for(lambda: _polls(client, "host-a"), "host a's worker polling", seen)
 
         # --- setup ready: the grants start, all on host a (the only worker yet) ---------------------------
         ready = marks["ready"] = time.time()
-        starts = {"D": offset(DUE, ready + D_AT), "R": offset(LAST_REMINDER, ready + R_AT), "L": offset(QUIET, ready)}
+        starts = {"D": offset(DUE, ready + D_AT), "R": offset(LAST_REMINDER, ready + R_AT), "L": offset(QUIET, ready),
+                  "W": offset(DUE, ready + W_AT)}
         for group, group_codes in codes.items():
             for code in group_codes:
                 await client.start_workflow(
@@ -332,8 +342,8 @@ async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_n
         grants = GrantsClient(client, credentials=SIGNED)
         for code in every:  # a query is answered once the workflow has run its first task
             await wait_for(lambda: _answers(grants, code), f"{code} answering", seen)
-        # the reminder each grant owes at its start: 1 day before (D), 7 days before (R), 28 days before (L)
-        at_start = [reminder(code, 1) for code in codes["D"]] + [reminder(code, 7) for code in codes["R"]] + [
+        # the reminder each grant owes at its start: 1 day before (D, W), 7 days before (R), 28 days before (L)
+        at_start = [reminder(code, 1) for code in codes["D"] + codes["W"]] + [reminder(code, 7) for code in codes["R"]] + [
             reminder(code, 28) for code in codes["L"]]
         await wait_for(lambda: sorted(reminders_delivered(service)) == sorted(at_start), "the reminders due at the start", seen)
         for code in every:
@@ -341,7 +351,9 @@ async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_n
             assert set(workers_of(workflow_history.events)) == {"host-a"}, (
                 f"{code} runs on host a: {workers_of(workflow_history.events)}")
 
-        # --- host a cut off; host b's worker starts -----------------------------------------------------
+        # --- host a cut off as soon as it has stored W's consequence (it waits PAUSE s before reporting it) -------
+        await wait_for(lambda: all(history(code)[-1:] == ["GrantLapsed"] for code in codes["W"]),
+                       "W's consequence stored by host a", seen, every=0.05)
         network.cut("a")
         cut = marks["cut"] = time.time()
         assert cut < ready + R_AT - 3, (
@@ -361,7 +373,7 @@ async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_n
 
         # every consequence stored once, every reminder sent once, nothing else
         def check_store(applied: tuple[str, ...] = ()) -> None:
-            for code in codes["D"]:
+            for code in codes["D"] + codes["W"]:
                 assert history(code) == ["VooraanmeldingReceived", "GrantLapsed"], (code, history(code))
             for code in codes["R"] + codes["L"]:
                 assert history(code) == ["VooraanmeldingReceived", *(["ApplicationSubmitted"] if code in applied else [])], (
@@ -370,16 +382,16 @@ async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_n
             assert sorted(mailbox.reminder_keys()) == while_cut_off, "each reminder mailed once"
             assert len(mailbox.messages) == len(while_cut_off), "no other mail"
             assert topics(service) == collections.Counter({
-                "VooraanmeldingReceived": len(every), "GrantLapsed": len(codes["D"]), "ApplicationSubmitted": len(applied),
+                "VooraanmeldingReceived": len(every), "GrantLapsed": len(codes["D"] + codes["W"]), "ApplicationSubmitted": len(applied),
                 "Queued": len(while_cut_off), "Delivered": len(while_cut_off)}), "nothing else in the store"
 
         check_store()
 
         # host b took host a's grants: after the sticky timeout, or, where the server had handed the task to a
         # poll host a left waiting when its link went down, after that task's timeout (10 s) as well
-        for code in codes["D"] + codes["R"]:
+        for code in codes["W"] + codes["D"] + codes["R"]:
             workflow_history = await client.get_workflow_handle(grant_workflow_id(code)).fetch_history()
-            fired = ready + (D_AT if code in codes["D"] else R_AT)
+            fired = ready + (D_AT if code in codes["D"] else R_AT if code in codes["R"] else W_AT)
             hand_over = task_hand_over(workflow_history, fired - 0.5)
             print(f"{code}: hand-over {hand_over['steps']}; activities {activity_runs(workflow_history, cut)}")
             assert hand_over["worker"] == "host-b", f"{code}: host b completed the first task after the cut: {hand_over}"
@@ -388,6 +400,8 @@ async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_n
             dead_polls = sum("START_TO_CLOSE" in step for step in hand_over["steps"])
             started_by_a = sum("STARTED(host-a)" in step for step in hand_over["steps"])
             assert started_by_a == dead_polls, f"{code}: every task host a got while cut off timed out: {hand_over}"
+            if code in codes["W"]:  # cut off with the consequence stored and the task not reported: b ran it again
+                assert started_by_a >= 1, f"{code}: host a was cut off before it reported the task: {hand_over}"
             expected = sticky_moves * STICKY + dead_polls * WORKFLOW_TASK_TIMEOUT
             late_b = max(0.0, b_polls - fired)  # host b's worker may start later than the deadline on a slow machine
             assert hand_over["waited"] <= expected + late_b + SLACK, (
@@ -411,14 +425,14 @@ async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_n
         sent = {}
         for code in codes["R"] + codes["L"]:
             script = next(s for group in scripts.values() for s in group if s.code == code)
-            command = c.SubmitApplication(region_code=code, actor=script.actor, reason="aanvraag ontvangen", period=1,
-                                          documents=script.documents())
-            result = await asyncio.wait_for(grants.transition(command), HANG)
-            sent[code] = command.command_id
+            sent[code] = c.SubmitApplication(region_code=code, actor=script.actor, reason="aanvraag ontvangen", period=1,
+                                             documents=script.documents())
+        results = await asyncio.wait_for(asyncio.gather(*(grants.transition(sent[code]) for code in sent)), HANG)
+        for result in results:
             assert result.events == ["ApplicationSubmitted"] and not result.duplicate, result
         marks["applied"] = time.time()
         for code in codes["R"] + codes["L"]:
-            assert service.history(code)[-1].command_id == sent[code]
+            assert service.history(code)[-1].command_id == sent[code].command_id
             workflow_history = await client.get_workflow_handle(grant_workflow_id(code)).fetch_history()
             after_stop = workers_of([e for e in workflow_history.events if event_time(e) >= stopped])
             assert after_stop and set(after_stop) == {"host-a"}, f"{code}: host a alone took it: {after_stop}"
