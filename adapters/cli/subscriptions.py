@@ -13,6 +13,7 @@ from rich.table import Table
 from adapters.cli.context import STATE
 from adapters.cli.output import console, err_console, fail, print_json, shown
 from adapters.engine.sender import default_actor_name
+from adapters.notify.addresses import AllowedNetworks
 from adapters.notify.subscriptions import ALL, ALL_REGIONS, STATES, SubscriptionStore
 from adapters.notify.webhooks import WebhookDispatcher
 from adapters.read_side.notification_sources import notification_source
@@ -39,8 +40,13 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Subscribe a system. Its signing secret is printed once: hand it to the receiver, which checks every
-    request's `webhook-signature` with it."""
-    store = _store()
+    request's `webhook-signature` with it. The URL must resolve to public addresses only, unless
+    STO_WEBHOOK_ALLOWED_NETWORKS names its address (a receiver inside the agency)."""
+    try:
+        allowed = AllowedNetworks.from_env()
+    except ValueError as error:
+        fail(error, as_json)
+    store = SubscriptionStore(STATE.url, allowed=allowed)
     try:
         source = notification_source(STATE.service)
         try:

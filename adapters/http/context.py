@@ -15,6 +15,7 @@ from adapters.http.reads import ReadGateway
 from adapters.engine.sender import CommandSender, open_sender
 from adapters.event_store.store import open_service
 from adapters.engine.temporal import TemporalSettings
+from adapters.notify.addresses import AllowedNetworks
 from adapters.notify.subscriptions import SubscriptionStore
 from adapters.operators.calendar_secrets import CalendarSecrets
 from adapters.operators.tokens import TokenStore
@@ -31,6 +32,8 @@ class ApiSettings:
     max_body_bytes: int = MIB
     auth_failure_limit: int = 20
     auth_failure_window_seconds: float = 60.0
+    # what a webhook may reach although it is not public (STO_WEBHOOK_ALLOWED_NETWORKS; by default nothing)
+    webhook_allowed: AllowedNetworks = field(default_factory=AllowedNetworks.from_env)
 
 
 class ApiContext:
@@ -39,7 +42,7 @@ class ApiContext:
         self.service = open_service(settings.database_url)
         self.tokens = TokenStore(settings.database_url)
         self.calendar_secrets = CalendarSecrets(settings.database_url)
-        self.subscriptions = SubscriptionStore(settings.database_url)
+        self.subscriptions = SubscriptionStore(settings.database_url, allowed=settings.webhook_allowed)
         self.reads = ReadGateway(self.service, settings.database_url)
         self.auth_failures = FailedAuthLimiter(settings.auth_failure_limit, settings.auth_failure_window_seconds)
         self._sender: CommandSender | None = None

@@ -14,12 +14,14 @@ is pending or dead, so a receiver gets each grant's events in order.
 from __future__ import annotations
 
 import secrets
+import socket
 from dataclasses import dataclass
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter, ValidationError
 
+from adapters.notify.addresses import NOTHING_ALLOWED, AllowedNetworks, Resolver, check
 from adapters.notify.cloudevents import TYPE_PREFIX, new_secret
 from adapters.operators.side_tables import SideTables, utc_now
 from domain.errors import DomainError
@@ -83,8 +85,10 @@ class Subscription:
                 "removed_at": self.removed_at, "removed_by": self.removed_by, "active": self.removed_at is None}
 
 
-def validate(callback_url: str, region: str, event_types: Iterable[str]) -> tuple[str, str, str]:
-    """URL, region and types as stored; raises ValueError saying what to change."""
+def validate(callback_url: str, region: str, event_types: Iterable[str], allowed: AllowedNetworks = NOTHING_ALLOWED,
+             resolver: Resolver = socket.getaddrinfo) -> tuple[str, str, str]:
+    """URL, region and types as stored; raises ValueError saying what to change, or ForbiddenAddress (an InvalidInput)
+    when the URL's host is, or resolves to, an address webhooks may not go to (adapters/notify/addresses.py)."""
     url = (callback_url or "").strip()
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
@@ -104,21 +108,25 @@ def validate(callback_url: str, region: str, event_types: Iterable[str]) -> tupl
         if not t.startswith(TYPE_PREFIX) or not t[len(TYPE_PREFIX):].replace("-", "").isalpha():
             raise ValueError(f"event type {t!r} is not one of ours: they read {TYPE_PREFIX}<event>, "
                              f"e.g. {TYPE_PREFIX}grant-approved")
+    check(url, allowed, resolver)
     return url, region_code, ",".join(types) if types else ALL
 
 
 class SubscriptionStore:
-    """The subscriptions and deliveries of one store URL (STO_DATABASE_URL when None)."""
+    """The subscriptions and deliveries of one store URL (STO_DATABASE_URL when None). `allowed`: what a new
+    subscription's URL may reach although it is not public (STO_WEBHOOK_ALLOWED_NETWORKS, read by the caller)."""
 
-    def __init__(self, url: str | None = None):
+    def __init__(self, url: str | None = None, *, allowed: AllowedNetworks = NOTHING_ALLOWED,
+                 resolver: Resolver = socket.getaddrinfo):
         self.tables = SideTables(url, _DDL)
+        self.allowed, self.resolver = allowed, resolver
 
     # --- subscriptions ---------------------------------------------------------------------------------------
 
     def add(self, callback_url: str, region: str, event_types: Iterable[str], *, created_by: str,
             from_position: int) -> tuple[Subscription, str]:
         """A new subscription, queued from `from_position` on; its signing secret is returned (shown once)."""
-        url, region_code, types = validate(callback_url, region, event_types)
+        url, region_code, types = validate(callback_url, region, event_types, self.allowed, self.resolver)
         subscription_id, secret, now = secrets.token_hex(4), new_secret(), utc_now()
         self.tables.run(
             f"INSERT INTO {SUBSCRIPTIONS} (subscription_id, callback_url, region_code, event_types, secret, position, "

@@ -7,8 +7,11 @@ One loop (`sto serve` runs it; one per store) does two things each tick:
    CloudEvent's body fixed then (adapters/notify/cloudevents.py); the deliveries and the new positions are
    written in one transaction, so a crash queues a batch again or not at all, never twice;
 2. deliver: post each due delivery that heads its grant's queue (a grant's later event waits while an earlier one
-   is pending or dead: order per grant), signed with the subscription's secret. 2xx: delivered. Anything else
-   (a refused connection, a timeout, 3xx, 4xx, 5xx): tried again after 5 s, 10 s, 20 s ... (at most an hour
+   is pending or dead: order per grant), signed with the subscription's secret, to the address its URL resolves to
+   now, checked again (adapters/notify/addresses.py: public, or allowed by STO_WEBHOOK_ALLOWED_NETWORKS) and
+   connected to as checked (no second lookup; Host and TLS server name stay the URL's). 2xx: delivered. Anything
+   else (an address that is not public, a refused connection, a timeout, 3xx (redirects are never followed), 4xx,
+   5xx): tried again after 5 s, 10 s, 20 s ... (at most an hour
    apart); after `max_attempts` the delivery is a dead letter: an error line `webhooks.dead_letter` and a mail to
    DUS-I's operators say so, `sto subscriptions list` counts it, and `sto subscriptions redeliver` sends it again.
 
@@ -24,16 +27,17 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import http.client
 import os
 import socket
-import urllib.error
-import urllib.request
+import ssl
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
 from adapters.event_store.service import GrantService
 from adapters.logging import get_logger
+from adapters.notify.addresses import NOTHING_ALLOWED, AllowedNetworks, ForbiddenAddress, Resolver, Target, resolve
 from adapters.notify.cloudevents import body_of, cloud_event, event_id, event_type, signed_headers
 from adapters.notify.subscriptions import SubscriptionStore
 from adapters.read_side.notification_sources import NotificationSource, notification_source
@@ -60,47 +64,98 @@ class WebhookSettings:
     poll_seconds: float = 1.0
     batch_size: int = 500
     public_url: str = "http://127.0.0.1:8000"  # where a receiver reads the whole event (the CloudEvent's dataref)
+    allowed: AllowedNetworks = NOTHING_ALLOWED  # what may be reached although not public (STO_WEBHOOK_ALLOWED_NETWORKS)
 
     @classmethod
     def from_env(cls) -> "WebhookSettings":
-        return cls(public_url=os.environ.get(PUBLIC_URL_SETTING, "").strip() or cls.public_url)
+        return cls(public_url=os.environ.get(PUBLIC_URL_SETTING, "").strip() or cls.public_url,
+                   allowed=AllowedNetworks.from_env())
 
     def retry_delay(self, attempts: int) -> dt.timedelta:
         return dt.timedelta(seconds=min(self.backoff_cap_seconds, self.backoff_seconds * 2 ** max(attempts - 1, 0)))
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None  # a receiver that redirects has not received: the attempt fails (HTTPError 3xx)
+class Answered(Exception):
+    """The receiver answered, but not 2xx: it has not received (a 3xx too: redirects are not followed)."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(f"HTTP {status} {reason}" + (" (redirects are not followed)" if 300 <= status < 400 else ""))
+        self.status = status
 
 
-_OPENER = urllib.request.build_opener(_NoRedirects)
+class _Pinned(http.client.HTTPConnection):
+    """A connection to the address that was checked; the Host header stays the URL's host."""
+
+    def __init__(self, target: Target, address: str, timeout: float):
+        super().__init__(target.host, target.port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
-def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
-    """POST; the status code of a 2xx answer, else raises (urllib.error.URLError, OSError, HTTPError)."""
-    request = urllib.request.Request(url, data=body, headers={**headers, "user-agent": "sto-grant-engine-webhooks"},
-                                     method="POST")
-    with _OPENER.open(request, timeout=timeout) as answer:
-        return answer.status
+class _PinnedTls(http.client.HTTPSConnection):
+    """As _Pinned, over TLS with the URL's host as server name (SNI) and as the name the certificate must hold."""
+
+    def __init__(self, target: Target, address: str, timeout: float, context: ssl.SSLContext):
+        super().__init__(target.host, target.port, timeout=timeout, context=context)
+        self.address, self.tls = address, context
+
+    def connect(self) -> None:
+        plain = socket.create_connection((self.address, self.port), self.timeout)
+        try:
+            self.sock = self.tls.wrap_socket(plain, server_hostname=self.host)
+        except BaseException:
+            plain.close()
+            raise
+
+
+_TLS = ssl.create_default_context()
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allowed: AllowedNetworks = NOTHING_ALLOWED,
+         resolver: Resolver = socket.getaddrinfo) -> int:
+    """POST to the addresses `url` resolves to now, each checked (raises ForbiddenAddress), in turn until one
+    connects; the status of a 2xx answer, else raises (Answered, OSError)."""
+    target = resolve(url, allowed, resolver)
+    failure: OSError | None = None
+    for address in target.addresses:
+        connection = (_PinnedTls(target, address, timeout, _TLS) if target.scheme == "https"
+                      else _Pinned(target, address, timeout))
+        try:
+            try:
+                connection.connect()
+            except OSError as error:
+                failure = error
+                continue
+            connection.request("POST", target.path, body=body,
+                               headers={**headers, "user-agent": "sto-grant-engine-webhooks"})
+            answer = connection.getresponse()
+            answer.read(65536)
+            if not 200 <= answer.status < 300:
+                raise Answered(answer.status, answer.reason)
+            return answer.status
+        finally:
+            connection.close()
+    raise failure or OSError(f"no address of {target.host} to connect to")
 
 
 def _said(error: BaseException) -> str:
-    if isinstance(error, urllib.error.HTTPError):
-        return f"HTTP {error.code} {error.reason}"
-    if isinstance(error, urllib.error.URLError):
-        return f"{type(error.reason).__name__}: {error.reason}"
+    if isinstance(error, (Answered, ForbiddenAddress)):
+        return str(error)
     return f"{type(error).__name__}: {error}"
 
 
 class WebhookDispatcher:
     def __init__(self, service: GrantService, store: SubscriptionStore, settings: WebhookSettings | None = None, *,
-                 alert: Alert | None = None, clock: Clock | None = None, source: NotificationSource | None = None):
+                 alert: Alert | None = None, clock: Clock | None = None, source: NotificationSource | None = None,
+                 resolver: Resolver = socket.getaddrinfo):
         self.service = service
         self.store = store
         self.settings = settings or WebhookSettings.from_env()
         self.alert = alert
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.resolver = resolver  # the system's resolver; a test's own names through another
         self.source = source or notification_source(service)
         self.decode = make_decoder(service.mapper)
         self._regions: dict[str, str] = {}
@@ -183,7 +238,7 @@ class WebhookDispatcher:
         attempts = row["attempts"] + 1
         sub, position = row["subscription_id"], row["position"]
         try:
-            post(row["callback_url"], body, headers, self.settings.timeout_seconds)
+            post(row["callback_url"], body, headers, self.settings.timeout_seconds, self.settings.allowed, self.resolver)
         except Exception as error:  # noqa: BLE001 - whatever went wrong, the receiver has not received it
             said = _said(error)
             if attempts < self.settings.max_attempts:

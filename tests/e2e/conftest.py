@@ -27,6 +27,7 @@ import pytest
 from adapters import processes
 from adapters.engine.temporal import free_port
 from adapters.operators.tokens import TokenStore
+from tests.support.webhook_receiver import RECEIVERS_SETTING
 
 EPOCH = "2018-10-15T10:00:00+02:00"
 FUTURE_MARGIN_DAYS = "3650"
@@ -131,6 +132,7 @@ def served(tmp_path_factory) -> Served:
         "STO_BUSINESS_EPOCH": EPOCH,
         "STO_FUTURE_MARGIN_DAYS": FUTURE_MARGIN_DAYS,
         "STO_LOG_LEVEL": "INFO",
+        "STO_WEBHOOK_ALLOWED_NETWORKS": RECEIVERS_SETTING,  # the tests' webhook receivers on 127.0.0.1
     }
     log = tmp / "serve.log"
     process = processes.spawn(  # dies with this test process, even a killed one

@@ -13,7 +13,7 @@ from adapters.http.context import ApiSettings
 from adapters.notify.webhooks import WebhookDispatcher, WebhookSettings
 from adapters.operators.tokens import TokenStore
 from tests.support.scripted import GrantScript
-from tests.support.webhook_receiver import Receiver
+from tests.support.webhook_receiver import RECEIVERS, Receiver
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def api(sqlite_url):
     operator = tokens.issue("op.devries", "operator", created_by="tests").token
     region = tokens.issue("penvoerder", "region", "STO-R001", created_by="tests").token
     tokens.close()
-    with TestClient(create_app(ApiSettings(database_url=sqlite_url))) as client:
+    with TestClient(create_app(ApiSettings(database_url=sqlite_url, webhook_allowed=RECEIVERS))) as client:
         yield client, {"Authorization": f"Bearer {operator}"}, {"Authorization": f"Bearer {region}"}
 
 
@@ -38,7 +38,7 @@ def test_operators_subscribe_see_dead_letters_and_redeliver_them(api, sqlite_url
         receiver.failing = True
         now = [dt.datetime.now(dt.timezone.utc)]
         dispatcher = WebhookDispatcher(service, client.app.state.api.subscriptions,
-                                       WebhookSettings(max_attempts=2, backoff_seconds=1), clock=lambda: now[0])
+                                       WebhookSettings(max_attempts=2, backoff_seconds=1, allowed=RECEIVERS), clock=lambda: now[0])
         dispatcher.tick()
         now[0] += dt.timedelta(seconds=5)
         dispatcher.tick()

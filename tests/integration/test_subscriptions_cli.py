@@ -13,13 +13,14 @@ from adapters.event_store.store import open_service
 from adapters.logging import configure_logging
 from adapters.notify.subscriptions import SubscriptionStore
 from tests.support.scripted import GrantScript
-from tests.support.webhook_receiver import Receiver
+from tests.support.webhook_receiver import RECEIVERS_SETTING, Receiver
 
 
 @pytest.fixture
 def sto(sqlite_url, monkeypatch):
     configure_logging("WARNING")
     monkeypatch.setenv("STO_ACTOR", "beheerder.smit")
+    monkeypatch.setenv("STO_WEBHOOK_ALLOWED_NETWORKS", RECEIVERS_SETTING)  # the receivers of these tests
     runner = CliRunner()
 
     def run(*args: str):

@@ -18,7 +18,7 @@ from adapters.notify.subscriptions import SubscriptionStore
 from adapters.notify.webhooks import WebhookDispatcher, WebhookSettings, mail_alert
 from domain.values import grant_id_for
 from tests.support.scripted import GrantScript, at
-from tests.support.webhook_receiver import Receiver, free_port
+from tests.support.webhook_receiver import RECEIVERS, Receiver, free_port
 
 class Clock:
     """The dispatcher's time, moved on by the test (no sleeping); it starts at the real time, as redelivery does."""
@@ -36,10 +36,11 @@ class Clock:
 @pytest.fixture
 def world(store_url, tmp_path):
     service = open_service(store_url)
-    store = SubscriptionStore(store_url)
+    store = SubscriptionStore(store_url, allowed=RECEIVERS)
     clock = Clock()
     outbox = tmp_path / "outbox"
-    settings = WebhookSettings(max_attempts=4, backoff_seconds=10, timeout_seconds=5, public_url="https://sto.example")
+    settings = WebhookSettings(max_attempts=4, backoff_seconds=10, timeout_seconds=5, public_url="https://sto.example",
+                               allowed=RECEIVERS)
     dispatcher = WebhookDispatcher(service, store, settings, clock=clock,
                                    alert=mail_alert(FileNotifier(outbox), "dus-i@sto.example", lambda: clock().date()))
     yield service, store, dispatcher, clock, outbox

@@ -1,5 +1,8 @@
 """A real HTTP receiver of webhooks on localhost, as a subscriber's system would run one (tests only).
 
+It listens on 127.0.0.1, which webhooks may not reach by default (adapters/notify/addresses.py): the tests that
+deliver to it allow it explicitly, with RECEIVERS (or STO_WEBHOOK_ALLOWED_NETWORKS=RECEIVERS_SETTING for a process).
+
 It checks each request's signature the way Standard Webhooks describes it, written here apart from the engine's
 own signing code (adapters/notify/cloudevents.py), so that a mistake there cannot hide itself. It answers 2xx,
 or 500 while `failing` is set (or for the ids in `fail_once`, once each), and records what it accepted.
@@ -14,6 +17,11 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from adapters.notify.addresses import AllowedNetworks
+
+RECEIVERS_SETTING = "127.0.0.1/32"  # where the tests' receivers listen: allowed for webhooks in the tests only
+RECEIVERS = AllowedNetworks.parse(RECEIVERS_SETTING)
 
 
 def valid_signature(secret: str, headers: Any, body: bytes) -> bool:
@@ -32,6 +40,7 @@ class Receiver:
         self.accepted: list[dict[str, Any]] = []  # every CloudEvent answered 2xx, duplicates included
         self.refused: list[str] = []  # ids answered 500
         self.bad_signatures = 0
+        self.hosts: list[str] = []  # the Host header of every request
         self.lock = threading.Lock()
         receiver = self
 
@@ -39,6 +48,7 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with receiver.lock:
+                    receiver.hosts.append(self.headers.get("host", ""))
                     if receiver.secret is None or not valid_signature(receiver.secret, self.headers, body):
                         receiver.bad_signatures += 1
                         self._answer(401)
