@@ -99,6 +99,37 @@ def test_every_kind_of_besluit_of_the_legacy_scheme_yields_one_letter_with_its_a
     assert len(attached) == len(kinds) and all(p.get_content_type() == "application/pdf" for p in attached)
 
 
+def test_a_vaststelling_letter_holds_amounts_and_a_deadline_worked_out_by_hand(memory_service):
+    """The vaststelling of the extended grant of `legacy_lives`, worked out from the regeling, not by `compose`.
+
+    Granted 1,000,000 + 1,000,000 + 900,000 + 900,000 = EUR 3,800,000, and in 2023 the extension of a quarter of
+    that, EUR 950,000 (the cap: 25 % of the 2020–2023 total): EUR 4,750,000 granted, taken as paid in advance.
+    Realised costs EUR 3,800,000: eligible is the lower of granted and realised, EUR 3,800,000. Co-financing
+    realised: 5 % of it, EUR 190,000. The threshold in force on 1 March 2025 is 7.5 % (the minister's letter of
+    7 July 2022 lowered it from 10 %), so EUR 285,000 was required; under it, the subsidy is determined at what
+    the co-financing supports: 190,000 / 0.075 = EUR 2,533,333.33 (rounded down to the cent), and
+    4,750,000 - 2,533,333.33 = EUR 2,216,666.67 is reclaimed.
+
+    Sent on Saturday 1 March 2025: the objection term of six weeks (Awb 6:7) starts the day after (Awb 6:8),
+    Sunday 2 March, and ends on Saturday 12 April 2025; a term set by law that ends on a Saturday ends on the
+    next day that is no Saturday, Sunday or public holiday (Algemene termijnenwet art. 1): Monday 14 April 2025
+    (Easter Monday is the 21st)."""
+    svc = memory_service
+    mail = Recorder()
+    extended = legacy_lives(svc)[2]
+    state = issue(svc, extended, mail=mail)
+    determination = state.determination
+    assert (determination.granted_total_cents, determination.eligible_cents) == (475_000_000, 380_000_000)
+    assert (determination.cofinancing_required_cents, determination.cofinancing_realised_cents) == (28_500_000, 19_000_000)
+    assert (determination.determined_cents, determination.reclaim_cents) == (253_333_333, 221_666_667)
+    (record,) = [r for r in state.letters if r.kind == "determination"]
+    assert record.objection_deadline.isoformat() == "2025-04-14"
+    text = pdf_text(blobs_for(svc).get(record.sha256)).replace("\n", " ")
+    for amount in ("€ 4.750.000,00", "€ 2.533.333,33", "€ 2.216.666,67"):
+        assert amount in text, amount
+    assert "maandag 14 april 2025" in text and "Algemene termijnenwet" in text
+
+
 def test_the_letter_holds_the_deadline_the_engine_counts_for_the_objection_term(memory_service):
     script = GrantScript(memory_service, index=5)
     script.to_rejected_in_period_1()  # sent Thursday 20 June 2019: the term ends Thursday 1 August 2019
