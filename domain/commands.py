@@ -26,6 +26,7 @@ from domain.models import (
 )
 from domain.regulation.schemes import scheme_ids
 from domain.values import (
+    NOT_TRUE_OR_FALSE,
     Brin6,
     LongText,
     Name,
@@ -34,6 +35,7 @@ from domain.values import (
     RegionCode,
     RegionKind,
     Role,
+    WholeNumber,
 )
 
 
@@ -80,7 +82,7 @@ class Command(BaseModel):
     actor: Actor
     reason: NonBlank
     effective_at: AwareDatetime | None = None  # business time; default: the business clock's now
-    expected_version: Annotated[int, Field(ge=0, le=2**31)] | None = None  # optimistic concurrency, like If-Match
+    expected_version: Annotated[WholeNumber, Field(ge=0, le=2**31)] | None = None  # optimistic concurrency, like If-Match
 
     allowed_roles: ClassVar[frozenset[Role]] = frozenset({Role.OPERATOR})
 
@@ -114,7 +116,7 @@ class SubmitApplication(Command):
     """Record the region's application (aanvraag) in application period 1, 2 or 3."""
 
     type: Literal["SubmitApplication"] = "SubmitApplication"
-    period: Literal[1, 2, 3]
+    period: Annotated[Literal[1, 2, 3], NOT_TRUE_OR_FALSE]
     documents: ApplicationDocuments
 
 
@@ -123,7 +125,7 @@ class RequestRepair(Command):
 
     type: Literal["RequestRepair"] = "RequestRepair"
     missing: Annotated[list[NonBlank], Field(min_length=1, max_length=MANY)]
-    repair_days: Annotated[int, Field(ge=1, le=90)] | None = None
+    repair_days: Annotated[WholeNumber, Field(ge=1, le=90)] | None = None
 
 
 class SubmitRepair(Command):
@@ -145,7 +147,7 @@ class RecordAdvice(Command):
     type: Literal["RecordAdvice"] = "RecordAdvice"
     positive: bool
     criteria: Annotated[list[CriterionAdvice], Field(min_length=1, max_length=MANY)]
-    ranking_score: Annotated[int, Field(ge=0, le=100)] | None = None
+    ranking_score: Annotated[WholeNumber, Field(ge=0, le=100)] | None = None
 
 
 class ApproveGrant(Command):
@@ -191,7 +193,7 @@ class SubmitProgressReport(Command):
     """Record progress report (voortgangsrapportage) 1 or 2; number 2 may carry the 2024 plan."""
 
     type: Literal["SubmitProgressReport"] = "SubmitProgressReport"
-    number: Literal[1, 2]
+    number: Annotated[Literal[1, 2], NOT_TRUE_OR_FALSE]
     summary: LongText
     spent_cents: Cents
     cofinancing_realised_cents: Cents
@@ -267,11 +269,11 @@ class IssueDecisionLetter(Command):
     same command and appends nothing."""
 
     type: Literal["IssueDecisionLetter"] = "IssueDecisionLetter"
-    besluit: Annotated[int, Field(ge=1, le=10_000)]
+    besluit: Annotated[WholeNumber, Field(ge=1, le=10_000)]
     template: Name
-    template_version: Annotated[int, Field(ge=1, le=10_000)]
+    template_version: Annotated[WholeNumber, Field(ge=1, le=10_000)]
     sha256: Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
-    size: Annotated[int, Field(ge=1, le=50_000_000)]
+    size: Annotated[WholeNumber, Field(ge=1, le=50_000_000)]
     filename: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,200}$")]
     objection_deadline: PlausibleDate | None = None
     sent_to: Annotated[str, Field(max_length=254)]

@@ -24,19 +24,20 @@ from domain.values import (
     Sector,
     TechProfile,
     Track,
+    WholeNumber,
 )
 
 # A ceiling no subsidy amount comes near (EUR 1 billion; the whole STO programme is under half of it) that
 # keeps every sum of amounts far inside what the store, the read models and JSON numbers hold (2^53).
 MAX_CENTS = 100_000_000_000
-Cents = Annotated[int, Field(ge=0, le=MAX_CENTS, description="euro cents (at most EUR 1 billion)")]
-PositiveCents = Annotated[int, Field(gt=0, le=MAX_CENTS, description="euro cents (at most EUR 1 billion)")]
+Cents = Annotated[WholeNumber, Field(ge=0, le=MAX_CENTS, description="euro cents (at most EUR 1 billion)")]
+PositiveCents = Annotated[WholeNumber, Field(gt=0, le=MAX_CENTS, description="euro cents (at most EUR 1 billion)")]
 # How many items one document may list: far above any real region, far below what a reader chokes on.
 MANY = 500
 LOTS = 5_000
 YEARS_MAX = 20  # amounts per year in one decision or report
 _FIRST_YEAR, _LAST_YEAR = year_span()
-Year = Annotated[int, Field(ge=_FIRST_YEAR, le=_LAST_YEAR)]  # the years the shipped schemes speak of
+Year = Annotated[WholeNumber, Field(ge=_FIRST_YEAR, le=_LAST_YEAR)]  # the years the shipped schemes speak of
 
 
 class Value(BaseModel):
@@ -62,7 +63,7 @@ class PupilCount(Value):
     brin: Brin6
     profile: TechProfile
     track: Track
-    pupils: Annotated[int, Field(ge=0, le=10_000)]
+    pupils: Annotated[WholeNumber, Field(ge=0, le=10_000)]
 
 
 class CostLine(Value):

@@ -10,7 +10,7 @@ import uuid
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
 
 # Namespace for deterministic grant ids: uuid5(GRANT_NAMESPACE, region code).
 GRANT_NAMESPACE = uuid.UUID("5f0c6a2e-8d3b-4f43-9a51-3b0c1d5e7a90")
@@ -115,6 +115,22 @@ class DecisionKind(StrEnum):
     EXTENSION = "extension"  # verlening van de verlenging (2024)
     DETERMINATION = "determination"  # vaststelling
     WITHDRAWAL = "withdrawal"  # intrekking
+
+
+# --- numbers -----------------------------------------------------------------------------
+
+
+def _no_truth_value(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic's lax mode reads true as 1 and false as 0: a rate of 1 cent
+        raise ValueError("a number, not true or false")
+    return value
+
+
+# Every whole number of a command or a document is one of these (an amount, a count, a year, a version, a choice
+# of 1, 2 or 3): JSON's true and false are refused, what else pydantic takes for a number (12, "12", 12.0) is not.
+# tests/unit/test_numbers_are_no_booleans.py checks every number field of every command for it.
+NOT_TRUE_OR_FALSE = BeforeValidator(_no_truth_value)
+WholeNumber = Annotated[int, NOT_TRUE_OR_FALSE]
 
 
 # --- small validated strings -------------------------------------------------------------
