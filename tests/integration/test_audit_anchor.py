@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,7 @@ from tests.support.scenarios import scripted_regions
 from adapters.event_store.store import open_service
 from adapters.engine.temporal import build_worker, workflow_runner
 from domain.timekeeping import AMSTERDAM
+from tests.integration.conftest import busy_workflows
 from tests.integration.test_audit_chain import RawStore, chain_rows
 from workflows.audit_anchor import ANCHOR_WORKFLOW_ID, AuditAnchorWorkflow
 
@@ -191,13 +193,23 @@ def at_midnight(text: str, day: dt.date) -> bool:
     return midnight <= dt.datetime.fromisoformat(text) < midnight + dt.timedelta(minutes=1)
 
 
-async def wait_for(condition, seconds: float = 20.0) -> None:
-    """Real time (the time-skipping server does not skip while nothing waits on it) for the worker to act."""
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
+async def wait_for(condition, seconds: float = 120.0, seen=lambda: "") -> None:
+    """Real time (the time-skipping server does not skip while nothing waits on it) for the worker to act; only a
+    hang takes `seconds`."""
+    end = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"the worker did not get there in {seconds:g} s; {seen()}")
         await asyncio.sleep(0.05)
-    raise AssertionError("the worker did not get there in time")
+
+
+async def settled(env) -> None:
+    """Until no workflow has a workflow task or an activity in flight, nor a timer that is due."""
+    end = time.monotonic() + 120
+    while busy := await busy_workflows(env.client, await env.get_current_time()):
+        if time.monotonic() > end:
+            raise AssertionError(f"still busy after 120 s: {busy}")
+        await asyncio.sleep(0.05)
 
 
 async def test_the_daily_workflow_anchors_on_the_time_skipping_server_when_business_time_passes_midnight(
@@ -216,24 +228,21 @@ async def test_the_daily_workflow_anchors_on_the_time_skipping_server_when_busin
         same = await start_daily_anchoring(ts_env.client, clock_offset_seconds=offset)
         assert same.result_run_id == first.result_run_id  # one daily anchoring, however often it is started
         await ts_env.sleep(dt.timedelta(hours=2))  # 23:30: not yet
-        await asyncio.sleep(0.3)
+        await settled(ts_env)  # nothing in flight: an anchor made too early would be written by now
         assert not anchors.exists() and smtp.mailbox.messages == []
         await ts_env.sleep(dt.timedelta(hours=1))  # 00:30 on Tuesday: the timer fired at midnight
-        await wait_for(lambda: len(lines(anchors)) == 1 and len(smtp.mailbox.messages) == 1)
+        seen = lambda: f"anchors {lines(anchors) if anchors.exists() else []}, mails {smtp.mailbox.keys()}"  # noqa: E731
+        await wait_for(lambda: anchors.exists() and len(lines(anchors)) == 1 and len(smtp.mailbox.messages) == 1, seen=seen)
         line = lines(anchors)[0]
         assert at_midnight(line["business_time"], dt.date(2024, 3, 12))
         assert line["notification_id"] == stored  # every record stored was chained; its own mail's come after
         scripted_regions(service, 1, first=10)
         await ts_env.sleep(dt.timedelta(days=1))  # Wednesday's midnight: a moved head, anchored and mailed
-        await wait_for(lambda: len(lines(anchors)) == 2 and len(smtp.mailbox.messages) == 2)
+        await wait_for(lambda: len(lines(anchors)) == 2 and len(smtp.mailbox.messages) == 2, seen=seen)
         assert at_midnight(lines(anchors)[1]["business_time"], dt.date(2024, 3, 13))
         latest = ts_env.client.get_workflow_handle(ANCHOR_WORKFLOW_ID)
-        for _ in range(200):
-            if (await latest.describe()).run_id != first.result_run_id:
-                break  # continued as new after two anchors, to keep its history short
-            await asyncio.sleep(0.05)
-        else:
-            raise AssertionError("the workflow did not continue as new after runs_per_history anchors")
+        await settled(ts_env)  # continued as new after two anchors, to keep its history short
+        assert (await latest.describe()).run_id != first.result_run_id, "no continue-as-new after runs_per_history anchors"
         assert await latest.query("anchors_made") == 2
         history = await ts_env.client.get_workflow_handle(ANCHOR_WORKFLOW_ID, run_id=first.result_run_id).fetch_history()
     replayer = Replayer(workflows=[AuditAnchorWorkflow], data_converter=pydantic_data_converter, workflow_runner=workflow_runner())
