@@ -188,6 +188,9 @@ def _read_file(path: Path | None) -> dict[str, Any]:
         raise ValueError(f"cannot read {path}: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
+    except RecursionError:  # the parser's own limit: arrays or objects nested thousands deep
+        raise ValueError(f"{path} is nested too deeply to be read as JSON; a command's fields are nested a few levels "
+                         "at most: write the file as one object of fields (see `sto grant COMMAND --help`)") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path} must hold one JSON object with the command's fields")
     return data

@@ -59,6 +59,10 @@ def check_scheme(raw_or_path: Mapping[str, Any] | Path | str, *, shipped: Mappin
         except tomllib.TOMLDecodeError as error:
             findings.error("", f"not valid TOML: {error}", "correct the syntax at the line and column named", "file.toml")
             return list(findings)
+        except RecursionError:  # arrays or tables nested thousands deep: more than the parser can hold
+            findings.error("", "nested too deeply to be read as TOML", "start from a shipped scheme file: its values "
+                           "are nested a few levels at most", "file.toml")
+            return list(findings)
         except (OSError, UnicodeDecodeError) as error:
             findings.error("", f"cannot read {path}: {error}", "name a readable scheme file (UTF-8 TOML)", "file.read")
             return list(findings)
