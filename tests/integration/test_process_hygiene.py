@@ -88,7 +88,8 @@ def wait_until(predicate, timeout: float, what: str, every: float = 0.2):
 
 
 def gone_within(pids: list[int], timeout: float) -> list[int]:
-    """The pids still running after `timeout` s (empty when all are gone)."""
+    """The pids still running after `timeout` s (empty when all are gone, as soon as they are: the timeout is for a
+    hang, not a measure of how quickly they go)."""
     end = time.monotonic() + timeout
     while time.monotonic() < end and any(running(p) for p in pids):
         time.sleep(0.1)
@@ -144,11 +145,11 @@ def test_a_dev_server_dies_when_the_process_that_started_it_is_killed(tmp_path, 
     )
     server = None
     try:
-        server = int(read_line(parent, timeout=45))
+        server = int(read_line(parent, timeout=120))
         assert running(server) and executable(server) == "temporal", "the dev server runs (and outlived the thread)"
         os.kill(parent.pid, signal.SIGKILL)
-        parent.wait(timeout=10)
-        assert gone_within([server], timeout=5) == [], "the dev server outlived its killed parent"
+        parent.wait(timeout=60)
+        assert gone_within([server], timeout=60) == [], "the dev server outlived its killed parent"
     finally:
         parent.kill()
         parent.wait()
@@ -202,13 +203,13 @@ def test_sto_serve_killed_with_sigkill_leaves_no_dev_server(tmp_path, killed):
             return False
 
     try:
-        wait_until(up, timeout=60, what="sto serve answering with its dev server running")
+        wait_until(up, timeout=180, what="sto serve answering with its dev server running")
         if killed == "its process group":
             os.killpg(serve.pid, signal.SIGKILL)
         else:
             os.kill(serve.pid, signal.SIGKILL)
-        serve.wait(timeout=10)
-        assert gone_within(dev_servers, timeout=5) == [], "the dev server outlived `sto serve`"
+        serve.wait(timeout=60)
+        assert gone_within(dev_servers, timeout=60) == [], "the dev server outlived `sto serve`"
     finally:
         serve.kill()
         serve.wait()
@@ -241,10 +242,10 @@ def test_a_killed_benchmark_leaves_no_process_behind_and_keeps_what_it_measured(
                                            if running(p))
 
     try:
-        wait_until(p6_running, timeout=60, what="P6's dev server and worker running")
+        wait_until(p6_running, timeout=180, what="P6's dev server and worker running")
         os.killpg(bench.pid, sig)  # the group, as `timeout` signals it; the helpers are in groups of their own
-        code = bench.wait(timeout=30)
-        assert gone_within(helpers, timeout=5) == [], f"left behind: {[(p, executable(p)) for p in helpers]}"
+        code = bench.wait(timeout=120)
+        assert gone_within(helpers, timeout=60) == [], f"left behind: {[(p, executable(p)) for p in helpers]}"
         assert carrying(marker) == []
         document = json.loads((results / "latest.json").read_text())
         ids = [f["id"] for f in document["figures"]]  # P1's figures (or its failure): measured, P6's not
