@@ -12,6 +12,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.installation import FIRST_LETTERS_RELEASE
 from domain.models import (
     ApplicationDocuments,
     CriterionAdvice,
@@ -151,17 +152,15 @@ class BesluitRecord(Record):
     recorded_at: dt.datetime | None = None
 
 
-# The engine makes decision letters since this release (2026-12-04). A besluit recorded before then had its letter
-# sent outside the engine, when it was taken: the engine owes it none, and must not mail a penvoerder a besluit of
-# years ago when a grant that was running at the upgrade records its next step.
-LETTERS_OWED_FROM = dt.datetime(2026, 12, 4, tzinfo=dt.timezone.utc)
-
-
 # Fields a snapshot cannot be brought up to date in, because their values come from the events before it: the
 # besluiten are numbered from the grant's first one, and the numbers name the letters (command id, outbox key). A
 # snapshot written before such a field existed is passed over, and the grant replayed from its first event, until
 # it is snapshotted anew at its next interval.
 REPLAYED_NOT_UPCAST = frozenset({"besluiten"})
+
+
+def _grant_fields(state: "GrantState") -> dict:
+    return {k: v for k, v in state.__dict__.items() if k != "letters_owed_from"}
 
 
 def snapshot_is_complete(state: "GrantState") -> bool:
@@ -229,6 +228,18 @@ class GrantState(Record):
     # passed over: REPLAYED_NOT_UPCAST)
     besluiten: list[BesluitRecord] = Field(default_factory=list)
     letters: list[LetterRecord] = Field(default_factory=list)
+    # A fact of the installation, not of the grant: since when its engine makes decision letters (recording time),
+    # as its store says (domain/installation.py). Set by the service that loaded the state, never by an event;
+    # None in a state recorded in a workflow history before the store kept the moment.
+    letters_owed_from: dt.datetime | None = None
+
+    def __eq__(self, other: object) -> bool:
+        """Equal as grants: what their events made them. The installation's facts are context, not the grant's."""
+        if not isinstance(other, GrantState):
+            return NotImplemented
+        return _grant_fields(self) == _grant_fields(other)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a pydantic model
 
     # --- derived views --------------------------------------------------------------------
 
@@ -266,10 +277,13 @@ class GrantState(Record):
         return next((letter for letter in self.letters if letter.besluit == besluit), None)
 
     def besluiten_without_letter(self) -> list[BesluitRecord]:
-        """The besluiten whose letter the engine owes: recorded since LETTERS_OWED_FROM, and without one yet."""
+        """The besluiten whose letter the engine owes: recorded since the installation makes letters
+        (`letters_owed_from`), and without one yet. A besluit recorded before then had its letter sent outside the
+        engine when it was taken: the engine must not mail a penvoerder a besluit of years ago when a grant running
+        at the upgrade records its next step."""
+        since = self.letters_owed_from or FIRST_LETTERS_RELEASE
         issued = {letter.besluit for letter in self.letters}
-        return [b for b in self.besluiten if b.number not in issued
-                and b.recorded_at is not None and b.recorded_at >= LETTERS_OWED_FROM]
+        return [b for b in self.besluiten if b.number not in issued and b.recorded_at is not None and b.recorded_at >= since]
 
     def rejected_in(self) -> list[int]:
         return [d.period for d in self.decisions if d.kind in (DecisionKind.REJECTION, DecisionKind.SET_ASIDE)]

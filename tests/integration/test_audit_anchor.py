@@ -32,7 +32,7 @@ def store(store_url, tmp_path, monkeypatch):
     for setting in (audit_anchor.ANCHORS_SETTING, audit_anchor.AUDITORS_SETTING):
         monkeypatch.delenv(setting, raising=False)
     service = open_service(store_url)
-    scripted_regions(service, 3)  # 17 stored records, none chained yet
+    scripted_regions(service, 3)  # 19 stored records, none chained yet: 2 of the installation's facts, 17 of grants
     return service, RawStore(store_url), store_url
 
 
@@ -63,13 +63,13 @@ def test_the_chain_is_extended_then_its_head_published_and_checking_the_store_ag
     outbox = FileNotifier(tmp_path / "outbox")
     first = anchor(service, outbox, to=published)
     last = chain_rows(raw)[-1]
-    assert first.written and first.head["seq"] == last[0] == 17  # every stored record chained before anchoring
-    assert (first.head["notification_id"], first.head["hash"]) == (last[1], last[3]) == (17, lines(published)[0]["hash"])
+    assert first.written and first.head["seq"] == last[0] == 19  # every stored record chained before anchoring
+    assert (first.head["notification_id"], first.head["hash"]) == (last[1], last[3]) == (19, lines(published)[0]["hash"])
     scripted_regions(service, 1, first=10)
     stored = service.recorder.max_notification_id()
     second = anchor(service, outbox, to=published)
-    assert second.written and second.head["notification_id"] == stored > 17  # its own mail's records come after
-    assert [line["seq"] for line in lines(published)] == [17, second.head["seq"]]
+    assert second.written and second.head["notification_id"] == stored > 19  # its own mail's records come after
+    assert [line["seq"] for line in lines(published)] == [19, second.head["seq"]]
     assert all("password" not in line["store"] and "@" not in line["store"] for line in lines(published))
     report = check(url, published)
     assert report.ok and report.anchors["heads"] == report.anchors["matched"] == 2

@@ -19,6 +19,8 @@ fails the test: declare it, with its reason, or write a new fixture store.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import hashlib
 import json
 import shutil
@@ -47,7 +49,12 @@ _SINCE_V2 = {
 _SINCE_V3 = {
     ".besluiten[].recorded_at": "letters owed (2026-12-04): when each besluit's event was stored, its timestamp",
 }
-ADDED_SINCE = {"store-2026-12-v1": {**_SINCE_V1, **_SINCE_V2}, "store-2026-12-v2": _SINCE_V2, "store-2026-12-v3": _SINCE_V3}
+_SINCE_FACTS = {
+    ".letters_owed_from": "installation facts (2026-12-07): since when the store's engine makes letters, from its "
+                          "Installation log (recorded when today's code first opened it), not from a grant event",
+}
+ADDED_SINCE = {"store-2026-12-v1": {**_SINCE_V1, **_SINCE_V2, **_SINCE_FACTS},
+               "store-2026-12-v2": {**_SINCE_V2, **_SINCE_FACTS}, "store-2026-12-v3": {**_SINCE_V3, **_SINCE_FACTS}}
 
 
 def _added(expected: object, actual: object, path: str = "") -> set[str]:
@@ -169,11 +176,11 @@ def test_a_grant_of_a_store_of_before_letters_is_owed_no_letter_for_its_past_bes
     verlening of 2019 (or of January 2025) when the grant records its next step. A besluit recorded from now on
     is owed its letter as before."""
     from adapters.letters.issue import issue_letters
-    from domain.state import LETTERS_OWED_FROM
 
     fixture = STORES / "store-2026-12-v2.sqlite"
     store = tmp_path / fixture.name
     shutil.copy(fixture, store)
+    opened = dt.datetime.now(dt.timezone.utc)
     service = open_service(f"sqlite:///{store}")
 
     class Outbox:
@@ -189,7 +196,8 @@ def test_a_grant_of_a_store_of_before_letters_is_owed_no_letter_for_its_past_bes
         assert with_besluiten
         for scheme, code in with_besluiten:
             state = service.state(code, scheme=scheme)
-            assert all(b.recorded_at < LETTERS_OWED_FROM for b in state.besluiten), code
+            assert state.letters_owed_from >= opened  # the store was first opened by code that makes letters now
+            assert all(b.recorded_at < state.letters_owed_from for b in state.besluiten), code
             assert state.besluiten_without_letter() == [], code
         scheme, code = with_besluiten[0]
         outbox = Outbox()
