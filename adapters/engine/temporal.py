@@ -271,6 +271,9 @@ def free_port() -> int:
 
 
 SQLITE_PRAGMAS = ("--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=full")
+# the server looks for a newer release at version-info.temporal.io on its own (a DNS lookup and an HTTPS request
+# from the agency's network); the engine needs nothing from outside, so it is told not to
+NO_VERSION_CHECK = ("--dynamic-config-value", "frontend.enableServerVersionCheck=false")
 
 
 @dataclass
@@ -309,6 +312,7 @@ class DevServer:
             # journal and file; synchronous=FULL keeps every acknowledged write across a power loss. Measured on P6
             # (tests/benchmarks): the server, not the worker, was what a burst of deadlines waited on
             *SQLITE_PRAGMAS,
+            *NO_VERSION_CHECK,
         ]
         if self.headless:
             args.append("--headless")
