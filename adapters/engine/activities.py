@@ -40,7 +40,9 @@ class GrantActivities:
         self.notifier = notifier
         self.credentials = credentials or CommandCredentials(None)
         # Fault injection for the crash tests: pause after the event is stored and before the activity
-        # reports back, so that a worker killed in that window leaves "written but not acknowledged".
+        # reports back, so that a worker killed in that window leaves "written but not acknowledged". Only a
+        # command this attempt wrote pauses: a duplicate wrote nothing, so the worker that takes over from a
+        # killed one answers at once, and a test may pause "until killed".
         self.pause_after_commit = float(os.environ.get("STO_FAULT_PAUSE_AFTER_COMMIT", "0") or 0)
         # Fault injection for the tests of non-transient failures: a command of this type fails as a bug would
         # (a value the codec cannot encode, a decision that crashes), before anything is written.
@@ -68,7 +70,8 @@ class GrantActivities:
                 hint="the grant takes other commands as before; correct the values of this command, or report "
                 "this with the time and the command id",
             )) from None
-        self._pause()
+        if not result.duplicate:
+            self._pause()
         log.info(
             "command executed",
             region=result.region_code,
