@@ -125,9 +125,11 @@ def serve(
     HTTP API with the back-office page; Ctrl-C stops them all cleanly."""
     from adapters.http.context import ApiSettings
     from adapters.http.server import serve_api
+    from adapters.notify.addresses import AllowedNetworks
 
     try:
         clock = clock_from_env(business_epoch)
+        webhook_allowed = AllowedNetworks.from_env()  # STO_WEBHOOK_ALLOWED_NETWORKS: refused before anything starts
     except ValueError as error:
         err_console.print(f"[bold red]Error[/]: {error}")
         raise typer.Exit(2) from None
@@ -141,7 +143,8 @@ def serve(
             console.print(f"Temporal dev server on {server.address}, web UI http://127.0.0.1:{ui_port}, history in {db_file}"
                           f" (its log: {server.log_file})")
             settings = TemporalSettings(address=server.address)
-            api = ApiSettings(database_url=STATE.database_url, temporal=settings, clock=clock, port=api_port)
+            api = ApiSettings(database_url=STATE.database_url, temporal=settings, clock=clock, port=api_port,
+                              webhook_allowed=webhook_allowed)
 
             async def main() -> None:
                 stop = asyncio.Event()

@@ -15,7 +15,7 @@ from adapters.cli.output import console, err_console, fail, print_json, shown
 from adapters.engine.sender import default_actor_name
 from adapters.notify.addresses import AllowedNetworks
 from adapters.notify.subscriptions import ALL, ALL_REGIONS, STATES, SubscriptionStore
-from adapters.notify.webhooks import WebhookDispatcher
+from adapters.notify.webhooks import WebhookDispatcher, WebhookSettings
 from adapters.read_side.notification_sources import notification_source
 from domain.errors import DomainError
 
@@ -164,8 +164,12 @@ def redeliver(
 @app.command("deliver")
 def deliver(as_json: JsonFlag = False) -> None:
     """One round now: queue the new events and post what is due (what `sto serve` does every second)."""
+    try:
+        settings = WebhookSettings.from_env()
+    except ValueError as error:  # STO_WEBHOOK_ALLOWED_NETWORKS names something that is no network or host
+        fail(error, as_json)
     store = _store()
-    dispatcher = WebhookDispatcher(STATE.service, store)
+    dispatcher = WebhookDispatcher(STATE.service, store, settings)
     try:
         counts = dispatcher.tick()
     finally:
