@@ -114,13 +114,14 @@ _TLS = ssl.create_default_context()
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float, allowed: AllowedNetworks = NOTHING_ALLOWED,
-         resolver: Resolver = socket.getaddrinfo) -> int:
+         resolver: Resolver = socket.getaddrinfo, tls: ssl.SSLContext | None = None) -> int:
     """POST to the addresses `url` resolves to now, each checked (raises ForbiddenAddress), in turn until one
-    connects; the status of a 2xx answer, else raises (Answered, OSError)."""
+    connects; the status of a 2xx answer, else raises (Answered, OSError). `tls`: the certificates trusted (default:
+    the system's)."""
     target = resolve(url, allowed, resolver)
     failure: OSError | None = None
     for address in target.addresses:
-        connection = (_PinnedTls(target, address, timeout, _TLS) if target.scheme == "https"
+        connection = (_PinnedTls(target, address, timeout, tls or _TLS) if target.scheme == "https"
                       else _Pinned(target, address, timeout))
         try:
             try:
@@ -149,13 +150,13 @@ def _said(error: BaseException) -> str:
 class WebhookDispatcher:
     def __init__(self, service: GrantService, store: SubscriptionStore, settings: WebhookSettings | None = None, *,
                  alert: Alert | None = None, clock: Clock | None = None, source: NotificationSource | None = None,
-                 resolver: Resolver = socket.getaddrinfo):
+                 resolver: Resolver = socket.getaddrinfo, tls: ssl.SSLContext | None = None):
         self.service = service
         self.store = store
         self.settings = settings or WebhookSettings.from_env()
         self.alert = alert
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
-        self.resolver = resolver  # the system's resolver; a test's own names through another
+        self.resolver, self.tls = resolver, tls  # the system's resolver and trusted certificates; a test's own
         self.source = source or notification_source(service)
         self.decode = make_decoder(service.mapper)
         self._regions: dict[str, str] = {}
@@ -238,7 +239,8 @@ class WebhookDispatcher:
         attempts = row["attempts"] + 1
         sub, position = row["subscription_id"], row["position"]
         try:
-            post(row["callback_url"], body, headers, self.settings.timeout_seconds, self.settings.allowed, self.resolver)
+            post(row["callback_url"], body, headers, self.settings.timeout_seconds, self.settings.allowed, self.resolver,
+                 self.tls)
         except Exception as error:  # noqa: BLE001 - whatever went wrong, the receiver has not received it
             said = _said(error)
             if attempts < self.settings.max_attempts:

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 import socket
+import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -320,3 +324,60 @@ def test_a_redirect_is_a_failed_delivery_and_is_not_followed(one_event):
     assert counts["failed"] == 1 and redirecting.requests == 1
     assert delivery["last_error"] == "HTTP 307 Temporary Redirect (redirects are not followed)"
     assert target.hosts == []  # the address it pointed to was never asked
+
+
+# --- over TLS --------------------------------------------------------------------------------------------------
+
+
+def _openssl(*args: str, cwd: Path) -> None:
+    done = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.fixture
+def certificates(tmp_path) -> Path:
+    """A CA of the test's own, and a server certificate it signed for hooks.sto.test only."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is not installed: no certificates for the TLS receiver")
+    ec = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
+    _openssl("req", "-x509", *ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=STO test CA",
+             "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign", cwd=tmp_path)
+    _openssl("req", *ec, "-keyout", "hooks.key", "-out", "hooks.csr", "-subj", "/CN=hooks.sto.test", cwd=tmp_path)
+    (tmp_path / "hooks.ext").write_text("subjectAltName=DNS:hooks.sto.test\nbasicConstraints=CA:FALSE\n"
+                                        "keyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n")
+    _openssl("x509", "-req", "-in", "hooks.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+             "-out", "hooks.pem", "-days", "2", "-extfile", "hooks.ext", cwd=tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize("host, delivered", [("hooks.sto.test", True), ("other.sto.test", False)])
+def test_over_tls_a_delivery_to_the_checked_address_names_the_urls_host_and_checks_the_certificate_for_it(
+        one_event, certificates, host, delivered):
+    """Both names resolve to the receiver on 127.0.0.1, whose certificate names hooks.sto.test only: the delivery
+    that connects to the checked address still sends the URL's host as TLS server name and checks the certificate
+    against it, so the other name's delivery fails."""
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(certificates / "hooks.pem", certificates / "hooks.key")
+    server_names: list[str | None] = []
+    server_tls.sni_callback = lambda sock, name, context: server_names.append(name)
+    trusted = ssl.create_default_context(cafile=str(certificates / "ca.pem"))
+    resolver = names({"hooks.sto.test": ["127.0.0.1"], "other.sto.test": ["127.0.0.1"]})
+    with Receiver() as receiver:
+        receiver.server.socket = server_tls.wrap_socket(receiver.server.socket, server_side=True)
+        store = SubscriptionStore(url_of(one_event), allowed=RECEIVERS, resolver=resolver)
+        subscription, receiver.secret = store.add(f"https://{host}:{receiver.port}/hook", "*", (),
+                                                  created_by="beheer", from_position=0)
+        dispatcher = WebhookDispatcher(one_event, store, WebhookSettings(timeout_seconds=5, allowed=RECEIVERS),
+                                       clock=Clock(), resolver=resolver, tls=trusted)
+        try:
+            counts = dispatcher.tick()
+            delivery = store.deliveries(subscription.subscription_id)[0]
+        finally:
+            dispatcher.close()
+            store.close()
+    assert server_names[:1] == [host]
+    if delivered:
+        assert counts["delivered"] == 1 and receiver.hosts == [f"hooks.sto.test:{receiver.port}"]
+    else:
+        assert counts["failed"] == 1 and receiver.hosts == []
+        assert "SSLCertVerificationError" in delivery["last_error"] and "other.sto.test" in delivery["last_error"]
