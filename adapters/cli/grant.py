@@ -151,7 +151,7 @@ def _send(
     as_json: bool, scheme: str | None = None, business_epoch: str | None = None,
 ) -> None:
     try:
-        data = _merge(_read_file(file), fields())
+        data = _merge(_read_file(file) if file is not None else {}, fields())
         data["reason"] = reason
         if effective_at:
             data["effective_at"] = parse_business_time(effective_at, "--effective-at")
@@ -179,18 +179,15 @@ async def _run(command: c.Command, clock: BusinessClock) -> dict[str, Any]:
     return result_view(await sender.send(command))
 
 
-def _read_file(path: Path | None) -> dict[str, Any]:
-    if path is None:
-        return {}
+def _read_file(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ValueError(f"cannot read {path}: {error.strerror}") from None
     except json.JSONDecodeError as error:
         raise ValueError(f"{path} is not JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
-    except RecursionError:  # the parser's own limit: arrays or objects nested thousands deep
-        raise ValueError(f"{path} is nested too deeply to be read as JSON; a command's fields are nested a few levels "
-                         "at most: write the file as one object of fields (see `sto grant COMMAND --help`)") from None
+    except RecursionError:  # arrays or objects nested thousands deep: more than the parser holds
+        raise ValueError(f"{path} is nested too deeply to be read as JSON: write one object of the command's fields") from None
     if not isinstance(data, dict):
         raise ValueError(f"{path} must hold one JSON object with the command's fields")
     return data

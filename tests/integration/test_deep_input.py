@@ -62,7 +62,7 @@ def test_a_command_file_nested_too_deeply_is_invalid_input_with_exit_2(sto, stor
     result = sto("grant", "hourly-rate", "STO-R001", "--reason", "nieuw uurtarief", "--file", str(file))
     said = " ".join(result.output.split())
     assert result.exit_code == 2, result.output
-    assert "nested too deeply to be read as JSON" in said and "one object of fields" in said
+    assert "nested too deeply to be read as JSON" in said and "write one object of the command's fields" in said
     assert "bug" not in said
     assert store() == before
 
