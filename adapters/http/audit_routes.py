@@ -9,15 +9,27 @@ it does not see); verify covers every grant's records and stays with operators a
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.disclosure import grant_for, history_for
 from adapters.http.errors import ERROR_RESPONSES, documented
+from adapters.http.paging import Cursor, PageSize, paged_list
+from adapters.read_side.paging import DEFAULT_PAGE_SIZE
 from adapters.http.versioning import PREFIX
 from adapters.http.read_routes import FIRST_DAY, GRANT_RESPONSES, LAST_DAY, known
 from adapters.http.transitions import SCHEMED, RegionPath, SchemePath
 from adapters.operators.tokens import TokenInfo
+
+VERSION_KEY_SHAPE = (int,)  # an event's version in its grant
+
+
+def history_page(request: Request, response: Response, view: dict[str, Any], page_size: int,
+                 cursor: str | None) -> dict[str, Any]:
+    """A grant's history a page at a time, oldest event first (the key: the event's version)."""
+    return paged_list(request, response, view, "events", view["events"], lambda e: (e["version"],), VERSION_KEY_SHAPE,
+                      page_size, cursor)
+
 
 VERIFY_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES, 409: documented("this store keeps no hash chain (in memory)"),
@@ -31,14 +43,18 @@ def router() -> APIRouter:
 
     @routes.get("/grants/{region}/history", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="Every event of the grant: both times, actor and role, reason, rule, legal basis and its facts")
-    def history(request: Request, region: RegionPath, who: TokenInfo = Depends(principal)) -> dict[str, Any]:
-        return history_for(who, request.app.state.api.reads.history(region.upper()))
+    def history(request: Request, response: Response, region: RegionPath, who: TokenInfo = Depends(principal),
+                page_size: PageSize = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> dict[str, Any]:
+        view = history_for(who, request.app.state.api.reads.history(region.upper()))
+        return history_page(request, response, view, page_size, cursor)
 
     @routes.get(SCHEMED + "/grants/{region}/history", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="Every event of the region's grant in this scheme, with both times, who, why, rule and legal basis")
-    def history_in_scheme(request: Request, scheme: SchemePath, region: RegionPath,
-                          who: TokenInfo = Depends(principal)) -> dict[str, Any]:
-        return history_for(who, request.app.state.api.reads.history(region.upper(), known(scheme)))
+    def history_in_scheme(request: Request, response: Response, scheme: SchemePath, region: RegionPath,
+                          who: TokenInfo = Depends(principal), page_size: PageSize = DEFAULT_PAGE_SIZE,
+                          cursor: Cursor = None) -> dict[str, Any]:
+        view = history_for(who, request.app.state.api.reads.history(region.upper(), known(scheme)))
+        return history_page(request, response, view, page_size, cursor)
 
     @routes.get("/grants/{region}/as-of/{day}", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="The grant as it stood at the end of DAY (business time), with the regulation then in force")

@@ -14,6 +14,8 @@ from fastapi.responses import Response
 
 from adapters.http.access import Access, GuardedRoute, access, bearer
 from adapters.http.errors import ApiError
+from adapters.http.paging import Cursor, PageSize, paged_list
+from adapters.read_side.paging import DEFAULT_PAGE_SIZE
 from adapters.http.read_routes import GRANT_RESPONSES, known
 from adapters.http.transitions import SCHEMED, RegionPath, SchemePath
 from adapters.http.versioning import PREFIX
@@ -65,6 +67,16 @@ def letter_pdf(service: Any, region: str, scheme: str | None, digest: str) -> Re
     })
 
 
+LETTER_KEY_SHAPE = (int, str)  # the besluit's number, the letter's sha256
+
+
+def letters_page(request: Request, response: Response, view: dict[str, Any], page_size: int,
+                 cursor: str | None) -> dict[str, Any]:
+    """A grant's letters a page at a time, in the order of their besluiten."""
+    return paged_list(request, response, view, "letters", view["letters"], lambda l: (l["besluit"], l["sha256"]),
+                      LETTER_KEY_SHAPE, page_size, cursor)
+
+
 PDF_RESPONSE: dict[int | str, dict[str, Any]] = {
     **GRANT_RESPONSES, 200: {"content": {"application/pdf": {}}, "description": "the letter as PDF (the same bytes on every download)"},
 }
@@ -75,13 +87,16 @@ def router() -> APIRouter:
 
     @routes.get("/grants/{region}/letters", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="The decision letters (beschikkingen) of the region's grant, one per besluit, with links")
-    def letters(request: Request, region: RegionPath) -> dict[str, Any]:
-        return letters_view(request.app.state.api.service, region, None)
+    def letters(request: Request, response: Response, region: RegionPath, page_size: PageSize = DEFAULT_PAGE_SIZE,
+                cursor: Cursor = None) -> dict[str, Any]:
+        return letters_page(request, response, letters_view(request.app.state.api.service, region, None), page_size, cursor)
 
     @routes.get(SCHEMED + "/grants/{region}/letters", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="The decision letters of the region's grant in this scheme, one per besluit, with links")
-    def letters_in_scheme(request: Request, scheme: SchemePath, region: RegionPath) -> dict[str, Any]:
-        return letters_view(request.app.state.api.service, region, known(scheme))
+    def letters_in_scheme(request: Request, response: Response, scheme: SchemePath, region: RegionPath,
+                          page_size: PageSize = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> dict[str, Any]:
+        return letters_page(request, response, letters_view(request.app.state.api.service, region, known(scheme)),
+                            page_size, cursor)
 
     @routes.get("/grants/{region}/letters/{digest}", responses=PDF_RESPONSE, openapi_extra=access(Access.GRANT),
                 response_class=Response, summary="One decision letter as PDF, by its sha256")

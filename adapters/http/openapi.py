@@ -2,7 +2,9 @@
 
 FastAPI's own document is amended once: contact and the semantic version in `info`; every error answer as
 `application/problem+json` with the Problem schema (adapters.http.problems), 400 instead of FastAPI's 422 for
-invalid input (and its HTTPValidationError schemas gone); the `API-Version` header declared on every answer.
+invalid input (and its HTTPValidationError schemas gone); the `API-Version` header declared on every answer; and
+on every collection (an operation that takes `pageSize`: adapters/http/paging.py) the `Link` header of its next
+page declared on its 200 answer.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
+from adapters.http.paging import LINK_HEADER
 from adapters.http.problems import MEDIA_TYPE, camel
 from adapters.http.versioning import API_VERSION, CONTACT
 
@@ -42,10 +45,14 @@ def document(app: FastAPI) -> dict[str, Any]:
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
                 _amend_responses(operation.get("responses", {}))
+                if any(p.get("name") == "pageSize" for p in operation.get("parameters", [])):
+                    ok = operation["responses"].get("200", {})
+                    ok.setdefault("headers", {})["Link"] = {"$ref": "#/components/headers/Link"}
         components = schema.setdefault("components", {})
         for name in FASTAPI_ONLY:
             components.get("schemas", {}).pop(name, None)
         components.setdefault("headers", {})["API-Version"] = VERSION_HEADER
+        components["headers"]["Link"] = LINK_HEADER
         app.openapi_schema = schema
     return app.openapi_schema
 

@@ -9,12 +9,14 @@ API's business day (STO_BUSINESS_EPOCH moves it into the past, see adapters.engi
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.disclosure import grant_for
 from adapters.http.errors import ERROR_RESPONSES, GRANT_NOT_FOUND
+from adapters.http.paging import Cursor, PageSize, after, paged, paged_list
+from adapters.read_side.paging import DEFAULT_PAGE_SIZE, MAX_SEARCH_LENGTH, STAGES, GrantFilter
 from adapters.http.versioning import PREFIX
 from adapters.http.transitions import SCHEME_PATTERN, SCHEMED, RegionPath, SchemePath
 from domain.errors import InvalidInput
@@ -34,6 +36,22 @@ GRANT_RESPONSES: dict[int | str, dict[str, Any]] = {**ERROR_RESPONSES, 404: GRAN
 SchemeQuery = Annotated[
     str | None, Query(pattern=SCHEME_PATTERN, description="only grants of this scheme (regeling), e.g. sto-2025-2028")
 ]
+
+
+RegionKind = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9_]{0,39}$", description="only grants of regions of this kind (e.g. regular)")]
+Stage = Annotated[str | None, Query(pattern="^(" + "|".join(STAGES) + ")$",
+                                    description="only grants in this stage of their life: " + "; ".join(
+                                        f"{stage} ({', '.join(statuses)})" for stage, statuses in STAGES.items()))]
+Search = Annotated[str | None, Query(alias="q", max_length=MAX_SEARCH_LENGTH,
+                                     description="only grants whose region code, region name or penvoerder's name holds this text (any case)")]
+Within = Annotated[int | None, Query(ge=0, le=3650, description="only grants with a pending deadline due within DAYS of the business day (passed ones count)")]
+GRANT_KEY_SHAPE = (str, str, str)  # region code, scheme, grant id (adapters.read_side.tables.SORT_KEY)
+DEADLINE_KEY_SHAPE = (str, str, str, str)  # due, region code, scheme, the deadline's key
+SCHEME_KEY_SHAPE = (str,)
+
+
+def deadline_key(d: dict[str, Any]) -> tuple[str, str, str, str]:
+    return d["due"], d["region_code"], d.get("scheme") or "", d["key"]
 
 
 def known(scheme: str | None) -> str | None:
@@ -81,10 +99,12 @@ def router() -> APIRouter:
 
     @routes.get("/schemes", responses=ERROR_RESPONSES, openapi_extra=access(Access.ANYONE),
                 summary="The schemes (regelingen) the engine runs, and which is in force on the business day")
-    def schemes(request: Request) -> dict[str, Any]:
+    def schemes(request: Request, response: Response, page_size: PageSize = DEFAULT_PAGE_SIZE,
+                cursor: Cursor = None) -> dict[str, Any]:
         day = _day(request, None)
-        return {"as_of": day.isoformat(), "in_force": scheme_in_force(day),
-                "schemes": [scheme_view(s, day) for s in scheme_ids()]}
+        return paged_list(request, response, {"as_of": day.isoformat(), "in_force": scheme_in_force(day)}, "schemes",
+                          [scheme_view(s, day) for s in scheme_ids()], lambda s: (s["id"],), SCHEME_KEY_SHAPE,
+                          page_size, cursor)
 
     @routes.get("/schemes/{scheme}", responses=ERROR_RESPONSES, openapi_extra=access(Access.ANYONE),
                 summary="One scheme: its steps and the states they are allowed from, rounds, deadlines and region kinds")
@@ -102,19 +122,28 @@ def router() -> APIRouter:
         return calendar_view(regulation, day)
 
     @routes.get("/regions", responses=ERROR_RESPONSES, openapi_extra=access(Access.STAFF),
-                summary="Every region's grant in one line (a region has one per scheme), with the number of grants per status")
-    def regions(request: Request, status: Annotated[GrantStatus | None, Query(description="only grants in this status")] = None,
-                scheme: SchemeQuery = None) -> dict[str, Any]:
-        return request.app.state.api.reads.regions(status, known(scheme))
+                summary="The grants, a page at a time in the order of region code and scheme (a region has one per scheme), "
+                        "narrowed by status, stage, scheme, kind, a text and a deadline; with the number of grants per status")
+    def regions(request: Request, response: Response,
+                status: Annotated[GrantStatus | None, Query(description="only grants in this status")] = None,
+                scheme: SchemeQuery = None, kind: RegionKind = None, stage: Stage = None, q: Search = None,
+                within: Within = None, page_size: PageSize = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> dict[str, Any]:
+        wanted = GrantFilter(status=status.value if status else None, scheme=known(scheme), kind=kind, stage=stage,
+                             q=q.strip() if q and q.strip() else None, within_days=within)
+        view = request.app.state.api.reads.regions(wanted, _day(request, None), page_size,
+                                                   after(cursor, GRANT_KEY_SHAPE))
+        return paged(request, response, view, view.pop("next_key"), page_size)
 
     @routes.get("/deadlines", responses=ERROR_RESPONSES, openapi_extra=access(Access.STAFF),
-                summary="Every pending deadline of every grant, earliest first")
+                summary="Every pending deadline of every grant, earliest first, a page at a time")
     def deadlines(
-        request: Request, as_of: AsOf = None,
+        request: Request, response: Response, as_of: AsOf = None,
         within: Annotated[int | None, Query(ge=0, le=3650, description="only deadlines due within DAYS (passed ones always)")] = None,
-        scheme: SchemeQuery = None,
+        scheme: SchemeQuery = None, page_size: PageSize = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
     ) -> dict[str, Any]:
-        return request.app.state.api.reads.deadlines(_day(request, as_of), within, known(scheme))
+        view = request.app.state.api.reads.deadlines(_day(request, as_of), within, known(scheme))
+        return paged_list(request, response, view, "deadlines", view["deadlines"], deadline_key, DEADLINE_KEY_SHAPE,
+                          page_size, cursor)
 
     @routes.get("/budget", responses=ERROR_RESPONSES, openapi_extra=access(Access.STAFF),
                 summary="The budget ledger of one scheme per region and in total, against its ceilings in force")
@@ -124,10 +153,13 @@ def router() -> APIRouter:
     def grant_view(request: Request, region: str, scheme: str | None, as_of: dt.date | None, who: TokenInfo) -> dict[str, Any]:
         return grant_for(who, request.app.state.api.reads.grant(region.upper(), _day(request, as_of), known(scheme)))
 
-    def deadlines_view(request: Request, region: str, scheme: str | None, as_of: dt.date | None) -> dict[str, Any]:
+    def deadlines_view(request: Request, response: Response, region: str, scheme: str | None, as_of: dt.date | None,
+                       page_size: int, cursor: str | None) -> dict[str, Any]:
         view = request.app.state.api.reads.grant(region.upper(), _day(request, as_of), known(scheme))
-        return {"region_code": view["region_code"], "scheme": view["scheme"], "status": view["status"],
-                "as_of": view["as_of"], "deadlines": view["deadlines"]}
+        body = {"region_code": view["region_code"], "scheme": view["scheme"], "status": view["status"],
+                "as_of": view["as_of"]}
+        return paged_list(request, response, body, "deadlines", view["deadlines"], deadline_key, DEADLINE_KEY_SHAPE,
+                          page_size, cursor)
 
     @routes.get("/grants/{region}", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="One grant: status, money, pending deadlines and the transitions its scheme allows now")
@@ -142,12 +174,15 @@ def router() -> APIRouter:
 
     @routes.get("/grants/{region}/deadlines", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="One grant's pending deadlines, earliest first, each with its legal source")
-    def grant_deadlines(request: Request, region: RegionPath, as_of: AsOf = None) -> dict[str, Any]:
-        return deadlines_view(request, region, None, as_of)
+    def grant_deadlines(request: Request, response: Response, region: RegionPath, as_of: AsOf = None,
+                        page_size: PageSize = DEFAULT_PAGE_SIZE, cursor: Cursor = None) -> dict[str, Any]:
+        return deadlines_view(request, response, region, None, as_of, page_size, cursor)
 
     @routes.get(SCHEMED + "/grants/{region}/deadlines", responses=GRANT_RESPONSES, openapi_extra=access(Access.GRANT),
                 summary="The pending deadlines of the region's grant in this scheme, each with its legal source")
-    def grant_deadlines_in_scheme(request: Request, scheme: SchemePath, region: RegionPath, as_of: AsOf = None) -> dict[str, Any]:
-        return deadlines_view(request, region, scheme, as_of)
+    def grant_deadlines_in_scheme(request: Request, response: Response, scheme: SchemePath, region: RegionPath,
+                                  as_of: AsOf = None, page_size: PageSize = DEFAULT_PAGE_SIZE,
+                                  cursor: Cursor = None) -> dict[str, Any]:
+        return deadlines_view(request, response, region, scheme, as_of, page_size, cursor)
 
     return routes

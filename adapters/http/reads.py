@@ -13,11 +13,11 @@ from typing import Any
 
 from adapters.audit import chain as audit_chain
 from adapters.read_side.as_of import as_of_view
+from adapters.read_side.paging import GrantFilter
 from adapters.read_side.read_models import ReadModels
 from adapters.operators.transitions import allowed_transitions
 from domain.errors import DomainError, GrantNotFound
 from adapters.event_store.service import GrantService
-from domain.values import GrantStatus
 from projections.deadline_calendar import deadline_calendar
 from projections.overview import region_view
 
@@ -35,9 +35,10 @@ class ReadGateway:
         self.models = ReadModels(service, url)
         self._lock = threading.Lock()
 
-    def regions(self, status: GrantStatus | None, scheme: str | None = None) -> dict[str, Any]:
+    def regions(self, wanted: GrantFilter, day: dt.date, size: int, after: tuple | None) -> dict[str, Any]:
+        """One page of the grants list (ReadModels.regions)."""
         with self._lock:
-            return self.models.regions(status, scheme)
+            return self.models.regions(wanted=wanted, day=day, size=size, after=after)
 
     def deadlines(self, day: dt.date, within_days: int | None, scheme: str | None = None) -> dict[str, Any]:
         with self._lock:
@@ -74,7 +75,7 @@ class ReadGateway:
         """Every grant of the region, one per scheme (a region's calendar holds the deadlines of all of them)."""
         with self._lock:
             self.models.refresh()
-            schemes = [row["scheme"] for row in self.models.store.grant_rows() if row["region_code"] == region_code]
+            schemes = [row["scheme"] for row in self.models.store.region_rows(region_code)]
         return [self.grant(region_code, day, scheme) for scheme in schemes]
 
     def as_of(self, region_code: str, day: dt.date, scheme: str | None = None) -> dict[str, Any]:

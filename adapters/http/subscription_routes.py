@@ -5,11 +5,13 @@ send dead letters again (the same as `sto subscriptions`; adapters/notify/subscr
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.errors import ERROR_RESPONSES, ApiError, documented
+from adapters.http.paging import Cursor, PageSize, paged_list  # paging: adapters/http/paging.py (issue 25)
+from adapters.read_side.paging import DEFAULT_PAGE_SIZE
 from adapters.notify.subscriptions import STATES, SubscriptionStore
 from adapters.operators.tokens import TokenInfo
 from adapters.read_side.notification_sources import notification_source
@@ -47,11 +49,14 @@ def router() -> APIRouter:
 
     @routes.get("/subscriptions", responses=ERROR_RESPONSES, openapi_extra=access(Access.OPERATOR),
                 summary="The webhook subscriptions (never their secrets), each with its deliveries per state (dead letters too)")
-    def list_subscriptions(request: Request) -> dict[str, Any]:
+    def list_subscriptions(request: Request, response: Response, page_size: PageSize = DEFAULT_PAGE_SIZE,
+                           cursor: Cursor = None) -> dict[str, Any]:
         store = _store(request)
         counts, empty = store.counts(), dict.fromkeys(STATES, 0)
         found = [{**s.to_dict(), "deliveries": counts.get(s.subscription_id, empty)} for s in store.list()]
-        return {"subscriptions": found, "dead_letters": sum(s["deliveries"]["dead"] for s in found)}
+        body = {"dead_letters": sum(s["deliveries"]["dead"] for s in found)}  # over every subscription, not the page's
+        return paged_list(request, response, body, "subscriptions", found,
+                          lambda s: (s["created_at"], s["subscription_id"]), (str, str), page_size, cursor)
 
     @routes.post("/subscriptions", status_code=201, responses=ERROR_RESPONSES, openapi_extra=access(Access.OPERATOR),
                  summary="Subscribe a system; the answer holds its signing secret, shown only this once")
@@ -77,10 +82,14 @@ def router() -> APIRouter:
 
     @routes.get("/subscriptions/{subscriptionId}/deliveries", responses=NOT_FOUND, openapi_extra=access(Access.OPERATOR),
                 summary="A subscription's deliveries: event id, type, region, state, attempts, last error")
-    def deliveries(request: Request, subscription_id: SubscriptionId,
+    def deliveries(request: Request, response: Response, subscription_id: SubscriptionId,
                    state: Annotated[str | None, Query(description=f"only this state: {', '.join(STATES)}", pattern="^(" + "|".join(STATES) + ")$")] = None,
+                   page_size: PageSize = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
                    ) -> dict[str, Any]:
-        return {"subscription_id": subscription_id, "deliveries": _store(request).deliveries(subscription_id, state)}
+        # paged over what the store answers (its first 1,000 deliveries, in log order)
+        return paged_list(request, response, {"subscription_id": subscription_id}, "deliveries",
+                          _store(request).deliveries(subscription_id, state), lambda d: (d["position"],), (int,),
+                          page_size, cursor)
 
     @routes.post("/subscriptions/{subscriptionId}/redeliveries", responses=NOT_FOUND, openapi_extra=access(Access.OPERATOR),
                  summary="Send the dead letters again (or one event); the grant's later events follow in order")

@@ -19,17 +19,24 @@ from adapters.audit import chain as audit_chain
 from adapters.read_side.follower import CatchUpReport, Progress, ProjectionFollower
 from adapters.event_store.store import database_url, postgres_conninfo, store_env
 from adapters.read_side.database import open_view_database
-from adapters.read_side.tables import ViewStore
+from adapters.read_side.paging import DEFAULT_PAGE_SIZE, GrantFilter
+from adapters.read_side.tables import SORT_KEY, ViewStore
 from domain.errors import GrantNotFound
 from adapters.event_store.service import GrantService
 from domain.regulation.schemes import scheme_in_force
 from domain.values import GrantStatus
 from projections.deadline_calendar import deadline_calendar, may_have_deadlines
 from projections.ledger import budget_ledger
-from projections.overview import overview
+from projections.grant_rows import Row
+from projections.overview import region_view
 from projections.payloads import make_decoder
 from projections.projector import FOLLOWS, QUARANTINE_HINT
 from projections.timeline import entry
+
+
+def key_of(row: Row) -> tuple:
+    """A grant row's place in the grants list (SORT_KEY)."""
+    return tuple(row[column] for column in SORT_KEY)
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,7 @@ class ReadModels:
         self.store = ViewStore(self.db)
         extra = {"batch_size": batch_size} if batch_size else {}
         self.follower = ProjectionFollower(service, self.store, **extra)
+        self._counts_cache: dict[str | None, tuple[int, dict[str, int]]] = {}
 
     # --- keeping up -------------------------------------------------------------------------
 
@@ -114,12 +122,71 @@ class ReadModels:
             found["hint"] = QUARANTINE_HINT
         return entries
 
-    def regions(self, status: GrantStatus | None = None, scheme: str | None = None) -> dict[str, Any]:
+    def regions(self, status: GrantStatus | None = None, scheme: str | None = None, *,
+                wanted: GrantFilter | None = None, day: dt.date | None = None, size: int = DEFAULT_PAGE_SIZE,
+                after: tuple | None = None) -> dict[str, Any]:
+        """One page of the grants list, in the order of region code, scheme and grant (a keyset page: `after` is
+        the key of the last row of the page before, `next_key` that of this page's last row when more follow),
+        narrowed by `wanted` (or just `status` and `scheme`), with the counts per status of the scheme's grants
+        (or of all) and their total. `within_days` is tested on each row's pending deadlines on `day`."""
         self.refresh()
-        view = overview(self.store.grant_rows(scheme=scheme), status)
-        view["position"] = self.store.position()
-        view["quarantined_records"] = self.store.quarantined_count()
-        return view
+        if wanted is None:
+            wanted = GrantFilter(status=status.value if status else None, scheme=scheme)
+        rows, next_key = self._grant_page(wanted, day, size, after)
+        counts = self._counts(wanted.scheme)
+        return {
+            "status_filter": wanted.status,
+            "filters": {k: v for k, v in wanted.__dict__.items() if v not in (None, "")},
+            "regions": [region_view(r) for r in rows],
+            "counts": counts,
+            "total": sum(counts.values()),
+            "next_key": list(next_key) if next_key is not None else None,
+            "position": self.store.position(),
+            "quarantined_records": self.store.quarantined_count(),
+        }
+
+    def _grant_page(self, wanted: GrantFilter, day: dt.date | None, size: int,
+                    after: tuple | None) -> tuple[list[Row], tuple | None]:
+        """Up to `size` rows after `after`, and the key to go on from when more may follow. Without `within_days`
+        one query of size + 1 rows (the one more says whether a next page exists); with it, batches in order until
+        the page is full, each row kept if it has a pending deadline due within the days (computed from the
+        grant's state, as GET /v1/deadlines does)."""
+        if wanted.within_days is None:
+            found = self.store.grant_page(wanted, after, size + 1)
+            rows = found[:size]
+            return rows, (key_of(rows[-1]) if len(found) > size else None)
+        assert day is not None, "within_days needs the day it counts from"
+        rows = []
+        cursor = after
+        batch = max(size + 1, 200)
+        while True:
+            found = self.store.grant_page(wanted, cursor, batch)
+            for row in found:
+                if self._due_within(row, day, wanted.within_days):
+                    if len(rows) == size:  # one more exists: this page ends at the last row taken
+                        return rows, key_of(rows[-1])
+                    rows.append(row)
+            if len(found) < batch:
+                return rows, None
+            cursor = key_of(found[-1])
+
+    def _due_within(self, row: Row, day: dt.date, within_days: int) -> bool:
+        if not may_have_deadlines(row, day):
+            return False
+        state = self.service.state(row["region_code"], version=row["version"], scheme=row["scheme"])
+        return bool(deadline_calendar([(row, state)], self.service.regulation, day, within_days)["deadlines"])
+
+    def _counts(self, scheme: str | None) -> dict[str, int]:
+        """Grants per status (every status, zeros too), read again only when the views have moved."""
+        position = self.store.position()
+        cached = self._counts_cache.get(scheme)
+        if cached is None or cached[0] != position:
+            found = self.store.grant_counts(scheme)
+            counts = {s.value: found.get(s.value, 0) for s in GrantStatus}
+            cached = self._counts_cache[scheme] = (position, counts)
+            if len(self._counts_cache) > 64:
+                self._counts_cache = {scheme: cached}
+        return dict(cached[1])
 
     def deadlines(self, day: dt.date, within_days: int | None = None, scheme: str | None = None) -> dict[str, Any]:
         self.refresh()
