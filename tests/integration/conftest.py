@@ -147,10 +147,12 @@ async def busy_workflows(client: Client, now: dt.datetime) -> list[str]:
             described = await service.describe_workflow_execution(  # raw: the SDK's decoding trips on a Datetime attribute
                 DescribeWorkflowExecutionRequest(namespace=client.namespace, execution=execution))
         except RPCError as error:
-            if error.status == RPCStatusCode.NOT_FOUND:
-                continue  # closed (or continued as new) since the list: nothing in flight
-            raise
-        if described.workflow_execution_info.status != WorkflowExecutionStatus.RUNNING.value:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise
+            described = None
+        if described is None or described.workflow_execution_info.status != WorkflowExecutionStatus.RUNNING.value:
+            # closed since the list: it may have continued as new, its next run not listed yet; ask again
+            busy.append(f"{execution.workflow_id}: closed since it was listed")
             continue
         tasks = 0
         timers: dict[int, dt.datetime] = {}
