@@ -206,6 +206,6 @@ async def engine(ts_env, smtp, sqlite_url):
 @pytest.fixture
 def dev_server(tmp_path):
     """A real `temporal server start-dev` on a free port and its own SQLite file."""
-    server = DevServer(db_file=tmp_path / "temporal.sqlite", port=free_port(), headless=True).start()
+    server = DevServer(db_file=tmp_path / "temporal.sqlite", port=free_port(), headless=True).start(timeout=120)
     yield server
     server.stop(kill=True)  # nothing of it is needed afterwards; a gentle stop can take 15 s

@@ -64,7 +64,7 @@ def stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 @pytest.fixture
 def dev_server(tmp_path):
-    server = DevServer(db_file=tmp_path / "temporal.sqlite", port=free_port(), headless=True).start()
+    server = DevServer(db_file=tmp_path / "temporal.sqlite", port=free_port(), headless=True).start(timeout=120)
     yield server
     server.stop()
 

@@ -157,7 +157,7 @@ def test_a_dev_server_dies_when_the_process_that_started_it_is_killed(tmp_path, 
 
 
 def test_the_dev_server_writes_its_output_to_a_log_file_not_a_pipe(tmp_path):
-    server = DevServer(db_file=tmp_path / "temporal.sqlite", port=free_port(), headless=True).start()
+    server = DevServer(db_file=tmp_path / "temporal.sqlite", port=free_port(), headless=True).start(timeout=120)
     try:
         pid = server.process.pid
         for fd in (1, 2):
