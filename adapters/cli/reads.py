@@ -17,9 +17,12 @@ from rich.table import Table
 
 from adapters.cli.context import STATE
 from adapters.cli.output import console, err_console, fail, print_json
+from adapters.read_side.paging import (DEADLINE_KEY_SHAPE, DEFAULT_PAGE_SIZE, GRANT_KEY_SHAPE, MAX_PAGE_SIZE,
+                                       MAX_SEARCH_LENGTH, STAGES, GrantFilter, deadline_key, decode_cursor,
+                                       encode_cursor, page_of)
 from adapters.read_side.read_models import ReadModels, Refresh
 from adapters.read_side.presenters import money
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from domain.values import GrantStatus
 
 projections_app = typer.Typer(help="Read models: status, rebuild or catch up.", no_args_is_help=True)
@@ -56,16 +59,45 @@ def _quarantine_note(records: int) -> None:
 SchemeFilter = Annotated[Optional[str], typer.Option("--scheme", help="only grants of this scheme (regeling), e.g. sto-2025-2028 (`sto schemes`)")]
 
 
+Limit = Annotated[int, typer.Option("--limit", min=1, max=MAX_PAGE_SIZE, help=f"rows per page (at most {MAX_PAGE_SIZE})")]
+After = Annotated[Optional[str], typer.Option("--after", help="the page after this cursor (printed by the page before; "
+                                                                "`next_cursor` with --json)")]
+Stage = Annotated[Optional[str], typer.Option("--stage", help=f"only grants in this stage: {', '.join(STAGES)}")]
+
+
+def _next_page(command: str, cursor: str | None, shown: int) -> None:
+    if cursor is not None:
+        console.print(f"[dim]{shown} shown; more follow:[/] {command} --after {cursor}")
+
+
 def regions(
     status: Annotated[Optional[GrantStatus], typer.Option("--status", help="only grants in this status")] = None,
     scheme: SchemeFilter = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="only grants of regions of this kind")] = None,
+    stage: Stage = None,
+    search: Annotated[Optional[str], typer.Option("--search", help="only grants whose region code, name or penvoerder holds this text")] = None,
+    within: Annotated[Optional[int], typer.Option("--within", min=0, max=3650, help="only grants with a pending deadline within DAYS")] = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    after: After = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Every region's grant: status, kind, penvoerder and amounts, with the number of grants per status."""
+    """The grants, a page at a time (--limit, --after): status, kind, penvoerder and amounts, with the number of
+    grants per status."""
     try:
-        view = open_read_models().regions(status, scheme)
+        if stage is not None and stage not in STAGES:
+            raise InvalidInput(f"no stage {stage!r}; the stages are {', '.join(STAGES)}", field="--stage",
+                               hint="give one of the stages named")
+        if search is not None and len(search) > MAX_SEARCH_LENGTH:
+            raise InvalidInput(f"the search text is over {MAX_SEARCH_LENGTH} characters", field="--search",
+                               hint="search for a shorter piece of the code, name or penvoerder")
+        wanted = GrantFilter(status=status.value if status else None, scheme=scheme, kind=kind, stage=stage,
+                             q=search.strip() if search and search.strip() else None, within_days=within)
+        key = decode_cursor(after, GRANT_KEY_SHAPE, field="--after")
+        view = open_read_models().regions(wanted=wanted, day=STATE.today(), size=limit, after=key)
     except READ_ERRORS as error:
         fail(error, as_json)
+    next_key = view.pop("next_key")
+    view["next_cursor"] = encode_cursor(next_key) if next_key is not None else None
     if as_json:
         print_json(view)
         return
@@ -82,6 +114,7 @@ def regions(
     console.print(table)
     counts = ", ".join(f"{status}: {n}" for status, n in view["counts"].items() if n)
     console.print(f"per status: {counts or 'no grants yet'}")
+    _next_page("sto regions (the same filters)", view["next_cursor"], len(view["regions"]))
     _quarantine_note(view["quarantined_records"])
 
 
@@ -89,14 +122,21 @@ def deadlines(
     within: Annotated[Optional[int], typer.Option("--within", min=0, help="only deadlines due within DAYS (overdue ones always)")] = None,
     as_of: AsOf = None,
     scheme: SchemeFilter = None,
+    limit: Limit = DEFAULT_PAGE_SIZE,
+    after: After = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Every pending deadline per region, earliest first, with its source; passed ones still unhandled first."""
+    """Every pending deadline per region, earliest first, with its source; passed ones still unhandled first; a page
+    at a time (--limit, --after)."""
     day = _day(as_of)
     try:
+        key = decode_cursor(after, DEADLINE_KEY_SHAPE, field="--after")
         view = open_read_models().deadlines(day, within, scheme)
     except READ_ERRORS as error:
         fail(error, as_json)
+    page = page_of(view["deadlines"], deadline_key, limit, key)
+    view["deadlines"] = page.items
+    view["next_cursor"] = page.next_cursor
     if as_json:
         print_json(view)
         return
@@ -108,6 +148,7 @@ def deadlines(
         days = f"[red]{d['days_left']} (passed)[/]" if d["overdue"] else str(d["days_left"])
         table.add_row(d["due"], days, d["region_code"], d["title"], d["addressee"] or "", d["source"])
     console.print(table)
+    _next_page("sto deadlines (the same options)", view["next_cursor"], len(view["deadlines"]))
     _quarantine_note(view["quarantined_records"])
 
 

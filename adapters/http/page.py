@@ -1,5 +1,6 @@
-"""The back-office page, in Dutch: the regions with a search and filters, one grant's deadlines (ahead and passed),
-its decision letters (each downloadable as PDF) and timeline, and a form for each transition possible now.
+"""The back-office page, in Dutch: the regions a page at a time, searched and filtered by the API (GET /v1/regions:
+status, stage, scheme, kind, a text, a deadline within N days; the result announced in a live region), one
+grant's deadlines (ahead and passed), its decision letters (each downloadable as PDF) and timeline, and a form for each transition possible now.
 
 Server-rendered HTML (the frame and one form per transition, labels from the Dutch texts, adapters.http.texts)
 with a little vanilla JavaScript (static/app.js) that reads the JSON API with the same bearer tokens. Styled with
@@ -89,9 +90,10 @@ def transition_form(transition: Transition) -> str:
     )
 
 
-def _table(caption: str, columns: list[str], body_id: str) -> str:
+def _table(caption: str, columns: list[str], body_id: str, table_id: str | None = None) -> str:
+    ident = f' id="{table_id}"' if table_id else ""
     heads = "".join(f'<th scope="col" class="utrecht-table__header-cell">{t(c)}</th>' for c in columns)
-    return (f'<div class="table-scroll"><table class="utrecht-table"><caption class="utrecht-table__caption">{caption}</caption>'
+    return (f'<div class="table-scroll"><table class="utrecht-table"{ident}><caption class="utrecht-table__caption">{caption}</caption>'
             f'<thead class="utrecht-table__header"><tr class="utrecht-table__row">{heads}</tr></thead>'
             f'<tbody class="utrecht-table__body" id="{body_id}"></tbody></table></div>')
 
@@ -103,6 +105,8 @@ def _filters() -> str:
         <input class="{INPUT}" type="search" id="filter-q" name="q" aria-describedby="filter-q-help"></div>
       <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-status">{t('filter_status')}</label>
         <select class="{SELECT}" id="filter-status" name="status"><option value="">{t('filter_all')}</option>{_options('statuses')}</select></div>
+      <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-stage">{t('filter_stage')}</label>
+        <select class="{SELECT}" id="filter-stage" name="stage"><option value="">{t('filter_all')}</option>{_options('stages')}</select></div>
       <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-scheme">{t('filter_scheme')}</label>
         <select class="{SELECT}" id="filter-scheme" name="scheme"><option value="">{t('filter_all')}</option>{_options('schemes')}</select></div>
       <div class="utrecht-form-field"><label class="utrecht-form-label" for="filter-kind">{t('filter_kind')}</label>
@@ -157,8 +161,11 @@ def page() -> str:
     <h1 class="utrecht-heading-1" id="regions-title">{t('regions')}</h1>
     <p id="counts" class="utrecht-paragraph"></p>
     {_filters()}
-    <p id="shown" class="utrecht-paragraph" role="status"></p>
-    {_table(t('regions'), ['col_region', 'col_scheme', 'col_name', 'col_kind', 'col_status', 'col_penvoerder', 'col_requested', 'col_granted', 'col_next_deadline'], 'regions-rows')}
+    <p id="shown" class="utrecht-paragraph" role="status" aria-live="polite"></p>
+    {_table(t('regions'), ['col_region', 'col_scheme', 'col_name', 'col_kind', 'col_status', 'col_penvoerder', 'col_requested', 'col_granted', 'col_next_deadline'], 'regions-rows', 'regions-table')}
+    <nav class="pager" aria-label="{t('pages')}"><div class="utrecht-button-group">
+      <button type="button" class="{SECONDARY}" id="page-prev" disabled>{t('page_prev')}</button>
+      <button type="button" class="{SECONDARY}" id="page-next" disabled>{t('page_next')}</button></div></nav>
     <div id="webhooks" hidden><h2 class="utrecht-heading-2" id="webhooks-title">Webhooks (gebeurtenissen voor andere systemen)</h2>
     <p id="webhooks-summary" class="utrecht-paragraph" role="status"></p>
     <table class="utrecht-table" aria-labelledby="webhooks-title"><thead class="utrecht-table__header"><tr class="utrecht-table__row"><th class="utrecht-table__header-cell" scope="col">abonnement</th><th class="utrecht-table__header-cell" scope="col">callback-URL</th><th class="utrecht-table__header-cell" scope="col">regio</th><th class="utrecht-table__header-cell" scope="col">wachtend</th><th class="utrecht-table__header-cell" scope="col">afgeleverd</th><th class="utrecht-table__header-cell" scope="col">onbestelbaar</th></tr></thead>

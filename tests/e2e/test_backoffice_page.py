@@ -93,6 +93,15 @@ def axe(page, state: str) -> None:
     assert len(result["passes"]) >= 10, f"axe ran no checks on {state}"
 
 
+def listed(page, action) -> None:
+    """Do `action` and wait until the regions list the API answered for it is shown (the page counts its lists)."""
+    before = int(page.get_attribute("#regions", "data-loads") or 0)
+    action()
+    page.wait_for_function(f"Number(document.querySelector('#regions').dataset.loads || 0) > {before}")
+    page.wait_for_timeout(300)  # a search typed in waits 250 ms before it asks: let a later answer land too
+    page.wait_for_function("document.querySelector('#regions-table').getAttribute('aria-busy') === 'false'")
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"backoffice-{name}.png"), full_page=True)
@@ -123,15 +132,15 @@ def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_pas
     axe(page, "the regions")
     shot(page, "list")
 
-    page.fill("#filter-q", "page-oth")  # search: code, name or penvoerder
+    listed(page, lambda: page.fill("#filter-q", "page-oth"))  # search (by the API): code, name or penvoerder
     assert page.locator("#regions-rows tr").all_inner_texts()[0].startswith("STO-E2E-PAGE-OTHER")
     assert page.locator("#regions-rows tr").count() == 1
-    page.fill("#filter-q", "")
-    page.select_option("#filter-status", "application_submitted")
+    listed(page, lambda: page.fill("#filter-q", ""))
+    listed(page, lambda: page.select_option("#filter-status", "application_submitted"))
     assert all("Aanvraag ingediend" in r for r in page.locator("#regions-rows tr").all_inner_texts())
-    page.select_option("#filter-kind", "techniekarme_regio")
+    listed(page, lambda: page.select_option("#filter-kind", "techniekarme_regio"))
     assert "Geen regio's gevonden" in page.inner_text("#shown")
-    page.click("#filter-reset")
+    listed(page, lambda: page.click("#filter-reset"))
     page.fill("#filter-within", "400")
     page.click("#filters button[type=submit]")
     page.wait_for_selector(f"#regions-rows a[href='#/grants/{CODE}']")

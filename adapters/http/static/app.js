@@ -8,6 +8,10 @@ let me = null;
 let T = null;  // the Dutch texts
 let regionsView = null;
 let deadlinesByRegion = null;
+const PAGE_SIZE = 25;  // rows per page of the regions list
+let pageCursors = [null];  // the cursor of each page walked so far (null: the first); the last one is on screen
+let listRequest = 0;  // only the answer to the latest search is shown
+let searchTimer = null;
 
 function text(section, key, values = {}) {
   const found = (T && T[section] && T[section][key]) || key;
@@ -135,10 +139,30 @@ async function guarded(action) {
   }
 }
 
-function showRegions() {
+// The regions list: searched, filtered and paged by the API (GET /v1/regions), PAGE_SIZE rows at a time.
+function listQuery(cursor) {
+  const params = new URLSearchParams({ pageSize: String(PAGE_SIZE) });
+  const q = $("filter-q").value.trim();
+  if (q) params.set("q", q);
+  for (const name of ["status", "stage", "scheme", "kind"]) {
+    const value = $("filter-" + name).value;
+    if (value) params.set(name, value);
+  }
+  const within = $("filter-within").value.trim();
+  if (within) params.set("within", within);
+  if (cursor) params.set("cursor", cursor);
+  return params.toString();
+}
+
+function showRegions(cursors = [null]) {
   return guarded(async () => {
-    const within = $("filter-within").value.trim();
-    const [view, deadlines] = await Promise.all([api("/v1/regions"), api("/v1/deadlines" + (within ? "?within=" + encodeURIComponent(within) : ""))]);
+    const request = ++listRequest;
+    const cursor = cursors[cursors.length - 1];
+    $("regions-table").setAttribute("aria-busy", "true");
+    $("shown").textContent = page("page_loading");
+    const [view, deadlines] = await Promise.all([api("/v1/regions?" + listQuery(cursor)), api("/v1/deadlines?pageSize=500")]);
+    if (request !== listRequest) return;  // a later search is under way: its answer is the one to show
+    pageCursors = cursors;
     regionsView = view;
     deadlinesByRegion = {};
     for (const d of deadlines.deadlines) (deadlinesByRegion[d.scheme + "/" + d.region_code] ||= []).push(d);
@@ -147,6 +171,11 @@ function showRegions() {
     renderRegions();
     await showWebhooks();
   });
+}
+
+function searchSoon() {  // typing in the search box: ask the API once the typing pauses
+  clearTimeout(searchTimer);
+  searchTimer = setTimeout(() => showRegions(), 250);
 }
 
 async function showWebhooks() {
@@ -166,28 +195,25 @@ async function showWebhooks() {
 }
 
 function renderRegions() {
-  const q = $("filter-q").value.trim().toLowerCase();
-  const wanted = { status: $("filter-status").value, kind: $("filter-kind").value, scheme: $("filter-scheme").value,
-    within: $("filter-within").value.trim() };
   const rows = $("regions-rows");
   rows.replaceChildren();
-  let shown = 0;
-  for (const r of regionsView.regions) {
-    const haystack = [r.region_code, r.region_name, r.penvoerder && r.penvoerder.name].join(" ").toLowerCase();
-    if (q && !haystack.includes(q)) continue;
-    if (wanted.status && r.status !== wanted.status) continue;
-    if (wanted.kind && r.kind !== wanted.kind) continue;
-    if (wanted.scheme && r.scheme !== wanted.scheme) continue;
+  const listed = regionsView.regions;
+  for (const r of listed) {
     const next = (deadlinesByRegion[r.scheme + "/" + r.region_code] || [])[0];
-    if (wanted.within && !next) continue;
-    shown += 1;
-    // a region with grants in two schemes links each by its scheme; with one grant, by the region alone
-    const several = regionsView.regions.filter((other) => other.region_code === r.region_code).length > 1;
+    // a region with grants in two schemes (next to each other in the list) links each by its scheme; with one, by the region alone
+    const several = listed.filter((other) => other.region_code === r.region_code).length > 1;
     const link = el("a", r.region_code, { href: grantPath(several ? r.scheme : null, r.region_code, "#"), class: "utrecht-link utrecht-link--html-a" });
     rows.appendChild(row([link, text("schemes", r.scheme || ""), r.region_name, kind(r.kind), status(r.status), r.penvoerder && r.penvoerder.name,
       euro(r.money.requested_cents), euro(r.money.granted_cents), next ? date(next.due) + " · " + (next.title_nl || next.title) : ""]));
   }
-  $("shown").textContent = shown ? page("shown", { shown, total: regionsView.regions.length }) : page("no_regions");
+  const first = (pageCursors.length - 1) * PAGE_SIZE + 1;
+  $("shown").textContent = listed.length
+    ? page("page_shown", { first, last: first + listed.length - 1 }) + (regionsView.next_cursor ? " " + page("page_more") : "")
+    : page("no_regions");
+  $("page-prev").disabled = pageCursors.length < 2;
+  $("page-next").disabled = !regionsView.next_cursor;
+  $("regions-table").setAttribute("aria-busy", "false");
+  $("regions").dataset.loads = String(Number($("regions").dataset.loads || 0) + 1);  // one more list shown (tests wait on it)
 }
 
 function deadlineRow(d) {
@@ -260,7 +286,7 @@ async function showTimeline(code, scheme) {
   const box = $("timeline");
   box.hidden = me.role === "region";  // the auditor's history is for operators and auditors
   if (box.hidden) return;
-  const history = await api(grantPath(scheme, code) + "/history");
+  const history = await api(grantPath(scheme, code) + "/history?pageSize=500");
   const rows = $("timeline-rows");
   rows.replaceChildren();
   for (const e of history.events) {
@@ -340,11 +366,19 @@ $("sign-in-form").addEventListener("submit", (event) => {
   start();
 });
 $("sign-out").addEventListener("click", () => signOut());
-$("filters").addEventListener("submit", (event) => { event.preventDefault(); showRegions(); });
-$("filters").addEventListener("reset", () => setTimeout(showRegions, 0));
-$("filter-q").addEventListener("input", () => regionsView && renderRegions());
-$("filter-status").addEventListener("change", () => regionsView && renderRegions());
-$("filter-kind").addEventListener("change", () => regionsView && renderRegions());
-$("filter-scheme").addEventListener("change", () => regionsView && renderRegions());
+$("filters").addEventListener("submit", (event) => { event.preventDefault(); clearTimeout(searchTimer); showRegions(); });
+$("filters").addEventListener("reset", () => setTimeout(() => showRegions(), 0));
+$("filter-q").addEventListener("input", () => regionsView && searchSoon());
+for (const name of ["status", "stage", "kind", "scheme"]) $("filter-" + name).addEventListener("change", () => regionsView && showRegions());
+async function turnPage(cursors) {
+  await showRegions(cursors);
+  const focused = document.activeElement;
+  if (!focused || focused === document.body || focused.disabled) {  // the button pressed is off now (first or last page)
+    const other = [$("page-next"), $("page-prev")].find((b) => !b.disabled);
+    (other || $("regions-rows").querySelector("a") || $("filter-q")).focus();
+  }
+}
+$("page-next").addEventListener("click", () => regionsView && regionsView.next_cursor && turnPage([...pageCursors, regionsView.next_cursor]));
+$("page-prev").addEventListener("click", () => pageCursors.length > 1 && turnPage(pageCursors.slice(0, -1)));
 window.addEventListener("hashchange", route);
 start();
