@@ -94,11 +94,21 @@ def worker(
         help="seconds a grant's next task waits for this worker, which holds the grant in memory, before any worker "
              "takes it: after this worker dies, at most that long (the server also notices a gone worker within about "
              "10 s); lower means more history replays in a burst of deadlines")] = WorkerTuning().sticky_queue_schedule_to_start_seconds,
+    metrics_port: Annotated[Optional[int], typer.Option(
+        "--metrics-port", min=1, max=65535, envvar="STO_METRICS_PORT",
+        help="serve the engine's metrics as Prometheus text on 127.0.0.1:PORT/metrics (the Temporal SDK's own: "
+             "STO_TEMPORAL_METRICS_ADDRESS)")] = None,
 ) -> None:
     """Run a worker for the grant and programme workflows (Ctrl-C stops it). Several workers on one task
     queue share the grants: that is how the engine scales past one machine."""
     settings = TemporalSettings.from_env()
     tuning = WorkerTuning(sticky_queue_schedule_to_start_seconds=sticky_timeout)
+    if metrics_port is not None:
+        from prometheus_client import start_http_server
+
+        from adapters.observability.metrics import REGISTRY
+
+        start_http_server(metrics_port, addr="127.0.0.1", registry=REGISTRY)
 
     async def main() -> None:
         stop = asyncio.Event()

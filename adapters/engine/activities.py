@@ -15,6 +15,7 @@ from typing import Any
 from temporalio import activity
 
 from adapters.logging import get_logger
+from adapters.observability.metrics import EXECUTED, outcome_of
 from domain.errors import DomainError, EngineFault, GrantNotFound
 from domain.ports import Notifier
 from domain.results import CommandResult
@@ -58,10 +59,12 @@ class GrantActivities:
                 raise TypeError(f"injected fault: {command.name} cannot be executed (STO_FAULT_BROKEN_COMMAND_TYPE)")
             result = self.service.execute(command, request.fingerprint)
         except DomainError as error:
+            EXECUTED.labels(command.name, outcome_of(error)).inc()
             # a race between writers is retried by Temporal (the next attempt reloads, re-checks and appends at
             # most once); every other domain error is final
             raise to_failure(error) from None
         except NON_TRANSIENT as error:
+            EXECUTED.labels(command.name, "engine_fault").inc()
             log.error("command failed for good", region=command.region_code, command=command.name,
                       error=f"{type(error).__name__}: {error}", exc_info=True)
             raise to_failure(EngineFault(
@@ -70,6 +73,7 @@ class GrantActivities:
                 hint="the grant takes other commands as before; correct the values of this command, or report "
                 "this with the time and the command id",
             )) from None
+        EXECUTED.labels(command.name, outcome_of(None, result.duplicate)).inc()
         if not result.duplicate:
             self._pause()
         log.info(

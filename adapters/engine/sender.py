@@ -24,6 +24,7 @@ from adapters.engine.business_clock import BusinessClock, future_margin_from_env
 from adapters.engine.key import engine_key
 from adapters.engine.grants_client import EngineUnavailable, GrantBusy, GrantsClient, OutcomeUnknown
 from adapters.logging import get_logger
+from adapters.observability.metrics import command_observed
 from adapters.engine.temporal import TemporalSettings, connect
 from adapters.operators.transitions import BY_COMMAND_TYPE, allowed_transitions
 from domain import commands as c
@@ -83,9 +84,15 @@ class CommandSender:
         """Run the command in its grant's workflow; raises the domain's errors, InvalidInput (nothing sent),
         GrantBusy (nothing sent), EngineUnavailable (nothing sent) or OutcomeUnknown (sent, no answer: the
         command was tried `attempts` times with its command id, so it is applied at most once)."""
-        check_not_ahead(command, self.clock, self.future_margin)
-        command = await self._checked_version(command)
-        command = await asyncio.to_thread(self._with_scheme, command)
+        with command_observed(command.name) as answered:
+            check_not_ahead(command, self.clock, self.future_margin)
+            command = await self._checked_version(command)
+            command = await asyncio.to_thread(self._with_scheme, command)
+            result = await self._send_gated(command)
+            answered(result.duplicate)
+            return result
+
+    async def _send_gated(self, command: c.Command) -> CommandResult:
         gate = self._gate(command.region_code)
         try:
             await asyncio.wait_for(gate.acquire(), self.queue_seconds)

@@ -28,7 +28,9 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client, TLSConfig
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+from temporalio.runtime import (
+    LogForwardingConfig, LoggingConfig, PrometheusConfig, Runtime, TelemetryConfig, TelemetryFilter,
+)
 from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunner, Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -83,17 +85,23 @@ class TemporalSettings:
 _runtime: Runtime | None = None
 
 
+SDK_METRICS_SETTING = "STO_TEMPORAL_METRICS_ADDRESS"  # HOST:PORT where the SDK serves its own Prometheus metrics
+
+
 def install_runtime() -> Runtime:
     """The Temporal runtime of this process, with the core SDK's logs forwarded to our logging (stderr),
-    not printed on stdout where they would spoil `--json` output."""
+    not printed on stdout where they would spoil `--json` output; with STO_TEMPORAL_METRICS_ADDRESS set, the SDK's
+    runtime metrics (workflow task latency, sticky cache, pollers, activity failures) are served there."""
     global _runtime
     if _runtime is None:
+        metrics_address = os.environ.get(SDK_METRICS_SETTING, "").strip()
         _runtime = Runtime(
             telemetry=TelemetryConfig(
                 logging=LoggingConfig(
                     filter=TelemetryFilter(core_level="WARN", other_level="ERROR"),
                     forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
-                )
+                ),
+                metrics=PrometheusConfig(bind_address=metrics_address) if metrics_address else None,
             )
         )
         Runtime.set_default(_runtime, error_if_already_set=False)

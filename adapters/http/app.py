@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.types import ASGIApp
 
 from adapters.http import (audit_routes, calendar_routes, design_system, docs, errors, openapi, page, read_routes,
-                          letter_routes, subscription_routes, transitions)
+                          letter_routes, metrics_routes, subscription_routes, transitions)
 from adapters.http.access import Access, GuardedRoute, access
 from adapters.http.context import ApiContext, ApiSettings
 from adapters.http.headers import SecurityHeaders
@@ -65,8 +65,12 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        api.close()
+        metrics_routes.install(app)
+        try:
+            yield
+        finally:
+            metrics_routes.uninstall(app)
+            api.close()
 
     app = StoApp(title="STO grant engine", version=API_VERSION, description=DESCRIPTION, lifespan=lifespan,
                  docs_url=None, redoc_url=None, openapi_url=OPENAPI_URL, redirect_slashes=False,
@@ -78,6 +82,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     for module in (transitions, read_routes, audit_routes):
         app.include_router(module.router())
     app.include_router(health_router())
+    app.include_router(metrics_routes.router())
     app.include_router(calendar_routes.router())
     app.include_router(subscription_routes.router())
     app.include_router(letter_routes.router())

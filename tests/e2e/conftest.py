@@ -42,6 +42,7 @@ class Served:
     store_file: Path
     temporal_address: str
     log: Path
+    sdk_metrics_url: str = ""  # the Temporal SDK's own Prometheus metrics of the served worker
 
     def token(self, role: str, name: str, region: str | None = None) -> str:
         """A fresh token, issued the way `sto token create` issues it."""
@@ -124,7 +125,7 @@ def sto_cli(served: Served, monkeypatch: pytest.MonkeyPatch, actor: str) -> Iter
 def served(tmp_path_factory) -> Served:
     tmp = tmp_path_factory.mktemp("served")
     store_file = tmp / "sto.sqlite"
-    temporal_port, ui_port, api_port = free_port(), free_port(), free_port()
+    temporal_port, ui_port, api_port, sdk_metrics_port = free_port(), free_port(), free_port(), free_port()
     env = {
         **os.environ,
         "STO_DATABASE_URL": f"sqlite:///{store_file}",
@@ -133,6 +134,7 @@ def served(tmp_path_factory) -> Served:
         "STO_FUTURE_MARGIN_DAYS": FUTURE_MARGIN_DAYS,
         "STO_LOG_LEVEL": "INFO",
         "STO_WEBHOOK_ALLOWED_NETWORKS": RECEIVERS_SETTING,  # the tests' webhook receivers on 127.0.0.1
+        "STO_TEMPORAL_METRICS_ADDRESS": f"127.0.0.1:{sdk_metrics_port}",
     }
     log = tmp / "serve.log"
     process = processes.spawn(  # dies with this test process, even a killed one
@@ -140,8 +142,9 @@ def served(tmp_path_factory) -> Served:
          "--api-port", str(api_port), "--temporal-db", str(tmp / "temporal.sqlite")],
         log, cwd=REPO, env=env,  # this checkout, whatever is installed
     )
-    engine = Served(f"http://127.0.0.1:{api_port}", env["STO_DATABASE_URL"], store_file, f"127.0.0.1:{temporal_port}", log)
-    deadline = time.monotonic() + 60
+    engine = Served(f"http://127.0.0.1:{api_port}", env["STO_DATABASE_URL"], store_file, f"127.0.0.1:{temporal_port}", log,
+                    f"http://127.0.0.1:{sdk_metrics_port}/metrics")
+    deadline = time.monotonic() + 180  # a hang, not a slow machine
     while True:
         if process.poll() is not None:
             pytest.fail(f"sto serve exited with {process.returncode}:\n{engine.log_tail()}")
@@ -152,7 +155,7 @@ def served(tmp_path_factory) -> Served:
             pass
         if time.monotonic() > deadline:
             _stop(process)
-            pytest.fail(f"sto serve did not answer within 60 s:\n{engine.log_tail()}")
+            pytest.fail(f"sto serve did not answer within 180 s:\n{engine.log_tail()}")
         time.sleep(0.2)
     yield engine
     _stop(process)
