@@ -16,7 +16,8 @@ from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.disclosure import grant_for
 from adapters.http.errors import ERROR_RESPONSES, GRANT_NOT_FOUND
 from adapters.http.paging import Cursor, PageSize, after, paged, paged_list
-from adapters.read_side.paging import DEFAULT_PAGE_SIZE, MAX_SEARCH_LENGTH, STAGES, GrantFilter
+from adapters.read_side.paging import (DEADLINE_KEY_SHAPE, DEFAULT_PAGE_SIZE, GRANT_KEY_SHAPE, MAX_SEARCH_LENGTH, STAGES,
+                                       GrantFilter, deadline_key)
 from adapters.http.versioning import PREFIX
 from adapters.http.transitions import SCHEME_PATTERN, SCHEMED, RegionPath, SchemePath
 from domain.errors import InvalidInput
@@ -45,13 +46,7 @@ Stage = Annotated[str | None, Query(pattern="^(" + "|".join(STAGES) + ")$",
 Search = Annotated[str | None, Query(alias="q", max_length=MAX_SEARCH_LENGTH,
                                      description="only grants whose region code, region name or penvoerder's name holds this text (any case)")]
 Within = Annotated[int | None, Query(ge=0, le=3650, description="only grants with a pending deadline due within DAYS of the business day (passed ones count)")]
-GRANT_KEY_SHAPE = (str, str, str)  # region code, scheme, grant id (adapters.read_side.tables.SORT_KEY)
-DEADLINE_KEY_SHAPE = (str, str, str, str)  # due, region code, scheme, the deadline's key
 SCHEME_KEY_SHAPE = (str,)
-
-
-def deadline_key(d: dict[str, Any]) -> tuple[str, str, str, str]:
-    return d["due"], d["region_code"], d.get("scheme") or "", d["key"]
 
 
 def known(scheme: str | None) -> str | None:

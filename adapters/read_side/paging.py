@@ -78,6 +78,17 @@ def page_of(items: Iterable[Any], key: Callable[[Any], Key], size: int, after: K
     return Page(found, key(found[-1]) if more and found else None)
 
 
+# --- the keys of the lists (each list's sort order, unique per item) --------------------------------------------
+
+GRANT_KEY_SHAPE = (str, str, str)  # region code, scheme, grant id (adapters.read_side.tables.SORT_KEY)
+DEADLINE_KEY_SHAPE = (str, str, str, str)  # due, region code, scheme, the deadline's key
+
+
+def deadline_key(d: dict[str, Any]) -> tuple[str, str, str, str]:
+    """A pending deadline's place in the deadlines list (earliest first)."""
+    return d["due"], d["region_code"], d.get("scheme") or "", d["key"]
+
+
 # --- the filters of the grants list -------------------------------------------------------------------------
 
 # The stage of a grant's life, by status: the stages of domain/decide (application, decisions, execution, ending).
