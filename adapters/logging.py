@@ -37,6 +37,7 @@ def configure_logging(level: str | None = None, *, json_lines: bool | None = Non
     renderer = structlog.processors.JSONRenderer() if json_lines else structlog.dev.ConsoleRenderer()
     shared = [
         structlog.contextvars.merge_contextvars,
+        _trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
@@ -56,6 +57,14 @@ def configure_logging(level: str | None = None, *, json_lines: bool | None = Non
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
+
+
+def _trace_ids(_logger, _method, event: dict) -> dict:
+    """The trace and span id of the span the line is written in, when tracing is on (adapters/observability)."""
+    tracing = sys.modules.get("adapters.observability.tracing")  # imported only where tracing can be on
+    if tracing is not None:
+        event.update(tracing.current_ids())
+    return event
 
 
 def get_logger(name: str | None = None):

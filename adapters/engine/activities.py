@@ -16,6 +16,7 @@ from temporalio import activity
 
 from adapters.logging import get_logger
 from adapters.observability.metrics import EXECUTED, outcome_of
+from adapters.observability.tracing import tracer
 from domain.errors import DomainError, EngineFault, GrantNotFound
 from domain.ports import Notifier
 from domain.results import CommandResult
@@ -57,7 +58,9 @@ class GrantActivities:
             self.credentials.verify(request)
             if command.name == self.broken_command_type:
                 raise TypeError(f"injected fault: {command.name} cannot be executed (STO_FAULT_BROKEN_COMMAND_TYPE)")
-            result = self.service.execute(command, request.fingerprint)
+            with tracer().start_as_current_span("store.execute", attributes={
+                    "sto.command": command.name, "sto.region": command.region_code, "sto.command_id": str(command.command_id)}):
+                result = self.service.execute(command, request.fingerprint)
         except DomainError as error:
             EXECUTED.labels(command.name, outcome_of(error)).inc()
             # a race between writers is retried by Temporal (the next attempt reloads, re-checks and appends at

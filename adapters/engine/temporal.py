@@ -36,6 +36,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from adapters import processes
 from adapters.logging import get_logger
+from adapters.observability.tracing import client_interceptors
 from domain.ports import Notifier
 from domain.regulation.schemes import preload as preload_schemes
 from adapters.event_store.service import GrantService
@@ -124,6 +125,7 @@ async def connect(settings: TemporalSettings, *, warm_up_seconds: float = 10.0) 
                 namespace=settings.namespace,
                 tls=settings.tls_config(),
                 data_converter=pydantic_data_converter,
+                interceptors=client_interceptors(),  # tracing, when STO_TRACE_FILE is set
             )
         except RuntimeError as error:
             if "not healthy yet" not in str(error) or asyncio.get_running_loop().time() > deadline:
@@ -246,7 +248,7 @@ def build_worker(
 def workflow_runner() -> SandboxedWorkflowRunner:
     """The sandbox, with the domain (pure, deterministic) and pydantic passed through."""
     return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "domain")
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "domain", "opentelemetry")
     )
 
 

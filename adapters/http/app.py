@@ -23,6 +23,7 @@ from adapters.http.access import Access, GuardedRoute, access
 from adapters.http.context import ApiContext, ApiSettings
 from adapters.http.headers import SecurityHeaders
 from adapters.http.limits import BodyLimit
+from adapters.observability.tracing import configure_tracing
 from adapters.http.versioning import API_VERSION, OPENAPI_URL, PREFIX
 from adapters.event_store.store import describe
 
@@ -61,6 +62,7 @@ class StoApp(FastAPI):
 
 
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    configure_tracing("sto-engine")  # with STO_TRACE_FILE: FastAPI opens a server span per request (its route)
     api = ApiContext(settings or ApiSettings())
 
     @asynccontextmanager
