@@ -108,6 +108,10 @@ class ProjectionFollower:
             run.start = None
         if run.start is None:
             run.start = position
+        if position >= last and run.careful_at != position:
+            # nothing to project (every read of the read models asks first): return without loading every grant
+            # row, which grows with the store (41 of a 45 ms page at 1,000 grants; benchmark P8, agency_bench.py)
+            return self._report(run, position)
         # the follower's working copies, dropped if anything below raises (a retry loads them again)
         rows = self.store.load_rows()
         quarantined = self.store.quarantined_grants()
@@ -132,6 +136,9 @@ class ProjectionFollower:
                 run.read += result.notifications
                 if progress is not None:
                     progress(position, max(last, position))
+        return self._report(run, position)
+
+    def _report(self, run: "_Run", position: int) -> CatchUpReport:
         self.store.index()
         seconds = time.perf_counter() - run.started
         if run.read:
