@@ -34,3 +34,31 @@ class BareWorkflow:
     @workflow.signal
     def finish(self) -> None:
         self._done = True
+
+
+# --- P6b: the baseline of the burst ------------------------------------------------------------------------
+#
+# A bare workflow that waits for an instant with one timer, then runs one local activity that inserts one row
+# into SQLite (WAL, synchronous=FULL, one transaction: the shape of a grant's deadline consequence, a local
+# activity that appends to the store) and ends. Run by tests/benchmarks/bare_worker.py, a worker process
+# tuned as `sto worker` is (WorkerTuning, the same cache size, the sandbox).
+
+BURST_TASK_QUEUE = "bench-bare-burst"
+
+
+@activity.defn(name="bench_insert_row")
+def insert_row(workflow_id: str) -> int:
+    from tests.benchmarks.bare_worker import insert
+
+    return insert(workflow_id)
+
+
+@workflow.defn(name="BenchBareDeadline")
+class BareDeadlineWorkflow:
+    @workflow.run
+    async def run(self, instant_epoch: float) -> int:
+        wait = instant_epoch - workflow.now().timestamp()
+        if wait > 0:
+            await workflow.sleep(wait)
+        return await workflow.execute_local_activity(
+            insert_row, workflow.info().workflow_id, start_to_close_timeout=dt.timedelta(seconds=60))

@@ -4,6 +4,12 @@
     python -m tests.benchmarks.run --quick        # smaller sizes, P5 on 12 regions, P6 with 300 grants
     python -m tests.benchmarks.run --only P1,P2 --no-postgres
     python -m tests.benchmarks.run --scale-grants 2000
+    python -m tests.benchmarks.run --only p8 --scale 0.1   # issue 25's benchmarks at a tenth of their size
+
+Issue 25 (the synthetic agency, tests/benchmarks/agency.py, built once and cached in bench-results/agency/):
+P8 pages of the grants list at 1,000 and 100,000 grants (SQLite and PostgreSQL), P3A the rebuild at a million
+events, P6 with P6b (bare workflows on the same dev server) and P6r (worker memory per cached grant), P6C the
+burst with a worker cache of 2,000. `--scale` multiplies their sizes.
 
 Every figure is a ratio to a baseline measured in the same run (interleaved, medians of several
 repetitions): the machines are shared and their speed drifts. The JSON (bench-results/latest.json and a
@@ -35,7 +41,7 @@ from rich.table import Table
 from adapters import processes
 from tests.benchmarks.common import REPO, Figure, postgres_problem, postgres_schema, scratch_directory
 
-ALL = ("P1", "P2", "P3", "P4", "P5", "P6", "P7")
+ALL = ("P1", "P2", "P3", "P3A", "P4", "P5", "P6", "P6C", "P7", "P8")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -50,6 +56,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--p6-worker-args", default="", help="P6: extra options of `sto worker`, e.g. '--max-cached-workflows 10000'")
     parser.add_argument("--updates", type=int, default=None, help="P4: updates of each kind (default 300, quick 80)")
     parser.add_argument("--demo-regions", type=int, default=None, help="P5: regions of the demo (default 87 = the real programme, quick 12)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="issue 25's sizes times this (P8, P3A: 1,000 and 100,000 grants; P6, P6C: 10,000 grants, "
+                             "P6C's cache 2,000), e.g. 0.1 to try them quickly")
+    parser.add_argument("--p8-repetitions", type=int, default=None, help="P8: reads of each page (default 300, quick 100)")
+    parser.add_argument("--p6c-cache", type=int, default=None, help="P6C: the worker's cache (default 2,000 x scale)")
+    parser.add_argument("--no-bare", action="store_true", help="P6 without P6b's bare burst before it")
     parser.add_argument("--out", type=Path, default=REPO / "bench-results", help="where the JSON goes")
     return parser.parse_args(argv)
 
@@ -165,7 +177,20 @@ def run(args: argparse.Namespace, figures: list[Figure] | None = None,
                         attempt(f"P2 load ({store})", store_bench.p2_load, pg, store,
                                 grants=4 if quick else 8, repetitions=reps)
 
-    if "P4" in wanted or "P6" in wanted or "P7" in wanted:
+    if "P8" in wanted or "P3A" in wanted:
+        from tests.benchmarks import agency_bench
+
+        small, large = agency_bench.agencies(args.scale)
+        if "P3A" in wanted:
+            attempt("P3A rebuild at agency scale (sqlite)", agency_bench.p3_agency, large,
+                    repetitions=max(2, min(reps, 3)))
+        if "P8" in wanted:
+            p8_reps = args.p8_repetitions or (100 if quick else 300)
+            attempt("P8 pages (sqlite)", agency_bench.p8_pages, "sqlite", small, large, repetitions=p8_reps)
+            if "postgres" in stores:
+                attempt("P8 pages (postgres)", agency_bench.p8_postgres, small, large, repetitions=p8_reps)
+
+    if "P4" in wanted or "P6" in wanted or "P6C" in wanted or "P7" in wanted:
         from tests.benchmarks import temporal_bench
 
         if "P4" in wanted:
@@ -174,10 +199,16 @@ def run(args: argparse.Namespace, figures: list[Figure] | None = None,
         if "P7" in wanted:
             attempt("P7 fifty operators (temporal)", lambda: asyncio.run(temporal_bench.p7_race(
                 operators=50, bursts=2 if quick else 6)))
+        p6_grants = args.scale_grants or (300 if quick else max(100, int(round(10_000 * args.scale))))
         if "P6" in wanted:
-            attempt("P6 scale (temporal)", lambda: asyncio.run(temporal_bench.p6_scale(
-                grants=args.scale_grants or (300 if quick else 10_000), worker_args=tuple(args.p6_worker_args.split()),
-                workers=args.p6_workers)))
+            attempt("P6 scale, P6b bare baseline (temporal)", lambda: asyncio.run(temporal_bench.p6_scale(
+                grants=p6_grants, worker_args=tuple(args.p6_worker_args.split()), workers=args.p6_workers,
+                bare=not args.no_bare)))
+        if "P6C" in wanted:
+            cache = args.p6c_cache or max(10, int(round(p6_grants / 5)))
+            attempt(f"P6C burst with a cache of {cache:,} (temporal)", lambda: asyncio.run(temporal_bench.p6_scale(
+                grants=p6_grants, worker_args=(*args.p6_worker_args.split(), "--max-cached-workflows", str(cache)),
+                workers=args.p6_workers, bare=False, fid="P6c")))
     if "P5" in wanted:
         from tests.benchmarks import demo_bench
 
@@ -187,6 +218,13 @@ def run(args: argparse.Namespace, figures: list[Figure] | None = None,
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
+    wanted = {w.strip().upper() for w in args.only.split(",") if w.strip()}
+    if wanted & {"P8", "P3A"}:
+        # the agency's schemes, for this process before the domain is imported (its models read the years the
+        # schemes speak of at import), as STO_SCHEMES_PATH is for every process of an installation
+        from tests.benchmarks import agency
+
+        os.environ["STO_SCHEMES_PATH"] = str(agency.write_schemes(agency.CACHE / "schemes"))
     started = dt.datetime.now(dt.timezone.utc)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)

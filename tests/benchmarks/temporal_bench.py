@@ -285,8 +285,22 @@ def _count(path: str, topic_suffix: str) -> tuple[int, int]:
     return total, doubled
 
 
+def _cache_size(worker_args: tuple[str, ...]) -> int:
+    """The worker's --max-cached-workflows (`sto worker`'s default when not given)."""
+    from adapters.cli.runtime import CACHED_GRANTS
+
+    args = list(worker_args)
+    for i, arg in enumerate(args):
+        if arg == "--max-cached-workflows" and i + 1 < len(args):
+            return int(args[i + 1])
+        if arg.startswith("--max-cached-workflows="):
+            return int(arg.split("=", 1)[1])
+    return CACHED_GRANTS
+
+
 async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tuple[str, ...] = (),
-                   workers: int = 1) -> list[Figure]:
+                   workers: int = 1, bare: bool = True, fid: str = "P6") -> list[Figure]:
+    """P6; with `bare`, first P6b's baseline on the same dev server (`_bare_burst`), then the grants."""
     with scratch_directory() as directory:
         url = f"sqlite:///{directory / 'sto.sqlite'}"
         path = store_env(url)["SQLITE_DBNAME"]
@@ -296,6 +310,13 @@ async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tup
         states = {code: service.state(code) for code in codes}
         prepared = time.perf_counter() - prepared
         server = DevServer(db_file=directory / "temporal.sqlite", port=free_port(), headless=True).start()
+        baseline: dict | None = None
+        if bare:
+            try:
+                baseline = await _bare_burst(directory, server, grants, concurrency, _cache_size(worker_args))
+            except BaseException:
+                server.stop()
+                raise
         outbox = directory / "outbox"
         env = {**os.environ, "STO_TEMPORAL_ADDRESS": server.address, "STO_DATABASE_URL": url,
                "STO_NOTIFIER_URL": f"file://{outbox}", "STO_LOG_LEVEL": "INFO"}
@@ -314,7 +335,9 @@ async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tup
 
         sampler = asyncio.create_task(sample())
         try:
-            return await _p6(directory, server, started, codes, states, path, outbox, grants, concurrency, prepared, peak)
+            figures = await _p6(directory, server, started, codes, states, path, outbox, grants, concurrency, prepared,
+                                peak, _cache_size(worker_args), fid)
+            return figures + _p6b(figures[0], baseline, fid)
         finally:
             sampling = False
             await sampler
@@ -333,10 +356,12 @@ def _per_worker(directory: Path, workers: int) -> list[int]:
     return counts
 
 
-async def _p6(directory, server, workers, codes, states, path, outbox, grants, concurrency, prepared, peak) -> list[Figure]:
+async def _p6(directory, server, workers, codes, states, path, outbox, grants, concurrency, prepared, peak,
+              cache: int = 10_000, fid: str = "P6") -> list[Figure]:
     client = await connect(TemporalSettings(address=server.address))
     await asyncio.sleep(3)  # the workers connect
     idle_rss = rss_kib(server.process.pid)[0]
+    workers_idle = sum(rss_kib(w.pid)[0] for w in workers)
     due = dt.datetime(2019, 4, 1, 0, 0, tzinfo=AMSTERDAM)  # the end of application period 1 (its due_at)
     # seconds until the instant: room to start them all and for the worker to run each one's first task (which
     # sends its reminder); starts run at 15-90/s here, first tasks at 15-150/s, depending on the machine's load
@@ -365,6 +390,7 @@ async def _p6(directory, server, workers, codes, states, path, outbox, grants, c
         await asyncio.sleep(1)
     reminders_before = _count(path, "OutboxMessage.Delivered")[0]
     rss_at_instant = rss_kib(server.process.pid)[0]
+    workers_loaded = sum(rss_kib(w.pid)[0] for w in workers)  # every grant's first task done: held in the cache
     await asyncio.sleep(max(0.0, instant - time.time()))
     fired = time.perf_counter()
     limit = time.time() + max(300, grants / 5)
@@ -401,9 +427,11 @@ async def _p6(directory, server, workers, codes, states, path, outbox, grants, c
     rate = grants / process_seconds if all_done else None
     detail += (f"; consequences per worker {per_worker} ({', '.join(f'{n / process_seconds:.0f}/s' for n in per_worker)}); "
                f"workers' memory at peak {peak[1] / 1024:.0f} MiB ({peak[1] / grants:.0f} KiB per grant)")
+    held = min(grants, cache * len(workers))
+    per_grant = (workers_loaded - workers_idle) / held if held else float("nan")
     return [
         Figure(
-            id="P6", store="temporal",
+            id=fid, store="temporal",
             what=f"{grants:,} grants with pending timers, {grants:,} deadlines at one instant: time until every "
                  f"consequence is stored (one dev server, {len(workers)} worker process{'es' if len(workers) > 1 else ''}, "
                  "SQLite store)",
@@ -413,13 +441,132 @@ async def _p6(directory, server, workers, codes, states, path, outbox, grants, c
                      "lapsed": lapsed, "lapsed_twice": lapsed_twice, "delivered": delivered,
                      "delivered_twice": delivered_twice, "queued": queued, "files": files,
                      "completed": completed.count, "rate_per_s": rate, "workers": len(workers),
-                     "consequences_per_worker": per_worker, "workers_peak_rss_kib": peak[1]},
+                     "consequences_per_worker": per_worker, "workers_peak_rss_kib": peak[1],
+                     "workers_idle_rss_kib": workers_idle, "workers_loaded_rss_kib": workers_loaded,
+                     "cache": cache, "exactly_once": exactly_once},
         ),
         Figure(
-            id="P6m", store="temporal", what="dev server memory (RSS): peak while running, and before any workflow",
+            id=f"{fid}r", store="temporal",
+            what=f"worker memory per cached grant: RSS growth of the worker{'s' if len(workers) > 1 else ''} from idle "
+                 f"(connected, no workflow) to the instant (every grant's first task done, {held:,} grants held, "
+                 f"cache {cache:,} per worker)",
+            engine=per_grant, baseline=None, unit="KiB/grant", target="≤ 50 KiB" if held == grants else "",
+            ok=(per_grant <= 50) if held == grants else None,
+            notes=f"idle {workers_idle / 1024:.0f} MiB, at the instant {workers_loaded / 1024:.0f} MiB, "
+                  f"peak {peak[1] / 1024:.0f} MiB",
+        ),
+        Figure(
+            id=f"{fid}m", store="temporal", what="dev server memory (RSS): peak while running, and before any workflow",
             engine=max(peak[0], hwm) / 1024, baseline=idle_rss / 1024, unit="MiB", target="", ok=None,
             notes=f"{(max(peak[0], hwm) - idle_rss) / grants:.1f} KiB per grant above the idle server; "
                   f"{rss_at_instant / 1024:.0f} MiB at the instant",
             baseline_what="the idle server (before the first workflow)",
+        ),
+    ]
+
+
+# --- P6b: the burst's baseline, bare workflows on the same dev server -------------------------------------------
+
+
+async def _bare_burst(directory: Path, server: DevServer, n: int, concurrency: int, cache: int) -> dict:
+    """N bare workflows (tests/benchmarks/bare_workflow.py: a timer to one instant, then a local activity that
+    inserts one row into SQLite) on `server`, run by a worker process tuned as `sto worker` (bare_worker.py),
+    with the same lead before the instant as P6's grants. Returns what it measured; the worker is stopped."""
+    from tests.benchmarks.bare_workflow import BURST_TASK_QUEUE, BareDeadlineWorkflow
+
+    rows = directory / "bare-rows.sqlite"
+    worker = processes.spawn([sys.executable, "-m", "tests.benchmarks.bare_worker", server.address, str(rows), str(cache)],
+                             directory / "bare-worker.log", cwd=REPO, env=dict(os.environ))
+    peak = 0
+    sampling = True
+
+    async def sample() -> None:
+        nonlocal peak
+        while sampling:
+            peak = max(peak, rss_kib(worker.pid)[0])
+            await asyncio.sleep(1)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        client = await connect(TemporalSettings(address=server.address))
+        await asyncio.sleep(3)  # the worker connects
+        idle = rss_kib(worker.pid)[0]
+        lead = 60 + n * 0.04  # as P6's
+        instant = time.time() + lead
+        gate = asyncio.Semaphore(concurrency)
+        started_at = time.perf_counter()
+
+        async def start(i: int) -> None:
+            async with gate:
+                await client.start_workflow(BareDeadlineWorkflow.run, instant, id=f"bench-bare-burst-{i}",
+                                            task_queue=BURST_TASK_QUEUE)
+
+        await asyncio.gather(*(start(i) for i in range(n)))
+        start_seconds = time.perf_counter() - started_at
+        late = time.time() > instant
+        await asyncio.sleep(max(0.0, instant - 1 - time.time()))
+        loaded = rss_kib(worker.pid)[0]
+        await asyncio.sleep(max(0.0, instant - time.time()))
+        limit = time.time() + max(300, n / 5)
+
+        def counted() -> tuple[int, int, float]:
+            connection = sqlite3.connect(f"file:{rows}?mode=ro", uri=True, timeout=30)
+            try:
+                return connection.execute("SELECT COUNT(*), COUNT(DISTINCT workflow_id), MAX(at) FROM fired").fetchone()
+            except sqlite3.OperationalError:  # no row yet: the table is made by the worker
+                return 0, 0, 0.0
+            finally:
+                connection.close()
+
+        count = distinct = 0
+        while time.time() < limit:
+            count, distinct, _ = counted()
+            if distinct >= n:
+                break
+            await asyncio.sleep(0.5)
+        await asyncio.sleep(3)  # anything late or doubled would show now
+        count, distinct, last_at = counted()
+        seconds = (last_at - instant) if distinct >= n else None
+        visible = time.time() + 60
+        while True:
+            completed = await client.count_workflows('WorkflowType="BenchBareDeadline" AND ExecutionStatus="Completed"')
+            if completed.count >= n or time.time() > visible:
+                break
+            await asyncio.sleep(1)
+        return {"n": n, "seconds": seconds, "rows": count, "distinct": distinct, "completed": completed.count,
+                "start_seconds": start_seconds, "late": late, "idle_kib": idle, "loaded_kib": loaded, "peak_kib": peak,
+                "cache": cache, "exactly_once": count == n and distinct == n}
+    finally:
+        sampling = False
+        await sampler
+        processes.stop(worker, signal.SIGTERM, timeout=60)
+
+
+def _p6b(p6: Figure, bare: dict | None, fid: str) -> list[Figure]:
+    if bare is None:
+        return []
+    n = bare["n"]
+    held = min(n, bare["cache"])
+    ratio = p6.engine / bare["seconds"] if p6.engine and bare["seconds"] else None
+    detail = (f"bare: {n:,} started in {bare['start_seconds']:.0f} s{' (LATE)' if bare['late'] else ''}, rows "
+              f"{bare['rows']:,} ({bare['distinct']:,} workflows, exactly once: {bare['exactly_once']}), completed "
+              f"{bare['completed']:,}; P6 exactly once: {p6.samples.get('exactly_once')}")
+    per = (bare["loaded_kib"] - bare["idle_kib"]) / held
+    return [
+        Figure(
+            id=f"{fid}b", store="temporal",
+            what=f"{p6.id} against bare Temporal: {n:,} bare workflows on the same dev server before it (a timer to one "
+                 "instant, then a local activity inserting one row into SQLite; worker process tuned as `sto worker`)",
+            engine=p6.engine, baseline=bare["seconds"], unit="s", ratio=ratio, target="ratio ≤ 1.5, exactly once",
+            ok=bool(ratio is not None and ratio <= 1.5 and bare["exactly_once"] and p6.ok),
+            baseline_what="the bare burst: from the instant to the last row inserted", notes=detail,
+            samples=bare,
+        ),
+        Figure(
+            id=f"{fid}br", store="temporal",
+            what=f"bare worker memory per cached workflow (RSS growth idle -> the instant, {held:,} held): the baseline "
+                 f"of {p6.id}r", engine=per, baseline=None, unit="KiB/workflow", target="", ok=None,
+            notes=f"idle {bare['idle_kib'] / 1024:.0f} MiB, at the instant {bare['loaded_kib'] / 1024:.0f} MiB, "
+                  f"peak {bare['peak_kib'] / 1024:.0f} MiB",
         ),
     ]
