@@ -94,12 +94,21 @@ def axe(page, state: str) -> None:
 
 
 def listed(page, action) -> None:
-    """Do `action` and wait until the regions list the API answered for it is shown (the page counts its lists)."""
-    before = int(page.get_attribute("#regions", "data-loads") or 0)
+    """Do `action` and wait until the regions list the API answered for it is shown (the page counts its lists in
+    `data-loads`; polled from here: the page's CSP lets no test script be evaluated in it)."""
+    def loads() -> int:
+        return int(page.get_attribute("#regions", "data-loads") or 0)
+
+    before = loads()
     action()
-    page.wait_for_function(f"Number(document.querySelector('#regions').dataset.loads || 0) > {before}")
+    for _ in range(200):
+        if loads() > before:
+            break
+        page.wait_for_timeout(50)
+    else:
+        raise AssertionError("the regions list was not shown again")
     page.wait_for_timeout(300)  # a search typed in waits 250 ms before it asks: let a later answer land too
-    page.wait_for_function("document.querySelector('#regions-table').getAttribute('aria-busy') === 'false'")
+    page.wait_for_selector("#regions-table[aria-busy='false']", state="attached")
 
 
 def shot(page, name: str) -> None:
@@ -186,6 +195,54 @@ def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_pas
     assert "1 april 2019" in timeline[-1]
     axe(page, "a grant after a transition")
     assert page.evaluate("sessionStorage.getItem('sto.token')") == token
+
+
+def test_the_regions_page_by_page_while_grants_are_added_list_each_once_and_pass_axe(served, checked):
+    """The list pages by the API (25 rows a page): walked with the keyboard's "Volgende pagina" while grants are
+    added between the pages (before, among and after those shown), no row is shown twice and none of those there
+    at the start is skipped; the count of each page is announced in the live region; every page passes axe."""
+    token = served.token("operator", "op.paging")
+    first = [f"STO-E2E-PGN-B{n:02d}" for n in range(1, 28)]
+    with served.client(token) as op:
+        for n, code in enumerate(first):
+            take(op, code, 40 + n, "pre-register")
+        page = checked
+        page.goto(served.base_url + "/")
+        page.wait_for_selector("#sign-in:not([hidden])")
+        page.fill("#token", token)
+        page.click("#sign-in-form button")
+        page.wait_for_selector("#regions:not([hidden])")
+        listed(page, lambda: page.fill("#filter-q", "e2e-pgn"))
+        seen: list[str] = []
+        added: list[str] = []
+        turn = 0
+        while True:
+            codes = [r.split("\t")[0] for r in page.locator("#regions-rows tr").all_inner_texts()]
+            assert 0 < len(codes) <= 25, codes
+            offset = len(seen) + 1
+            announced = page.inner_text("#shown")
+            assert announced.startswith(f"Regio's {offset} tot en met {offset + len(codes) - 1} getoond."), announced
+            axe(page, f"the regions, page {turn + 1}")
+            seen.extend(codes)
+            if page.get_attribute("#page-next", "disabled") is not None:
+                assert "Er zijn er meer" not in announced
+                break
+            assert "Er zijn er meer" in announced
+            turn += 1
+            for before_among_after in ("A", "B14X", "C"):  # between the pages: grants sorting before, among, after
+                code = f"STO-E2E-PGN-{before_among_after}{turn:02d}" if len(before_among_after) == 1 else \
+                    f"STO-E2E-PGN-{before_among_after}{turn}"
+                take(op, code, 80 + 3 * turn + len(added) % 3, "pre-register")
+                added.append(code)
+            page.focus("#page-next")
+            listed(page, lambda: page.keyboard.press("Enter"))
+            assert turn < 10, "the walk did not end"
+    assert len(seen) == len(set(seen)), f"shown twice: {sorted(c for c in seen if seen.count(c) > 1)}"
+    assert set(first) <= set(seen), f"skipped: {sorted(set(first) - set(seen))}"
+    assert seen == sorted(seen) and set(seen) <= set(first) | set(added)
+    assert any(c.startswith("STO-E2E-PGN-C") for c in seen)  # one added after the pages shown is listed too
+    listed(page, lambda: page.click("#page-prev"))  # and back: the page before, as it is now
+    assert turn >= 1 and page.inner_text("#shown").startswith(f"Regio's {25 * (turn - 1) + 1} tot en met {25 * turn} ")
 
 
 def test_a_refusal_names_its_rule_and_source_on_the_page(served, checked):
@@ -336,7 +393,9 @@ def test_the_page_works_with_the_keyboard_alone(served, checked):
     _tab_to(page, "el.classList.contains('send')")
     page.keyboard.press("Enter")
     page.wait_for_selector("#grant-status[data-status='under_assessment']")
-    assert page.evaluate("document.activeElement.id") == "grant-title"  # the focus returns to the grant
+    # the focus returns to the grant once its letters and timeline are read again (the status shows before them)
+    page.wait_for_selector("#notice:not(:empty)")
+    assert page.evaluate("document.activeElement.id") == "grant-title"
 
 
 @pytest.mark.parametrize("path, rendered", [("/docs", ".opblock"), ("/redoc", "[data-section-id]")])

@@ -125,7 +125,11 @@ async function start() {
 function route() {
   if (!me) return;
   const match = location.hash.match(/^#\/(?:schemes\/([a-z0-9-]+)\/)?grants\/([A-Za-z0-9-]+)$/);
-  if (match) return showGrant(match[2].toUpperCase(), match[1]);
+  if (match) {
+    clearTimeout(searchTimer);  // a search still to be asked, or answered, would take the screen from the grant
+    listRequest += 1;
+    return showGrant(match[2].toUpperCase(), match[1]);
+  }
   if (me.role === "region") { location.hash = "#/grants/" + me.region_code; return; }
   showRegions();
 }
