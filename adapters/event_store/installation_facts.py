@@ -12,22 +12,17 @@ moment is recorded once, the first time the store is asked by code that makes le
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
-
-from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.errors import ConcurrencyConflict
 from domain.installation import DECISION_LETTERS, FIRST_LETTERS_RELEASE, INSTALLATION_ID, Installation
 
-if TYPE_CHECKING:
-    from adapters.event_store.service import GrantService
-
 ATTEMPTS = 20
 
 
-def letters_owed_from(service: "GrantService") -> dt.datetime:
+def letters_owed_from(service: Application) -> dt.datetime:
     """The moment from which this installation owes decision letters; recorded in its store when missing."""
     for _ in range(ATTEMPTS):
         try:
@@ -47,7 +42,7 @@ def letters_owed_from(service: "GrantService") -> dt.datetime:
     raise ConcurrencyConflict("installation", None, None)
 
 
-def _letters_moment(service: "GrantService") -> tuple[dt.datetime, str]:
+def _letters_moment(service: Application) -> tuple[dt.datetime, str]:
     from domain.events import DecisionLetterIssued
 
     now = dt.datetime.now(dt.timezone.utc)

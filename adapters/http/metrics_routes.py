@@ -7,8 +7,8 @@ from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from adapters.http.access import Access, GuardedRoute, access
-from adapters.observability.metrics import REGISTRY
-from adapters.observability.sources import api_gauges
+from adapters.http.context import ApiContext
+from adapters.observability.metrics import REGISTRY, StoreGauges
 
 
 def install(app) -> None:
@@ -33,3 +33,33 @@ def router() -> APIRouter:
 
     routes.add_api_route("/metrics", metrics, methods=["GET"], openapi_extra=access(Access.PUBLIC), include_in_schema=False)
     return routes
+
+
+DAYS_AHEAD = 7  # deadlines due per day, today and the week after
+
+
+def api_gauges(api: ApiContext) -> StoreGauges:
+    """The store's gauges, read through this API's store, views and subscriptions."""
+
+    def webhooks() -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for per_state in api.subscriptions.counts().values():
+            for state, count in per_state.items():
+                totals[state] = totals.get(state, 0) + count
+        return totals
+
+    def deadlines() -> dict[str, int]:
+        calendar = api.reads.deadlines(api.clock.today(), DAYS_AHEAD)
+        due = {str(days): 0 for days in range(DAYS_AHEAD + 1)} | {"overdue": 0}
+        for entry in calendar["deadlines"]:
+            key = "overdue" if entry["overdue"] else str(entry["days_left"])
+            due[key] = due.get(key, 0) + 1
+        return due
+
+    def letters() -> dict[str, int]:
+        service = api.service
+        owed = sum(len(service.state(code, scheme=scheme).besluiten_without_letter())
+                   for scheme, code in service.grant_keys())
+        return {"owed": owed}
+
+    return StoreGauges({"views": api.reads.lag, "webhooks": webhooks, "deadlines": deadlines, "letters": letters})

@@ -40,6 +40,13 @@ class ReadGateway:
         with self._lock:
             return self.models.regions(wanted=wanted, day=day, size=size, after=after)
 
+    def lag(self) -> dict[str, int]:
+        """How far the views are behind the store, and what they quarantined, without catching up (for /metrics)."""
+        with self._lock:
+            store = self.models.store
+            position, last = store.position(), self.models.follower.source.last()
+            return {"lag": max(last - position, 0), "quarantined_records": store.quarantined_count()}
+
     def deadlines(self, day: dt.date, within_days: int | None, scheme: str | None = None) -> dict[str, Any]:
         with self._lock:
             return self.models.deadlines(day, within_days, scheme)
