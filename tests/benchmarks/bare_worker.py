@@ -39,14 +39,15 @@ def insert(workflow_id: str) -> int:
 
 
 async def main(address: str, path: str, cached: int) -> None:
-    global _db
     from temporalio.client import Client
     from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
     from adapters.engine.temporal import WorkerTuning, workflow_runner
     from tests.benchmarks.bare_workflow import BURST_TASK_QUEUE, BareDeadlineWorkflow, insert_row
 
-    _db = open_rows(path)
+    import tests.benchmarks.bare_worker as module  # this file runs as __main__: the activity imports it by name
+
+    module._db = open_rows(path)
     tuning = WorkerTuning()
     client = await Client.connect(address)
     worker = Worker(

@@ -114,28 +114,31 @@ def postgres_schema() -> Iterator[str]:
 
 def copy_into_sqlite(memory: Any, url: str) -> int:
     """Copy every record of an in-memory service, in order, into the (new) SQLite store at `url`, in one
-    transaction: the rows the service writes, without a transaction per command. Returns how many."""
+    transaction: the rows the service writes, without a transaction per command (but for its installation facts:
+    the new store records its own). Returns how many records the store then holds."""
     import sqlite3
 
     from adapters.event_store.store import open_service, store_env
 
-    open_service(url).close()  # the tables
+    open_service(url).close()  # the tables, and the new store's own installation facts
     connection = sqlite3.connect(store_env(url)["SQLITE_DBNAME"], isolation_level=None)
+    present = {row[0] for row in connection.execute("SELECT DISTINCT originator_id FROM stored_events")}
     connection.execute("BEGIN")
     start, copied = 1, 0
     while True:
         batch = memory.recorder.select_notifications(start, 5000)
         if not batch:
             break
+        rows = [(n.originator_id.hex, n.originator_version, n.topic, n.state) for n in batch
+                if n.originator_id.hex not in present]  # the memory's installation facts: the store has its own
         connection.executemany(
-            "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)",
-            [(n.originator_id.hex, n.originator_version, n.topic, n.state) for n in batch],
-        )
-        copied += len(batch)
+            "INSERT INTO stored_events (originator_id, originator_version, topic, state) VALUES (?,?,?,?)", rows)
+        copied += len(rows)
         start = batch[-1].id + 1
     connection.execute("COMMIT")
+    total = connection.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
     connection.close()
-    return copied
+    return total
 
 
 def rss_kib(pid: int) -> tuple[int, int]:
