@@ -78,9 +78,17 @@ async def test_auditors_and_operators_can_read_the_replayed_store(outcome):
             cwd=REPO, capture_output=True, text=True, timeout=120,
         )
 
-    regions = sto("regions", "--json")
-    assert regions.returncode == 0, regions.stderr
-    assert len(json.loads(regions.stdout)["regions"]) == 87 + 78  # the grants of 2020–2024 and of 2025–2028
+    listed, after = [], []
+    while True:  # a page at a time (100 by default), as a program follows next_cursor
+        regions = sto("regions", "--json", *after)
+        assert regions.returncode == 0, regions.stderr
+        page = json.loads(regions.stdout)
+        listed += page["regions"]
+        if page["next_cursor"] is None:
+            break
+        after = ["--after", page["next_cursor"]]
+    assert len(listed) == 87 + 78  # the grants of 2020–2024 and of 2025–2028, each once
+    assert len({(r["region_code"], r["scheme"]) for r in listed}) == 87 + 78
     verify = sto("audit", "verify", "--json")
     assert verify.returncode == 0, verify.stdout
     history = sto("audit", "history", "STO-R001", "--json")
