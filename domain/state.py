@@ -12,7 +12,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.installation import FIRST_LETTERS_RELEASE
 from domain.models import (
     ApplicationDocuments,
     CriterionAdvice,
@@ -159,10 +158,6 @@ class BesluitRecord(Record):
 REPLAYED_NOT_UPCAST = frozenset({"besluiten"})
 
 
-def _grant_fields(state: "GrantState") -> dict:
-    return {k: v for k, v in state.__dict__.items() if k != "letters_owed_from"}
-
-
 def snapshot_is_complete(state: "GrantState") -> bool:
     """Whether a grant's state read from a snapshot holds every field of REPLAYED_NOT_UPCAST as it was written
     (a field missing from the stored snapshot is not in `model_fields_set`: validation filled in its default)."""
@@ -228,18 +223,6 @@ class GrantState(Record):
     # passed over: REPLAYED_NOT_UPCAST)
     besluiten: list[BesluitRecord] = Field(default_factory=list)
     letters: list[LetterRecord] = Field(default_factory=list)
-    # A fact of the installation, not of the grant: since when its engine makes decision letters (recording time),
-    # as its store says (domain/installation.py). Set by the service that loaded the state, never by an event;
-    # None in a state recorded in a workflow history before the store kept the moment.
-    letters_owed_from: dt.datetime | None = None
-
-    def __eq__(self, other: object) -> bool:
-        """Equal as grants: what their events made them. The installation's facts are context, not the grant's."""
-        if not isinstance(other, GrantState):
-            return NotImplemented
-        return _grant_fields(self) == _grant_fields(other)
-
-    __hash__ = None  # type: ignore[assignment]  # mutable, as a pydantic model
 
     # --- derived views --------------------------------------------------------------------
 
@@ -276,12 +259,13 @@ class GrantState(Record):
     def letter(self, besluit: int) -> LetterRecord | None:
         return next((letter for letter in self.letters if letter.besluit == besluit), None)
 
-    def besluiten_without_letter(self) -> list[BesluitRecord]:
-        """The besluiten whose letter the engine owes: recorded since the installation makes letters
-        (`letters_owed_from`), and without one yet. A besluit recorded before then had its letter sent outside the
-        engine when it was taken: the engine must not mail a penvoerder a besluit of years ago when a grant running
-        at the upgrade records its next step."""
-        since = self.letters_owed_from or FIRST_LETTERS_RELEASE
+    def besluiten_without_letter(self, since: dt.datetime | None) -> list[BesluitRecord]:
+        """The besluiten whose letter the engine owes: recorded since the installation makes letters (`since`, a fact
+        of its store: domain/installation.py; None: it does not make them yet), and without one yet. A besluit
+        recorded before then had its letter sent outside the engine when it was taken: the engine must not mail a
+        penvoerder a besluit of years ago when a grant running at the upgrade records its next step."""
+        if since is None:
+            return []
         issued = {letter.besluit for letter in self.letters}
         return [b for b in self.besluiten if b.number not in issued and b.recorded_at is not None and b.recorded_at >= since]
 

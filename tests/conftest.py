@@ -36,7 +36,10 @@ def postgres_available() -> str | None:
 
 @pytest.fixture
 def memory_service() -> GrantService:
-    return open_service("memory:")
+    """A new store on which a worker has started: it makes letters for every besluit from its first event."""
+    service = open_service("memory:")
+    service.installation.switch_on_letters()
+    return service
 
 
 @pytest.fixture

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import finished
     from domain.errors import DomainError, InvalidInput, error_from_dict
     from domain.idempotency import check_retry, fingerprint
+    from domain.installation import FIRST_LETTERS_RELEASE
     from domain.notifications import reminder_message
     from domain.regulation import Amendment, Regulation
     from domain.regulation.schemes import legacy_scheme_id
@@ -181,7 +182,9 @@ class GrantWorkflow:
     async def _issue_letters(self) -> None:
         """Since the patch: every besluit's letter, under the lock; a failure is retried after the next change."""
         state = self._state
-        if state is None or not state.besluiten_without_letter() or self._letters_failed_at == state.version:
+        # the first release's moment: the earliest any store can owe from (its own moment is the activity's to read)
+        if state is None or not state.besluiten_without_letter(FIRST_LETTERS_RELEASE) \
+                or self._letters_failed_at == state.version:
             return
         if not workflow.patched(PATCH_DECISION_LETTERS):
             return
@@ -189,7 +192,7 @@ class GrantWorkflow:
             after = await issue_letters(state.region_code, self._input.scheme if self._input else None)
         if after is not None and self._state is not None and after.version >= self._state.version:
             self._state = after
-        if after is None or after.besluiten_without_letter():  # not made (a fault, or a scheme without templates)
+        if after is None or after.besluiten_without_letter(FIRST_LETTERS_RELEASE):  # not made, or not owed by the store
             self._letters_failed_at = (after or state).version
 
     def _finished(self) -> bool:

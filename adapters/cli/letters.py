@@ -47,7 +47,7 @@ def letters(
             row.update(_write(service, state, letter, blobs, out))
         rows.append(row)
     view = {"region_code": state.region_code, "scheme": state.scheme or legacy_scheme_id(), "letters": rows,
-            "without_letter": [b.number for b in state.besluiten_without_letter()]}
+            "without_letter": [b.number for b in state.besluiten_without_letter(service.installation.letters_owed_from)]}
     problems = [r for r in rows if r.get("problem")]
     if as_json:
         print_json(view)

@@ -216,6 +216,7 @@ def build_worker(
             f"max_cached_workflows={max_cached_workflows}: a worker keeps at least {MIN_CACHED_WORKFLOWS} grant in "
             "memory (with none, a deadline's consequence can wait 10 s for a lost workflow task); give 1 or more"
         )
+    service.installation.switch_on_letters()  # from now on, if no worker did before: installation_facts.py
     preload_schemes()  # read every scheme file outside the workflow sandbox (a workflow may not open files)
     credentials = credentials or CommandCredentials(None)
     grant_activities = GrantActivities(service, notifier, credentials)

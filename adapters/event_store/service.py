@@ -16,7 +16,7 @@ from eventsourcing.utils import strtobool
 
 from domain import commands as c
 from domain.budget import BudgetPool, ceilings_from, pool_id
-from adapters.event_store.installation_facts import letters_owed_from
+from adapters.event_store.installation_facts import InstallationFacts
 from adapters.event_store.codec import LeanJSONTranscoder, LeanMapper, LeanRepository, project
 from adapters.event_store.transcodings import DateAsISO, GrantStateAsJSON
 from domain.decide import Context, Decision, Reservation
@@ -38,6 +38,8 @@ from domain.regulation.schemes import scheme as shipped_scheme
 from domain.timekeeping import local_date
 
 Clock = Callable[[], dt.datetime]
+
+
 system_clock = BusinessClock().now  # the service's default: business time = real time
 
 
@@ -61,8 +63,7 @@ class GrantService(Application):
         self.clock = clock
         self._amended: dict[str, Regulation] = {}  # per scheme: its base with the amendments published for it
         self._publications_version = 0
-        # the store's facts, recorded the first time code that needs them opens it (installation_facts.py)
-        self._letters_owed_from = letters_owed_from(self)
+        self.installation = InstallationFacts(self)  # the store's facts of this installation (installation_facts.py)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -139,7 +140,6 @@ class GrantService(Application):
                 if not isinstance(command, c.SubmitVooraanmelding):
                     raise GrantNotFound(command.region_code)
                 grant, decision = Grant.pre_register(command, ctx, fingerprint)
-                self._installed(grant)
             else:
                 decision = grant.handle(command, ctx, fingerprint)
             pools = self._reserve(command, decision, ctx)
@@ -318,20 +318,15 @@ class GrantService(Application):
 
     def _find(self, region_code: str, scheme: str | None = None) -> Grant | None:
         try:
-            return self._installed(self.repository.get(grant_id(region_code, scheme)))
+            return self.repository.get(grant_id(region_code, scheme))
         except AggregateNotFoundError:
             return None
-
-    def _installed(self, grant: Grant) -> Grant:
-        """The grant with the installation's facts its state reads (GrantState.letters_owed_from)."""
-        grant.state.letters_owed_from = self._letters_owed_from
-        return grant
 
     def grant(self, region_code: str, version: int | None = None, *, scheme: str | None = None) -> Grant:
         """The region's grant in `scheme` (default: its only grant, or the one in the scheme in force)."""
         scheme = self.scheme_of(region_code, scheme)
         try:
-            return self._installed(self.repository.get(grant_id(region_code, scheme), version=version))
+            return self.repository.get(grant_id(region_code, scheme), version=version)
         except AggregateNotFoundError:
             raise GrantNotFound(region_code) from None
 

@@ -49,7 +49,7 @@ def letters_view(service: Any, region: str, scheme: str | None) -> dict[str, Any
             }
             for letter in state.letters
         ],
-        "without_letter": [b.number for b in state.besluiten_without_letter()],
+        "without_letter": [b.number for b in state.besluiten_without_letter(service.installation.letters_owed_from)],
     }
 
 

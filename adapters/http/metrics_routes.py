@@ -58,7 +58,8 @@ def api_gauges(api: ApiContext) -> StoreGauges:
 
     def letters() -> dict[str, int]:
         service = api.service
-        owed = sum(len(service.state(code, scheme=scheme).besluiten_without_letter())
+        since = service.installation.letters_owed_from
+        owed = sum(len(service.state(code, scheme=scheme).besluiten_without_letter(since))
                    for scheme, code in service.grant_keys())
         return {"owed": owed}
 

@@ -58,7 +58,7 @@ def issue_letters(service: Any, notifier: Notifier | None, region_code: str, sch
         return state
     regulation = service.regulation(state.scheme)
     blobs = blobs_for(service)
-    for besluit in state.besluiten_without_letter():
+    for besluit in state.besluiten_without_letter(service.installation.letters_owed_from):
         letter = compose(state, besluit.number, regulation)
         pdf = render(letter)
         digest = blobs.put(pdf)

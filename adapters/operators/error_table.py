@@ -36,6 +36,7 @@ TABLE: dict[str, Meaning] = {
     "engine_unavailable": Meaning(6, 503, "the engine (Temporal) cannot be reached; nothing was sent"),
     "unauthenticated": Meaning(6, 503, "the worker does not hold this process's engine key"),
     "store_unavailable": Meaning(6, 503, "the event store's database cannot be reached; nothing was written"),
+    "installation_fact_unrecorded": Meaning(6, 503, "the store's installation facts could not be recorded: start again"),
     "replay_stalled": Meaning(6, 503, "the replay's time-skipping server stopped moving; what was stored is consistent"),
     "outcome_unknown": Meaning(7, 504, "sent, no answer in time: retry with the same command id"),
     "engine_fault": Meaning(EXIT_FAILED, 500, "the engine failed on this command; nothing was written"),

@@ -74,8 +74,9 @@ class Served:
         owed: list[str] = []
         try:
             while time.monotonic() < deadline:
+                since = service.installation.letters_owed_from
                 owed = [f"{scheme}/{code}" for scheme, code in service.grant_keys()
-                        if service.state(code, scheme=scheme).besluiten_without_letter()]
+                        if service.state(code, scheme=scheme).besluiten_without_letter(since)]
                 count = self.stored_events()
                 time.sleep(0.5 if not owed else 0.2)
                 if not owed and self.stored_events() == count:

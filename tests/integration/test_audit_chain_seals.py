@@ -20,9 +20,7 @@ from adapters.event_store.service import GrantService
 from tests.integration.test_audit_chain import RawStore, chain_rows, verify
 
 
-# a store opened by today's code and given three grants: 2 records of the installation's facts (recorded when it is
-# first opened: domain/installation.py) and 17 of the grants
-RECORDS = 19
+RECORDS = 17  # a store given three grants (scripted_regions)
 
 
 @pytest.fixture

@@ -184,13 +184,8 @@ def test_postgres_appends_wait_for_the_table_lock_so_commit_order_is_notificatio
         assert not writer.is_alive()
     finally:
         blocker.close()
-    from eventsourcing.utils import get_topic
-
-    from domain.events import VooraanmeldingReceived
-
     ids = [n.id for n in service.recorder.select_notifications(1, 100)]
-    assert ids == sorted(ids)
-    assert len(service.recorder.select_notifications(1, 100, topics=[get_topic(VooraanmeldingReceived)])) == 2
+    assert ids == sorted(ids) and len(ids) == 2
 
 
 def test_reading_a_grant_gives_its_events_in_order_and_respects_the_bounds(store_url):

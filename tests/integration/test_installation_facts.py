@@ -1,10 +1,12 @@
-"""Since when an installation owes decision letters is a fact of its store, recorded once, not a date in the code.
+"""Since when an installation owes decision letters is a fact of its store, recorded once by the first worker of code
+that makes letters, not a date in the code; every other process only reads it.
 
 - a new store: from before its first event: every besluit gets its letter;
-- a store of before letters (fixture v2), first opened by today's code: from that opening, so that no besluit of
+- a store of before letters (fixture v2): from when the first such worker started on it, so that no besluit of
   before the upgrade is mailed, and every process after reads the same moment;
 - a store that holds letters made by the first release that made them (fixture v3): from that release's moment,
-  as it was (engine_releases.toml).
+  as it was (engine_releases.toml);
+- a store no such worker has started on owes no letter yet, and reading it writes nothing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 
 from adapters.event_store.store import open_service
 from domain.installation import DECISION_LETTERS, INSTALLATION_ID, Installation
+from tests.support.scenarios import scripted_regions
 
 STORES = Path(__file__).parents[1] / "fixtures" / "stores"
 UTC = dt.timezone.utc
@@ -36,70 +39,71 @@ def _facts(url: str) -> list[Installation.CapabilitySwitchedOn]:
         service.close()
 
 
+def _worker_starts(url: str) -> dt.datetime:
+    """What build_worker does first on a store: switch letters on (or read the moment a worker recorded)."""
+    service = open_service(url)
+    try:
+        return service.installation.switch_on_letters()
+    finally:
+        service.close()
+
+
 def _first_grant(url: str):
     service = open_service(url)
     try:
         scheme, code = next(iter(service.grant_keys()))
-        return service.state(code, scheme=scheme)
+        return service.state(code, scheme=scheme), service.installation.letters_owed_from
     finally:
         service.close()
 
 
-def test_a_store_of_before_letters_owes_them_from_its_first_opening_by_code_that_makes_them(tmp_path):
+def test_a_store_of_before_letters_owes_them_from_when_the_first_worker_that_makes_them_started(tmp_path):
     url = _copy(tmp_path, "store-2026-12-v2.sqlite")
-    before = dt.datetime.now(UTC)
-    first = _first_grant(url)
-    after = dt.datetime.now(UTC)
-    assert before <= first.letters_owed_from <= after
-    assert first.besluiten and first.besluiten_without_letter() == []  # its past besluiten had their letters by hand
+    state, since = _first_grant(url)  # a reader (the CLI, the API) before any such worker: nothing owed, nothing written
+    assert since is None and state.besluiten and state.besluiten_without_letter(since) == []
+    assert _facts(url) == []
 
-    again = _first_grant(url)  # another process, later: the same moment, recorded once
-    assert again.letters_owed_from == first.letters_owed_from
+    before = dt.datetime.now(UTC)
+    started = _worker_starts(url)
+    assert before <= started <= dt.datetime.now(UTC)
+    assert _worker_starts(url) == started  # another worker, later: the same moment, recorded once
+
+    state, since = _first_grant(url)  # every process after reads it
+    assert since == started and state.besluiten_without_letter(since) == []  # its past besluiten had theirs by hand
     facts = _facts(url)
-    assert [(f.capability, f.since) for f in facts] == [(DECISION_LETTERS, first.letters_owed_from)]
-    assert "voor het eerst geopend" in facts[0].how
+    assert [(f.capability, f.since) for f in facts] == [(DECISION_LETTERS, started)]
+    assert "first started on" in facts[0].how
 
 
 def test_a_store_with_letters_of_the_first_release_keeps_the_moment_that_release_owed_them_from(tmp_path):
     url = _copy(tmp_path, "store-2026-12-v3.sqlite")
-    state = _first_grant(url)
-    assert state.letters_owed_from == dt.datetime(2026, 12, 4, tzinfo=UTC)  # engine_releases.toml, written by hand
-    assert state.letters and not state.besluiten_without_letter()
-    assert "eerste versie" in _facts(url)[0].how
+    assert _worker_starts(url) == dt.datetime(2026, 12, 4, tzinfo=UTC)  # engine_releases.toml, written by hand
+    state, since = _first_grant(url)
+    assert state.letters and not state.besluiten_without_letter(since)
+    assert "first release" in _facts(url)[0].how
 
 
-def test_a_new_store_owes_a_letter_for_its_first_besluit(tmp_path):
-    from tests.support.scenarios import scripted_regions  # real commands on a real store
-
+def test_a_new_store_owes_a_letter_for_every_besluit(tmp_path):
     url = f"sqlite:///{tmp_path / 'new.sqlite'}"
-    before = dt.datetime.now(UTC)
+    started = _worker_starts(url)
     service = open_service(url)
     try:
-        scripted_regions(service, 1)  # a region granted and determined: several besluiten
+        scripted_regions(service, 1)  # real commands: a region granted, with its besluiten
     finally:
         service.close()
     fact = _facts(url)
-    assert len(fact) == 1 and before <= fact[0].since and "nieuwe opslag" in fact[0].how
-    state = _first_grant(url)
-    assert state.besluiten and all(b.recorded_at >= fact[0].since for b in state.besluiten)
-    assert [b.number for b in state.besluiten_without_letter()] == [b.number for b in state.besluiten]
+    assert len(fact) == 1 and fact[0].since == started and "new store" in fact[0].how
+    state, since = _first_grant(url)
+    assert state.besluiten and all(b.recorded_at >= since for b in state.besluiten)
+    assert [b.number for b in state.besluiten_without_letter(since)] == [b.number for b in state.besluiten]
 
 
 @pytest.mark.postgres
-def test_two_processes_opening_a_store_at_once_record_one_moment(postgres_url):
+def test_four_workers_starting_at_once_on_a_store_record_one_moment(postgres_url):
     import concurrent.futures
-
-    def moment() -> dt.datetime:
-        service = open_service(postgres_url)
-        try:
-            from adapters.event_store.installation_facts import letters_owed_from
-
-            return letters_owed_from(service)
-        finally:
-            service.close()
 
     open_service(postgres_url).close()  # the tables, made once (the race here is over the fact, not the schema)
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
-        moments = list(pool.map(lambda _: moment(), range(4)))
+        moments = list(pool.map(lambda _: _worker_starts(postgres_url), range(4)))
     assert len(set(moments)) == 1
     assert len(_facts(postgres_url)) == 1

@@ -92,6 +92,7 @@ def test_on_postgresql_the_table_is_in_the_stores_schema_and_holds_bytea(postgre
 
 def test_a_letter_issued_on_the_store_is_read_back_by_another_connection_and_reprints_the_same(store_url):
     service = open_service(store_url)
+    service.installation.switch_on_letters()  # as a worker does when it starts on a new store
     script = GrantScript(service, index=21)
     script.to_approved()
     state = issue_letters(service, None, script.code, None)

@@ -64,6 +64,7 @@ def write(path: Path) -> None:
         raise SystemExit(f"{path} exists: a fixture store is never rewritten; name the next version")
     service = open_service(f"sqlite:///{path}")
     try:
+        service.installation.switch_on_letters()  # a new store, letters owed from its first event
         scripted_regions(service, 12)
         exceptional_regions(service)
         lives_2025(service)

@@ -232,5 +232,6 @@ def test_a_region_with_grants_in_both_schemes_gets_its_legacy_letters_when_the_a
     Script2025(svc, index=5, per_year=dict(PER_YEAR_2025)).to_approved_2025()
     state = issue(svc, legacy)  # no scheme, as adapters/engine/activities.py passes a legacy grant's `REGION`
     assert state.scheme in (None, "sto-2020-2024") and [r.kind for r in state.letters] == ["approval"]
-    assert not svc.state(legacy.code, scheme="sto-2020-2024").besluiten_without_letter()
-    assert svc.state(legacy.code, scheme=NEW).besluiten_without_letter()  # the other grant's letter is its own workflow's
+    since = svc.installation.letters_owed_from
+    assert not svc.state(legacy.code, scheme="sto-2020-2024").besluiten_without_letter(since)
+    assert svc.state(legacy.code, scheme=NEW).besluiten_without_letter(since)  # the other grant's letter is its own workflow's

@@ -18,6 +18,7 @@ from tests.support.scripted import GrantScript
 def api():
     app = create_app(ApiSettings(database_url="memory:"))
     service = app.state.api.service
+    service.installation.switch_on_letters()  # as the worker of `sto serve` does when it starts on a new store
     mine, other = GrantScript(service, index=1), GrantScript(service, index=2)
     mine.to_rejected_in_period_1()
     other.to_approved()
