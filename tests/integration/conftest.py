@@ -19,6 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.engine.grants_client import GrantsClient
+from adapters.replay.virtual_time import VirtualClock
 from adapters.notify.notifiers import SmtpNotifier
 from adapters.event_store.store import open_service
 from adapters.engine.temporal import DevServer, build_worker, ensure_search_attributes, free_port, test_server_binary
@@ -92,10 +93,11 @@ class Engine:
         return (await self.env.get_current_time()) + self.offset
 
     async def advance_to(self, moment: dt.datetime) -> None:
-        """Let virtual time run until business time `moment` (timers fire on the way)."""
-        delta = moment - await self.business_now()
-        if delta > dt.timedelta(0):
-            await self.env.sleep(delta)
+        """Let virtual time run until business time `moment` (timers fire on the way), in the replay's bounded steps,
+        each call with its own deadline (adapters/replay/virtual_time.py): one long sleep can outlast the SDK's 30 s
+        deadline for a call on a busy machine."""
+        if moment > await self.business_now():
+            await VirtualClock(self.env.client.test_service).advance_to(moment - self.offset)
         await self.settled()
 
     async def settled(self, timeout: float = 180.0) -> None:
@@ -110,7 +112,7 @@ class Engine:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError(f"the worker did not settle within {timeout:g} s; still busy: {busy}")
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.1)  # each look reads every open history: leave the worker the cores
 
 
 def waiting_for_a_retry(activity, now: dt.datetime) -> bool:

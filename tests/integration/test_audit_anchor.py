@@ -14,6 +14,7 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from adapters.replay.virtual_time import VirtualClock
 from adapters.audit import anchor as audit_anchor
 from adapters.audit import chain as audit_chain
 from adapters.audit.anchor import AnchorsInsideStore, anchor, anchor_key, start_daily_anchoring
@@ -203,6 +204,12 @@ async def wait_for(condition, seconds: float = 120.0, seen=lambda: "") -> None:
         await asyncio.sleep(0.05)
 
 
+async def skip(env, delta: dt.timedelta) -> None:
+    """Virtual time on by `delta`, as the replay moves it (bounded steps, each call with its own deadline)."""
+    clock = VirtualClock(env.client.test_service)
+    await clock.advance_to(await clock.now() + delta)
+
+
 async def settled(env) -> None:
     """Until no workflow has a workflow task or an activity in flight, nor a timer that is due."""
     end = time.monotonic() + 120
@@ -228,17 +235,17 @@ async def test_the_daily_workflow_anchors_on_the_time_skipping_server_when_busin
         first = await start_daily_anchoring(ts_env.client, clock_offset_seconds=offset, runs_per_history=2)
         same = await start_daily_anchoring(ts_env.client, clock_offset_seconds=offset)
         assert same.result_run_id == first.result_run_id  # one daily anchoring, however often it is started
-        await ts_env.sleep(dt.timedelta(hours=2))  # 23:30: not yet
+        await skip(ts_env, dt.timedelta(hours=2))  # 23:30: not yet
         await settled(ts_env)  # nothing in flight: an anchor made too early would be written by now
         assert not anchors.exists() and smtp.mailbox.messages == []
-        await ts_env.sleep(dt.timedelta(hours=1))  # 00:30 on Tuesday: the timer fired at midnight
+        await skip(ts_env, dt.timedelta(hours=1))  # 00:30 on Tuesday: the timer fired at midnight
         seen = lambda: f"anchors {lines(anchors) if anchors.exists() else []}, mails {smtp.mailbox.keys()}"  # noqa: E731
         await wait_for(lambda: anchors.exists() and len(lines(anchors)) == 1 and len(smtp.mailbox.messages) == 1, seen=seen)
         line = lines(anchors)[0]
         assert at_midnight(line["business_time"], dt.date(2024, 3, 12))
         assert line["notification_id"] == stored  # every record stored was chained; its own mail's come after
         scripted_regions(service, 1, first=10)
-        await ts_env.sleep(dt.timedelta(days=1))  # Wednesday's midnight: a moved head, anchored and mailed
+        await skip(ts_env, dt.timedelta(days=1))  # Wednesday's midnight: a moved head, anchored and mailed
         await wait_for(lambda: len(lines(anchors)) == 2 and len(smtp.mailbox.messages) == 2, seen=seen)
         assert at_midnight(lines(anchors)[1]["business_time"], dt.date(2024, 3, 13))
         latest = ts_env.client.get_workflow_handle(ANCHOR_WORKFLOW_ID)
