@@ -9,13 +9,15 @@ Counted where they happen, once each:
 - `sto_refusals_total{rule}`: the refused ones, per rule of the domain;
 - `sto_commands_executed_total{command, outcome}`: what the worker's activities executed, the workflows'
   consequences of passed deadlines included (adapters/engine/activities.py).
-Read from the store when scraped (cached for `ttl` seconds; `sto_scrape_errors_total` counts sources that failed):
-projection lag, quarantined records, webhook deliveries per state (pending: the backlog; dead: dead letters),
-deadlines due per day ahead, and letters owed.
+Read from the store in the background, at most every `ttl` seconds, and answered from the last reading (a scrape
+never waits for the store; `sto_scrape_errors_total` counts readings that failed): projection lag, quarantined
+records, webhook deliveries per state (pending: the backlog; dead: dead letters), deadlines due per day ahead, and
+letters owed.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -72,24 +74,36 @@ Source = Callable[[], dict[str, Any]]
 
 @dataclass(eq=False)  # registered by identity
 class StoreGauges(Collector):
-    """Gauges read from the store and the views when scraped. Each source returns plain numbers (see `collect`);
-    a slow one is read at most once per `ttl` seconds; one that fails is left out and counted."""
+    """Gauges read from the store and the views. Each source returns plain numbers (see `collect`). A scrape answers
+    from the last reading and, when that is older than `ttl` seconds (or there is none yet), starts one new reading
+    in the background: a source that is slow (every grant's letters, a rebuild holding the views) never holds a
+    scrape up, and never runs twice at once. A source not read yet is left out; one that fails is counted."""
 
     sources: dict[str, Source]
     ttl: float = 30.0
     _cache: dict[str, tuple[float, dict[str, Any]]] = field(default_factory=dict)
+    _reading: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _read(self, name: str) -> dict[str, Any] | None:
-        cached = self._cache.get(name)
-        if cached and time.monotonic() - cached[0] < self.ttl:
-            return cached[1]
+        with self._lock:
+            cached = self._cache.get(name)
+            stale = cached is None or time.monotonic() - cached[0] >= self.ttl
+            if stale and name not in self._reading:
+                self._reading.add(name)
+                threading.Thread(target=self._refresh, args=(name,), name=f"metrics-{name}", daemon=True).start()
+        return cached[1] if cached else None
+
+    def _refresh(self, name: str) -> None:
         try:
             value = self.sources[name]()
-        except Exception:  # noqa: BLE001 - a scrape must answer with what it has
+        except Exception:  # noqa: BLE001 - a reading that fails is counted; the last one stays
             SCRAPE_ERRORS.labels(name).inc()
-            return None
-        self._cache[name] = (time.monotonic(), value)
-        return value
+            value = None
+        with self._lock:
+            if value is not None:
+                self._cache[name] = (time.monotonic(), value)
+            self._reading.discard(name)
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         if "views" in self.sources and (views := self._read("views")) is not None:

@@ -59,7 +59,13 @@ def test_commands_refusals_and_the_store_show_in_the_metrics_as_the_traffic_says
     assert moved("sto_commands_executed_total", command="SubmitApplication", outcome="applied") == 1
     assert moved("sto_commands_executed_total", command="SubmitVooraanmelding", outcome="applied") == 1
 
-    # the store's gauges are there, with sensible values (the views catch up when read)
+    # the store's gauges: read in the background, so a scrape answers with the last reading once there is one
+    gauges = ("sto_projection_lag_events", "sto_quarantined_records", "sto_letters_owed")
+    deadline = time.monotonic() + 120
+    while not all((name, ()) in after for name in gauges) or ("sto_deadlines_due", (("days_ahead", "0"),)) not in after:
+        assert time.monotonic() < deadline, f"the store's gauges were not read within 120 s: {sorted(after)[:30]}"
+        time.sleep(0.25)
+        after = scrape(metrics)
     assert value(after, "sto_projection_lag_events") >= 0 and value(after, "sto_quarantined_records") == 0
     assert value(after, "sto_letters_owed") >= 0
     assert ("sto_deadlines_due", (("days_ahead", "0"),)) in after
