@@ -101,12 +101,12 @@ def listed(page, action) -> None:
 
     before = loads()
     action()
-    for _ in range(200):
+    for _ in range(1200):  # 60 s: a hang, not a busy machine
         if loads() > before:
             break
         page.wait_for_timeout(50)
     else:
-        raise AssertionError("the regions list was not shown again")
+        raise AssertionError("the regions list was not shown again within 60 s")
     page.wait_for_timeout(300)  # a search typed in waits 250 ms before it asks: let a later answer land too
     page.wait_for_selector("#regions-table[aria-busy='false']", state="attached")
 
@@ -150,8 +150,7 @@ def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_pas
     listed(page, lambda: page.select_option("#filter-kind", "techniekarme_regio"))
     assert "Geen regio's gevonden" in page.inner_text("#shown")
     listed(page, lambda: page.click("#filter-reset"))
-    page.fill("#filter-within", "400")
-    page.click("#filters button[type=submit]")
+    listed(page, lambda: (page.fill("#filter-within", "400"), page.click("#filters button[type=submit]")))
     page.wait_for_selector(f"#regions-rows a[href='#/grants/{CODE}']")
     within = page.locator("#regions-rows tr").all_inner_texts()
     assert all(r.split("\t")[-1] for r in within)  # each with a deadline within 400 days
