@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.http.access import Access, GuardedRoute, access, bearer, principal
 from adapters.http.errors import ERROR_RESPONSES, ApiError, documented
-from adapters.http.paging import Cursor, PageSize, paged_list  # paging: adapters/http/paging.py (issue 25)
+from adapters.http.paging import Cursor, PageSize, after, paged_list  # paging: adapters/http/paging.py (issue 25)
 from adapters.read_side.paging import DEFAULT_PAGE_SIZE
 from adapters.notify.subscriptions import STATES, SubscriptionStore
 from adapters.operators.tokens import TokenInfo
@@ -86,10 +86,12 @@ def router() -> APIRouter:
                    state: Annotated[str | None, Query(description=f"only this state: {', '.join(STATES)}", pattern="^(" + "|".join(STATES) + ")$")] = None,
                    page_size: PageSize = DEFAULT_PAGE_SIZE, cursor: Cursor = None,
                    ) -> dict[str, Any]:
-        # paged over what the store answers (its first 1,000 deliveries, in log order)
-        return paged_list(request, response, {"subscription_id": subscription_id}, "deliveries",
-                          _store(request).deliveries(subscription_id, state), lambda d: (d["position"],), (int,),
-                          page_size, cursor)
+        # keyset on the delivery's log position (unique within a subscription): the store reads one page and one more
+        start = after(cursor, (int,))
+        rows = _store(request).deliveries(subscription_id, state, limit=page_size + 1,
+                                          after_position=start[0] if start else None)
+        return paged_list(request, response, {"subscription_id": subscription_id}, "deliveries", rows,
+                          lambda d: (d["position"],), (int,), page_size, cursor)
 
     @routes.post("/subscriptions/{subscriptionId}/redeliveries", responses=NOT_FOUND, openapi_extra=access(Access.OPERATOR),
                  summary="Send the dead letters again (or one event); the grant's later events follow in order")

@@ -223,10 +223,14 @@ class SubscriptionStore:
                                f"dead_at = NULL WHERE subscription_id = ? AND {where}", (utc_now(), *params))
 
     def deliveries(self, subscription_id: str | None = None, state: str | None = None,
-                   limit: int = 1000) -> list[dict[str, Any]]:
+                   limit: int = 1000, after_position: int | None = None) -> list[dict[str, Any]]:
+        """Deliveries in log order (a subscription's: after `after_position`, for its pages)."""
         if state is not None and state not in STATES:
             raise ValueError(f"state must be one of {', '.join(STATES)}")
         clauses, params = [], []
+        if after_position is not None:
+            clauses.append("position > ?")
+            params.append(after_position)
         if subscription_id:
             clauses.append("subscription_id = ?")
             params.append(self.get(subscription_id, include_removed=True).subscription_id)

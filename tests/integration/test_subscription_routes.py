@@ -64,3 +64,24 @@ def test_a_wrong_subscription_is_400_and_stores_nothing(api):
     wrong = client.post("/v1/subscriptions", headers=operator, json={"callback_url": "javascript:alert(1)", "region_code": "*"})
     assert wrong.status_code == 400 and "http(s) URL" in wrong.json()["detail"]
     assert client.get("/v1/subscriptions", headers=operator).json()["subscriptions"] == []
+
+
+
+def test_a_subscriptions_deliveries_are_read_page_by_page_each_once_in_log_order_past_the_first_thousand(api):
+    client, operator, _ = api
+    added = client.post("/v1/subscriptions", headers=operator,
+                        json={"callback_url": "http://127.0.0.1:9/hook", "region_code": "*"}).json()
+    store, subscription_id = client.app.state.api.subscriptions, added["subscription_id"]
+    queued = 1_005  # more than a store read of the first 1,000 would hold
+    store.queue({subscription_id: queued}, [
+        (subscription_id, position, f"event-{position}", "grant", "STO-R001", "VooraanmeldingReceived", "{}")
+        for position in range(1, queued + 1)])
+    seen, url = [], f"/v1/subscriptions/{subscription_id}/deliveries?pageSize=500"
+    while url:
+        page = client.get(url, headers=operator)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        assert len(body["deliveries"]) <= 500
+        seen += [d["position"] for d in body["deliveries"]]
+        url = body["_links"]["next"]["href"] if body.get("next_cursor") else None
+    assert seen == list(range(1, queued + 1))
