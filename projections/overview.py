@@ -1,10 +1,9 @@
-"""The regions overview: every region's grant in one line, and how many grants stand in each status."""
+"""The regions overview: every region's grant in one line (the grants list pages and counts in the views: adapters/read_side)."""
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any
 
-from domain.values import GrantStatus
 from projections.grant_rows import Row
 
 
@@ -48,21 +47,3 @@ def region_view(row: Row) -> dict[str, Any]:
         "quarantined_from": row["quarantined_from"],
     }
 
-
-def status_counts(rows: Iterable[Row]) -> dict[str, int]:
-    """Grants per status, every status listed (in lifecycle order), zeros included."""
-    counts = dict.fromkeys((s.value for s in GrantStatus), 0)
-    for row in rows:
-        counts[row["status"]] += 1
-    return counts
-
-
-def overview(rows: list[Row], status: GrantStatus | None = None) -> dict[str, Any]:
-    """All regions (or those in `status`), with the counts per status over all regions."""
-    listed = [r for r in rows if status is None or r["status"] == status.value]
-    return {
-        "status_filter": status.value if status else None,
-        "regions": [region_view(r) for r in listed],
-        "counts": status_counts(rows),
-        "total": len(rows),
-    }
