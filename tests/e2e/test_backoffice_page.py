@@ -187,6 +187,7 @@ def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_pas
     page.fill("#accept-effective_at", "2019-04-01T10:00:00+02:00")
     page.click("form.transition button.send")
     page.wait_for_selector("#grant-status[data-status='under_assessment']")
+    page.wait_for_selector("#notice:has-text('ApplicationAccepted')")  # written just after the grant is shown again
     assert page.inner_text("#grant-status") == "In beoordeling" and page.inner_text("#grant-version") == "3"
     assert "ApplicationAccepted" in page.inner_text("#notice") and "In beoordeling" in page.inner_text("#notice")
     timeline = page.locator("#timeline-rows tr").all_inner_texts()
@@ -316,7 +317,7 @@ def test_a_region_lists_and_downloads_its_own_letters_on_the_page_and_sees_no_ot
     assert saved.value.suggested_filename == mine["filename"]
     data = Path(saved.value.path()).read_bytes()
     assert data.startswith(b"%PDF-") and hashlib.sha256(data).hexdigest() == mine["sha256"]
-    assert mine["filename"] in page.inner_text("#notice")
+    page.wait_for_selector(f"#notice:has-text('{mine['filename']}')")  # said once the file is handed over
 
     page.goto(served.base_url + "/#/grants/STO-E2E-PAGE-L2")  # another region's grant: refused, and nothing of it shown
     page.wait_for_selector("#error:not([hidden]) .problem-title")
