@@ -77,8 +77,7 @@ class ReplayRunner:
 
     async def advance_to(self, moment: dt.datetime) -> None:
         """Virtual time on to `moment` (business time), in bounded steps (adapters/replay/virtual_time.py)."""
-        if moment > await self.business_now():
-            await self.clock.advance_to(moment - self.offset, on_step=lambda now: self.on_progress(now + self.offset))
+        await self.clock.advance_to(moment - self.offset, on_step=lambda now: self.on_progress(now + self.offset))
         self.on_progress(moment)
 
     async def run(self) -> None:

@@ -87,15 +87,21 @@ class VirtualClock:
 
     async def _sleep(self, start: dt.datetime, end: dt.datetime) -> None:
         asked = time.monotonic()
+        if not await self._unlock(start, end, "sleep_interrupted"):
+            await self._wait_for(start, end, asked)
+
+    async def _unlock(self, start: dt.datetime, end: dt.datetime, interrupted: str) -> bool:
+        """Ask the server to skip from `start` (its time now) to `end`; whether it answered. A call that broke or ran
+        out is noted and False (the server may still be on its way); any other refusal is raised."""
         try:
             await self.test_service.unlock_time_skipping_with_sleep(
                 SleepRequest(duration=_duration(end - start)), timeout=self.call_timeout)
-            return
+            return True
         except RPCError as error:
             if error.status not in RECOVERABLE:
                 raise
-            self._note("sleep_interrupted", start, end, error)
-        await self._wait_for(start, end, asked)
+            self._note(interrupted, start, end, error)
+            return False
 
     async def _wait_for(self, start: dt.datetime, end: dt.datetime, asked: float) -> None:
         """After a failed sleep call (asked at monotonic time `asked`, right after `start` was read): wait until
@@ -120,14 +126,8 @@ class VirtualClock:
                 log.warning("replay.sleep_asked_again", server_time=now.isoformat(), until=end.isoformat(),
                             standing_seconds=round(standing, 1))
                 start, asked = now, time.monotonic()
-                try:
-                    await self.test_service.unlock_time_skipping_with_sleep(
-                        SleepRequest(duration=_duration(end - now)), timeout=self.call_timeout)
+                if await self._unlock(now, end, "sleep_interrupted_again"):
                     return
-                except RPCError as error:
-                    if error.status not in RECOVERABLE:
-                        raise
-                    self._note("sleep_interrupted_again", now, end, error)
                 late = dt.timedelta(seconds=time.monotonic() - asked)
                 moved_at = time.monotonic()
             elif standing > self.stall_limit:
