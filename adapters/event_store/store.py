@@ -58,7 +58,8 @@ def store_env(url: str | None = None) -> dict[str, str]:
             "POSTGRES_USER": unquote(parsed.username or os.environ.get("USER", "postgres")),
             "POSTGRES_PASSWORD": unquote(parsed.password or ""),
             "POSTGRES_CONNECT_TIMEOUT": "10",
-            "POSTGRES_POOL_SIZE": "5",
+            # connections each process keeps open (and up to 10 more when busy); STO_POSTGRES_POOL_SIZE sets it
+            "POSTGRES_POOL_SIZE": os.environ.get("STO_POSTGRES_POOL_SIZE", "5"),
             "POSTGRES_MAX_OVERFLOW": "10",
             "POSTGRES_ENABLE_DB_FUNCTIONS": "yes",  # with adapters/event_store/postgres_recorder.py: one round trip per append
             "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,
