@@ -280,6 +280,51 @@ class IssueDecisionLetter(Command):
     allowed_roles: ClassVar[frozenset[Role]] = frozenset({Role.SYSTEM})
 
 
+StageId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")]
+PersonName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9.\-]{1,60}$")]
+Answer = Union[Annotated[bool, Field(strict=True)], Annotated[str, Field(min_length=1, max_length=2000)]]
+Answers = Annotated[dict[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{1,60}$")], Answer], Field(max_length=50)]
+
+
+class PassStage(Command):
+    """Pass the stage the grant's besluit waits in, with the answers of its checklist. Passing the signing stage
+    takes the besluit, under the signer's mandate (domain/authority)."""
+
+    type: Literal["PassStage"] = "PassStage"
+    stage: StageId  # the stage being passed: it must be the one the besluit waits in
+    answers: Answers = Field(default_factory=dict)
+
+
+class SendBackStage(Command):
+    """Send the besluit back from the stage it waits in to its first stage (the draft), with the reason."""
+
+    type: Literal["SendBackStage"] = "SendBackStage"
+    stage: StageId
+    answers: Answers = Field(default_factory=dict)
+
+
+class ClaimCase(Command):
+    """Take the grant's open work (the stage its besluit waits in, or the draft of a besluit due) as your own."""
+
+    type: Literal["ClaimCase"] = "ClaimCase"
+
+
+class ReleaseCase(Command):
+    """Give up a claim on the grant's open work (a coordinator may release anyone's)."""
+
+    type: Literal["ReleaseCase"] = "ReleaseCase"
+
+
+class AssignCase(Command):
+    """A coordinator gives the grant's open work to a person who may take it."""
+
+    type: Literal["AssignCase"] = "AssignCase"
+    to: PersonName
+
+
+CASE_COMMANDS: tuple[type[Command], ...] = (PassStage, SendBackStage, ClaimCase, ReleaseCase, AssignCase)
+
+
 AnyCommand = Annotated[
     Union[
         SubmitVooraanmelding,
@@ -302,6 +347,11 @@ AnyCommand = Annotated[
         WithdrawGrant,
         ApplyDeadlineConsequence,
         IssueDecisionLetter,
+        PassStage,
+        SendBackStage,
+        ClaimCase,
+        ReleaseCase,
+        AssignCase,
     ],
     Field(discriminator="type"),
 ]

@@ -59,5 +59,5 @@ class Grant(Aggregate):
         decision = decide(self.state, command, ctx)
         common = _event_fields(command, decision, ctx, fingerprint)
         for event_class, fields in decision.events:
-            self.trigger_event(event_class, **common, **fields)
+            self.trigger_event(event_class, **{**common, **fields})  # an event may name its own reason, rule, basis
         return decision

@@ -8,6 +8,7 @@ deadline planning) and is what read models and auditors look at.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -127,6 +128,47 @@ class DeterminationRecord(Record):
     explanation: list[str]
 
 
+class StageRecord(Record):
+    """One stage of a besluit's procedure as it was taken: who, in which role, when, what they answered, why."""
+
+    stage: str
+    person: str
+    role: str
+    taken_on: dt.date
+    outcome: str  # drafted | passed | sent_back | signed
+    reason: str
+    round: int = 1
+    answers: dict[str, Any] = Field(default_factory=dict)
+
+
+class CaseRecord(Record):
+    """A besluit on its way through its procedure's stages (domain/regulation/procedures.py): the draft, the
+    stages taken, who took which (four eyes), and the next stage. It takes effect when its signing stage passes."""
+
+    procedure: str
+    command_type: str
+    draft: dict[str, Any]  # the besluit command as drafted, without its envelope (actor, id, time)
+    draft_reason: str
+    besluit_kind: str
+    amount_cents: int
+    opened_on: dt.date
+    next_stage: int = 1  # index into the procedure's stages
+    round: int = 1  # a case sent back starts a new round at its first stage
+    takers: dict[str, str] = Field(default_factory=dict)  # person -> the stage they took
+    stages: list[StageRecord] = Field(default_factory=list)
+    signature: dict[str, Any] | None = None  # domain.authority.register.Signature, once signed
+
+
+class ClaimRecord(Record):
+    """Who holds the grant's open work (a stage of its case, or the draft of a besluit due)."""
+
+    person: str
+    procedure: str
+    stage: str
+    since: dt.date
+    assigned_by: str | None = None
+
+
 class BesluitRecord(Record):
     """A besluit (Awb 1:3) as it was recorded, numbered from 1 in the order of the grant's life: what its
     decision letter (beschikking) says. Kept beside `decisions` (which the deadlines read) because a
@@ -149,6 +191,11 @@ class BesluitRecord(Record):
     # when its event was stored (recording time, not business time); None when it was read from a snapshot taken
     # before this field existed
     recorded_at: dt.datetime | None = None
+    # since 2026-12 (who may decide): who took it, the signature of the mandate it was signed under (empty: taken
+    # before mandates were recorded, or by the engine itself), and the stages of its procedure
+    taken_by: str | None = None
+    signature: dict[str, Any] | None = None
+    stages: list[StageRecord] = Field(default_factory=list)
 
 
 # Fields a snapshot cannot be brought up to date in, because their values come from the events before it: the
@@ -223,6 +270,9 @@ class GrantState(Record):
     # passed over: REPLAYED_NOT_UPCAST)
     besluiten: list[BesluitRecord] = Field(default_factory=list)
     letters: list[LetterRecord] = Field(default_factory=list)
+    # since 2026-12: a besluit in its stages, and who holds the grant's open work
+    case: CaseRecord | None = None
+    claim: ClaimRecord | None = None
 
     # --- derived views --------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from domain.decide.decisions import _approve, _decide_objection, _objection, _re
 from domain.decide.ending import _consequence, _determine, _withdraw, consequence_event
 from domain.decide.letters import _letter
 from domain.decide.plans import _detailed_plan
+from domain.decide import stages
 from domain.decide.execution import _extension_plan, _final_report, _grant_extension, _hourly_rate, _progress_report
 from domain.regulation import Regulation, UnknownRule
 from domain.state import GrantState
@@ -87,6 +88,16 @@ def _decide(state: GrantState | None, command: c.Command, ctx: Context) -> Decis
             "give an effective time at or after the last event",
             state,
         )
+    if isinstance(command, c.CASE_COMMANDS):
+        return _case_command(state, command, ctx)
+    _admissible(state, command, ctx)
+    if stages.takes_stages(state, command):
+        return stages.draft(state, command, ctx, _HANDLERS[type(command)])
+    return _HANDLERS[type(command)](state, command, ctx)
+
+
+def _admissible(state: GrantState, command: c.Command, ctx: Context) -> None:
+    """The scheme has the step, and the grant's state allows it."""
     declared = allowed_from(type(command), ctx.regulation)
     if declared is None:
         raise refuse(
@@ -107,12 +118,35 @@ def _decide(state: GrantState | None, command: c.Command, ctx: Context) -> Decis
             + ", ".join(sorted(s.value for s in allowed)),
             state,
         )
-    return _HANDLERS[type(command)](state, command, ctx)
+
+
+def _case_command(state: GrantState, command: c.Command, ctx: Context) -> Decision:
+    if isinstance(command, c.PassStage):
+        return stages.pass_stage(state, command, ctx, lambda name: _HANDLERS[c.COMMAND_TYPES[name]], _admissible)
+    if isinstance(command, c.SendBackStage):
+        return stages.send_back(state, command, ctx)
+    if isinstance(command, c.ClaimCase):
+        return stages.claim(state, command, ctx)
+    if isinstance(command, c.ReleaseCase):
+        return stages.release(state, command, ctx)
+    assert isinstance(command, c.AssignCase)
+    return stages.assign(state, command, ctx)
+
+
+def _case_commands_open(state: GrantState, regulation: Regulation) -> list[str]:
+    """The work-queue commands that can apply now: a stage to pass or send back, work to claim or release."""
+    case = state.case
+    found = ["PassStage", "SendBackStage"] if case is not None and case.next_stage > 0 else []
+    if state.claim is not None:
+        found.append("ReleaseCase")
+    if stages.open_work(state, Context(regulation, state.last_effective_at)) is not None:
+        found += ["ClaimCase", "AssignCase"]
+    return found
 
 
 def allowed_commands(state: GrantState, regulation: Regulation) -> list[str]:
     """The command types whose lifecycle state allows them now (rules with data may still refuse)."""
-    found = []
+    found = _case_commands_open(state, regulation)
     for cls in _HANDLERS:
         declared = allowed_from(cls, regulation)
         if declared is not None and state.status in declared | _open_besluit(state, cls):

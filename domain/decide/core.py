@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from domain import commands as c
 from domain import events as e
+from domain.authority.register import SHIPPED, Register
 from domain.errors import TransitionRefused
 from domain.regulation import Regulation
 from domain.regulation.schemes import scoped
@@ -25,7 +26,7 @@ def allowed_from(command_type: type[c.Command], regulation: Regulation) -> froze
 
     The engine's own steps, a passed deadline's consequence and a besluit's letter, are allowed in every state (an ended grant
     still has the objection term of its last besluit); the rest is the scheme's `[[steps]]`."""
-    if command_type in (c.ApplyDeadlineConsequence, c.IssueDecisionLetter):
+    if command_type in (c.ApplyDeadlineConsequence, c.IssueDecisionLetter, *c.CASE_COMMANDS):
         return frozenset(GrantStatus)
     step = regulation.data.step(command_type.__name__)
     return None if step is None else frozenset(step.allowed_from)
@@ -33,10 +34,12 @@ def allowed_from(command_type: type[c.Command], regulation: Regulation) -> froze
 
 @dataclass(frozen=True)
 class Context:
-    """What a decision may look at besides the grant: the regulation, and the business time."""
+    """What a decision may look at besides the grant: the regulation, the business time, and the organisation
+    register (who holds which role and mandate; the shipped register unless a test gives another)."""
 
     regulation: Regulation
     effective_at: dt.datetime
+    register: Register = SHIPPED
 
     @property
     def day(self) -> dt.date:

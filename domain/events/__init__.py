@@ -31,6 +31,15 @@ from domain.events.execution import (
     ProgressReportSubmitted,
 )
 from domain.events.letters import DecisionLetterIssued
+from domain.events.stages import (
+    BesluitDrafted,
+    BesluitSentBack,
+    BesluitSigned,
+    CaseClaimed,
+    CaseEvent,
+    CaseReleased,
+    StagePassed,
+)
 from domain.events.ending import (
     ApplicationSetAside,
     DeadlineConsequence,
@@ -45,6 +54,7 @@ from domain.events.ending import (
 )
 
 __all__ = [
+    "BesluitDrafted", "BesluitSentBack", "BesluitSigned", "CaseClaimed", "CaseEvent", "CaseReleased", "StagePassed",
     "AdviceRecorded", "ApplicationAccepted", "ApplicationRejected", "ApplicationSetAside", "ApplicationSubmitted",
     "DeadlineConsequence", "DeadlineMissed", "DecisionBecameFinal", "DecisionLetterIssued", "DecisionTermExceeded",
     "DetailedPlanSubmitted", "ExtensionForfeited", "ExtensionGranted", "ExtensionPlanSubmitted", "FinalReportSubmitted",

@@ -103,8 +103,17 @@ class GrantEvent(Aggregate.Event):
                 version=self.originator_version, period=period, decided_on=decided_on, sent_on=sent_on,
                 granted_per_year=dict(granted_per_year or {}), reasons=list(reasons or []), outcome=outcome,
                 against=against, rule=self.rule, legal_basis=self.legal_basis, recorded_at=self.timestamp,
+                taken_by=self.actor, signature=None, stages=[],
             )
         )
+        case = state.case
+        if case is not None:  # the besluit ends the case: its own (signed), or one another besluit overtook
+            record = state.besluiten[-1].__dict__
+            if case.signature is not None:
+                record["signature"] = dict(case.signature)
+                record["stages"] = list(case.stages)
+            state.case = None
+            state.claim = None
 
 
 def _besluit(state: GrantState, kind: DecisionKind, decided_on: dt.date, sent_on: dt.date | None,
@@ -112,6 +121,8 @@ def _besluit(state: GrantState, kind: DecisionKind, decided_on: dt.date, sent_on
     """Record a besluit, so that its objection term runs (from the day after `sent_on`). Events written before
     such besluiten got an objection term (class version 2) carry no `sent_on`: they record none, as then."""
     if sent_on is None:
+        state.case = None  # an application withdrawn before any grant ends a besluit in its stages too
+        state.claim = None
         return
     period = state.decision.period if state.decision is not None else 0
     state.decisions.append(

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from domain.regulation.lifecycle import ApplicationRound, DeadlineRule, RegionKindRule, SchemeInfo, Step
+from domain.regulation.procedures import Procedure, default_procedure
 from domain.regulation.source import LegalSource, _Frozen
 
 
@@ -147,12 +148,22 @@ class RegulationData(_Frozen):
     application_rounds: list[ApplicationRound] = Field(default_factory=list)
     deadlines: list[DeadlineRule] = Field(default_factory=list)
     region_kinds: list[RegionKindRule] = Field(default_factory=list)
+    procedures: list[Procedure] = Field(default_factory=list)  # how each kind of besluit is taken (procedures.py)
 
     # --- the grant's life as the scheme declares it (lifecycle.py) ----------------------------------
 
     @property
     def scheme_id(self) -> str:
         return self.scheme.id if self.scheme else "unnamed"
+
+    def procedure_for(self, command: str) -> Procedure:
+        """The stages a besluit command goes through: the scheme's, else the engine's own (four eyes, always)."""
+        found = next((p for p in self.procedures if command in p.commands), None)
+        return found if found is not None else default_procedure(command)
+
+    def procedure(self, procedure_id: str, command: str) -> Procedure:
+        found = next((p for p in self.procedures if p.id == procedure_id), None)
+        return found if found is not None else default_procedure(command)
 
     def step(self, command: str) -> Step | None:
         return next((s for s in self.steps if s.command == command), None)

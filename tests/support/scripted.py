@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from adapters.replay.staff import take_besluit
 from adapters.replay.synthetic import SyntheticRegion, application_documents, extension_plan, synthetic_region
 from domain import commands as c
 from domain.models import CriterionAdvice, YearAmount
@@ -39,6 +40,7 @@ class GrantScript:
     actor: c.Actor = OPERATOR
     region: SyntheticRegion = field(init=False)
     results: list[CommandResult] = field(default_factory=list)
+    stages: bool = True  # False: a besluit command only drafts (tests of the stages themselves)
 
     def __post_init__(self) -> None:
         self.region = synthetic_region(self.index, kind=self.kind)
@@ -51,9 +53,14 @@ class GrantScript:
         fields.setdefault("reason", f"{command_class.__name__} in test")
         fields.setdefault("actor", self.actor)
         command = command_class(region_code=self.code, effective_at=when, **fields)
-        result = self.service.execute(command)
-        self.results.append(result)
-        return result
+        if not self.stages:
+            result = self.service.execute(command)
+            self.results.append(result)
+            return result
+        # a besluit goes through its stages, taken by synthetic staff (adapters/replay/staff.py); the last result
+        results = take_besluit(self.service.execute, command, self.service.regulation(command.scheme), when=when)
+        self.results.extend(results)
+        return results[-1]
 
     def command(self, command_class: type[c.Command], when: dt.datetime, **fields: Any) -> c.Command:
         fields.setdefault("reason", f"{command_class.__name__} in test")
