@@ -189,11 +189,21 @@ def compose(state: GrantState, number: int, regulation: Regulation, tpl: Templat
         basis=[fill(line) for line in head["basis"]],
         objection_title=remedy["title"],
         objection=[fill(p) for p in remedy["text"]] + [f"Bron: {LegalSource.model_validate(remedy['source']).label()}"],
-        closing=list(head["closing"]),
+        closing=_closing(head["closing"], besluit),
         footer=head["footer"],
         objection_deadline=deadline.due,
         deadline=deadline,
     )
+
+
+def _closing(template: list[str], besluit: BesluitRecord) -> list[str]:
+    """The greeting of the template, then the signature the besluit was signed with (Awb 10:10: on whose behalf,
+    under which mandate and sub-mandate, by whom), recorded with the besluit so that a reprint prints the same. A
+    besluit taken before mandates were recorded, or by the engine itself, keeps the template's closing."""
+    if not besluit.signature:
+        return list(template)
+    greeting = template[: template.index("") + 1] if "" in template else list(template[:1]) + [""]
+    return [*greeting, *besluit.signature["lines"]]
 
 
 def _atw_reason(deadline: DeadlineInfo) -> str:
