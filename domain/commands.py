@@ -187,6 +187,9 @@ class DecideObjection(Command):
     type: Literal["DecideObjection"] = "DecideObjection"
     outcome: ObjectionOutcome
     granted_per_year: Annotated[list[YearAmount], Field(max_length=YEARS_MAX)] = Field(default_factory=list)
+    # an upheld objection against the extension or the vaststelling: the amount of the besluit that takes the
+    # contested one's place (Awb 7:11 lid 2): the extension granted, or the subsidy determined
+    revised_amount_cents: PositiveCents | None = None
 
 
 class SubmitProgressReport(Command):

@@ -16,11 +16,17 @@ from typing import Any
 import orjson
 
 
+# optional command fields added after commands were first fingerprinted: left out when not given, so that a
+# retry of a command stored before keeps its fingerprint (scheme: 2026-11; revised_amount_cents: 2026-12)
+ADDED_LATER = ("scheme", "revised_amount_cents")
+
+
 def fingerprint(command: Any) -> str:
     """sha256 (hex, 32 characters) over the command's canonical JSON without its command id."""
     data = command.model_dump(mode="json", exclude={"command_id"})
-    if data.get("scheme", "") is None:
-        del data["scheme"]  # as commands were fingerprinted before they could name their scheme
+    for added in ADDED_LATER:
+        if data.get(added, "") is None:
+            del data[added]  # as commands were fingerprinted before the field existed
     try:
         text = orjson.dumps(data, option=orjson.OPT_SORT_KEYS)
     except TypeError:  # a number beyond 64 bits (the models bound every field; this keeps the hash total)

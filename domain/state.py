@@ -265,6 +265,7 @@ class GrantState(Record):
     consequences_applied: list[str] = Field(default_factory=list)  # deadline keys handled
     missed_deadlines: list[str] = Field(default_factory=list)  # deadline keys recorded as overdue
     end_reason: str | None = None
+    withdrawn_from: GrantStatus | None = None  # the state an intrekking ended (an upheld objection restores it)
     commands: dict[str, CommandReceipt] = Field(default_factory=dict)
     # since 2026-12: the besluiten and their letters (a snapshot taken before holds none of either, and is
     # passed over: REPLAYED_NOT_UPCAST)

@@ -154,20 +154,19 @@ def _decide_objection(state: GrantState, cmd: c.DecideObjection, ctx: Context) -
     amounts = {a.year: a.amount_cents for a in cmd.granted_per_year}
     source = f"{AWB} art. 7:11 (heroverweging)"
     reservations: list[Reservation] = []
+    revised = None
+    if cmd.revised_amount_cents is not None and (cmd.outcome is ObjectionOutcome.DISMISSED or objection.against not in (
+            DecisionKind.EXTENSION, DecisionKind.DETERMINATION)):
+        raise refuse("objection.amounts", "a revised amount belongs to an upheld objection against the extension or the "
+                     "vaststelling", source, "leave revised_amount_cents out", state)
     if cmd.outcome is ObjectionOutcome.DISMISSED:
         if amounts:
             raise refuse("objection.amounts", "a dismissed objection changes no amounts", source, "leave the amounts out", state)
         after = objection.status_before
     elif objection.against in (DecisionKind.EXTENSION, DecisionKind.DETERMINATION, DecisionKind.WITHDRAWAL):
-        raise refuse(
-            "objection.revision_outside_engine",
-            f"an upheld objection against the {objection.against.value} needs a revised besluit, which this engine "
-            "cannot record yet",
-            source,
-            "take and send the revised besluit outside the engine, then record the objection as dismissed with "
-            "the reason 'herzien besluit genomen' (the objection term of the grant ends then)",
-            state,
-        )
+        from domain.decide.revisions import revision  # it builds on this module's checks
+
+        after, revised, reservations = revision(state, cmd, ctx)
     elif objection.against is DecisionKind.SET_ASIDE:
         if amounts:
             raise refuse("objection.amounts", "an upheld objection against setting aside reopens the assessment; it grants nothing yet", source, "leave the amounts out", state)
@@ -192,6 +191,7 @@ def _decide_objection(state: GrantState, cmd: c.DecideObjection, ctx: Context) -
                     "outcome": cmd.outcome.value,
                     "granted_per_year": {str(y): a for y, a in sorted(amounts.items())},
                     "status_after": after.value,
+                    "revised": revised,
                 },
             )
         ],

@@ -34,6 +34,8 @@ def takes_stages(state: GrantState, command: c.Command) -> bool:
 
 def besluit_amount(state: GrantState, command: c.Command) -> int:
     """What a besluit is about, in cents, for the mandate's limit: the grant it gives, or what is at stake."""
+    if isinstance(command, c.DecideObjection) and command.revised_amount_cents is not None:
+        return command.revised_amount_cents
     if isinstance(command, (c.ApproveGrant, c.DecideObjection)) and command.granted_per_year:
         return sum(a.amount_cents for a in command.granted_per_year)
     if isinstance(command, c.RejectApplication):

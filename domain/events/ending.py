@@ -45,6 +45,7 @@ class GrantWithdrawn(GrantEvent):
         state["sent_on"] = None
 
     def evolve(self, state: GrantState) -> None:
+        state.withdrawn_from = GrantStatus(self.status_before)
         state.status = GrantStatus.WITHDRAWN
         state.end_reason = self.reason
         _besluit(state, DecisionKind.WITHDRAWAL, self.effective_on, self.sent_on, event=self)
