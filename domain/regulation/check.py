@@ -28,6 +28,7 @@ from domain.regulation import check_order, check_rules, check_units
 from domain.regulation.check_findings import Finding, Findings, Level, Parsed, stringify_keys
 from domain.regulation.calendar import Regulation
 from domain.regulation.lifecycle import ApplicationRound, DeadlineRule, RegionKindRule, SchemeInfo, Step
+from domain.regulation.procedures import Procedure
 from domain.regulation.model import Besluit, Parameter, RegulationData, RegulationVersion, Term
 
 
@@ -41,6 +42,7 @@ SECTIONS: dict[str, type[BaseModel]] = {
     "application_rounds": ApplicationRound,
     "deadlines": DeadlineRule,
     "region_kinds": RegionKindRule,
+    "procedures": Procedure,
 }
 REQUIRED = ("name", "scheme", "versions", "terms", "parameters")
 

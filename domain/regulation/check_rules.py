@@ -12,11 +12,14 @@ import difflib
 from typing import Any, Callable
 
 from domain.regulation.check_findings import Findings, Parsed, listed
+from domain.regulation.check_procedures import check_procedures
 from domain.regulation.model import TermKind
 from domain.values import DecisionKind, RegionKind
 
-# The engine's own step: a passed term's consequence, allowed in every state and never declared by a scheme.
-ENGINE_OWN_STEPS = frozenset({"ApplyDeadlineConsequence", "IssueDecisionLetter"})
+# The engine's own steps: a passed term's consequence, a besluit's letter and the steps of a besluit's procedure
+# (its stages, and who holds the work), allowed in every state and never declared by a scheme.
+ENGINE_OWN_STEPS = frozenset({"ApplyDeadlineConsequence", "IssueDecisionLetter", "PassStage", "SendBackStage",
+                              "ClaimCase", "ReleaseCase", "AssignCase"})
 # The step that starts a grant (`decide` takes it when the region has no grant yet): its allowed_from is empty.
 STARTS_A_GRANT = frozenset({"SubmitVooraanmelding"})
 
@@ -128,6 +131,7 @@ def check_references(parsed: Parsed, findings: Findings) -> None:
         if b.remedy not in ("bezwaar", "beroep"):
             findings.warning(f"besluiten[{i}].remedy", f"remedy {b.remedy!r}", "write bezwaar (Awb 6:4) or beroep (Awb 8:1)", "reference.remedy")
     _check_steps(parsed, findings, term, terms, param_keys)
+    check_procedures(parsed, findings)
     for i, r in parsed.section("application_rounds"):
         if term(f"application_rounds[{i}].window", r.window, f"round {r.number}") and r.window in terms:
             if terms[r.window][1].kind not in (TermKind.WINDOW, TermKind.DEADLINE):
