@@ -25,7 +25,9 @@ from domain.regulation.source import LegalSource, _Frozen
 DATA = Path(__file__).resolve().parent.parent / "regulation" / "data" / "organisation" / "register.toml"
 ANY_SCHEME = "*"
 ROLES = ("beoordelaar", "interne_controle", "coordinator", "jurist", "betaalfiatteur")
-BESLUIT_KINDS = ("approval", "rejection", "extension", "determination", "withdrawal", "objection_decision")
+BESLUIT_KINDS = ("approval", "rejection", "extension", "determination", "withdrawal", "objection_decision", "claim")
+# what a volmacht covers besides besluiten (Awb 10:12: mandate's rules apply to a volmacht): releasing a payment
+ACT_KINDS = ("payment",)
 
 
 class Person(_Frozen):
@@ -149,8 +151,9 @@ class Register(_Frozen):
             if unknown:
                 raise ValueError(f"register v{view.version.number}: {person.name} holds unknown roles {sorted(unknown)}")
         for mandate in view.mandates:
-            if set(mandate.besluiten) - set(BESLUIT_KINDS):
-                raise ValueError(f"mandate {mandate.id}: unknown besluit kinds {sorted(set(mandate.besluiten) - set(BESLUIT_KINDS))}")
+            unknown = set(mandate.besluiten) - set(BESLUIT_KINDS) - set(ACT_KINDS)
+            if unknown:
+                raise ValueError(f"mandate {mandate.id}: unknown kinds {sorted(unknown)}")
             if mandate.sub_mandate_of is not None:
                 parent = view.mandate(mandate.sub_mandate_of)
                 if parent is None or not parent.may_sub_mandate:
@@ -176,9 +179,10 @@ class Register(_Frozen):
         return self.view_of(in_force[-1]) if in_force else None
 
     def digest(self, number: int) -> str:
-        """A version's content, hashed: a version in force is never edited."""
+        """A version's content as written (fields left at their defaults left out, so that a field the model gains
+        later does not change it), hashed: a version in force is never edited."""
         version = self.versions[number - 1]
-        return hashlib.sha256(version.model_dump_json().encode()).hexdigest()
+        return hashlib.sha256(version.model_dump_json(exclude_defaults=True).encode()).hexdigest()
 
 
 def load_register(path: Path = DATA) -> Register:
