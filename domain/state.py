@@ -159,6 +159,16 @@ class CaseRecord(Record):
     signature: dict[str, Any] | None = None  # domain.authority.register.Signature, once signed
 
 
+class InstalmentRecord(Record):
+    """One advance instalment a besluit set: paid out by the money ledger (domain/ledger/) once released."""
+
+    number: int
+    year: int
+    due: dt.date
+    amount_cents: int
+    besluit: int  # the besluit that set it (its number)
+
+
 class ClaimRecord(Record):
     """Who holds the grant's open work (a stage of its case, or the draft of a besluit due)."""
 
@@ -271,6 +281,8 @@ class GrantState(Record):
     # passed over: REPLAYED_NOT_UPCAST)
     besluiten: list[BesluitRecord] = Field(default_factory=list)
     letters: list[LetterRecord] = Field(default_factory=list)
+    # since 2026-12: the advance instalments the besluiten set
+    advance_schedule: list[InstalmentRecord] = Field(default_factory=list)
     # since 2026-12: a besluit in its stages, and who holds the grant's open work
     case: CaseRecord | None = None
     claim: ClaimRecord | None = None

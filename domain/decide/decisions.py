@@ -8,6 +8,7 @@ from typing import Any
 from domain import commands as c
 from domain import events as e
 from domain.decide.core import AWB, Context, Decision, Reservation, S, check_years, refuse, scheme_pool
+from domain.decide.advances import advances
 from domain.deadlines import days_late, decision_deadline, find_pending
 from domain.money import euro
 from domain.state import GrantState
@@ -100,7 +101,8 @@ def _approve(state: GrantState, cmd: c.ApproveGrant, ctx: Context) -> Decision:
                     "sent_on": sent_on,
                     "late_days": days_late(state, ctx.regulation, ctx.day),
                 },
-            )
+            ),
+            *advances(state, amounts, ctx),
         ],
         rule=f"decision.approve_period_{application.period}",
         legal_basis=_late_noted(source, state, ctx),
@@ -193,7 +195,8 @@ def _decide_objection(state: GrantState, cmd: c.DecideObjection, ctx: Context) -
                     "status_after": after.value,
                     "revised": revised,
                 },
-            )
+            ),
+            *(advances(state, amounts, ctx) if amounts and not state.advance_schedule else []),
         ],
         rule=f"objection.{cmd.outcome.value}",
         legal_basis=source,

@@ -6,6 +6,7 @@ from typing import Any
 
 from domain import commands as c
 from domain import events as e
+from domain.decide.advances import advances
 from domain.decide.core import Context, Decision, Reservation, check_years, refuse, scheme_pool
 from domain.decide.decisions import _decision_sent_on
 from domain.money import check_cost_lines, check_hourly_rate, euro, extension_cap_cents
@@ -186,7 +187,8 @@ def _grant_extension(state: GrantState, cmd: c.GrantExtension, ctx: Context) -> 
     return Decision(
         events=[(e.ExtensionGranted, {"amount_cents": cmd.amount_cents, "cap_cents": cap,
                                        "year": int(reg.param("extension_year", day).value),
-                                       "sent_on": _decision_sent_on(cmd, ctx, state)})],
+                                       "sent_on": _decision_sent_on(cmd, ctx, state)}),
+                *advances(state, {int(reg.param("extension_year", day).value): cmd.amount_cents}, ctx)],
         rule="extension.granted",
         legal_basis=share.source,
         reservations=[

@@ -31,6 +31,7 @@ from domain.events.execution import (
     ProgressReportSubmitted,
 )
 from domain.events.letters import DecisionLetterIssued
+from domain.events.advances import AdvancesScheduled
 from domain.events.stages import (
     BesluitDrafted,
     BesluitSentBack,
@@ -54,6 +55,7 @@ from domain.events.ending import (
 )
 
 __all__ = [
+    "AdvancesScheduled",
     "BesluitDrafted", "BesluitSentBack", "BesluitSigned", "CaseClaimed", "CaseEvent", "CaseReleased", "StagePassed",
     "AdviceRecorded", "ApplicationAccepted", "ApplicationRejected", "ApplicationSetAside", "ApplicationSubmitted",
     "DeadlineConsequence", "DeadlineMissed", "DecisionBecameFinal", "DecisionLetterIssued", "DecisionTermExceeded",

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from domain.regulation.lifecycle import ApplicationRound, DeadlineRule, RegionKindRule, SchemeInfo, Step
+from domain.regulation.advances import AdvanceRule
 from domain.regulation.procedures import Procedure, default_procedure
 from domain.regulation.source import LegalSource, _Frozen
 
@@ -149,6 +150,7 @@ class RegulationData(_Frozen):
     deadlines: list[DeadlineRule] = Field(default_factory=list)
     region_kinds: list[RegionKindRule] = Field(default_factory=list)
     procedures: list[Procedure] = Field(default_factory=list)  # how each kind of besluit is taken (procedures.py)
+    advances: AdvanceRule | None = None  # the default advance rhythm (advances.py); None: paid at once on verlening
 
     # --- the grant's life as the scheme declares it (lifecycle.py) ----------------------------------
 
