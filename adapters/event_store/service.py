@@ -16,6 +16,7 @@ from eventsourcing.utils import strtobool
 
 from domain import commands as c
 from domain.budget import BudgetPool, ceilings_from, pool_id
+from adapters.event_store import money
 from adapters.event_store.installation_facts import InstallationFacts
 from adapters.event_store.codec import LeanJSONTranscoder, LeanMapper, LeanRepository, project
 from adapters.event_store.transcodings import DateAsISO, GrantStateAsJSON
@@ -135,7 +136,8 @@ class GrantService(Application):
                     return repeated
             if command.expected_version is not None and command.expected_version != loaded_version:
                 raise StaleVersion(command.region_code, command.expected_version, loaded_version)
-            ctx = Context(self.regulation(scheme), command.effective_at or self.clock())
+            ledger = money.ledger_of(self, grant.id) if grant is not None else None
+            ctx = Context(self.regulation(scheme), command.effective_at or self.clock(), paid_cents=money.paid_for(ledger))
             if grant is None:
                 if not isinstance(command, c.SubmitVooraanmelding):
                     raise GrantNotFound(command.region_code)
@@ -143,8 +145,10 @@ class GrantService(Application):
             else:
                 decision = grant.handle(command, ctx, fingerprint)
             pools = self._reserve(command, decision, ctx)
+            moved = money.follow_decision(grant, ledger, decision, ctx, {
+                "actor": command.actor.name, "reason": command.reason, "effective_at": ctx.effective_at})
             try:
-                self.save(grant, *pools)
+                self.save(grant, *pools, *([moved] if moved is not None else []))
             except IntegrityError:
                 fresh = self._find(command.region_code, scheme)
                 if fresh is not None:

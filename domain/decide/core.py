@@ -40,6 +40,9 @@ class Context:
     regulation: Regulation
     effective_at: dt.datetime
     register: Register = SHIPPED
+    # what the grant's money ledger holds as paid (domain/ledger/), for the vaststelling; None: no ledger (a grant of
+    # before the ledger, or a check outside the store, as the workflow's validator makes): all advances taken as paid
+    paid_cents: int | None = None
 
     @property
     def day(self) -> dt.date:

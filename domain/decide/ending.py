@@ -19,12 +19,12 @@ from domain.state import GrantState
 def _determine(state: GrantState, cmd: c.DetermineGrant, ctx: Context) -> Decision:
     report = state.final_report
     assert report is not None
-    # Advances (voorschotten) are taken to be paid in full; the advance rules are unconfirmed.
+    # what the money ledger paid (and handed to the finance system); without a ledger, every advance as paid
     outcome = determine(
         granted_total_cents=state.granted_total_cents,
         realised_costs_cents=sum(report.realised_per_year.values()),
         cofinancing_realised_cents=report.cofinancing_realised_cents,
-        paid_cents=state.granted_total_cents,
+        paid_cents=ctx.paid_cents if ctx.paid_cents is not None else state.granted_total_cents,
         regulation=ctx.regulation,
         day=ctx.day,
     )

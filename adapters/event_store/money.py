@@ -1,0 +1,160 @@
+"""The grants service's money: the ledger that follows each besluit (saved with it, in one transaction), the
+commands on a ledger, the payment run and the reconciliation of bank statements. The rules are the domain's
+(domain/ledger/); this module loads, decides and saves."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterable
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.authority.register import SHIPPED
+from domain.decide import Context, Decision
+from domain.errors import ConcurrencyConflict, GrantNotFound
+from domain.grant import Grant
+from domain.ledger import commands as lc
+from domain.ledger.aggregate import Ledger, ledger_id
+from domain.ledger.follow import follow
+from domain.ledger.release import decide_ledger
+from domain.ledger.run import BOOK_ID, batch_id, PaymentBatch, PaymentBook, Skipped, instruction, payable
+from domain.timekeeping import local_date
+
+if TYPE_CHECKING:
+    from adapters.event_store.service import GrantService
+
+ENGINE = "sto-engine"
+RETRIES = 5
+
+
+def ledger_of(service: "GrantService", grant_id: uuid.UUID) -> Ledger | None:
+    try:
+        return service.repository.get(ledger_id(grant_id))
+    except AggregateNotFoundError:
+        return None
+
+
+def paid_for(ledger: Ledger | None) -> int | None:
+    """What a vaststelling sets off as paid: the ledger's, or None for a grant whose advances it never held."""
+    return ledger.paid_cents() if ledger is not None and ledger.instalments else None
+
+
+def follow_decision(grant: Grant, ledger: Ledger | None, decision: Decision, ctx: Context, common: dict[str, Any]) -> Ledger | None:
+    """The ledger with what the grant's new events mean for the money (None: nothing to record)."""
+    names = [cls.__name__ for cls, _ in decision.events]
+    money = {"GrantApproved", "AdvancesScheduled", "ExtensionGranted", "GrantDetermined", "GrantWithdrawn", "ObjectionDecided"}
+    if not money & set(names):
+        return None
+    if ledger is None:
+        if "AdvancesScheduled" not in names and "GrantApproved" not in names:
+            return None  # a grant whose verlening predates the ledger: its money was kept outside the engine
+        ledger = Ledger.open(grant.id, grant.state.region_code, grant.state.scheme, **common)
+    follow(ledger, grant.state, names, common, ctx.paid_cents)
+    return ledger if ledger.pending_events else None
+
+
+def _common(actor: str, reason: str, effective_at: dt.datetime) -> dict[str, Any]:
+    return {"actor": actor, "reason": reason, "effective_at": effective_at}
+
+
+def execute_ledger(service: "GrantService", command: lc.LedgerCommand) -> Ledger:
+    """Run a command on a grant's ledger; TransitionRefused writes nothing. A second release queues the instalment
+    in the payment book, in the same transaction."""
+    moment = command.effective_at or service.clock()
+    scheme = service.scheme_of(command.region_code, command.scheme, day=local_date(moment))
+    for _ in range(RETRIES):
+        grant = service._find(command.region_code, scheme)
+        if grant is None:
+            raise GrantNotFound(command.region_code)
+        ledger = ledger_of(service, grant.id)
+        if ledger is None:
+            raise GrantNotFound(command.region_code, hint="the grant has no money ledger: it has no verlening recorded since the ledger exists")
+        events, basis = decide_ledger(ledger, grant.state, command, SHIPPED, moment)
+        for cls, fields in events:
+            ledger.trigger_event(cls, **_common(command.actor.name, command.reason, moment), legal_basis=basis, **fields)
+        book = _queue(service, ledger, command)
+        try:
+            service.save(ledger, *([book] if book else []))
+            return ledger
+        except IntegrityError:
+            continue
+    raise ConcurrencyConflict(command.region_code, None, None)
+
+
+def book_of(service: "GrantService") -> PaymentBook:
+    try:
+        return service.repository.get(BOOK_ID)
+    except AggregateNotFoundError:
+        return PaymentBook.open()
+
+
+def _queue(service: "GrantService", ledger: Ledger, command: lc.LedgerCommand) -> PaymentBook | None:
+    if not isinstance(command, lc.ReleaseInstalment) or ledger.instalments[command.number].status != "released":
+        return None
+    book = book_of(service)
+    line = ledger.instalments[command.number]
+    book.trigger_event(PaymentBook.Queued, ledger=ledger.id, grant_code=ledger.grant_code, number=line.number, due=line.due)
+    return book
+
+
+@dataclass
+class RunResult:
+    batch: PaymentBatch | None
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+def run_payments(service: "GrantService", day: dt.date, moment: dt.datetime) -> RunResult:
+    """One payment run on `day`: every released, due, payable instalment in one new batch, exactly once."""
+    for _ in range(RETRIES):
+        book = book_of(service)
+        ledgers: dict[str, Ledger] = {}
+        items, skipped, dropped = [], [], []
+        for queued in book.due(day):
+            key = str(queued["ledger"])
+            ledger = ledgers.get(key) or service.repository.get(queued["ledger"])
+            ledgers[key] = ledger
+            _end_suspension(ledger, day, moment)
+            why = payable(ledger, queued["number"], day)
+            if why is None:
+                items.append((ledger, queued["number"]))
+            elif why.startswith("dropped"):
+                dropped.append(f"{key}:{queued['number']}")
+            else:
+                skipped.append(Skipped(ledger.grant_code, queued["number"], why))
+        if dropped:
+            book.trigger_event(PaymentBook.Dropped, keys=dropped, why="cancelled or returned since it was released")
+        batch = None
+        if items:
+            number = book.batches + 1
+            instructions = [instruction(ledger, n) for ledger, n in items]
+            batch = PaymentBatch.create(number, day, instructions, ENGINE, moment)
+            for ledger, n in items:
+                ledger.trigger_event(Ledger.InstalmentInstructed, number=n, batch=number, execution_date=day,
+                                     **_common(ENGINE, f"betaalrun {day.isoformat()}", moment),
+                                     legal_basis="Awb art. 4:52 en 4:95; betaalopdracht aan het financieel dienstencentrum")
+            book.trigger_event(PaymentBook.BatchCreated, batch=number, keys=[f"{l.id}:{n}" for l, n in items])
+        changed = [a for a in (book, batch, *ledgers.values()) if a is not None and a.pending_events]
+        if not changed:
+            return RunResult(None, skipped)
+        try:
+            service.save(*changed)
+            return RunResult(batch, skipped)
+        except IntegrityError:
+            continue  # another run or release was first: read the book again
+    raise ConcurrencyConflict("payment-book", None, None)
+
+
+def _end_suspension(ledger: Ledger, day: dt.date, moment: dt.datetime) -> None:
+    """Awb 4:56: a suspension ends at the latest 13 weeks after the notice; the run is the timer that ends it."""
+    if ledger.suspension is not None and day >= ledger.suspension["ends_at_latest"]:
+        ledger.trigger_event(Ledger.PaymentsResumed, **_common(ENGINE, "13 weken na de mededeling verstreken", moment),
+                             legal_basis="Algemene wet bestuursrecht art. 4:56 (ten hoogste 13 weken)")
+
+
+def batches(service: "GrantService") -> Iterable[PaymentBatch]:
+    book = book_of(service)
+    for number in range(1, book.batches + 1):
+        yield service.repository.get(batch_id(number))
