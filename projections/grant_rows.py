@@ -19,7 +19,7 @@ projector keeps a grant's last good row as a shallow copy of the row.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Callable
+from typing import Any
 
 from eventsourcing.utils import get_topic
 
@@ -27,10 +27,12 @@ from domain import events as e
 from domain.regulation.schemes import legacy_scheme_id
 from domain.timekeeping import local_date
 from domain.values import GrantStatus
+from projections import cases
+from projections.intake import (MAX_INTEGER, MIN_INTEGER, STATUSES, Handler, Row, UnstorableValue, cents, integers,
+                                status, text)
 from projections.payloads import data
 
-Row = dict[str, Any]
-Handler = Callable[[Row, dict[str, Any]], None]
+__all__ = ["MAX_INTEGER", "MIN_INTEGER", "STATUSES", "UnstorableValue", "cents", "integers", "status", "text"]
 
 COLUMNS: tuple[str, ...] = (
     "grant_id", "scheme", "region_code", "region_name", "kind", "penvoerder_name", "penvoerder_bevoegd_gezag",
@@ -38,69 +40,20 @@ COLUMNS: tuple[str, ...] = (
     "requested_cents", "regional_maximum_cents", "granted_per_year", "granted_cents", "extension_requested_cents",
     "extension_cents", "cofinancing_pledged_cents", "cofinancing_realised_cents", "spent_cents", "realised_cents",
     "determined_cents", "reclaim_cents", "missed_deadlines", "end_reason", "quarantined_from",
+    *cases.WORK_COLUMNS,  # the besluit in its stages and the claim on the open work (projections/cases.py)
 )
-JSON_COLUMNS = frozenset({"granted_per_year"})  # {"2020": cents, ...}: stored as JSON text
+# {"2020": cents, ...} and {person: stage}: stored as JSON text
+JSON_COLUMNS = frozenset({"granted_per_year"}) | cases.JSON_COLUMNS
 INTEGER_COLUMNS = frozenset(c for c in COLUMNS if c.endswith("_cents")) | {"version", "position", "missed_deadlines"}
 # period: None until the region applies; quarantined_from: None, or the log position of the first record of
 # this grant the read models could not project (the row stays at its last good state; projections/projector.py)
-OPTIONAL_INTEGER_COLUMNS = frozenset({"period", "quarantined_from"})
-
-
-MIN_INTEGER, MAX_INTEGER = -(2**63), 2**63 - 1  # what a BIGINT holds (SQLite INTEGER, PostgreSQL BIGINT)
-STATUSES = frozenset(s.value for s in GrantStatus)
-
-
-class UnstorableValue(ValueError):
-    """A value from a payload that a grant row cannot hold: the record is quarantined, not projected."""
-
-
-# The intake checks: a few bytecodes per value on the everyday path (`bit_length() < 64` is the BIGINT range
-# but for -2**63 itself, which the exact check below lets through); the message that names the column is
-# worked out only when a value fails.
-
-def integers(columns: tuple[str, ...] | str, values: tuple) -> tuple:
-    """`values` as they are, if each is an integer (not a float, bool or string) that a BIGINT holds.
-    `columns` names them, one each, or one name for all (the years of `granted_per_year`)."""
-    for value in values:
-        if type(value) is not int or value.bit_length() > 63:
-            break
-    else:
-        return values
-    names = (columns,) * len(values) if type(columns) is str else columns
-    for column, value in zip(names, values):
-        if type(value) is not int:
-            raise UnstorableValue(f"{column}: {type(value).__name__} {_shown(value)} is not an integer")
-        if not MIN_INTEGER <= value <= MAX_INTEGER:
-            raise UnstorableValue(f"{column}: {_shown(value)} is outside the signed 64-bit range the views store")
-    return values
-
-
-def cents(value: Any, column: str) -> int:
-    if type(value) is int and value.bit_length() < 64:
-        return value
-    return integers((column,), (value,))[0]
-
-
-def text(value: Any, column: str) -> str:
-    if type(value) is str:
-        return value
-    raise UnstorableValue(f"{column}: {type(value).__name__} {_shown(value)} is not a string")
-
-
-def status(value: Any) -> str:
-    if value in STATUSES:
-        return value
-    raise UnstorableValue(f"status: {_shown(value)} is not a grant status")
-
-
-def _shown(value: Any) -> str:
-    shown = repr(value)
-    return shown if len(shown) <= 60 else shown[:57] + "..."
+OPTIONAL_INTEGER_COLUMNS = frozenset({"period", "quarantined_from"}) | cases.OPTIONAL_INTEGERS
 
 
 def new_row(grant_id: str) -> Row:
     row: Row = dict.fromkeys(COLUMNS)
     row.update(dict.fromkeys(INTEGER_COLUMNS, 0))
+    row.update(cases.new_work_fields())
     row["grant_id"] = grant_id
     row["granted_per_year"] = {}
     return row
@@ -254,25 +207,32 @@ HANDLERS: dict[str, Handler] = {
         (e.RepairSubmitted, repair_submitted),
         (e.ApplicationAccepted, _status(GrantStatus.UNDER_ASSESSMENT)),
         (e.AdviceRecorded, _status(GrantStatus.ADVISED)),
-        (e.GrantApproved, grant_approved),
-        (e.ApplicationRejected, _status(GrantStatus.REJECTED)),
+        (e.GrantApproved, cases.noting_besluit(grant_approved)),
+        (e.ApplicationRejected, cases.noting_besluit(_status(GrantStatus.REJECTED))),
         (e.ObjectionFiled, _status(GrantStatus.IN_OBJECTION)),
-        (e.ObjectionDecided, objection_decided),
+        (e.ObjectionDecided, cases.noting_besluit(objection_decided)),
         (e.ProgressReportSubmitted, progress_report),
         (e.ExtensionPlanSubmitted, extension_plan),
         (e.DetailedPlanSubmitted, unchanged),
-        (e.ExtensionGranted, extension_granted),
+        (e.ExtensionGranted, cases.taking_besluit(extension_granted)),
         (e.HourlyRateChanged, unchanged),
         (e.FinalReportSubmitted, final_report),
-        (e.GrantDetermined, determined),
-        (e.GrantWithdrawn, withdrawn),
+        (e.GrantDetermined, cases.taking_besluit(determined)),
+        (e.GrantWithdrawn, cases.taking_besluit(withdrawn)),
         (e.GrantLapsed, lapsed),
-        (e.ApplicationSetAside, _status(GrantStatus.REJECTED)),
+        (e.ApplicationSetAside, cases.noting_besluit(_status(GrantStatus.REJECTED))),
         (e.DecisionBecameFinal, unchanged),
         (e.DeadlineMissed, missed),
         (e.ExtensionForfeited, missed),
         (e.DecisionTermExceeded, unchanged),
         (e.SpendingPeriodEnded, unchanged),
         (e.DecisionLetterIssued, unchanged),  # the letters are read from the grant (sto grant letters)
+        (e.AdvancesScheduled, unchanged),  # the instalments are read from the grant's state
+        (e.BesluitDrafted, cases.besluit_drafted),
+        (e.StagePassed, cases.stage_passed),
+        (e.BesluitSentBack, cases.besluit_sent_back),
+        (e.BesluitSigned, cases.besluit_signed),
+        (e.CaseClaimed, cases.case_claimed),
+        (e.CaseReleased, cases.case_released),
     )
 }

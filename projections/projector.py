@@ -143,8 +143,11 @@ def _apply(notifications, rows, decode, handlers, quarantined, before) -> BatchR
                 raise ProjectionError(_orphan(position, topic, grant_id))
             if grant_id not in before:
                 before[grant_id] = row.copy()  # handlers replace nested values, so a shallow copy keeps it
+        status = row["status"]
         handler(row, payload)
         effective_at = payload["effective_at"]["_data_"]
+        if row["status"] != status:
+            row["status_since"] = effective_at  # when a besluit due became due (projections/work_items.py)
         row["version"] = version
         row["position"] = position
         row["last_effective_at"] = effective_at
@@ -180,8 +183,11 @@ def _apply_carefully(notifications, rows, decode, handlers, quarantined, probe) 
                 raise ProjectionError(_orphan(position, topic, grant_id))
             else:
                 work = row.copy()
+            status = work["status"]
             handler(work, payload)
             effective_at = payload["effective_at"]["_data_"]
+            if work["status"] != status:
+                work["status_since"] = effective_at
             work["version"] = version
             work["position"] = position
             work["last_effective_at"] = effective_at

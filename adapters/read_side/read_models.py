@@ -21,6 +21,8 @@ from adapters.event_store.store import database_url, postgres_conninfo, store_en
 from adapters.read_side.database import open_view_database
 from adapters.read_side.paging import DEFAULT_PAGE_SIZE, GrantFilter
 from adapters.read_side.tables import SORT_KEY, ViewStore
+from adapters.read_side.work import WorkQuery, work_items
+from adapters.read_side.work_table import work_count, WorkFilter
 from domain.errors import GrantNotFound
 from adapters.event_store.service import GrantService
 from domain.regulation.schemes import scheme_in_force
@@ -223,6 +225,18 @@ class ReadModels:
                 scheme = present[0] if len(present) == 1 else current if current in present else present[-1]
         view = budget_ledger(self.store.grant_rows(scheme=scheme), self.service.regulation(scheme), day)
         view["scheme"] = scheme
+        view["position"] = self.store.position()
+        view["quarantined_records"] = self.store.quarantined_count()
+        return view
+
+    def work_items(self, query: WorkQuery, day: dt.date, size: int = DEFAULT_PAGE_SIZE,
+                   after: tuple | None = None) -> dict[str, Any]:
+        """One page of the work queue (adapters/read_side/work.py), with the number of open items in all."""
+        self.refresh()
+        view = work_items(self.db, query, day=day, size=size, after=after, regulation_of=self.service.regulation,
+                          state_of=lambda item: self.service.state(item["region_code"], version=item["version"],
+                                                                   scheme=item["scheme"]))
+        view["total"] = work_count(self.db, WorkFilter())
         view["position"] = self.store.position()
         view["quarantined_records"] = self.store.quarantined_count()
         return view

@@ -19,6 +19,8 @@ import orjson
 from adapters.logging import get_logger
 from adapters.read_side.database import ViewDatabase
 from adapters.read_side.paging import STAGES, GrantFilter
+from adapters.read_side.refusals import said, suspect
+from adapters.read_side import work_table as work
 from projections.grant_rows import COLUMNS, INTEGER_COLUMNS, JSON_COLUMNS, OPTIONAL_INTEGER_COLUMNS, Row
 from projections.projector import QUARANTINE_FIELDS, BatchResult, Probe, Quarantined
 from projections.timeline import TIMELINE_COLUMNS
@@ -26,8 +28,9 @@ from projections.timeline import TIMELINE_COLUMNS
 log = get_logger(__name__)
 
 TRACKING_NAME = "grant-read-models"
-SCHEMA_VERSION = 4  # raise when a table changes: the views are then dropped and rebuilt from the log
-# 3: view_quarantine, and view_grants.quarantined_from; 4: view_grants.scheme
+SCHEMA_VERSION = 5  # raise when a table changes: the views are then dropped and rebuilt from the log
+# 3: view_quarantine, and view_grants.quarantined_from; 4: view_grants.scheme; 5: the case and claim columns of
+# view_grants and the work queue (view_work_items: adapters/read_side/work_table.py)
 
 GRANTS = "view_grants"
 TIMELINE = "view_timeline"
@@ -120,6 +123,8 @@ def ddl(dialect: str) -> tuple[str, ...]:
         *GRANT_INDEXES,
         _timeline_table(TIMELINE, dialect),
         TIMELINE_INDEX,
+        work.work_table(),
+        *work.WORK_INDEXES,
         f"CREATE TABLE IF NOT EXISTS {QUARANTINE} (position BIGINT NOT NULL PRIMARY KEY, grant_id TEXT NOT NULL, "
         "region_code TEXT, version BIGINT NOT NULL, topic TEXT NOT NULL, event TEXT NOT NULL, "
         "error_type TEXT NOT NULL, error TEXT NOT NULL, first_position BIGINT NOT NULL, quarantined_at TEXT NOT NULL)",
@@ -147,6 +152,7 @@ class PreparedBatch:
     timeline: list[tuple]
     last_position: int
     quarantine: list[tuple] = ()  # QUARANTINE_COLUMNS
+    work: tuple[list[tuple], list[tuple]] = ([], [])  # the work items to store, the grants whose work is done
 
 
 class PositionMoved(RuntimeError):
@@ -170,8 +176,8 @@ class ViewStore:
                 return
             if found is not None:
                 log.warning("views.schema_changed", stored=found[0], now=SCHEMA_VERSION, action="rebuilding from zero")
-                for table in (GRANTS, TIMELINE, QUARANTINE):
-                    self.db.execute(f"DROP TABLE {table}")
+                for table in (GRANTS, TIMELINE, QUARANTINE, work.WORK):
+                    self.db.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in ddl(self.db.dialect):
                     self.db.execute(statement)
                 self.db.execute(f"DELETE FROM {TRACKING} WHERE name = ?", (TRACKING_NAME,))
@@ -194,8 +200,9 @@ class ViewStore:
             self.db.execute(f"DELETE FROM {GRANTS}")
             self.db.execute(f"DELETE FROM {TIMELINE}")
             self.db.execute(f"DELETE FROM {QUARANTINE}")
+            self.db.execute(f"DELETE FROM {work.WORK}")
             self.db.execute(f"DROP INDEX IF EXISTS {TIMELINE}_grant")  # built again by `index()` when caught up
-            for name in _GRANT_INDEX_NAMES:  # so are the grants list's: each built once from the rows, not
+            for name in (*_GRANT_INDEX_NAMES, *work.WORK_INDEX_NAMES):  # so are the grants list's: each built once from the rows, not
                 self.db.execute(f"DROP INDEX IF EXISTS {name}")  # updated at every batch's upserts (P3A)
             self.db.execute(f"UPDATE {TRACKING} SET position = 0, origin = ? WHERE name = ?", (origin, TRACKING_NAME))
         self._index_dropped = True
@@ -208,7 +215,7 @@ class ViewStore:
         start, in `_ensure_schema`.)"""
         if self._index_dropped:
             self.db.execute(TIMELINE_INDEX)
-            for statement in GRANT_INDEXES:
+            for statement in (*GRANT_INDEXES, *work.WORK_INDEXES):
                 self.db.execute(statement)
             self._index_dropped = False
 
@@ -233,7 +240,7 @@ class ViewStore:
             now = dt.datetime.now(dt.timezone.utc).isoformat()
             quarantine = [(*(entry[f] for f in QUARANTINE_FIELDS), now) for entry in result.quarantine]
         return PreparedBatch([_to_db(row) for row in result.rows.values()], result.timeline, result.last_position,
-                             quarantine)
+                             quarantine, work.prepare_work(result.rows.values()))
 
     @property
     def refusals(self) -> tuple[type[BaseException], ...]:
@@ -256,7 +263,7 @@ class ViewStore:
                 try:
                     self.db.execute(statement, _to_db(values) if values is row else values)
                 except refusals as error:
-                    return f"{what}{_suspect(columns, values)}: {_said(error)}"
+                    return f"{what}{suspect(columns, values)}: {said(error)}"
             return None
 
         try:
@@ -274,6 +281,8 @@ class ViewStore:
             self.db.executemany(_UPSERT, batch.rows)
             self.db.executemany(_INSERT_TIMELINE, batch.timeline)
             self.db.executemany(_INSERT_QUARANTINE, batch.quarantine)
+            self.db.executemany(work.DELETE_WORK, batch.work[1])
+            self.db.executemany(work.UPSERT_WORK, batch.work[0])
             self.db.execute(f"UPDATE {TRACKING} SET position = ? WHERE name = ?", (batch.last_position, TRACKING_NAME))
 
     # --- reads ------------------------------------------------------------------------------
@@ -364,24 +373,6 @@ def _grant_where(wanted: GrantFilter, after: tuple | None) -> tuple[str, tuple]:
         clauses.append(f"({', '.join(c for c, _ in keyed)}) > ({', '.join('?' * len(keyed))})")
         params.extend(v for _, v in keyed)
     return (f" WHERE {' AND '.join(clauses)}" if clauses else ""), tuple(params)
-
-
-def _suspect(columns: tuple[str, ...], values: Row | tuple) -> str:
-    """The column a refusal is most likely about, for the message: a value of a type no column takes, a NUL, a
-    number out of range (the database's own message seldom names it)."""
-    items = values.items() if isinstance(values, dict) else zip(columns, values)
-    for column, value in items:
-        if column in JSON_COLUMNS:
-            continue
-        if not (value is None or type(value) in (str, int, float)) or (type(value) is str and "\x00" in value) \
-                or (type(value) is int and value.bit_length() > 63):
-            return f" ({column})"
-    return ""
-
-
-def _said(error: BaseException) -> str:
-    text = str(error).strip()
-    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}"
 
 
 _JSON_AT = tuple(i for i, c in enumerate(COLUMNS) if c in JSON_COLUMNS)

@@ -20,7 +20,7 @@ def concrete_grant_events() -> list[type]:
     while todo:
         cls = todo.pop()
         todo.extend(cls.__subclasses__())
-        if cls not in (e.GrantEvent, e.DeadlineConsequence) and cls.__module__ == "domain.events":
+        if cls not in (e.GrantEvent, e.DeadlineConsequence, e.CaseEvent) and cls.__module__ == "domain.events":
             found.append(cls)
     return found
 
