@@ -18,6 +18,7 @@ from domain.errors import ConcurrencyConflict, GrantNotFound
 from domain.grant import Grant
 from domain.ledger import commands as lc
 from domain.ledger.aggregate import Ledger, ledger_id
+from domain.ledger.claims import claim_steps, interest_on_payment
 from domain.ledger.follow import follow
 from domain.ledger.release import decide_ledger
 from domain.ledger.run import BOOK_ID, batch_id, PaymentBatch, PaymentBook, Skipped, instruction, payable
@@ -42,18 +43,28 @@ def paid_for(ledger: Ledger | None) -> int | None:
     return ledger.paid_cents() if ledger is not None and ledger.instalments else None
 
 
-def follow_decision(grant: Grant, ledger: Ledger | None, decision: Decision, ctx: Context, common: dict[str, Any]) -> Ledger | None:
-    """The ledger with what the grant's new events mean for the money (None: nothing to record)."""
+def follow_decision(service: "GrantService", grant: Grant, ledger: Ledger | None, decision: Decision, ctx: Context,
+                    common: dict[str, Any]) -> list[Any]:
+    """The ledger with what the grant's new events mean for the money, and the payment book when a claim opened
+    (nothing: nothing to record)."""
     names = [cls.__name__ for cls, _ in decision.events]
     money = {"GrantApproved", "AdvancesScheduled", "ExtensionGranted", "GrantDetermined", "GrantWithdrawn", "ObjectionDecided"}
     if not money & set(names):
-        return None
+        return []
     if ledger is None:
         if "AdvancesScheduled" not in names and "GrantApproved" not in names:
-            return None  # a grant whose verlening predates the ledger: its money was kept outside the engine
+            return []  # a grant whose verlening predates the ledger: its money was kept outside the engine
         ledger = Ledger.open(grant.id, grant.state.region_code, grant.state.scheme, **common)
     follow(ledger, grant.state, names, common, ctx.paid_cents)
-    return ledger if ledger.pending_events else None
+    if not ledger.pending_events:
+        return []
+    opened = [e for e in ledger.pending_events if isinstance(e, Ledger.ClaimEstablished)]
+    if not opened:
+        return [ledger]
+    book = book_of(service)
+    for event in opened:
+        book.trigger_event(PaymentBook.ClaimOpened, number=event.number, ledger=ledger.id)
+    return [ledger, book]
 
 
 def _common(actor: str, reason: str, effective_at: dt.datetime) -> dict[str, Any]:
@@ -158,3 +169,98 @@ def batches(service: "GrantService") -> Iterable[PaymentBatch]:
     book = book_of(service)
     for number in range(1, book.batches + 1):
         yield service.repository.get(batch_id(number))
+
+
+def run_claims(service: "GrantService", day: dt.date, moment: dt.datetime) -> list[tuple[str, str]]:
+    """What `day` brings for every open claim (default, aanmaning, dwangbevel due, lapse: domain/ledger/claims.py);
+    the (claim, event) pairs recorded."""
+    recorded: list[tuple[str, str]] = []
+    for number, lid in sorted(book_of(service).claims.items()):
+        for _ in range(RETRIES):
+            ledger: Ledger = service.repository.get(lid)
+            steps = claim_steps(ledger.claims[number], day)
+            for cls, fields in steps:
+                ledger.trigger_event(cls, **_common(ENGINE, f"vordering {number} op {day.isoformat()}", moment), **fields)
+            if not steps:
+                break
+            try:
+                service.save(ledger)
+                recorded += [(number, cls.__name__) for cls, _ in steps]
+                break
+            except IntegrityError:
+                continue
+    return recorded
+
+
+@dataclass
+class Reconciled:
+    paid: list[str] = field(default_factory=list)  # end-to-end ids
+    returned: list[str] = field(default_factory=list)
+    repaid: list[str] = field(default_factory=list)  # claim numbers
+    unmatched: list[str] = field(default_factory=list)  # what an operator must look at, in words
+
+
+def reconcile(service: "GrantService", entries: Iterable[Any], moment: dt.datetime) -> Reconciled:
+    """Match a bank statement's entries (adapters/finance/camt053.StatementEntry) with the ledgers: an outgoing
+    transfer by its end-to-end id (paid, or returned), an incoming repayment by the claim number in its remittance.
+    Matching is idempotent: an entry already recorded (same bank reference) is passed over."""
+    book = book_of(service)
+    by_e2e: dict[str, tuple[uuid.UUID, int]] = {}
+    for batch in batches(service):
+        for item in batch.instructions:
+            by_e2e[item["end_to_end_id"]] = (uuid.UUID(item["ledger"]), int(item["number"]))
+    result = Reconciled()
+    for entry in entries:
+        if entry.status != "BOOK":
+            continue
+        if entry.returned or entry.direction.name == "DEBIT":
+            _outgoing(service, entry, by_e2e, moment, result)
+        else:
+            _incoming(service, entry, book, moment, result)
+    return result
+
+
+def _outgoing(service: "GrantService", entry: Any, by_e2e: dict, moment: dt.datetime, result: Reconciled) -> None:
+    e2e = entry.end_to_end_id
+    if e2e not in by_e2e:
+        result.unmatched.append(f"{entry.bank_reference or '?'}: no instruction with end-to-end id {e2e!r}")
+        return
+    lid, number = by_e2e[e2e]
+    ledger: Ledger = service.repository.get(lid)
+    line = ledger.instalments[number]
+    common = _common(ENGINE, f"bankafschrift {entry.bank_reference or ''}".strip(), moment)
+    booked = entry.booking_date or local_date(moment)
+    if entry.returned:
+        if line.status != "instructed":
+            return
+        ledger.trigger_event(Ledger.InstalmentReturned, number=number, booked_on=booked, return_reason=entry.return_reason or "",
+                             legal_basis="Awb art. 4:89 lid 3: betaald is wat de rekening van de schuldeiser crediteert", **common)
+        result.returned.append(e2e)
+    else:
+        if line.status != "instructed":
+            return
+        ledger.trigger_event(Ledger.InstalmentPaid, number=number, booked_on=booked, bank_reference=entry.bank_reference or "",
+                             legal_basis="Awb art. 4:89 lid 3 (de betaling is verricht)", **common)
+        result.paid.append(e2e)
+    service.save(ledger)
+
+
+def _incoming(service: "GrantService", entry: Any, book: PaymentBook, moment: dt.datetime, result: Reconciled) -> None:
+    text = " ".join(filter(None, [entry.remittance, entry.creditor_reference]))
+    number = next((n for n in book.claims if n in text), None)
+    if number is None:
+        result.unmatched.append(f"{entry.bank_reference or '?'}: a receipt of {entry.amount_cents} cents names no claim number")
+        return
+    ledger: Ledger = service.repository.get(book.claims[number])
+    if any(e for e in ledger.receipts if e == entry.bank_reference):
+        return
+    booked = entry.booking_date or local_date(moment)
+    common = _common(ENGINE, f"bankafschrift {entry.bank_reference or ''}".strip(), moment)
+    ledger.trigger_event(Ledger.RepaymentReceived, number=number, amount_cents=entry.amount_cents, booked_on=booked,
+                         bank_reference=entry.bank_reference or "", legal_basis="Awb art. 4:89 en 4:92 (toerekening)", **common)
+    step = interest_on_payment(ledger.claims[number], booked)
+    if step is not None:
+        cls, fields = step
+        ledger.trigger_event(cls, **common, **fields)
+    service.save(ledger)
+    result.repaid.append(number)

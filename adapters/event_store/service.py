@@ -145,10 +145,10 @@ class GrantService(Application):
             else:
                 decision = grant.handle(command, ctx, fingerprint)
             pools = self._reserve(command, decision, ctx)
-            moved = money.follow_decision(grant, ledger, decision, ctx, {
+            moved = money.follow_decision(self, grant, ledger, decision, ctx, {
                 "actor": command.actor.name, "reason": command.reason, "effective_at": ctx.effective_at})
             try:
-                self.save(grant, *pools, *([moved] if moved is not None else []))
+                self.save(grant, *pools, *moved)
             except IntegrityError:
                 fresh = self._find(command.region_code, scheme)
                 if fresh is not None:

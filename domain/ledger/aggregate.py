@@ -25,11 +25,15 @@ def ledger_id(grant_id: uuid.UUID) -> uuid.UUID:
     return uuid.uuid5(LEDGER_NAMESPACE, str(grant_id))
 
 
-def end_to_end_id(grant_code: str, scheme: str | None, number: int) -> str:
-    """The instalment's stable reference on every statement, unique per grant (a region may hold a grant in two
-    schemes: the scheme's first year tells them apart): at most 35 characters of the SEPA set."""
+def scheme_tag(scheme: str | None) -> str:
+    """A region may hold a grant in two schemes: the scheme's first year tells its references apart."""
     years = re.findall(r"\d{4}", scheme or "")
-    return f"{grant_code}-{years[0] if years else 'X'}-T{number:03d}"[:35]
+    return years[0] if years else "2020"  # a grant recorded before schemes is one of STO 2020-2024
+
+
+def end_to_end_id(grant_code: str, scheme: str | None, number: int) -> str:
+    """The instalment's stable reference on every statement: at most 35 characters of the SEPA set."""
+    return f"{grant_code}-{scheme_tag(scheme)}-T{number:03d}"[:35]
 
 
 @dataclass
@@ -64,10 +68,17 @@ class ClaimLine:
     interest_cents: int = 0
     dwangbevel_due_on: dt.date | None = None
     lapses_on: dt.date | None = None  # Awb 4:104: five years after the payment term, restarted by an aanmaning
+    lapsed: bool = False
 
     @property
     def outstanding_cents(self) -> int:
+        if self.lapsed:
+            return 0
         return max(0, self.amount_cents + self.interest_cents - self.received_cents - self.set_off_cents)
+
+    @property
+    def principal_outstanding_cents(self) -> int:
+        return max(0, self.amount_cents - self.received_cents - self.set_off_cents)
 
 
 class Ledger(Aggregate):
@@ -239,6 +250,14 @@ class Ledger(Aggregate):
         def apply(self, ledger: "Ledger") -> None:
             ledger.claims[self.number].dwangbevel_due_on = self.effective_on
 
+    class ClaimLapsed(Event):
+        """Awb 4:104: five years after the payment term (or the last aanmaning) the claim can no longer be collected."""
+
+        number: str
+
+        def apply(self, ledger: "Ledger") -> None:
+            ledger.claims[self.number].lapsed = True
+
     class RepaymentReceived(Event):
         number: str
         amount_cents: int
@@ -247,6 +266,7 @@ class Ledger(Aggregate):
 
         def apply(self, ledger: "Ledger") -> None:
             ledger.claims[self.number].received_cents += self.amount_cents
+            ledger.receipts.append(self.bank_reference)
 
     class ClaimSetOff(Event):
         """Set off by besluit against another grant's advances (Awb 4:57 lid 3, 4:93)."""
@@ -281,6 +301,7 @@ class Ledger(Aggregate):
         self.suspension: dict[str, Any] | None = None
         self.settlement: dict[str, Any] | None = None
         self.claims: dict[str, ClaimLine] = {}
+        self.receipts: list[str] = []  # bank references of repayments recorded (a statement read twice adds nothing)
 
     @classmethod
     def open(cls, grant_id: uuid.UUID, grant_code: str, scheme: str | None, actor: str, reason: str,

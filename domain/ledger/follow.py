@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from domain.ledger.aggregate import Ledger
+from domain.ledger.aggregate import Ledger, scheme_tag
 from domain.regulation.termijnen import next_atw_day
 from domain.state import GrantState
 
@@ -23,9 +23,9 @@ PAYMENT_TERM_WEEKS = 6  # Awb 4:87 lid 1
 FINAL_PAYMENT_DAYS = 14
 
 
-def claim_number(grant_code: str, besluit: int) -> str:
+def claim_number(grant_code: str, scheme: str | None, besluit: int) -> str:
     """The vorderingsnummer: with the subsidy number the key on which a repayment is matched."""
-    return f"VORD-{grant_code}-{besluit:02d}"
+    return f"VORD-{grant_code}-{scheme_tag(scheme)}-{besluit:02d}"
 
 
 def payment_term(sent_on: dt.date) -> tuple[dt.date, str]:
@@ -87,6 +87,6 @@ def _settle(ledger: Ledger, state: GrantState, common: dict[str, Any]) -> None:
                              legal_basis=f"{AWB} art. 4:52 lid 1 (betaling overeenkomstig de vaststelling)", **common)
     elif difference < 0:
         term_ends, words = payment_term(besluit.sent_on)
-        ledger.trigger_event(Ledger.ClaimEstablished, number=claim_number(state.region_code, besluit.number),
+        ledger.trigger_event(Ledger.ClaimEstablished, number=claim_number(state.region_code, state.scheme, besluit.number),
                              amount_cents=-difference, term_ends=term_ends,
                              legal_basis=f"{AWB} art. 4:57 lid 1, 4:95 lid 4 en 4:86; {words}", **common)

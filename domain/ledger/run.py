@@ -52,6 +52,15 @@ class PaymentBook(Aggregate):
             for key in self.keys:
                 book.queue.pop(key, None)
 
+    class ClaimOpened(Aggregate.Event):
+        """A claim (vordering) the daily run watches, by its number (the key a repayment is matched on)."""
+
+        number: str
+        ledger: uuid.UUID
+
+        def apply(self, book: "PaymentBook") -> None:
+            book.claims[self.number] = self.ledger
+
     class BatchCreated(Aggregate.Event):
         batch: int
         keys: list[str]
@@ -64,6 +73,7 @@ class PaymentBook(Aggregate):
     def __init__(self) -> None:
         self.queue: dict[str, dict[str, Any]] = {}
         self.batches = 0
+        self.claims: dict[str, uuid.UUID] = {}
 
     @classmethod
     def open(cls) -> "PaymentBook":

@@ -1,0 +1,119 @@
+"""A claim after the vaststelling as the Awb counts it, and a bank statement (camt.053, valid per its XSD) that
+reconciles payments and repayments: default the day after the term of 4:87 (4:97), an aanmaning with two weeks from
+the day after it was sent (4:112), a dwangbevel due after that term (4:117), statutory interest from the default set
+when the principal is paid (4:98, 4:99), lapse five years after the term or the last aanmaning (4:104, 4:106)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from adapters.event_store import money
+from adapters.event_store.store import open_service
+from adapters.finance.camt053 import read_camt053
+from domain import commands as c
+from domain.ledger import commands as lc
+from domain.ledger.aggregate import ClaimLine
+from domain.ledger.claims import aanmaning_term, claim_steps
+from domain.values import Role
+from tests.support.scripted import PER_YEAR, GrantScript, at
+from tests.unit.finance.camt_statements import V08, Entry, Tx, statement
+
+TOTAL = sum(PER_YEAR.values())
+PAY_DAYS = [dt.date(2020, 1, 15), dt.date(2020, 7, 15), dt.date(2021, 1, 15), dt.date(2021, 7, 15),
+            dt.date(2022, 1, 17), dt.date(2022, 7, 15), dt.date(2023, 1, 16), dt.date(2023, 7, 17)]
+
+
+def person(name: str) -> c.Actor:
+    return c.Actor(name=name, role=Role.OPERATOR)
+
+
+@pytest.fixture()
+def svc():
+    return open_service("memory:")
+
+
+def paid_out_and_determined(svc) -> GrantScript:
+    grant = GrantScript(svc)
+    grant.to_approved()
+    send = lambda cls, who, **kw: money.execute_ledger(svc, cls(region_code=grant.code, actor=person(who), reason="test",
+                                                                 effective_at=at(2020, 1, 2), **kw))
+    send(lc.RecordPaymentAccount, "op.bakker", iban="NL91ABNA0417164300", holder="Stichting Penvoerder")
+    send(lc.ConfirmPaymentAccount, "ic.smit")
+    for number in range(1, 9):
+        send(lc.ReleaseInstalment, "fi.de-boer", number=number)
+        send(lc.ReleaseInstalment, "fi.peters", number=number)
+    for day in PAY_DAYS:
+        money.run_payments(svc, day, at(day.year, day.month, day.day))
+    grant.progress_report(1, at(2021, 10, 1))
+    grant.progress_report(2, at(2023, 9, 1))
+    grant.final_report(at(2025, 1, 15), PER_YEAR, cofinancing_cents=TOTAL * 5 // 100)
+    grant.send(c.DetermineGrant, at(2025, 3, 3))
+    return grant
+
+
+def ledger(svc, grant):
+    return money.ledger_of(svc, svc.state(grant.code).grant_id)
+
+
+def test_a_statement_with_the_transfers_marks_every_instalment_paid_and_a_second_reading_adds_nothing(svc):
+    grant = paid_out_and_determined(svc)
+    lines = list(ledger(svc, grant).instalments.values())[:8]
+    document = statement(V08, [Entry(amount=f"{i.amount_cents / 100:.2f}", direction="DBIT", booked=PAY_DAYS[k], valued=PAY_DAYS[k],
+                                     bank_reference=f"B{k}", code=("PMNT", "ICDT", "ESCT"),
+                                     txs=[Tx(end_to_end_id=i.end_to_end_id, bank_reference=f"B{k}")])
+                               for k, i in enumerate(lines)])
+    (parsed,) = read_camt053(document)
+    first = money.reconcile(svc, parsed.entries, at(2025, 3, 4))
+    assert len(first.paid) == 8 and not first.unmatched
+    assert {i.status for i in list(ledger(svc, grant).instalments.values())[:8]} == {"paid"}
+    again = money.reconcile(svc, parsed.entries, at(2025, 3, 5))
+    assert again.paid == [] and again.unmatched == []
+
+
+def test_an_unpaid_claim_goes_into_default_gets_an_aanmaning_and_then_a_dwangbevel_is_due(svc):
+    grant = paid_out_and_determined(svc)
+    (claim,) = ledger(svc, grant).claims.values()
+    assert claim.term_ends == dt.date(2025, 4, 14)
+    assert money.run_claims(svc, dt.date(2025, 4, 14), at(2025, 4, 14)) == []  # the last day of the term
+    assert money.run_claims(svc, dt.date(2025, 4, 15), at(2025, 4, 15)) == [
+        (claim.number, "ClaimInDefault"), (claim.number, "AanmaningSent")]
+    claim = ledger(svc, grant).claims[claim.number]
+    assert claim.in_default_since == dt.date(2025, 4, 15)
+    # sent Tuesday 15 April: two weeks from the day after end on Tuesday 29 April 2025
+    assert claim.aanmaning_term_ends == dt.date(2025, 4, 29)
+    assert money.run_claims(svc, dt.date(2025, 4, 29), at(2025, 4, 29)) == []
+    assert money.run_claims(svc, dt.date(2025, 4, 30), at(2025, 4, 30)) == [(claim.number, "DwangbevelDue")]
+
+
+def test_a_late_repayment_after_the_aanmaning_is_matched_on_the_claim_number_and_bears_interest(svc):
+    grant = paid_out_and_determined(svc)
+    (claim,) = ledger(svc, grant).claims.values()
+    money.run_claims(svc, dt.date(2025, 4, 15), at(2025, 4, 15))
+    amount = f"{claim.amount_cents / 100:.2f}"
+    document = statement(V08, [Entry(amount=amount, direction="CRDT", booked=dt.date(2025, 4, 25), valued=dt.date(2025, 4, 25),
+                                     bank_reference="R1", txs=[Tx(ustrd=[f"Terugbetaling {claim.number} subsidie {grant.code}"],
+                                                                 bank_reference="R1")])])
+    (parsed,) = read_camt053(document)
+    result = money.reconcile(svc, parsed.entries, at(2025, 4, 28))
+    assert result.repaid == [claim.number]
+    claim = ledger(svc, grant).claims[claim.number]
+    assert claim.principal_outstanding_cents == 0
+    # ten days in default (15 to 25 April 2025) at the statutory rate: more than EUR 20, so owed (Awb 4:98 lid 2)
+    assert claim.interest_cents > 2000 and claim.outstanding_cents == claim.interest_cents
+    assert money.reconcile(svc, parsed.entries, at(2025, 4, 29)).repaid == []  # read twice: nothing added
+
+
+def test_a_claim_lapses_five_years_after_its_term_and_an_aanmaning_starts_the_period_anew():
+    claim = ClaimLine(number="VORD-X", amount_cents=100_000, established_on=dt.date(2025, 3, 3), term_ends=dt.date(2025, 4, 14),
+                      basis="", lapses_on=dt.date(2030, 4, 14))
+    assert [cls.__name__ for cls, _ in claim_steps(claim, dt.date(2030, 4, 14))] == ["ClaimLapsed"]
+    claim.in_default_since, claim.aanmaning_sent_on = dt.date(2025, 4, 15), dt.date(2025, 4, 15)
+    claim.aanmaning_term_ends, claim.lapses_on = aanmaning_term(dt.date(2025, 4, 15)), dt.date(2030, 4, 15)
+    assert claim_steps(claim, dt.date(2030, 4, 14))[0][0].__name__ == "DwangbevelDue"
+
+
+def test_an_aanmaning_term_ending_on_a_holiday_moves_to_the_next_working_day():
+    # sent Monday 13 April 2026: fourteen days end Monday 27 April 2026, Koningsdag: the Atw moves it to the 28th
+    assert aanmaning_term(dt.date(2026, 4, 13)) == dt.date(2026, 4, 28)
