@@ -21,6 +21,7 @@ from domain.ledger.aggregate import Ledger, ledger_id
 from domain.ledger.claims import claim_steps, interest_on_payment
 from domain.ledger.follow import follow
 from domain.ledger.release import decide_ledger
+from domain.ledger.setoff import decide_set_off
 from domain.ledger.run import BOOK_ID, batch_id, PaymentBatch, PaymentBook, Skipped, instruction, payable
 from domain.timekeeping import local_date
 
@@ -264,3 +265,33 @@ def _incoming(service: "GrantService", entry: Any, book: PaymentBook, moment: dt
         ledger.trigger_event(cls, **common, **fields)
     service.save(ledger)
     result.repaid.append(number)
+
+
+def set_off(service: "GrantService", command: lc.SetOffClaim) -> tuple[Ledger, Ledger]:
+    """A claim of one grant set off against an advance of the region's grant in another scheme (domain/ledger/setoff.py);
+    both ledgers saved in one transaction."""
+    moment = command.effective_at or service.clock()
+    day = local_date(moment)
+    for _ in range(RETRIES):
+        lid = book_of(service).claims.get(command.claim)  # the claim names its grant
+        claim_ledger: Ledger | None = service.repository.get(lid) if lid is not None else None
+        other_grant = service._find(command.region_code, command.against_scheme)
+        grant = service._find(claim_ledger.grant_code, claim_ledger.scheme) if claim_ledger is not None else None
+        if grant is None or other_grant is None or grant.state.region_code != command.region_code:
+            raise GrantNotFound(command.region_code, hint=f"the claim {command.claim} and the grant in {command.against_scheme} "
+                                "must both be the region's")
+        other = ledger_of(service, other_grant.id)
+        if other is None:
+            raise GrantNotFound(command.region_code, hint="the grant to set off against has no money ledger")
+        mine, theirs = decide_set_off(claim_ledger, grant.state, other, other_grant.state, service.regulation(command.against_scheme),
+                                      command, SHIPPED, moment)
+        common = _common(command.actor.name, command.reason, moment)
+        for ledger, events in ((claim_ledger, mine), (other, theirs)):
+            for cls, fields in events:
+                ledger.trigger_event(cls, **common, **fields)
+        try:
+            service.save(claim_ledger, other)
+            return claim_ledger, other
+        except IntegrityError:
+            continue
+    raise ConcurrencyConflict(command.region_code, None, None)

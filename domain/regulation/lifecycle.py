@@ -45,6 +45,10 @@ class SchemeInfo(_Frozen):
     # the scheme of every grant recorded before grants named their scheme: its grant ids, workflow ids and
     # budget pools carry no scheme id (they were made before there was a second scheme)
     recorded_before_schemes: bool = False
+    # schemes whose grants fund the same activities of a region for another period: a claim on one may be set off
+    # against a subsidy of the other (Awb 4:57 lid 3, 4:93 lid 1), with the source that says they are the same
+    same_activities_as: list[str] = Field(default_factory=list)
+    same_activities_source: LegalSource | None = None
 
 
 class Step(_Frozen):

@@ -54,7 +54,7 @@ def paid_out_and_determined(svc) -> GrantScript:
 
 
 def ledger(svc, grant):
-    return money.ledger_of(svc, svc.state(grant.code).grant_id)
+    return money.ledger_of(svc, svc.state(grant.code, scheme="sto-2020-2024").grant_id)
 
 
 def test_a_statement_with_the_transfers_marks_every_instalment_paid_and_a_second_reading_adds_nothing(svc):
@@ -117,3 +117,47 @@ def test_a_claim_lapses_five_years_after_its_term_and_an_aanmaning_starts_the_pe
 def test_an_aanmaning_term_ending_on_a_holiday_moves_to_the_next_working_day():
     # sent Monday 13 April 2026: fourteen days end Monday 27 April 2026, Koningsdag: the Atw moves it to the 28th
     assert aanmaning_term(dt.date(2026, 4, 13)) == dt.date(2026, 4, 28)
+
+
+def test_a_claim_of_2020_2024_is_set_off_against_an_advance_of_the_same_regions_2025_grant_and_both_ledgers_show_it(svc):
+    from tests.support.scripted_2025 import NEW, PER_YEAR_2025, Script2025
+
+    grant = paid_out_and_determined(svc)
+    (claim,) = ledger(svc, grant).claims.values()
+    later = Script2025(svc, index=1, per_year=dict(PER_YEAR_2025))
+    later.to_approved_2025()
+    other = money.ledger_of(svc, svc.state(grant.code, scheme=NEW).grant_id)
+    target = next(i for i in other.instalments.values() if i.due >= dt.date(2025, 7, 1))
+    before = target.amount_cents
+    command = lc.SetOffClaim(region_code=grant.code, actor=person("co.de-vries"), reason="verrekening met voorschot 2025-2028",
+                             effective_at=at(2025, 4, 1), claim=claim.number, against_scheme=NEW, against_instalment=target.number)
+    money.set_off(svc, command)
+    mine, theirs = ledger(svc, grant), money.ledger_of(svc, svc.state(grant.code, scheme=NEW).grant_id)
+    amount = min(claim.amount_cents, before)
+    assert mine.claims[claim.number].set_off_cents == amount
+    assert theirs.instalments[target.number].amount_cents == before - amount
+    recorded = list(svc.events.get(theirs.id))[-1]
+    assert type(recorded).__name__ == "InstalmentSetOff" and "4:57 lid 3" in recorded.legal_basis
+
+
+def test_set_off_is_refused_five_years_after_the_vaststelling_and_by_someone_without_a_claim_mandate(svc):
+    from domain.errors import TransitionRefused
+    from tests.support.scripted_2025 import NEW, PER_YEAR_2025, Script2025
+
+    grant = paid_out_and_determined(svc)
+    (claim,) = ledger(svc, grant).claims.values()
+    later = Script2025(svc, index=1, per_year=dict(PER_YEAR_2025))
+    later.to_approved_2025()
+    other = money.ledger_of(svc, svc.state(grant.code, scheme=NEW).grant_id)
+    target = max(other.instalments)
+
+    def attempt(who: str, when: dt.datetime):
+        return money.set_off(svc, lc.SetOffClaim(region_code=grant.code, actor=person(who), reason="verrekening",
+                                                 effective_at=when, claim=claim.number, against_scheme=NEW, against_instalment=target))
+
+    with pytest.raises(TransitionRefused) as role:
+        attempt("op.jansen", at(2025, 4, 1))
+    assert role.value.rule == "authority.role"
+    with pytest.raises(TransitionRefused) as late:
+        attempt("co.de-vries", at(2030, 3, 3))
+    assert late.value.rule == "setoff.five_years" and late.value.source == "Algemene wet bestuursrecht art. 4:57 lid 4"
