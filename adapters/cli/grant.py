@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import inspect
-import json
 import uuid
 from pathlib import Path
-from typing import Annotated, Any, Callable, NoReturn, Optional
+from typing import Annotated, Any, Callable, Optional
 
 import typer
-from pydantic import ValidationError
 from rich.panel import Panel
 from rich.table import Table
 
-from adapters.engine.business_clock import BUSINESS_EPOCH_SETTING, BusinessClock, clock_from_env, parse_business_time
+from adapters.engine.business_clock import BUSINESS_EPOCH_SETTING
 from adapters.cli.context import STATE
-from adapters.cli.output import EXIT_UNAVAILABLE, console, err_console, fail, print_json
-from adapters.engine.sender import EngineUnavailable, default_actor_name, open_sender, result_view
-from adapters.engine.temporal import TemporalSettings
-from adapters.operators.transitions import TRANSITIONS, Transition, allowed_transitions
+from adapters.cli.output import console, fail, print_json
+from adapters.cli.sending import send as _send, work_lines
+from adapters.operators.transitions import TRANSITIONS, allowed_transitions, waiting, work_transitions
 from adapters.read_side.presenters import event_row, grant_view, money
-from domain import commands as c
 from domain.errors import DomainError
-from domain.values import ObjectionOutcome, RegionKind, Role
+from domain.values import ObjectionOutcome, RegionKind
 
 app = typer.Typer(help="One region's grant: show it, read its history, and send it commands.", no_args_is_help=True)
 
@@ -47,6 +42,8 @@ def show(
         regulation = service.regulation(state.scheme)
         view = grant_view(state, regulation, day)
         view["allowed_transitions"] = allowed_transitions(state.status, regulation)
+        view["waiting"] = waiting(state, regulation)
+        view["work_transitions"] = work_transitions(state, regulation)
     except (DomainError, ValueError) as error:
         fail(error, as_json)
     if as_json:
@@ -70,8 +67,12 @@ def show(
     for d in view["next_deadlines"]:
         table.add_row(d["due"], d["title"], d["source"], " ".join(d["explanation"]))
     console.print(table)
+    for line in work_lines({"events": [], "waiting": view["waiting"], "region_code": view["region_code"],
+                            "command_type": "ClaimCase"}):
+        console.print(line)
     possible = ", ".join(f"sto grant {name}" for name in view["allowed_transitions"])
-    console.print(f"possible now: {possible or 'nothing (the grant has ended)'}")
+    work = ", ".join(f"sto work {name}" for name in view["work_transitions"])
+    console.print(f"possible now: {possible or 'nothing (the grant has ended)'}" + (f"; {work}" if work else ""))
 
 
 @app.command("history")
@@ -143,75 +144,6 @@ def transition(name: str, *, extra: list[inspect.Parameter] = ()):
         return fields_from
 
     return register
-
-
-def _send(
-    spec: Transition, region: str, fields: Callable[[], dict[str, Any]], *, reason: str, actor: str | None,
-    file: Path | None, effective_at: str | None, command_id: uuid.UUID | None, expected_version: int | None,
-    as_json: bool, scheme: str | None = None, business_epoch: str | None = None,
-) -> None:
-    try:
-        data = _merge(_read_file(file) if file is not None else {}, fields())
-        data["reason"] = reason
-        if effective_at:
-            data["effective_at"] = parse_business_time(effective_at, "--effective-at")
-        data.update({k: v for k, v in (("command_id", command_id), ("expected_version", expected_version)) if v is not None})
-        command = spec.build(region, c.Actor(name=actor or default_actor_name(), role=Role.OPERATOR), data, scheme)
-        clock = clock_from_env(business_epoch)
-        view = asyncio.run(_run(command, clock))
-    except EngineUnavailable as error:
-        _unavailable(error, as_json)
-    except (DomainError, ValidationError, ValueError) as error:
-        fail(error, as_json)
-    if as_json:
-        print_json(view)
-        return
-    repeat = " (a repeat of an earlier command: nothing new was recorded)" if view["duplicate"] else ""
-    console.print(
-        f"{view['region_code']}: {view['command_type']} recorded {', '.join(view['events']) or 'nothing'}{repeat}; "
-        f"status [bold]{view['status']}[/], version {view['version']}"
-    )
-    console.print(f"possible now: {', '.join(view['allowed_transitions']) or 'nothing (the grant has ended)'}")
-
-
-async def _run(command: c.Command, clock: BusinessClock) -> dict[str, Any]:
-    sender = await open_sender(TemporalSettings.from_env(), STATE.service, clock, database_url=STATE.url)
-    return result_view(await sender.send(command))
-
-
-def _read_file(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ValueError(f"cannot read {path}: {error.strerror}") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path} is not JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
-    except RecursionError:  # arrays or objects nested thousands deep: more than the parser holds
-        raise ValueError(f"{path} is nested too deeply to be read as JSON: write one object of the command's fields") from None
-    if not isinstance(data, dict):
-        raise ValueError(f"{path} must hold one JSON object with the command's fields")
-    return data
-
-
-def _merge(base: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-    """The file's fields, overridden by the options that were given (nested objects merged field by field)."""
-    merged = dict(base)
-    for key, value in options.items():
-        if value is None or value == [] or value == {}:
-            continue
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            value = _merge(merged[key], value)
-        merged[key] = value
-    return merged
-
-
-def _unavailable(error: EngineUnavailable, as_json: bool) -> NoReturn:
-    if as_json:
-        print_json(error.to_dict())
-    else:
-        err_console.print(f"[bold red]Unavailable[/]: {error.message}")
-        err_console.print(f"  [cyan]what to do:[/] {error.hint}")
-    raise typer.Exit(EXIT_UNAVAILABLE)
 
 
 def _pairs(values: list[str] | None, option: str, shape: str) -> list[tuple[str, str]]:

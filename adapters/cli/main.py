@@ -13,6 +13,7 @@ from adapters.cli import calendar as calendar_cmd
 from adapters.cli import demo as demo_cmd
 from adapters.cli import grant as grant_cmd
 from adapters.cli import letters as letters_cmd
+from adapters.cli import mandates as mandates_cmd
 from adapters.cli import programme as programme_cmd
 from adapters.cli import reads as reads_cmd
 from adapters.cli import regulation as regulation_cmd
@@ -20,6 +21,7 @@ from adapters.cli import runtime as runtime_cmd
 from adapters.cli import schemes as schemes_cmd
 from adapters.cli import subscriptions as subscriptions_cmd
 from adapters.cli import tokens as tokens_cmd
+from adapters.cli import work as work_cmd
 from adapters.cli.context import STATE
 from adapters.logging import configure_logging
 
@@ -56,6 +58,8 @@ app.add_typer(schemes_cmd.app, name="schemes")
 app.add_typer(tokens_cmd.app, name="token")
 app.add_typer(subscriptions_cmd.app, name="subscriptions")
 reads_cmd.register(app)
+app.add_typer(work_cmd.app, name="work")
+app.command("mandates")(mandates_cmd.mandates)
 
 
 def main() -> None:

@@ -1,6 +1,8 @@
 """The operator's transitions: one short name per command type, shared by the CLI, the HTTP API and the page.
 
-Every command of domain/commands.py except ApplyDeadlineConsequence (the engine's own) is a transition.
+Every command of domain/commands.py except the engine's own (a deadline's consequence, a besluit's letter) is a
+transition: the lifecycle's steps, and the work on a besluit in its stages (pass, send-back; claim, release,
+assign: domain/decide/stages.py), which `sto work` sends and the API takes as the others.
 A transition's fields are its command's fields without the three that the sender does not choose:
 `region_code` (from the path or argument), `actor` (from the token or --actor) and `type`.
 """
@@ -13,7 +15,10 @@ from typing import Any
 from pydantic.fields import FieldInfo
 
 from domain import commands as c
-from domain.decide import allowed_from
+from domain.decide import allowed_commands, allowed_from
+from domain.decide.core import Context
+from domain.decide.stages import open_work
+from domain.state import GrantState
 from domain.regulation import Regulation, default_regulation
 from domain.values import GrantStatus
 
@@ -70,20 +75,52 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("final-report", c.SubmitFinalReport),
         Transition("determine", c.DetermineGrant),
         Transition("withdraw", c.WithdrawGrant),
+        Transition("pass", c.PassStage),
+        Transition("send-back", c.SendBackStage),
+        Transition("claim", c.ClaimCase),
+        Transition("release", c.ReleaseCase),
+        Transition("assign", c.AssignCase),
     )
 }
+WORK_TRANSITIONS = frozenset(t.name for t in TRANSITIONS.values() if t.command in c.CASE_COMMANDS)
 BY_COMMAND_TYPE: dict[str, Transition] = {t.command_type: t for t in TRANSITIONS.values()}
 
 
 def allowed_transitions(status: GrantStatus | str | None, regulation: Regulation | None = None) -> list[str]:
-    """The transitions the grant's scheme allows from its state now (a rule with data may still refuse them)."""
+    """The steps the grant's scheme allows from its state now (a rule with data may still refuse them). The work
+    on a besluit in its stages depends on more than the status: `work_transitions` says which applies."""
     if status is None:
         return []
     status = GrantStatus(status)
     regulation = regulation or default_regulation()
     found = []
     for transition in TRANSITIONS.values():
+        if transition.name in WORK_TRANSITIONS:
+            continue
         states = allowed_from(transition.command, regulation)
         if states is not None and status in states:
             found.append(transition.name)
     return found
+
+
+def work_transitions(state: GrantState, regulation: Regulation) -> list[str]:
+    """The work transitions that can apply to the grant now (the domain's `allowed_commands`): a stage to pass or
+    send back, work to claim or assign, a claim to release."""
+    possible = set(allowed_commands(state, regulation))
+    return [t.name for t in TRANSITIONS.values() if t.name in WORK_TRANSITIONS and t.command_type in possible]
+
+
+def waiting(state: GrantState, regulation: Regulation) -> dict[str, Any] | None:
+    """Where the grant's open work stands: the besluit in its stages (or due), the stage that waits next, its role
+    and who holds it (`open_work` of the domain); None when nothing is open."""
+    found = open_work(state, Context(regulation, state.last_effective_at))
+    if found is None:
+        return None
+    procedure, stage = found
+    case = state.case
+    return {
+        "procedure": procedure.id, "stage": stage.id, "stage_title": stage.title_nl, "role": stage.role,
+        "signs": stage.signs, "drafted": case is not None, "round": case.round if case else None,
+        "besluit_kind": case.besluit_kind if case else None,
+        "claimed_by": state.claim.person if state.claim else None,
+    }

@@ -90,7 +90,7 @@ def due_view(state: GrantState, regulation: Regulation, day: dt.date, applies: b
     late = (day - info.due).days
     return {"due": info.due.isoformat(), "title": info.title, "source": info.source, "days_left": -late,
             "overdue_days": max(late, 0), "overdue": late > 0,
-            "text": f"overdue {late} days" if late > 0 else f"due in {-late} days" if late < 0 else "due today"}
+            "text": f"overdue {late} day{'s' if late != 1 else ''}" if late > 0 else f"due in {-late} day{'s' if late != -1 else ''}" if late < 0 else "due today"}
 
 
 def work_items(db: Any, query: WorkQuery, *, day: dt.date, size: int, after: tuple | None, state_of: StateOf,
