@@ -49,6 +49,7 @@ class InstalmentLine:
     end_to_end_id: str = ""
     paid_on: dt.date | None = None
     final: bool = False  # the final payment after the vaststelling (nabetaling)
+    set_off_cents: int = 0  # paid by setting a claim of another grant off against it (Awb 4:57 lid 3)
 
 
 @dataclass
@@ -93,6 +94,11 @@ class Ledger(Aggregate):
         @property
         def effective_on(self) -> dt.date:
             return local_date(self.effective_at)
+
+        def mutate(self, aggregate: Any) -> Any:
+            aggregate = super().mutate(aggregate)
+            aggregate.__dict__["last_effective_at"] = self.effective_at  # a ledger's history runs forward in business time
+            return aggregate
 
     class Opened(Aggregate.Created):
         grant_code: str
@@ -288,6 +294,7 @@ class Ledger(Aggregate):
         def apply(self, ledger: "Ledger") -> None:
             line = ledger.instalments[self.number]
             line.amount_cents -= self.amount_cents
+            line.set_off_cents += self.amount_cents
             if line.amount_cents == 0:
                 line.status = "paid"
 

@@ -34,6 +34,11 @@ def decide_ledger(ledger: Ledger, state: GrantState, command: lc.LedgerCommand, 
                   effective_at: dt.datetime) -> tuple[Events, str]:
     """(the events to record, their legal basis), or TransitionRefused naming the rule; nothing is written then."""
     day = local_date(effective_at)
+    last = getattr(ledger, "last_effective_at", None)
+    if last is not None and effective_at < last:
+        raise refuse("time.business_order", f"{command.name} takes effect on {effective_at.isoformat()}, before the "
+                     f"ledger's last event ({last.isoformat()})", "audit integrity: a ledger's history runs forward in "
+                     "business time", "give an effective time at or after the last event")
     view = rules.register_on(register.on(day), state, day.isoformat())
     scheme = state.scheme or "sto-2020-2024"
     name = command.actor.name
