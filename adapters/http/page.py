@@ -3,10 +3,18 @@ status, stage, scheme, kind, a text, a deadline within N days; the result announ
 grant's deadlines (ahead and passed), its decision letters (each downloadable as PDF) and timeline, and a form for each transition possible now.
 
 Server-rendered HTML (the frame and one form per transition, labels from the Dutch texts, adapters.http.texts)
-with a little vanilla JavaScript (static/app.js) that reads the JSON API with the same bearer tokens. Styled with
-NL Design System CSS (adapters.http.design_system). The token is typed in once per browser tab and kept in that
-tab's sessionStorage (gone when the tab closes, or on "uitloggen"); it is never put in a cookie, so the page needs
-no CSRF protection: nothing is sent without the script adding the header.
+with a little vanilla JavaScript (static/app.js) that reads the JSON API with the same bearer tokens, and sends
+the forms. Styled with NL Design System CSS (adapters.http.design_system). The token is typed in once
+per browser tab and kept in that tab's sessionStorage (gone when the tab closes, or on "uitloggen"); it is never put
+in a cookie, so the page needs no CSRF protection: nothing is sent without the script adding the header.
+
+A transition's form is sent to the page's own endpoint, POST /page/grants/{region}/{transition} (or
+/page/schemes/{scheme}/grants/...; not part of the API, for operators like the API's transitions), with the values as
+typed: the server reads them (a date input's day becomes the business time, adapters.http.forms), builds and sends
+the same command as the API would, and answers a wrong field or a refusal in Dutch (adapters.http.page_problems).
+The page shows wrong fields the NL Design System / GOV.UK way: a summary at the top of the form that takes the
+focus and links each wrong field, and at each field its message (`aria-describedby`, `aria-invalid="true"`); what
+was typed stays in the form. The JSON API keeps its English problem details.
 """
 
 from __future__ import annotations
@@ -16,14 +24,21 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
 
+from adapters.engine.sender import result_view
+from adapters.http import page_problems as nl
+from adapters.http.access import Access, GuardedRoute, access, principal
 from adapters.http.design_system import URL as NLDS
-from adapters.http.forms import FormField, form_fields
+from adapters.http.forms import FormField, form_fields, read_form
 from adapters.http.texts import label, texts
+from adapters.operators.tokens import TokenInfo
 from adapters.operators.transitions import TRANSITIONS, Transition
+from domain import commands as c
+from domain.errors import DomainError
 
 STATIC = Path(__file__).parent / "static"
 INPUT = "utrecht-textbox utrecht-textbox--html-input"
@@ -31,6 +46,7 @@ SELECT = "utrecht-select utrecht-select--html-select"
 TEXTAREA = "utrecht-textarea utrecht-textarea--html-textarea"
 PRIMARY = "utrecht-button utrecht-button--primary-action"
 SECONDARY = "utrecht-button utrecht-button--secondary-action"
+FORMS = "/page"  # the page's own endpoint for its forms (not the API)
 
 
 def t(key: str, **values: Any) -> str:
@@ -55,7 +71,7 @@ def _control(transition: Transition, field: FormField, ident: str, described: st
         return f'<select class="{SELECT}" {attrs}><option value="true">{t("yes")}</option><option value="false">{t("no")}</option></select>'
     if field.kind == "number":
         return f'<input class="{INPUT}" type="number" min="0" step="1" inputmode="numeric" {attrs}>'
-    if field.kind == "date":
+    if field.kind in ("date", "datetime"):  # a business time is asked as its date (adapters.http.forms)
         return f'<input class="{INPUT}" type="date" {attrs}>'
     if field.kind in ("lines", "json"):
         return f'<textarea class="{TEXTAREA}" rows="3" {attrs}></textarea>'
@@ -65,6 +81,8 @@ def _control(transition: Transition, field: FormField, ident: str, described: st
 def _field(transition: Transition, field: FormField) -> str:
     ident = f"{transition.name}-{escape(field.name)}"
     help_parts = []
+    if field.name in texts().get("field_help", {}):
+        help_parts.append(label("field_help", field.name))
     if field.kind == "lines":
         help_parts.append(label("page", "one_per_line"))
     if field.example:
@@ -81,9 +99,12 @@ def transition_form(transition: Transition) -> str:
     name = transition.name
     inputs = "".join(_field(transition, f) for f in form_fields(transition))
     return (
-        f'<template id="form-{name}"><form class="transition" data-transition="{name}" aria-labelledby="form-title-{name}">'
+        f'<template id="form-{name}"><form class="transition" data-transition="{name}" aria-labelledby="form-title-{name}" novalidate>'
         f'<h3 class="utrecht-heading-3" id="form-title-{name}" tabindex="-1">{escape(label("transitions", name))}</h3>'
-        f'<p class="utrecht-paragraph title">{escape(label("transition_help", name))}</p>{inputs}'
+        f'<p class="utrecht-paragraph title">{escape(label("transition_help", name))}</p>'
+        f'<div class="utrecht-alert utrecht-alert--error error-summary" id="summary-{name}" tabindex="-1" hidden>'
+        f'<div role="alert"><h4 class="utrecht-heading-4" id="summary-title-{name}"></h4>'
+        f'<p class="utrecht-paragraph">{t("error_summary_help")}</p><ul class="utrecht-unordered-list"></ul></div></div>{inputs}'
         f'<div class="utrecht-button-group actions"><button type="submit" class="{PRIMARY} send">{t("send")}</button>'
         f'<button type="button" class="{SECONDARY} cancel">{t("cancel")}</button></div>'
         '<div class="outcome" role="alert"></div></form></template>'
@@ -203,8 +224,61 @@ def page() -> str:
 """
 
 
+async def send_form(request: Request, name: str, region: str, scheme: str | None, who: TokenInfo) -> JSONResponse:
+    """A transition's form as typed: read, checked and sent like the API's transition; a wrong field or a refusal
+    answered in Dutch. Body: {"values": {field: text}, "incomplete": [date fields the browser could not read],
+    "command_id": ..., "expected_version": ...}."""
+    instance = request.url.path
+    transition = TRANSITIONS.get(name)
+    if transition is None:
+        return nl.answer("not_found", instance)
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or not isinstance(body.get("values", {}), dict):
+        return nl.invalid(instance, [nl.invalid_param(("body",), nl.message("fallback"), {})])
+    api = request.app.state.api
+    today = api.clock.today()
+    incomplete = [n for n in body.get("incomplete") or [] if isinstance(n, str)]
+    fields, problems = read_form(transition, body.get("values") or {}, incomplete, today)
+    fields.update({k: body[k] for k in ("command_id", "expected_version") if body.get(k) is not None})
+    named = {p.loc[0] for p in problems}
+    errors: list[Any] = []
+    try:
+        command = transition.build(region, c.Actor(name=who.name, role=who.role),
+                                   {k: v for k, v in fields.items() if k not in named}, scheme)
+    except ValidationError as error:
+        errors = list(error.errors(include_url=False))
+    if problems or errors:
+        return nl.invalid(instance, nl.invalid_params(transition, problems, errors, today))
+    try:
+        result = await (await api.sender()).send(command)
+    except DomainError as error:
+        return nl.refused(error, instance, transition, today)
+    return JSONResponse(result_view(result), headers=nl.HEADERS)
+
+
+def form_router() -> APIRouter:
+    """POST /page/grants/{region}/{transition} and /page/schemes/{scheme}/grants/{region}/{transition}: operators only,
+    like the API's transitions (a token is checked first: 401 and 403 come as the API's problems)."""
+    routes = APIRouter(route_class=GuardedRoute, include_in_schema=False)
+
+    async def send(request: Request, region: str, transition: str, who: TokenInfo = Depends(principal)) -> JSONResponse:
+        return await send_form(request, transition, region, None, who)
+
+    async def send_in_scheme(request: Request, scheme: str, region: str, transition: str,
+                             who: TokenInfo = Depends(principal)) -> JSONResponse:
+        return await send_form(request, transition, region, scheme, who)
+
+    for path, endpoint in (("/grants/{region}/{transition}", send), ("/schemes/{scheme}/grants/{region}/{transition}", send_in_scheme)):
+        routes.add_api_route(FORMS + path, endpoint, methods=["POST"], openapi_extra=access(Access.OPERATOR))
+    return routes
+
+
 def router() -> APIRouter:
     routes = APIRouter(include_in_schema=False)
+    routes.include_router(form_router())
 
     @routes.get("/", response_class=HTMLResponse)
     def index() -> str:

@@ -1,7 +1,9 @@
 """The back-office page in headless Chromium (Debian's `chromium`, driven by playwright without its own browser
 download), in Dutch and accessible: an operator signs in with a token, finds a grant with the search and filters,
-opens it, clicks one transition, fills its form, and sees the new state; a refused form shows the problem in
-Dutch. axe-core (npm, pinned in package-lock.json) checks every page and state against WCAG 2.1 A and AA and finds
+opens it, clicks one transition, fills its form (a date input for the date), and sees the new state; a form with a
+wrong field shows a summary of the wrong fields that takes the focus and the message at each field, in Dutch and
+without the library's English, keeps what was typed and writes nothing; a refused form shows the rule and its Dutch
+explanation. axe-core (npm, pinned in package-lock.json) checks every page and state against WCAG 2.1 A and AA and finds
 nothing: sign-in, the list, a grant, every transition's form, an error. Everything works with the keyboard alone.
 Screenshots of the list, a grant, a form and an error are kept under test-artifacts/."""
 
@@ -175,16 +177,28 @@ def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_pas
 
     page.click("#transition-buttons button[data-transition='accept']")
     page.fill("#accept-reason", "aanvraag compleet")
-    page.fill("#accept-effective_at", "gisteren")  # not a time: a problem, shown in Dutch
+    assert page.get_attribute("#accept-effective_at", "type") == "date"  # a date input, not ISO text with a time zone
+    assert page.inner_text("label[for='accept-effective_at']") == "Datum van ingang"
+    assert "09:00 uur" in page.inner_text("#accept-effective_at-help") and page.is_hidden("#summary-accept")
+    page.focus("#accept-effective_at")
+    page.keyboard.type("31")  # the day alone: no date the browser can read
     shot(page, "form")
     page.click("form.transition button.send")
-    page.wait_for_selector("form.transition .outcome .problem-title")
-    outcome = page.inner_text("form.transition .outcome")
-    assert "Onjuiste invoer" in outcome and "Datum en tijd" in outcome and "Er is niets vastgelegd" in outcome
-    axe(page, "an error")
+    _shows_wrong_fields(page, "accept", {"effective_at": "Datum van ingang: dit is geen geldige datum. Vul dag, maand en jaar in."})
+    assert page.input_value("#accept-reason") == "aanvraag compleet"  # what was typed stays
+    axe(page, "a form with a wrong field")
     shot(page, "error")
 
-    page.fill("#accept-effective_at", "2019-04-01T10:00:00+02:00")
+    page.fill("#accept-effective_at", "1900-01-01")  # a date, but none of the engine's years: said by the server
+    page.click("form.transition button.send")
+    page.wait_for_selector("#summary-accept li:has-text('buiten de jaren')")
+    _shows_wrong_fields(page, "accept", {"effective_at": "Datum van ingang: deze datum valt buiten de jaren die de engine kent. "
+                                                         "Kies een datum in de looptijd van de regeling."})
+    assert page.input_value("#accept-effective_at") == "1900-01-01" and page.input_value("#accept-reason") == "aanvraag compleet"
+    assert op_version(served, token, CODE) == 2  # nothing was written
+    axe(page, "a form with a date the engine refuses")
+
+    page.fill("#accept-effective_at", "2019-04-01")
     page.click("form.transition button.send")
     page.wait_for_selector("#grant-status[data-status='under_assessment']")
     page.wait_for_selector("#notice:has-text('ApplicationAccepted')")  # written just after the grant is shown again
@@ -193,8 +207,44 @@ def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_pas
     timeline = page.locator("#timeline-rows tr").all_inner_texts()
     assert "Aanvraag compleet verklaard (ApplicationAccepted)" in timeline[-1] and "op.page (medewerker DUS-I)" in timeline[-1]
     assert "1 april 2019" in timeline[-1]
+    with served.client(token) as op:  # the day of the date input, at 09:00 in Amsterdam (as the CLI reads a date alone)
+        accepted = op.get(f"/v1/grants/{CODE}/history").json()["events"][-1]
+    assert accepted["event"] == "ApplicationAccepted" and accepted["effective_at"] in ("2019-04-01T09:00:00+02:00", "2019-04-01T07:00:00+00:00")
     axe(page, "a grant after a transition")
     assert page.evaluate("sessionStorage.getItem('sto.token')") == token
+
+
+ENGLISH = ["Input should", "invalid field", "field required", "Field required", "Value error", "correct the fields",
+           "must not be blank", "is not a valid", "takes effect on", "before the grant's last event"]
+
+
+def op_version(served, token: str, code: str) -> int:
+    with served.client(token) as op:
+        return op.get(f"/v1/grants/{code}").json()["version"]
+
+
+def _shows_wrong_fields(page, form: str, expected: dict[str, str]) -> None:
+    """The summary at the top of the form has the focus and links each wrong field; each field says what is wrong
+    (aria-describedby) and is marked aria-invalid; no English anywhere on the page."""
+    summary = f"#summary-{form}"
+    page.wait_for_selector(f"{summary}:not([hidden]) li")
+    assert page.evaluate("document.activeElement.id") == f"summary-{form}"
+    count = len(expected)
+    assert page.inner_text(f"{summary} h4") == ("1 veld is niet goed ingevuld" if count == 1 else f"{count} velden zijn niet goed ingevuld")
+    assert page.locator(f"{summary} li").all_inner_texts() == list(expected.values())
+    for name, reason in expected.items():
+        ident = f"{form}-{name}"
+        assert page.get_attribute(f"{summary} li a[href='#{ident}']", "href") == f"#{ident}"
+        assert page.get_attribute(f"#{ident}", "aria-invalid") == "true"
+        described = page.get_attribute(f"#{ident}", "aria-describedby").split()
+        assert f"{ident}-error" in described
+        message = page.inner_text(f"#{ident}-error")
+        assert message.startswith("Fout:") and reason.split(": ", 1)[1].lower() in message.lower()
+    html = page.content()
+    assert not [fragment for fragment in ENGLISH if fragment in html]
+    first, route = f"{form}-{next(iter(expected))}", page.url
+    page.click(f"{summary} li a[href='#{first}']")  # the link takes the focus to the field, and leaves the route alone
+    assert page.evaluate("document.activeElement.id") == first and page.url == route
 
 
 def test_the_regions_page_by_page_while_grants_are_added_list_each_once_and_pass_axe(served, checked):
@@ -256,12 +306,18 @@ def test_a_refusal_names_its_rule_and_source_on_the_page(served, checked):
     page.wait_for_selector("#grant-status[data-status='application_submitted']")
     page.click("#transition-buttons button[data-transition='accept']")
     page.fill("#accept-reason", "te vroeg")
-    page.fill("#accept-effective_at", "2019-03-01T10:00:00+01:00")  # before the application: a rule refuses it
+    page.fill("#accept-effective_at", "2019-03-01")  # before the application: a rule refuses it
     page.click("form.transition button.send")
     page.wait_for_selector("form.transition .outcome .problem-title")
     outcome = page.inner_text("form.transition .outcome")
     assert "Niet toegestaan door een regel" in outcome and "Regel" in outcome and "Bron" in outcome
+    assert page.is_hidden("#summary-accept")  # no wrong field: no summary of them
+    assert "time.business_order" in outcome and "Uitleg" in outcome  # the rule's code, and what it means in Dutch
+    assert "De datum van ingang ligt vóór de laatste gebeurtenis van de subsidie" in outcome
+    assert not [fragment for fragment in ENGLISH if fragment in page.content()]
+    assert page.input_value("#accept-effective_at") == "2019-03-01" and op_version(served, token, "STO-E2E-PAGE-NO") == 2
     axe(page, "a refusal")
+    shot(page, "refusal")
 
 
 def test_a_region_signed_in_on_the_page_sees_its_own_grant_and_no_buttons(served, checked):
@@ -321,7 +377,7 @@ def test_a_region_lists_and_downloads_its_own_letters_on_the_page_and_sees_no_ot
 
     page.goto(served.base_url + "/#/grants/STO-E2E-PAGE-L2")  # another region's grant: refused, and nothing of it shown
     page.wait_for_selector("#error:not([hidden]) .problem-title")
-    assert "Geen toegang" in page.inner_text("#error")
+    assert "Geen toegang" in page.inner_text("#error") and "reads only" not in page.inner_text("#error")
     assert page.is_hidden("#grant") and theirs["sha256"] not in page.content()
     status = page.evaluate("href => fetch(href, {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('sto.token')}})"
                            ".then(r => r.status)", theirs["href"])
@@ -351,6 +407,7 @@ def test_a_wrong_token_is_said_in_dutch_and_passes_axe(served, checked):
     page.click("#sign-in-form button")
     page.wait_for_selector("#sign-in-error .problem-title")
     assert "Niet ingelogd" in page.inner_text("#sign-in-error")
+    assert not [f for f in [*ENGLISH, "bearer token", "Bearer"] if f in page.inner_text("#sign-in-error")]  # Dutch only
     axe(page, "a failed sign-in")
 
 
@@ -389,7 +446,8 @@ def test_the_page_works_with_the_keyboard_alone(served, checked):
     assert page.evaluate("document.activeElement.id") == "accept-reason"  # the form takes the focus
     page.keyboard.type("aanvraag compleet")
     _tab_to(page, "el.id === 'accept-effective_at'")
-    page.keyboard.type("2019-04-01T10:00:00+02:00")
+    page.keyboard.type("04042019")  # the same day and month: whatever order the browser's language gives the date input
+    assert page.input_value("#accept-effective_at") == "2019-04-04"
     _tab_to(page, "el.classList.contains('send')")
     page.keyboard.press("Enter")
     page.wait_for_selector("#grant-status[data-status='under_assessment']")

@@ -68,21 +68,31 @@ async function api(path, options = {}) {
   return body;
 }
 
-// A problem (RFC 9457) in Dutch: the kind's title and what to do, then the rule, its source and the failing fields.
+// A problem (RFC 9457) in Dutch. The page's own endpoint answers in Dutch (`lang: "nl"`): shown as it is, with the
+// rule's Dutch explanation, its code and legal source, and what to do. Of the API's answers (English) the page shows
+// the kind of problem by its Dutch title and what to do next (texts [errors]), the rule and its source as named,
+// and each wrong field by its Dutch label, never the English text.
 function problemNode(failure) {
   const b = failure.body || {};
+  const dutch = b.lang === "nl";
   const known = (T && T.errors && T.errors[b.code || "internal_error"]) || null;
+  const answered = failure.status !== undefined;  // else the server was not reached (a network failure)
   const box = el("div", null, { class: "utrecht-alert__content" });
-  box.appendChild(el("p", known ? known.title : page("error_title"), { class: "problem-title" }));
+  box.appendChild(el("p", dutch ? b.title : answered && known ? known.title : page("error_title"), { class: "problem-title" }));
   const list = el("dl");
-  const add = (term, value) => { if (value) { list.appendChild(el("dt", term)); list.appendChild(el("dd", value)); } };
+  const add = (term, value, attrs) => { if (value) { list.appendChild(el("dt", term)); list.appendChild(el("dd", value, attrs)); } };
+  add(page("explanation"), dutch ? b.explanation : null);
   add(page("rule"), b.rule);
   add(page("source"), b.source);
-  if (b.invalidParams) add(page("fields_wrong"), b.invalidParams.map((p) => text("fields", p.name) + ": " + p.reason).join("; "));
-  add(page("what_now"), known ? known.hint : b.hint);
-  add(page("server_said"), [b.detail || failure.message, b.hint].filter(Boolean).join(" — "));
+  if (b.invalidParams) add(page("fields_wrong"), b.invalidParams.map((p) => (dutch ? p.reason : fieldName(p.name) + ": " + text("validation", "fallback"))).join("; "));
+  add(page("what_now"), dutch ? b.hint : answered ? known && known.hint : page("no_answer"));
+  add(page("server_said"), dutch ? b.serverDetail : null, { lang: "en" });  // a rule without a Dutch text yet
   box.appendChild(list);
   return box;
+}
+
+function fieldName(name) {  // a field of a form, or a filter of the list
+  return (T && T.fields && T.fields[name]) || (T && T.page && T.page["filter_" + name]) || name;
 }
 
 function showProblem(target, failure) {
@@ -314,6 +324,13 @@ function showTransitions(g) {
   if (!g.allowed_transitions.length) buttons.appendChild(el("p", page("nothing_possible"), { class: "utrecht-paragraph" }));
 }
 
+// The form of a transition: sent as typed to the page's own endpoint (/page/..., adapters/http/page.py), which reads
+// the values (a date input gives the business date), checks and sends them like the API and answers in Dutch. Wrong
+// fields are shown the NL Design System / GOV.UK way: a summary at the top of the form takes the focus and links
+// each wrong field; each wrong field says what is wrong (aria-describedby) and is marked aria-invalid; what was
+// typed stays in the form.
+const INVALID = { INPUT: "utrecht-textbox--invalid", SELECT: "utrecht-select--invalid", TEXTAREA: "utrecht-textarea--invalid" };
+
 function openForm(g, name, opener) {
   const holder = $("transition-form");
   holder.replaceChildren($("form-" + name).content.cloneNode(true));
@@ -323,22 +340,23 @@ function openForm(g, name, opener) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const outcome = form.querySelector(".outcome");
-    let body;
-    try {
-      body = { ...collect(form), command_id: commandId, expected_version: g.version };
-    } catch (problem) {
-      outcome.textContent = problem.message;
-      return;
-    }
+    clearFieldErrors(form);
+    outcome.classList.remove("utrecht-alert", "utrecht-alert--error", "problem");
     outcome.textContent = page("sending");
     try {
-      const result = await api(grantPath(g.scheme, g.region_code) + "/" + name, { method: "POST", body: JSON.stringify(body) });
+      const body = { ...typed(form), command_id: commandId, expected_version: g.version };
+      const result = await api(grantPath(g.scheme, g.region_code, "/page") + "/" + name, { method: "POST", body: JSON.stringify(body) });
       await showGrant(g.region_code, g.scheme);
       $("notice").textContent = page("recorded", { region: result.region_code, transition: text("transitions", name),
         events: result.events.join(", "), status: status(result.status), version: result.version }) + (result.duplicate ? page("duplicate") : "");
       $("grant-title").focus();
     } catch (failure) {
       if (failure.status === 401) return signOut(failure);
+      const answer = failure.body || {};
+      if (answer.lang === "nl" && answer.invalidParams && answer.invalidParams.length) {
+        outcome.textContent = "";
+        return showFieldErrors(form, answer.invalidParams);
+      }
       outcome.classList.add("utrecht-alert", "utrecht-alert--error", "problem");
       outcome.replaceChildren(problemNode(failure));
     }
@@ -346,21 +364,70 @@ function openForm(g, name, opener) {
   form.querySelector("input, select, textarea").focus();
 }
 
-function collect(form) {
-  const body = {};
+// What was typed, field by field; a date input the browser cannot read a whole date from (its value is then
+// empty) is named as incomplete, so that the server says so instead of taking it for empty.
+function typed(form) {
+  const values = {};
+  const incomplete = [];
   for (const input of form.querySelectorAll("[data-kind]")) {
-    const value = input.value.trim();
-    if (value === "") continue;
-    const kindOf = input.dataset.kind;
-    if (kindOf === "number") body[input.name] = Number(value);
-    else if (kindOf === "yesno") body[input.name] = value === "true";
-    else if (kindOf === "choice") body[input.name] = /^[0-9]+$/.test(value) ? Number(value) : value;
-    else if (kindOf === "lines") body[input.name] = value.split("\n").map((s) => s.trim()).filter(Boolean);
-    else if (kindOf === "json") {
-      try { body[input.name] = JSON.parse(value); } catch { throw new Error(page("not_json", { field: text("fields", input.name) })); }
-    } else body[input.name] = value;
+    if (input.validity && input.validity.badInput) incomplete.push(input.name);
+    else values[input.name] = input.value;
   }
-  return body;
+  return { values, incomplete };
+}
+
+function showFieldErrors(form, params) {
+  const summary = form.querySelector(".error-summary");
+  const list = summary.querySelector("ul");
+  list.replaceChildren();
+  summary.querySelector("h4").textContent = params.length === 1 ? page("error_summary_one") : page("error_summary_many", { n: params.length });
+  for (const p of params) {
+    const input = form.querySelector('[data-kind][name="' + CSS.escape(p.name) + '"]');
+    const item = el("li", null, { class: "utrecht-unordered-list__item" });
+    if (input) {
+      const link = el("a", p.reason, { href: "#" + input.id, class: "utrecht-link utrecht-link--html-a" });
+      // the page's address is its route (app.js): go to the field without changing it
+      link.addEventListener("click", (event) => { event.preventDefault(); input.focus(); });
+      item.appendChild(link);
+      markField(input, p.message);
+    } else {
+      item.textContent = p.reason;  // a field the form does not show (say, the region code of the address)
+    }
+    list.appendChild(item);
+  }
+  summary.hidden = false;
+  summary.focus();
+}
+
+function markField(input, message) {
+  const id = input.id + "-error";
+  let note = input.parentElement.querySelector("#" + CSS.escape(id));
+  if (!note) {
+    note = el("p", null, { class: "utrecht-form-field-error-message", id });
+    note.appendChild(el("span", page("error_prefix") + " ", { class: "visually-hidden" }));
+    input.before(note);
+    input.dataset.describedby = input.getAttribute("aria-describedby") || "";
+    input.setAttribute("aria-describedby", (input.dataset.describedby + " " + id).trim());
+  }
+  note.appendChild(document.createTextNode((note.childNodes.length > 1 ? " " : "") + message));
+  input.setAttribute("aria-invalid", "true");
+  input.classList.add(INVALID[input.tagName]);
+  input.closest(".field").classList.add("utrecht-form-field--invalid");
+}
+
+function clearFieldErrors(form) {
+  for (const note of form.querySelectorAll(".utrecht-form-field-error-message")) note.remove();
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    const before = input.dataset.describedby;
+    if (before) input.setAttribute("aria-describedby", before); else input.removeAttribute("aria-describedby");
+    delete input.dataset.describedby;
+    input.removeAttribute("aria-invalid");
+    input.classList.remove(INVALID[input.tagName]);
+    input.closest(".field").classList.remove("utrecht-form-field--invalid");
+  }
+  const summary = form.querySelector(".error-summary");
+  summary.hidden = true;
+  summary.querySelector("ul").replaceChildren();
 }
 
 $("sign-in-form").addEventListener("submit", (event) => {
