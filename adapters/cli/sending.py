@@ -18,7 +18,7 @@ from adapters.cli.output import EXIT_UNAVAILABLE, console, err_console, fail, pr
 from adapters.engine.business_clock import BusinessClock, clock_from_env, parse_business_time
 from adapters.engine.sender import EngineUnavailable, default_actor_name, open_sender, result_view
 from adapters.engine.temporal import TemporalSettings
-from adapters.operators.transitions import Transition, waiting, work_transitions
+from adapters.operators.transitions import Transition, work_now
 from domain import commands as c
 from domain.errors import DomainError
 from domain.values import Role
@@ -42,7 +42,7 @@ def send(
         _unavailable(error, as_json)
     except (DomainError, ValidationError, ValueError) as error:
         fail(error, as_json)
-    view.update(work_now(view["region_code"], view["scheme"]))
+    view.update(work_now(STATE.service, view["region_code"], view["scheme"]))
     if as_json:
         print_json(view)
         return
@@ -55,16 +55,6 @@ def send(
         console.print(line)
     console.print(f"possible now: {', '.join(view['allowed_transitions']) or 'nothing (the grant has ended)'}"
                   + (f"; work: {', '.join(view['work_transitions'])} (`sto work`)" if view["work_transitions"] else ""))
-
-
-def work_now(region: str, scheme: str | None) -> dict[str, Any]:
-    """Where the grant's open work stands after the command (read from the store this process writes to)."""
-    try:
-        state = STATE.service.state(region, scheme=scheme)
-        regulation = STATE.service.regulation(state.scheme)
-    except (DomainError, ValueError):
-        return {"waiting": None, "work_transitions": []}
-    return {"waiting": waiting(state, regulation), "work_transitions": work_transitions(state, regulation)}
 
 
 def work_lines(view: dict[str, Any]) -> list[str]:

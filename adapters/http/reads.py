@@ -14,7 +14,9 @@ from typing import Any
 from adapters.audit import chain as audit_chain
 from adapters.read_side.as_of import as_of_view
 from adapters.read_side.paging import GrantFilter
+from adapters.read_side.case_view import case_view
 from adapters.read_side.read_models import ReadModels
+from adapters.read_side.work import WorkQuery
 from adapters.operators.transitions import allowed_transitions
 from domain.errors import DomainError, GrantNotFound
 from adapters.event_store.service import GrantService
@@ -39,6 +41,16 @@ class ReadGateway:
         """One page of the grants list (ReadModels.regions)."""
         with self._lock:
             return self.models.regions(wanted=wanted, day=day, size=size, after=after)
+
+    def work_items(self, query: WorkQuery, day: dt.date, size: int, after: tuple | None) -> dict[str, Any]:
+        """One page of the work queue (ReadModels.work_items)."""
+        with self._lock:
+            return self.models.work_items(query, day, size, after)
+
+    def case(self, region_code: str, day: dt.date, scheme: str | None = None) -> dict[str, Any]:
+        """One grant's case (adapters/read_side/case_view.py), from its state."""
+        state = self.service.state(region_code, scheme=scheme)
+        return case_view(state, self.service.regulation(state.scheme), day)
 
     def lag(self) -> dict[str, int]:
         """How far the views are behind the store, and what they quarantined, without catching up (for /metrics)."""

@@ -6,6 +6,7 @@ effective_at and expected_version. The token's name and role become the command'
 
 # No `from __future__ import annotations` here: FastAPI reads the generated body types from the signatures.
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
@@ -17,7 +18,7 @@ from adapters.http.problems import camel
 from adapters.http.versioning import PREFIX
 from adapters.engine.sender import result_view
 from adapters.operators.tokens import TokenInfo
-from adapters.operators.transitions import TRANSITIONS, Transition
+from adapters.operators.transitions import TRANSITIONS, Transition, work_now
 from domain import commands as c
 from domain.values import GrantStatus
 
@@ -35,8 +36,24 @@ SchemePath = Annotated[
 SCHEMED = "/schemes/{scheme}"
 
 
+class Waiting(BaseModel):
+    """The grant's open work after the transition: the besluit in its stages (or due, not yet drafted), the stage
+    that waits next, its role, and who holds the work."""
+
+    procedure: str
+    stage: str
+    stage_title: str
+    role: str
+    signs: bool
+    drafted: bool
+    round: int | None
+    besluit_kind: str | None
+    claimed_by: str | None
+
+
 class TransitionResult(BaseModel):
-    """What the transition recorded, and what is possible next."""
+    """What the transition recorded, and what is possible next. A besluit's command only drafts it (event
+    BesluitDrafted): `waiting` names the stage that waits next; it takes effect when its signing stage passes."""
 
     region_code: str
     scheme: str
@@ -48,12 +65,15 @@ class TransitionResult(BaseModel):
     events: list[str]
     duplicate: bool
     allowed_transitions: list[str]
+    work_transitions: list[str] = []
+    waiting: Waiting | None = None
 
 
 RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     404: GRANT_NOT_FOUND,
-    409: documented("refused by a rule (`rule`, `source`, `hint`), or a conflict with another writer"),
+    409: documented("refused by a rule (`rule`, `source`, `hint`: four eyes, a role not granted, a mandate's limit, "
+                    "a case another holds, ...), or a conflict with another writer"),
     413: documented("the body is larger than the limit (1 MiB unless configured otherwise)"),
     503: documented("the workflow engine cannot be reached: nothing was sent; retry"),
     504: documented("outcome unknown: sent, but no answer in time (the API already sent it again with the same command_id); "
@@ -80,7 +100,9 @@ def _endpoint(transition: Transition, scoped: bool):
         actor = c.Actor(name=who.name, role=who.role)
         command = transition.build(region, actor, body.model_dump(), scheme)
         sender = await request.app.state.api.sender()
-        return TransitionResult(**result_view(await sender.send(command)))
+        view = result_view(await sender.send(command))
+        view.update(await asyncio.to_thread(work_now, request.app.state.api.service, view["region_code"], view["scheme"]))
+        return TransitionResult(**view)
 
     if scoped:
         async def send(

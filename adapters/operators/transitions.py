@@ -124,3 +124,15 @@ def waiting(state: GrantState, regulation: Regulation) -> dict[str, Any] | None:
         "besluit_kind": case.besluit_kind if case else None,
         "claimed_by": state.claim.person if state.claim else None,
     }
+
+
+def work_now(service: Any, region: str, scheme: str | None) -> dict[str, Any]:
+    """Where the grant's open work stands after a command, read from the store (`waiting`, `work_transitions`)."""
+    from domain.errors import DomainError
+
+    try:
+        state = service.state(region, scheme=scheme)
+        regulation = service.regulation(state.scheme)
+    except (DomainError, ValueError):
+        return {"waiting": None, "work_transitions": []}
+    return {"waiting": waiting(state, regulation), "work_transitions": work_transitions(state, regulation)}
