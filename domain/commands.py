@@ -29,6 +29,7 @@ from domain.values import (
     NOT_TRUE_OR_FALSE,
     Brin6,
     LongText,
+    MeldingKind,
     Name,
     NonBlank,
     ObjectionOutcome,
@@ -258,6 +259,24 @@ class WithdrawGrant(Command):
     sent_on: PlausibleDate | None = None  # the day the decision is sent (default: the day it is taken)
 
 
+class RecordMelding(Command):
+    """Record the region's melding (meldingsplicht): activities that will not take place on time, fully or at all."""
+
+    type: Literal["RecordMelding"] = "RecordMelding"
+    kind: MeldingKind
+    activities: LongText
+    allowed_roles: ClassVar[frozenset[Role]] = frozenset({Role.OPERATOR, Role.REGION})
+
+
+class LowerGrant(Command):
+    """Lower the verlening before the vaststelling (Awb 4:48 lid 1), e.g. on the region's melding: the new amount per
+    year; the advances still to be paid follow."""
+
+    type: Literal["LowerGrant"] = "LowerGrant"
+    granted_per_year: Annotated[list[YearAmount], Field(min_length=1, max_length=YEARS_MAX)]
+    sent_on: PlausibleDate | None = None
+
+
 class ApplyDeadlineConsequence(Command):
     """The engine reports that a deadline passed; the grant applies what the rules say follows."""
 
@@ -348,6 +367,8 @@ AnyCommand = Annotated[
         SubmitFinalReport,
         DetermineGrant,
         WithdrawGrant,
+        RecordMelding,
+        LowerGrant,
         ApplyDeadlineConsequence,
         IssueDecisionLetter,
         PassStage,

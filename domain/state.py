@@ -159,6 +159,14 @@ class CaseRecord(Record):
     signature: dict[str, Any] | None = None  # domain.authority.register.Signature, once signed
 
 
+class MeldingRecord(Record):
+    """The region's melding: activities that will not take place on time, fully or at all."""
+
+    received_on: dt.date
+    kind: str
+    activities: str
+
+
 class InstalmentRecord(Record):
     """One advance instalment a besluit set: paid out by the money ledger (domain/ledger/) once released."""
 
@@ -281,6 +289,7 @@ class GrantState(Record):
     # passed over: REPLAYED_NOT_UPCAST)
     besluiten: list[BesluitRecord] = Field(default_factory=list)
     letters: list[LetterRecord] = Field(default_factory=list)
+    meldingen: list[MeldingRecord] = Field(default_factory=list)  # since 2026-12
     # since 2026-12: the advance instalments the besluiten set
     advance_schedule: list[InstalmentRecord] = Field(default_factory=list)
     # since 2026-12: a besluit in its stages, and who holds the grant's open work
@@ -300,7 +309,7 @@ class GrantState(Record):
     @property
     def approval(self) -> DecisionRecord | None:
         for decision in reversed(self.decisions):
-            if decision.kind is DecisionKind.APPROVAL:
+            if decision.kind in (DecisionKind.APPROVAL, DecisionKind.LOWERING):  # what the grant is now
                 return decision
         return None
 

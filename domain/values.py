@@ -106,6 +106,14 @@ class ObjectionOutcome(StrEnum):
     DISMISSED = "dismissed"  # ongegrond
 
 
+class MeldingKind(StrEnum):
+    """What the region reports under its meldingsplicht: activities that will not take place on time, fully or at all."""
+
+    NOT_ON_TIME = "not_on_time"
+    NOT_FULLY = "not_fully"
+    NOT_AT_ALL = "not_at_all"
+
+
 class DecisionKind(StrEnum):
     """The besluiten of a grant's life; each is declared, with its objection term, in the scheme's data."""
 
@@ -115,6 +123,7 @@ class DecisionKind(StrEnum):
     EXTENSION = "extension"  # verlening van de verlenging (2024)
     DETERMINATION = "determination"  # vaststelling
     WITHDRAWAL = "withdrawal"  # intrekking
+    LOWERING = "lowering"  # verlaging van de verlening vóór de vaststelling (Awb 4:48)
 
 
 # --- numbers -----------------------------------------------------------------------------

@@ -49,7 +49,8 @@ def follow_decision(service: "GrantService", grant: Grant, ledger: Ledger | None
     """The ledger with what the grant's new events mean for the money, and the payment book when a claim opened
     (nothing: nothing to record)."""
     names = [cls.__name__ for cls, _ in decision.events]
-    money = {"GrantApproved", "AdvancesScheduled", "ExtensionGranted", "GrantDetermined", "GrantWithdrawn", "ObjectionDecided"}
+    money = {"GrantApproved", "AdvancesScheduled", "ExtensionGranted", "GrantDetermined", "GrantWithdrawn", "ObjectionDecided",
+             "GrantLowered"}
     if not money & set(names):
         return []
     if ledger is None:

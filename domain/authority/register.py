@@ -25,7 +25,8 @@ from domain.regulation.source import LegalSource, _Frozen
 DATA = Path(__file__).resolve().parent.parent / "regulation" / "data" / "organisation" / "register.toml"
 ANY_SCHEME = "*"
 ROLES = ("beoordelaar", "interne_controle", "coordinator", "jurist", "betaalfiatteur")
-BESLUIT_KINDS = ("approval", "rejection", "extension", "determination", "withdrawal", "objection_decision", "claim")
+BESLUIT_KINDS = ("approval", "rejection", "extension", "determination", "withdrawal", "objection_decision", "claim",
+                 "lowering")
 # what a volmacht covers besides besluiten (Awb 10:12: mandate's rules apply to a volmacht): releasing a payment
 ACT_KINDS = ("payment",)
 

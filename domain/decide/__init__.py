@@ -31,6 +31,7 @@ from domain.decide.decisions import _approve, _decide_objection, _objection, _re
 from domain.decide.ending import _consequence, _determine, _withdraw, consequence_event
 from domain.decide.letters import _letter
 from domain.decide.plans import _detailed_plan
+from domain.decide.lowering import _lower, _melding
 from domain.decide import stages
 from domain.decide.execution import _extension_plan, _final_report, _grant_extension, _hourly_rate, _progress_report
 from domain.regulation import Regulation, UnknownRule
@@ -174,6 +175,8 @@ _HANDLERS: dict[type[c.Command], Callable[[GrantState, Any, Context], Decision]]
     c.SubmitFinalReport: _final_report,
     c.DetermineGrant: _determine,
     c.WithdrawGrant: _withdraw,
+    c.RecordMelding: _melding,
+    c.LowerGrant: _lower,
     c.ApplyDeadlineConsequence: _consequence,
     c.IssueDecisionLetter: _letter,
 }

@@ -20,6 +20,7 @@ Handler = Callable[[GrantState, Any, Context], Decision]
 BESLUIT_KIND = {
     "ApproveGrant": "approval", "RejectApplication": "rejection", "GrantExtension": "extension",
     "DetermineGrant": "determination", "WithdrawGrant": "withdrawal", "DecideObjection": "objection_decision",
+    "LowerGrant": "lowering",
 }
 ENVELOPE = {"command_id", "actor", "reason", "effective_at", "expected_version", "region_code", "scheme", "type"}
 
@@ -36,6 +37,8 @@ def besluit_amount(state: GrantState, command: c.Command) -> int:
     """What a besluit is about, in cents, for the mandate's limit: the grant it gives, or what is at stake."""
     if isinstance(command, c.DecideObjection) and command.revised_amount_cents is not None:
         return command.revised_amount_cents
+    if isinstance(command, c.LowerGrant):
+        return state.granted_total_cents  # what the besluit takes a decision about: the grant as it stands
     if isinstance(command, (c.ApproveGrant, c.DecideObjection)) and command.granted_per_year:
         return sum(a.amount_cents for a in command.granted_per_year)
     if isinstance(command, c.RejectApplication):
@@ -160,8 +163,8 @@ def open_work(state: GrantState, ctx: Context) -> tuple[Procedure, Stage] | None
         procedure = data.procedure(case.procedure, case.command_type)
         return procedure, procedure.stages[case.next_stage]
     for command in BESLUIT_KIND:
-        if command == "WithdrawGrant":
-            continue  # always possible, never due
+        if command in ("WithdrawGrant", "LowerGrant"):
+            continue  # possible, never due
         declared = allowed_from(c.COMMAND_TYPES[command], ctx.regulation)
         if declared is not None and state.status in declared and state.status is not GrantStatus.WITHDRAWN:
             procedure = data.procedure_for(command)

@@ -32,6 +32,7 @@ from domain.events.execution import (
 )
 from domain.events.letters import DecisionLetterIssued
 from domain.events.advances import AdvancesScheduled
+from domain.events.meldingen import GrantLowered, MeldingReceived
 from domain.events.stages import (
     BesluitDrafted,
     BesluitSentBack,
@@ -55,7 +56,7 @@ from domain.events.ending import (
 )
 
 __all__ = [
-    "AdvancesScheduled",
+    "AdvancesScheduled", "GrantLowered", "MeldingReceived",
     "BesluitDrafted", "BesluitSentBack", "BesluitSigned", "CaseClaimed", "CaseEvent", "CaseReleased", "StagePassed",
     "AdviceRecorded", "ApplicationAccepted", "ApplicationRejected", "ApplicationSetAside", "ApplicationSubmitted",
     "DeadlineConsequence", "DeadlineMissed", "DecisionBecameFinal", "DecisionLetterIssued", "DecisionTermExceeded",

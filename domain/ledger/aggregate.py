@@ -178,6 +178,15 @@ class Ledger(Aggregate):
             for number in self.numbers:
                 ledger.instalments[number].status = "cancelled"
 
+    class InstalmentLowered(Event):
+        """A lowering of the verlening (Awb 4:48) took this much off an instalment not yet handed over."""
+
+        number: int
+        amount_cents: int  # its new amount
+
+        def apply(self, ledger: "Ledger") -> None:
+            ledger.instalments[self.number].amount_cents = self.amount_cents
+
     class PaymentAccountRecorded(Event):
         iban: str
         holder: str

@@ -59,6 +59,8 @@ def follow(ledger: Ledger, state: GrantState, event_names: list[str], common: di
                 ledger.trigger_event(Ledger.InstalmentScheduled, number=item.number, year=item.year, due=item.due,
                                      amount_cents=item.amount_cents, besluit=besluit.number, final=False,
                                      legal_basis="Aanwijzingen voor subsidieverstrekking, aanwijzing 18; Awb art. 4:95", **common)
+    if "GrantLowered" in event_names:
+        _lower(ledger, besluit.granted_per_year, common)
     if "GrantDetermined" in event_names and state.determination is not None:
         _settle(ledger, state, common)
     if "GrantWithdrawn" in event_names:
@@ -90,3 +92,27 @@ def _settle(ledger: Ledger, state: GrantState, common: dict[str, Any]) -> None:
         ledger.trigger_event(Ledger.ClaimEstablished, number=claim_number(state.region_code, state.scheme, besluit.number),
                              amount_cents=-difference, term_ends=term_ends,
                              legal_basis=f"{AWB} art. 4:57 lid 1, 4:95 lid 4 en 4:86; {words}", **common)
+
+
+def _lower(ledger: Ledger, new: dict[int, int], common: dict[str, Any]) -> None:
+    """Awb 4:48: the commitment follows the lowered verlening, and the advances not yet handed over shrink, the
+    latest first; what was paid above the new amount is settled at the vaststelling."""
+    basis = f"{AWB} art. 4:48 lid 1 (verlaging): de verplichting en de nog te betalen voorschotten volgen"
+    delta = {str(y): new.get(y, 0) - ledger.committed.get(y, 0) for y in ledger.committed if new.get(y, 0) != ledger.committed.get(y, 0)}
+    if delta:
+        ledger.trigger_event(Ledger.CommitmentRecorded, besluit=max((i.besluit for i in ledger.instalments.values()), default=0),
+                             per_year=delta, legal_basis=basis, **common)
+    for year, change in delta.items():
+        cut = -change
+        open_lines = sorted((i for i in ledger.instalments.values() if i.year == int(year) and not i.final
+                             and i.status in ("scheduled", "released", "returned")), key=lambda i: i.due, reverse=True)
+        for line in open_lines:
+            if cut <= 0:
+                break
+            taken = min(cut, line.amount_cents)
+            cut -= taken
+            if taken == line.amount_cents:
+                ledger.trigger_event(Ledger.InstalmentsCancelled, numbers=[line.number], legal_basis=basis, **common)
+            else:
+                ledger.trigger_event(Ledger.InstalmentLowered, number=line.number, amount_cents=line.amount_cents - taken,
+                                     legal_basis=basis, **common)

@@ -9,7 +9,7 @@ from domain.regulation.check_findings import Findings, Parsed, listed
 
 # The steps whose command takes a besluit of DUS-I (domain/decide/stages.py BESLUIT_KIND)
 BESLUIT_STEPS = frozenset({"ApproveGrant", "RejectApplication", "GrantExtension", "DetermineGrant", "WithdrawGrant",
-                           "DecideObjection"})
+                           "DecideObjection", "LowerGrant"})
 
 
 def check_procedures(parsed: Parsed, findings: Findings) -> None:

@@ -65,7 +65,8 @@ STEP_PARAMETERS: dict[str, list[str]] = {
 
 # The kind of besluit each step takes (domain/events/ records it; domain/deadlines.py looks its objection term up).
 STEP_BESLUITEN = {"ApproveGrant": "approval", "RejectApplication": "rejection", "RequestRepair": "set_aside",
-                  "GrantExtension": "extension", "DetermineGrant": "determination", "WithdrawGrant": "withdrawal"}
+                  "GrantExtension": "extension", "DetermineGrant": "determination", "WithdrawGrant": "withdrawal",
+                  "LowerGrant": "lowering"}
 
 
 def step_library() -> set[str]:

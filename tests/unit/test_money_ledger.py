@@ -179,3 +179,28 @@ def test_an_atw_holiday_moves_the_end_of_the_claims_term(svc):
     assert payment_term(dt.date(2025, 3, 14))[0] == dt.date(2025, 4, 25)
     day, words = payment_term(dt.date(2024, 3, 16))
     assert day == dt.date(2024, 4, 29) and "Algemene termijnenwet" in words
+
+
+def test_a_melding_and_a_lowering_by_besluit_lower_the_advances_still_to_be_paid_and_the_vaststelling_starts_from_it(svc):
+    from domain.values import MeldingKind
+
+    grant = approved(svc)
+    with_account(svc, grant)
+    release(svc, grant, 1)
+    money.run_payments(svc, dt.date(2020, 1, 15), at(2020, 1, 15))
+    grant.send(c.RecordMelding, at(2022, 3, 1), kind=MeldingKind.NOT_FULLY, activities="het techniekhuis opent niet in 2023",
+               actor=c.Actor(name="penvoerder", role=Role.REGION))
+    lowered = grant.send(c.LowerGrant, at(2022, 4, 1), granted_per_year=[{"year": 2023, "amount_cents": 300_000_00}],
+                         reason="melding: minder activiteiten in 2023")
+    assert lowered.events[-1] == "GrantLowered"
+    state = svc.state(grant.code)
+    assert state.granted_per_year[2023] == 300_000_00 and state.besluiten[-1].kind == "lowering"
+    assert state.besluiten[-1].signature is not None  # a besluit like any other: stages, mandate, letter
+    book = ledger(svc, grant)
+    assert book.committed[2023] == 300_000_00
+    in_2023 = [i for i in book.instalments.values() if i.year == 2023 and i.status != "cancelled"]
+    assert sum(i.amount_cents for i in in_2023) == 300_000_00
+    # a raise is not a lowering
+    with pytest.raises(TransitionRefused) as refused:
+        grant.send(c.LowerGrant, at(2022, 5, 1), granted_per_year=[{"year": 2022, "amount_cents": 950_000_00}])
+    assert refused.value.rule == "lowering.not_higher" and "4:48" in refused.value.source

@@ -74,7 +74,7 @@ def test_a_broken_copy_is_told_exactly_its_problems_with_their_places(tmp_path, 
     broken = tmp_path / "broken.toml"
     broken.write_text(text.replace('id = "sto-2020-2024"', 'id = "sto-broken"', 1) + DUPLICATE_STEP, encoding="utf-8")
     findings = check_scheme(broken)
-    expected = sorted([(place, rule) for _, _, place, rule in BREAKS] + [("steps[17].command", "unique.steps")])
+    expected = sorted([(place, rule) for _, _, place, rule in BREAKS] + [("steps[19].command", "unique.steps")])
     assert where(findings) == expected
     # every error says what to do, and the unknown names are named
     errors = {f.place: f for f in findings if f.level is Level.ERROR}
@@ -83,7 +83,7 @@ def test_a_broken_copy_is_told_exactly_its_problems_with_their_places(tmp_path, 
     assert "spending_ends" in errors["deadlines[3].term"].problem and "spending_end" in errors["deadlines[3].term"].hint
     assert "final_reports" in errors["deadlines[4].until"].problem and "progress_report" in errors["deadlines[4].until"].hint
     assert "deadline_missed" in errors["deadlines[2].consequence"].hint
-    assert "steps[15]" in errors["steps[17].command"].problem
+    assert "steps[15]" in errors["steps[19].command"].problem
     # the breaks add no warning of their own beyond the duplicate's and the broken items' (which no longer parse)
     assert set(where(findings, Level.WARNING)) <= set(where(clean, Level.WARNING))
 
