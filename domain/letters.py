@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from domain.deadlines import besluit_objection_deadline
-from domain.letter_advances import advance_paragraphs
+from domain.letter_advances import advance_paragraphs, claim_paragraphs
 from domain.notifications import REMINDER_NAMESPACE, Attachment, Notification, datum_nl, grant_scope
 from domain.regulation import DeadlineInfo, Regulation
 from domain.regulation.model import LegalSource
@@ -183,7 +183,7 @@ def compose(state: GrantState, number: int, regulation: Regulation, tpl: Templat
         reference=fill(head["reference"]),
         subject=fill(kind_texts["subject"]),
         salutation=head["salutation"],
-        body=[fill(p) for p in kind_texts["body"]] + advance_paragraphs(state, besluit),
+        body=[fill(p) for p in kind_texts["body"]] + advance_paragraphs(state, besluit) + claim_paragraphs(state, besluit),
         amounts_title=head["amounts_title"],
         amounts=_amounts(state, besluit, head),
         basis_title=head["basis_title"],

@@ -161,3 +161,13 @@ def test_set_off_is_refused_five_years_after_the_vaststelling_and_by_someone_wit
     with pytest.raises(TransitionRefused) as late:
         attempt("co.de-vries", at(2030, 3, 3))
     assert late.value.rule == "setoff.five_years" and late.value.source == "Algemene wet bestuursrecht art. 4:57 lid 4"
+
+
+def test_the_vaststelling_letter_states_the_claim_its_last_day_and_the_number_to_pay_it_under(svc):
+    from domain.letters import compose
+
+    grant = paid_out_and_determined(svc)
+    state = svc.state(grant.code, scheme="sto-2020-2024")
+    (claim,) = ledger(svc, grant).claims.values()
+    text = compose(state, state.besluiten[-1].number, svc.regulation(state.scheme)).text()
+    assert claim.number in text and "maandag 14 april 2025" in text and "4:87 lid 1" in text
