@@ -75,6 +75,8 @@ def reminder_message(
     offset_days: int,
     operator_address: str,
     today: dt.date,
+    waiting: tuple[str, str, str | None] | None = None,
+    role_addresses: dict[str, str] | None = None,
 ) -> Notification:
     """One reminder, planned `offset_days` before a date, for every deadline of the grant on that date.
 
@@ -91,6 +93,8 @@ def reminder_message(
         key = f"{grant_scope(state)}|{'+'.join(d.key for d in items)}|{first.due.isoformat()}|{offset_days}"
     to_region = first.addressee is not Addressee.OPERATOR
     to = state.penvoerder.email if to_region else operator_address
+    if not to_region and waiting is not None:  # DUS-I's term, while a besluit waits in a stage: to that stage's role
+        to = (role_addresses or {}).get(waiting[1], operator_address)
     greeting = say("greeting_region", region_name=state.region_name) if to_region else say("greeting_operator")
     days_left = (first.due - today).days
     when = {0: say("today"), 1: say("tomorrow")}.get(days_left, say("in_days", days=days_left))
@@ -103,6 +107,9 @@ def reminder_message(
         *([say("scheme", scheme=scheme_title(state.scheme))] if scoped(state.scheme) else []),  # a region may hold two grants
         say("last_day", due=datum_nl(first.due)),
     ]
+    if not to_region and waiting is not None:
+        stage, role, person = waiting
+        lines.append(say("stage_waiting", stage=stage, role=role, held=say("stage_held", person=person) if person else ""))
     for deadline in items:
         lines += ["", say("deadline_heading", title=deadline.title_nl)] if len(items) > 1 else []
         lines.append(say("required_step", step=deadline.required_step or deadline.title_nl))

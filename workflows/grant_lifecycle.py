@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.letters import issue_letters
     from workflows.patches import (PATCH_ACT_AGAIN, PATCH_COMBINED_REMINDERS, PATCH_DECISION_LETTERS, PATCH_LOCAL_CONSEQUENCE,
                                    PATCH_OBJECTION_AFTER_END, PATCH_QUIET_REPLANS, PATCH_RECEIPTS, PATCH_SCHEME_ATTRIBUTE)
+    from workflows.stage_reminders import stage_waiting
     from workflows.retries import COMMAND_RETRY, PATIENT_RETRY, REMINDER_RETRY
     from workflows.search_attributes import NEXT_DEADLINE, REGION, SCHEME, SEARCH_ATTRIBUTES, STATUS  # noqa: F401 - re-exported
 
@@ -144,6 +145,7 @@ class GrantWorkflow:
                 batch[0].offset_days,
                 self._input.operator_address if self._input else "",
                 local_date(self._clock.now()),
+                **stage_waiting(self._state, self._regulation, self._clock.now(), self._input),
             )
             # a normal activity, not a local one: a mail server may be down for hours, and the server's
             # retries with backoff survive that without holding a workflow task open

@@ -32,6 +32,8 @@ class GrantWorkflowInput(BaseModel):
     amendments: list[Amendment] = Field(default_factory=list)  # published while running
     reminder_offsets_days: list[int] = Field(default_factory=lambda: list(DEFAULT_REMINDER_OFFSETS))
     operator_address: str = "dus-i@sto.example"
+    # where DUS-I's reminders go while a besluit waits in a stage: the mailbox of the stage's role (else operator_address)
+    role_addresses: dict[str, str] = Field(default_factory=dict)
     state: GrantState | None = None  # carried over continue-as-new
     handled_reminders: list[str] = Field(default_factory=list)
     runs: int = 1

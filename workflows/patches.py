@@ -19,3 +19,4 @@ PATCH_LOCAL_CONSEQUENCE = "consequence-as-local-activity"  # 2026-12: a passed d
 # workflow task that noticed it (one task instead of two, no activity task): an agency's deadline falls on one
 # instant for every grant, and the burst of 10,000 then costs half the server round trips
 PATCH_DECISION_LETTERS = "decision-letters"  # 2026-12: every besluit gets its letter (an activity after the step)
+PATCH_STAGE_REMINDERS = "stage-reminders"  # 2026-12: DUS-I's reminders name the stage a besluit waits in, to its role

@@ -7,6 +7,7 @@ errors (TransitionRefused with rule and source, GrantNotFound, ConcurrencyConfli
 from __future__ import annotations
 
 import datetime as dt
+import os
 import uuid
 from typing import Any, Sequence
 
@@ -71,6 +72,13 @@ class GrantAlreadyStarted(TransitionRefused):
     """The region already has a running grant workflow."""
 
 
+def role_addresses_from_env() -> dict[str, str]:
+    """STO_ROLE_ADDRESSES="interne_controle=ic@dus-i.example,coordinator=coordinatie@dus-i.example": the mailbox of
+    each role that takes a stage; a role not named gets the operator address."""
+    pairs = (item.split("=", 1) for item in os.environ.get("STO_ROLE_ADDRESSES", "").split(",") if "=" in item)
+    return {role.strip(): address.strip() for role, address in pairs if role.strip() and address.strip()}
+
+
 class GrantsClient:
     def __init__(
         self,
@@ -82,6 +90,7 @@ class GrantsClient:
         amendments: Sequence[Amendment] = (),
         reminder_offsets_days: Sequence[int] = DEFAULT_REMINDER_OFFSETS,
         operator_address: str = "dus-i@sto.example",
+        role_addresses: dict[str, str] | None = None,
         max_history_events: int = 2_000,
         credentials: CommandCredentials | None = None,
         future_margin: dt.timedelta = FUTURE_MARGIN,
@@ -93,6 +102,8 @@ class GrantsClient:
         self.amendments = list(amendments)
         self.reminder_offsets_days = list(reminder_offsets_days)
         self.operator_address = operator_address
+        # where DUS-I's reminders go while a besluit waits in a stage (STO_ROLE_ADDRESSES: role=address,...)
+        self.role_addresses = dict(role_addresses) if role_addresses is not None else role_addresses_from_env()
         self.max_history_events = max_history_events
         self.credentials = credentials or CommandCredentials(None)
         self.future_margin = future_margin
@@ -115,6 +126,7 @@ class GrantsClient:
                     amendments=self.amendments,
                     reminder_offsets_days=self.reminder_offsets_days,
                     operator_address=self.operator_address,
+                    role_addresses=self.role_addresses,
                     max_history_events=self.max_history_events,
                     creation_signature=self.credentials.sign(command),
                     future_margin_seconds=self.future_margin.total_seconds(),
