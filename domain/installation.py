@@ -17,6 +17,8 @@ from eventsourcing.domain import Aggregate
 
 INSTALLATION_ID = uuid.UUID("3b0f6c1e-5d2a-4e8f-9a17-6c4d2e8b1f05")
 DECISION_LETTERS = "decision_letters"  # a letter for every besluit recorded since the moment
+STAGES = "stages_and_mandates"  # every besluit recorded since went through its stages, under a mandate (four eyes)
+MONEY_LEDGER = "money_ledger"  # every verlening recorded since has its money ledger (commitments, advances, claims)
 
 
 class Installation(Aggregate):

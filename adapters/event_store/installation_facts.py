@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.utils import get_topic
 
 from domain.errors import DomainError
-from domain.installation import DECISION_LETTERS, FIRST_LETTERS_RELEASE, INSTALLATION_ID, Installation
+from domain.installation import DECISION_LETTERS, FIRST_LETTERS_RELEASE, INSTALLATION_ID, MONEY_LEDGER, STAGES, Installation
 
 ATTEMPTS = 20
 
@@ -45,9 +45,18 @@ class InstallationFacts:
         return self._letters
 
     def switch_on_letters(self) -> dt.datetime:
-        """Record from when letters are owed, if no process did: a worker, when it starts on the store."""
+        """Record from when letters are owed, if no process did: a worker, when it starts on the store. The same worker
+        records from when besluiten go through stages under mandate, and from when grants hold a money ledger: the
+        moments an auditor reads the record by (a besluit of before was taken by one person, as the engine then
+        allowed; a verlening of before has its money outside the engine)."""
+        fresh = not self.service.recorder.max_notification_id()
         self._letters = switch_on_letters(self.service)
+        for capability in (STAGES, MONEY_LEDGER):
+            switch_on_now(self.service, capability, fresh=fresh)
         return self._letters
+
+    def since(self, capability: str) -> dt.datetime | None:
+        return recorded_since(self.service, capability)
 
 
 def recorded_since(service: Application, capability: str) -> dt.datetime | None:
@@ -80,6 +89,28 @@ def switch_on_letters(service: Application) -> dt.datetime:
         f"could not record from when this store's engine makes decision letters ({DECISION_LETTERS}, "
         f"domain/installation.py): {ATTEMPTS} attempts met another writer",
         hint="start the worker again; if it happens again, check which processes write the Installation log")
+
+
+def switch_on_now(service: Application, capability: str, *, fresh: bool) -> dt.datetime:
+    """Record that `capability` is on from now (before the first event, in a new store), unless it is recorded."""
+    for _ in range(ATTEMPTS):
+        try:
+            log: Installation = service.repository.get(INSTALLATION_ID)
+        except AggregateNotFoundError:
+            log = Installation.start()
+        since = log.since(capability)
+        if since is not None:
+            return since
+        since = dt.datetime.now(dt.timezone.utc)
+        log.switch_on(capability, since, "a new store: from its first event" if fresh else
+                      "the store was first started on by a worker of the code that has it; what it recorded before had not")
+        try:
+            service.save(log)
+        except IntegrityError:
+            continue
+        return since
+    raise InstallationFactUnrecorded(f"could not record from when {capability} is on: {ATTEMPTS} attempts met another writer",
+                                     hint="start the worker again")
 
 
 def _letters_moment(service: Application) -> tuple[dt.datetime, str]:
