@@ -81,8 +81,8 @@ def queue(
         print_json(view)
         return
     table = Table(title=f"open work as of {view['as_of']} ({len(view['work_items'])} of {view['total']})")
-    for col in ("region", "scheme", "waits in", "role", "besluit", "drafted by", "stages taken", "held by", "since", "decision term"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("region",))
+    for col in ("region", "waits in (role)", "besluit, stages taken", "held by", "decision term"):
+        table.add_column(col, overflow="fold", no_wrap=col == "region")
     for item in view["work_items"]:
         table.add_row(*_queue_row(item))
     console.print(table)
@@ -91,15 +91,16 @@ def queue(
 
 
 def _queue_row(item: dict[str, Any]) -> list[str]:
+    """Five columns, so that the queue reads in a terminal of 80 characters."""
     besluit = (f"{item['besluit_kind']} {money(item['amount_cents'])}" if item["drafted"]
                else f"due, not drafted ({item['procedure']})")
-    taken = ", ".join(f"{stage}: {person}" for person, stage in item["takers"].items())
-    held = f"{item['claimed_by']} since {item['claimed_since']}" if item["claimed_by"] else ""
+    taken = "; ".join(f"{stage}: {person}" for person, stage in item["takers"].items())
+    held = f"{item['claimed_by']}\nsince {item['claimed_since']}" if item["claimed_by"] else ""
     due = item["due"]
-    term = "" if due is None else f"{due['due']} ({'[red]' + due['text'] + '[/]' if due['overdue'] else due['text']})"
-    cells = [item["region_code"], item["scheme"],
-             f"{item['stage_title']} ({item['stage']}, {item['stage_index'] + 1}/{item['stage_count']})",
-             item["stage_role"], besluit, item["drafted_by"] or "", taken, held, item["waiting_since"]]
+    term = "" if due is None else f"{due['due']}\n" + (f"[red]{due['text']}[/]" if due["overdue"] else due["text"])
+    cells = [f"{item['region_code']}\n{item['scheme']}",
+             f"{item['stage_title']} ({item['stage_index'] + 1}/{item['stage_count']}, {item['stage_role']})\n"
+             f"since {item['waiting_since']}", besluit + (f"\n{taken}" if taken else ""), held]
     return [shown(cell) for cell in cells] + [term]
 
 
