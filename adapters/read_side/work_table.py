@@ -25,13 +25,15 @@ WORK = "view_work_items"
 WORK_SORT_KEY = ("opened_on", "region_code", "grant_id")  # grant_id: unique, so the order is total
 WORK_KEY_SHAPE = (str, str, str)
 WORK_INDEXES = (
-    # No filter, the role, the decision term (and a filter on the stage's role too): walk this index in order from
-    # the cursor, testing the filters on the way. SQLite: SEARCH view_work_items USING INDEX view_work_items_sort
+    # No filter, the stage's role (a person's roles), the decision term: walk this index in order from the cursor,
+    # testing the filters on the way. SQLite: SEARCH view_work_items USING INDEX view_work_items_sort
     # ((opened_on,region_code,grant_id)>(?,?,?)); the first page: SCAN ... USING INDEX view_work_items_sort.
+    # PostgreSQL (20,000 items, after ANALYZE): Index Scan using view_work_items_sort, Index Cond ROW(...) > ROW(...).
     f"CREATE INDEX IF NOT EXISTS {WORK}_sort ON {WORK} (opened_on, region_code, grant_id)",
     # claimed_by = ? (mine) or claimed_by IS NULL (unassigned): one person holds a few cases, and the unassigned
     # ones may be few too; one seek in order: SEARCH ... USING INDEX view_work_items_claimed (claimed_by=? AND
-    # (opened_on,region_code,grant_id)>(?,?,?)), the same for `claimed_by IS NULL`.
+    # (opened_on,region_code,grant_id)>(?,?,?)), the same for `claimed_by IS NULL`. PostgreSQL takes it for a
+    # person (Index Cond claimed_by = ...) and, when half the queue is unassigned, walks view_work_items_sort.
     f"CREATE INDEX IF NOT EXISTS {WORK}_claimed ON {WORK} (claimed_by, opened_on, region_code, grant_id)",
     # scheme = ?: SEARCH ... USING INDEX view_work_items_scheme (scheme=? AND (opened_on,...)>(?,?,?)).
     f"CREATE INDEX IF NOT EXISTS {WORK}_scheme ON {WORK} (scheme, opened_on, region_code, grant_id)",
@@ -104,8 +106,8 @@ def work_where(wanted: WorkFilter, after: tuple | None) -> tuple[str, tuple]:
             clauses.append(f"{column} = ?")
             params.append(value)
     if wanted.roles is not None:
-        # `|| ''`: not an index for the IN (a role holds a large part of the queue: walk the sort index instead)
-        clauses.append(f"(stage_role || '') IN ({', '.join('?' * len(wanted.roles))})" if wanted.roles else "1 = 0")
+        # no index leads with the role (a role holds a large part of the queue): the sort index is walked
+        clauses.append(f"stage_role IN ({', '.join('?' * len(wanted.roles))})" if wanted.roles else "1 = 0")
         params.extend(wanted.roles)
     if wanted.decision_term:
         clauses.append("decision_term = 1")
