@@ -258,9 +258,12 @@ def file_objection(grounds: Annotated[Optional[str], typer.Option("--grounds", h
 def decide_objection(
     outcome: Annotated[Optional[ObjectionOutcome], typer.Option("--outcome", help="upheld (gegrond) or dismissed (ongegrond)")] = None,
     year: YearAmounts = None,
+    revised_amount_cents: Annotated[Optional[int], typer.Option(
+        "--revised-amount-cents", min=1, help="upheld against the extension or the vaststelling: the new besluit's amount")] = None,
 ) -> dict[str, Any]:
-    """Fields: outcome, granted_per_year (for an upheld objection against a decision with amounts)."""
-    return {"outcome": outcome, "granted_per_year": _year_amounts(year)}
+    """Fields: outcome, granted_per_year (for an upheld objection against a decision with amounts), revised_amount_cents
+    (the extension or vaststelling that takes the contested one's place, Awb 7:11 lid 2)."""
+    return {"outcome": outcome, "granted_per_year": _year_amounts(year), "revised_amount_cents": revised_amount_cents}
 
 
 @transition("report")
@@ -329,3 +332,18 @@ def determine() -> dict[str, Any]:
 def withdraw() -> dict[str, Any]:
     """No fields of its own."""
     return {}
+
+
+@transition("melding")
+def melding(
+    kind: Annotated[Optional[str], typer.Option("--kind", help="not_on_time, not_fully or not_at_all")] = None,
+    activities: Annotated[Optional[str], typer.Option("--activities", help="which activities, and why")] = None,
+) -> dict[str, Any]:
+    """Fields: kind, activities (the region's melding under its meldingsplicht)."""
+    return {"kind": kind, "activities": activities}
+
+
+@transition("lower")
+def lower(year: YearAmounts = None) -> dict[str, Any]:
+    """Fields: granted_per_year (the lowered amount per year; Awb 4:48 lid 1), sent_on."""
+    return {"granted_per_year": _year_amounts(year)}

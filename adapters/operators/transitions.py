@@ -75,6 +75,8 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("final-report", c.SubmitFinalReport),
         Transition("determine", c.DetermineGrant),
         Transition("withdraw", c.WithdrawGrant),
+        Transition("melding", c.RecordMelding),
+        Transition("lower", c.LowerGrant),
         Transition("pass", c.PassStage),
         Transition("send-back", c.SendBackStage),
         Transition("claim", c.ClaimCase),

@@ -71,7 +71,10 @@ def legacy_lives(svc):
     withdrawn = GrantScript(svc, index=4)
     withdrawn.to_approved()
     withdrawn.send(c.WithdrawGrant, at(2020, 2, 1), reason="regio stopt")
-    return [rejected, set_aside, extended, withdrawn]
+    lowered = GrantScript(svc, index=5)
+    lowered.to_approved()
+    lowered.send(c.LowerGrant, at(2022, 4, 1), granted_per_year=years({2023: 300_000_00}), reason="melding: minder in 2023")
+    return [rejected, set_aside, extended, withdrawn, lowered]
 
 
 def test_every_kind_of_besluit_of_the_legacy_scheme_yields_one_letter_with_its_amounts_and_deadline(memory_service):
