@@ -127,6 +127,10 @@ def grant_approved(row: Row, p: dict[str, Any]) -> None:
     row["status"] = GrantStatus.APPROVED.value
 
 
+def grant_lowered(row: Row, p: dict[str, Any]) -> None:
+    _granted(row, p["granted_per_year"])  # the verlening lowered (Awb 4:48 lid 1); the status stays
+
+
 def objection_decided(row: Row, p: dict[str, Any]) -> None:
     after = status(p["status_after"])
     if p["granted_per_year"]:
@@ -228,6 +232,8 @@ HANDLERS: dict[str, Handler] = {
         (e.SpendingPeriodEnded, unchanged),
         (e.DecisionLetterIssued, unchanged),  # the letters are read from the grant (sto grant letters)
         (e.AdvancesScheduled, unchanged),  # the instalments are read from the grant's state
+        (e.MeldingReceived, unchanged),  # the meldingen are read from the grant's state
+        (e.GrantLowered, cases.noting_besluit(grant_lowered)),
         (e.BesluitDrafted, cases.besluit_drafted),
         (e.StagePassed, cases.stage_passed),
         (e.BesluitSentBack, cases.besluit_sent_back),
