@@ -19,6 +19,10 @@ class Script2025(GrantScript):
         fields.setdefault("scheme", NEW)
         return super().send(command_class, when, **fields)
 
+    @property
+    def scheme_id(self) -> str | None:
+        return NEW
+
     def pre_register(self, when=at(2024, 5, 15), *, po_partner: bool = True, **changes):
         fields = self.region.vooraanmelding_fields()
         fields.pop("region_code")

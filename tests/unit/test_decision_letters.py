@@ -7,6 +7,8 @@ Domain and adapters on the in-memory store; the letters are issued as the workfl
 
 from __future__ import annotations
 
+import datetime as dt
+
 import io
 from email import message_from_bytes, policy
 
@@ -65,6 +67,7 @@ def legacy_lives(svc):
     quarter = sum(PER_YEAR.values()) // 4
     extended.progress_report(2, at(2023, 9, 1), quarter)
     extended.send(c.GrantExtension, at(2023, 11, 1), amount_cents=quarter)
+    extended.pay_advances(dt.date(2024, 12, 31))  # every instalment of the schedule paid, as the vaststelling settles
     total = sum(PER_YEAR.values())
     extended.final_report(at(2025, 1, 15), PER_YEAR, cofinancing_cents=total * 5 // 100)
     extended.send(c.DetermineGrant, at(2025, 3, 1))
@@ -106,7 +109,8 @@ def test_a_vaststelling_letter_holds_amounts_and_a_deadline_worked_out_by_hand(m
     """The vaststelling of the extended grant of `legacy_lives`, worked out from the regeling, not by `compose`.
 
     Granted 1,000,000 + 1,000,000 + 900,000 + 900,000 = EUR 3,800,000, and in 2023 the extension of a quarter of
-    that, EUR 950,000 (the cap: 25 % of the 2020–2023 total): EUR 4,750,000 granted, taken as paid in advance.
+    that, EUR 950,000 (the cap: 25 % of the 2020–2023 total): EUR 4,750,000 granted, all of it paid in advance (its
+    money ledger paid every instalment).
     Realised costs EUR 3,800,000: eligible is the lower of granted and realised, EUR 3,800,000. Co-financing
     realised: 5 % of it, EUR 190,000. The threshold in force on 1 March 2025 is 7.5 % (the minister's letter of
     7 July 2022 lowered it from 10 %), so EUR 285,000 was required; under it, the subsidy is determined at what
