@@ -270,6 +270,8 @@ def scheme_page() -> str:
                                              SchemeInfo, Step)
     from domain.regulation.model import (Besluit, Parameter, ParameterValue, RegulationData, RegulationVersion,
                                          Term, TermValue)
+    from domain.regulation.advances import AdvancePart, AdvanceRule
+    from domain.regulation.procedures import Procedure, Question, Stage
     from domain.regulation.source import LegalSource
     from domain.values import DecisionKind, GrantStatus, RegionKind
 
@@ -292,6 +294,11 @@ def scheme_page() -> str:
                 (ApplicationRound, "application_rounds", "`[[application_rounds]]`"),
                 (DeadlineRule, "deadlines", "`[[deadlines]]`"),
                 (RegionKindRule, "region_kinds", "`[[region_kinds]]`"),
+                (Procedure, "procedures", "`[[procedures]]`"),
+                (Stage, "procedures.stages", "`[[procedures.stages]]`"),
+                (Question, "procedures.stages.questions", "`questions = [{ ... }]` of a stage"),
+                (AdvanceRule, "advances", "`[advances]`"),
+                (AdvancePart, "advances.parts", "`parts = [{ ... }]` of `[advances]`"),
                 (LegalSource, "source", "every `source = { ... }`")]
     for model, heading, section in sections:
         _model_table(out, model, heading, section)
