@@ -35,6 +35,11 @@ EXPECTED: dict[str, set[str]] = {
     "GET /v1/grants/{region}/history": GRANT,  # the region's own file
     "GET /v1/grants/{region}/as-of/{day}": GRANT,
     "GET /v1/audit/verify": STAFF,
+    # the work queue, a grant's case and the organisation register: DUS-I's own handling, never a region's
+    "GET /v1/work-items": STAFF,
+    "GET /v1/grants/{region}/case": STAFF,
+    "GET /v1/schemes/{scheme}/grants/{region}/case": STAFF,
+    "GET /v1/mandates": STAFF,
     "GET /v1/health": set(CALLERS),
     # the same grant addressed by its scheme (a region holds one grant per scheme): the same policy
     **{f"POST /v1/schemes/{{scheme}}/grants/{{region}}/{name}": {"operator"} for name in TRANSITIONS},
