@@ -67,3 +67,56 @@ def as_of(events: Iterable[Any], day: dt.date) -> Ledger | None:
             # dated before the last payment run, so this passes over rather than stops)
         ledger = event.mutate(ledger) if ledger is not None or isinstance(event, Ledger.Opened) else None
     return ledger
+
+
+@dataclass(frozen=True)
+class YearFigures:
+    """One budget year of one scheme: committed (verplichtingen), and the advances scheduled, handed over, paid."""
+
+    committed_cents: int = 0
+    scheduled_cents: int = 0
+    instructed_cents: int = 0
+    paid_cents: int = 0
+
+    def __add__(self, other: "YearFigures") -> "YearFigures":
+        return YearFigures(**{k: v + getattr(other, k) for k, v in asdict(self).items()})
+
+
+def by_year(ledger: Ledger) -> dict[int, YearFigures]:
+    years: dict[int, YearFigures] = {}
+    for year, cents in ledger.committed.items():
+        years[year] = years.get(year, YearFigures()) + YearFigures(committed_cents=cents)
+    for line in ledger.instalments.values():
+        if line.status == "cancelled":
+            continue
+        part = YearFigures(scheduled_cents=line.amount_cents,
+                           instructed_cents=line.amount_cents if line.status == "instructed" else 0,
+                           paid_cents=line.amount_cents if line.status == "paid" else 0)
+        years[line.year] = years.get(line.year, YearFigures()) + part
+    return years
+
+
+def unsettled_advances(ledger: Ledger, day: dt.date, older_than_days: int = 365) -> int:
+    """Advances paid (or handed over) more than a year before `day` on a grant not yet settled: the classic finding
+    of an auditor of subsidies (Algemene Rekenkamer, Subsidiebeheer 1995: the age of advances)."""
+    if ledger.settlement is not None:
+        return 0
+    return sum(i.amount_cents for i in ledger.instalments.values()
+               if i.status in ("paid", "instructed") and (day - i.due).days > older_than_days)
+
+
+@dataclass(frozen=True)
+class ClaimAge:
+    number: str
+    grant_code: str
+    outstanding_cents: int
+    term_ends: dt.date
+    days_past_term: int
+    in_default: bool
+    dwangbevel_due: bool
+
+
+def open_claims(ledger: Ledger, day: dt.date) -> list[ClaimAge]:
+    return [ClaimAge(c.number, ledger.grant_code, c.outstanding_cents, c.term_ends, max(0, (day - c.term_ends).days),
+                     c.in_default_since is not None, c.dwangbevel_due_on is not None)
+            for c in ledger.claims.values() if c.outstanding_cents > 0]

@@ -204,3 +204,17 @@ def test_a_melding_and_a_lowering_by_besluit_lower_the_advances_still_to_be_paid
     with pytest.raises(TransitionRefused) as refused:
         grant.send(c.LowerGrant, at(2022, 5, 1), granted_per_year=[{"year": 2022, "amount_cents": 950_000_00}])
     assert refused.value.rule == "lowering.not_higher" and "4:48" in refused.value.source
+
+
+def test_the_figures_per_budget_year_and_the_age_of_advances_not_yet_settled(svc):
+    from domain.ledger.totals import by_year, open_claims, unsettled_advances
+
+    grant = approved(svc)
+    grant.pay_advances(dt.date(2020, 7, 15))
+    book = ledger(svc, grant)
+    years = by_year(book)
+    assert years[2020].committed_cents == PER_YEAR[2020] == years[2020].instructed_cents
+    assert years[2021].instructed_cents == 0 and years[2021].scheduled_cents == PER_YEAR[2021]
+    assert unsettled_advances(book, dt.date(2021, 1, 16)) == 50_000_000  # paid 15 January 2020: more than a year ago
+    assert unsettled_advances(book, dt.date(2020, 12, 31)) == 0
+    assert open_claims(book, dt.date(2021, 1, 1)) == []
