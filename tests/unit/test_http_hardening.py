@@ -279,3 +279,24 @@ def test_a_region_never_sees_the_global_log_position_but_staff_do(grants):
     assert staff["position"] > 0
     events = client.get("/v1/grants/STO-R001/history", headers=bearer(tokens["operator"])).json()["events"]
     assert all(event["position"] > 0 for event in events)
+
+
+def test_a_region_sees_its_besluiten_but_not_the_stages_drafts_and_claims_of_its_case(grants):
+    client, tokens = grants
+    from domain import commands as c
+    from domain.values import Role
+    from tests.support.scripted import GrantScript, at
+
+    service = client.app.state.api.service
+    waiting = GrantScript(service, index=1)  # STO-R001, approved through its stages; now a claim on its next work
+    service.execute(c.ClaimCase(region_code=waiting.code, actor=c.Actor(name="op.bakker", role=Role.OPERATOR),
+                                reason="oppakken", effective_at=at(2023, 12, 1)))
+    internal = {"BesluitDrafted", "StagePassed", "BesluitSigned", "CaseClaimed"}
+    staff = {e["event"] for e in client.get("/v1/grants/STO-R001/history", headers=bearer(tokens["auditor"])).json()["events"]}
+    own = {e["event"] for e in client.get("/v1/grants/STO-R001/history", headers=bearer(tokens["region"])).json()["events"]}
+    assert internal <= staff and not internal & own and "GrantApproved" in own
+    as_of = client.get("/v1/grants/STO-R001/as-of/2023-12-02", headers=bearer(tokens["region"])).json()["grant"]
+    assert "claim" not in as_of and "case" not in as_of and all("stages" not in b for b in as_of["besluiten"])
+    assert all(b["signature"] for b in as_of["besluiten"] if b["kind"] == "approval")  # the letter's signature: theirs
+    assert not {"ClaimCase", "PassStage"} & set(as_of["allowed_commands"])
+    assert client.get("/v1/grants/STO-R001/as-of/2023-12-02", headers=bearer(tokens["operator"])).json()["grant"]["claim"]
