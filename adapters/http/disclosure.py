@@ -31,7 +31,7 @@ def _without_global(entry: dict[str, Any]) -> dict[str, Any]:
 
 def _without_case(state: dict[str, Any]) -> dict[str, Any]:
     """A grant's state (as `sto grant show` dumps it) without DUS-I's handling of its case."""
-    seen = {key: value for key, value in state.items() if key not in ("case", "claim")}
+    seen = {key: value for key, value in state.items() if key not in ("case", "claim", "waiting", "work_transitions")}
     if "besluiten" in seen:
         seen["besluiten"] = [{k: v for k, v in b.items() if k != "stages"} for b in seen["besluiten"]]
     if "allowed_commands" in seen:

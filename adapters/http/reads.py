@@ -17,7 +17,7 @@ from adapters.read_side.paging import GrantFilter
 from adapters.read_side.case_view import case_view
 from adapters.read_side.read_models import ReadModels
 from adapters.read_side.work import WorkQuery
-from adapters.operators.transitions import allowed_transitions
+from adapters.operators.transitions import allowed_transitions, waiting, work_transitions
 from domain.errors import DomainError, GrantNotFound
 from adapters.event_store.service import GrantService
 from projections.deadline_calendar import deadline_calendar
@@ -86,6 +86,8 @@ class ReadGateway:
         view = region_view(row)
         view["deadlines"] = deadline_calendar([(row, state)], regulation, day)["deadlines"]
         view["allowed_transitions"] = allowed_transitions(row["status"], regulation)
+        view["work_transitions"] = work_transitions(state, regulation)  # the stage to pass, the work to claim, ...
+        view["waiting"] = waiting(state, regulation)
         view["as_of"] = day.isoformat()
         view["position"] = position
         return view

@@ -300,3 +300,7 @@ def test_a_region_sees_its_besluiten_but_not_the_stages_drafts_and_claims_of_its
     assert all(b["signature"] for b in as_of["besluiten"] if b["kind"] == "approval")  # the letter's signature: theirs
     assert not {"ClaimCase", "PassStage"} & set(as_of["allowed_commands"])
     assert client.get("/v1/grants/STO-R001/as-of/2023-12-02", headers=bearer(tokens["operator"])).json()["grant"]["claim"]
+    grant = client.get("/v1/grants/STO-R001", headers=bearer(tokens["region"])).json()
+    assert "waiting" not in grant and "work_transitions" not in grant
+    staff_view = client.get("/v1/grants/STO-R001", headers=bearer(tokens["operator"])).json()
+    assert staff_view["waiting"]["claimed_by"] == "op.bakker" and "release" in staff_view["work_transitions"]
