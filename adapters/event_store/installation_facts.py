@@ -13,6 +13,7 @@ A store no worker of this code has started on owes no letter yet (its besluiten 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Callable
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
@@ -70,29 +71,19 @@ def recorded_since(service: Application, capability: str) -> dt.datetime | None:
 
 def switch_on_letters(service: Application) -> dt.datetime:
     """The moment from which this installation owes decision letters; recorded in its store when missing."""
-    for _ in range(ATTEMPTS):
-        try:
-            log: Installation = service.repository.get(INSTALLATION_ID)
-        except AggregateNotFoundError:
-            log = Installation.start()
-        since = log.since(DECISION_LETTERS)
-        if since is not None:
-            return since
-        since, how = _letters_moment(service)
-        log.switch_on(DECISION_LETTERS, since, how)
-        try:
-            service.save(log)
-        except IntegrityError:  # another process recorded it first: read theirs
-            continue
-        return since
-    raise InstallationFactUnrecorded(
-        f"could not record from when this store's engine makes decision letters ({DECISION_LETTERS}, "
-        f"domain/installation.py): {ATTEMPTS} attempts met another writer",
-        hint="start the worker again; if it happens again, check which processes write the Installation log")
+    return _record_once(service, DECISION_LETTERS, lambda: _letters_moment(service))
 
 
 def switch_on_now(service: Application, capability: str, *, fresh: bool) -> dt.datetime:
     """Record that `capability` is on from now (before the first event, in a new store), unless it is recorded."""
+    how = ("a new store: from its first event" if fresh else
+           "the store was first started on by a worker of the code that has it; what it recorded before had not")
+    return _record_once(service, capability, lambda: (dt.datetime.now(dt.timezone.utc), how))
+
+
+def _record_once(service: Application, capability: str, moment: Callable[[], tuple[dt.datetime, str]]) -> dt.datetime:
+    """The capability's moment as the store records it; recorded (with `moment()`) when missing. Writers that race
+    for it read the first one's."""
     for _ in range(ATTEMPTS):
         try:
             log: Installation = service.repository.get(INSTALLATION_ID)
@@ -101,16 +92,16 @@ def switch_on_now(service: Application, capability: str, *, fresh: bool) -> dt.d
         since = log.since(capability)
         if since is not None:
             return since
-        since = dt.datetime.now(dt.timezone.utc)
-        log.switch_on(capability, since, "a new store: from its first event" if fresh else
-                      "the store was first started on by a worker of the code that has it; what it recorded before had not")
+        since, how = moment()
+        log.switch_on(capability, since, how)
         try:
             service.save(log)
-        except IntegrityError:
+        except IntegrityError:  # another process recorded it first: read theirs
             continue
         return since
-    raise InstallationFactUnrecorded(f"could not record from when {capability} is on: {ATTEMPTS} attempts met another writer",
-                                     hint="start the worker again")
+    raise InstallationFactUnrecorded(
+        f"could not record from when this store's engine has {capability} (domain/installation.py): {ATTEMPTS} attempts "
+        "met another writer", hint="start the worker again; if it happens again, check which processes write the Installation log")
 
 
 def _letters_moment(service: Application) -> tuple[dt.datetime, str]:
