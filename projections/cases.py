@@ -98,13 +98,13 @@ def case_released(row: Row, p: dict[str, Any]) -> None:
 
 
 def noting_besluit(handler: Handler) -> Handler:
-    """A besluit's event recorded with `note_besluit`: it ends a case (and its claim) when there is one."""
+    """A besluit's event recorded with `note_besluit`: it ends a case when there is one, and any claim."""
 
     def handle(row: Row, p: dict[str, Any]) -> None:
         handler(row, p)
         if row["case_procedure"] is not None:
             _clear_case(row)
-            _clear_claim(row)
+        _clear_claim(row)  # any claim: on the case, or on the draft of a besluit that was due
 
     return handle
 

@@ -162,14 +162,23 @@ def open_work(state: GrantState, ctx: Context) -> tuple[Procedure, Stage] | None
     if case is not None:
         procedure = data.procedure(case.procedure, case.command_type)
         return procedure, procedure.stages[case.next_stage]
-    for command in BESLUIT_KIND:
-        if command in ("WithdrawGrant", "LowerGrant"):
-            continue  # possible, never due
+    for command, due in DUE.items():
         declared = allowed_from(c.COMMAND_TYPES[command], ctx.regulation)
-        if declared is not None and state.status in declared and state.status is not GrantStatus.WITHDRAWN:
+        if declared is not None and state.status in declared and due(state):
             procedure = data.procedure_for(command)
             return procedure, procedure.stages[0]
     return None
+
+
+# When a besluit is due, not merely possible: the application advised, an objection filed, the extension plan in and
+# not yet decided, the final report in. An intrekking or a lowering is possible while a grant runs, never due.
+DUE: dict[str, Callable[[GrantState], bool]] = {
+    "DecideObjection": lambda s: s.status is GrantStatus.IN_OBJECTION,
+    "ApproveGrant": lambda s: s.status is GrantStatus.ADVISED,
+    "GrantExtension": lambda s: (s.status is GrantStatus.APPROVED and s.extension.plan is not None
+                                 and s.extension.granted_cents is None and not s.extension.forfeited),
+    "DetermineGrant": lambda s: s.status is GrantStatus.FINAL_REPORT_SUBMITTED,
+}
 
 
 def _work(state: GrantState, ctx: Context) -> tuple[Procedure, Stage]:

@@ -113,7 +113,7 @@ class GrantEvent(Aggregate.Event):
                 record["signature"] = dict(case.signature)
                 record["stages"] = list(case.stages)
             state.case = None
-            state.claim = None
+        state.claim = None  # and any claim on the work: on its case, or on the draft of a besluit that was due
 
 
 def _besluit(state: GrantState, kind: DecisionKind, decided_on: dt.date, sent_on: dt.date | None,
