@@ -20,6 +20,7 @@ from domain.ledger import commands as lc
 from domain.ledger.aggregate import Ledger, ledger_id
 from domain.ledger.claims import claim_steps, interest_on_payment
 from domain.ledger.follow import follow
+from domain.ledger.notices import claim_notices
 from domain.ledger.release import decide_ledger
 from domain.ledger.setoff import decide_set_off
 from domain.ledger.run import BOOK_ID, batch_id, PaymentBatch, PaymentBook, Skipped, instruction, payable
@@ -296,3 +297,14 @@ def set_off(service: "GrantService", command: lc.SetOffClaim) -> tuple[Ledger, L
         except IntegrityError:
             continue
     raise ConcurrencyConflict(command.region_code, None, None)
+
+
+def claim_mail(service: "GrantService", day: dt.date) -> list[Any]:
+    """The mails `day` brings for every open claim (domain/ledger/notices.py): deliver each with
+    `service.deliver_notification`, which sends a key once."""
+    found = []
+    for lid in sorted(set(book_of(service).claims.values()), key=str):
+        ledger: Ledger = service.repository.get(lid)
+        state = service.state(ledger.grant_code, scheme=ledger.scheme)
+        found += claim_notices(ledger, state, day)
+    return found

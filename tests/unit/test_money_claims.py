@@ -171,3 +171,25 @@ def test_the_vaststelling_letter_states_the_claim_its_last_day_and_the_number_to
     (claim,) = ledger(svc, grant).claims.values()
     text = compose(state, state.besluiten[-1].number, svc.regulation(state.scheme)).text()
     assert claim.number in text and "maandag 14 april 2025" in text and "4:87 lid 1" in text
+
+
+def test_the_region_is_reminded_before_its_claims_term_ends_and_gets_the_aanmaning_in_writing_once(svc):
+    class Recorder:  # the notifier's port: what it was handed
+        def __init__(self):
+            self.sent = []
+
+        def send(self, notification):
+            self.sent.append(notification)
+            return notification.message_id
+
+    grant = paid_out_and_determined(svc)
+    (claim,) = ledger(svc, grant).claims.values()
+    assert [n.subject for n in money.claim_mail(svc, dt.date(2025, 3, 31))][0].startswith("Herinnering: vordering")
+    assert money.claim_mail(svc, dt.date(2025, 4, 1)) == []
+    money.run_claims(svc, dt.date(2025, 4, 15), at(2025, 4, 15))
+    (aanmaning,) = money.claim_mail(svc, dt.date(2025, 4, 15))
+    assert "4:112" in aanmaning.body and "dinsdag 29 april 2025" in aanmaning.body and claim.number in aanmaning.body
+    mail = Recorder()
+    assert svc.deliver_notification(aanmaning, mail)[1] is True
+    assert svc.deliver_notification(aanmaning, mail)[1] is False  # once
+    assert len(mail.sent) == 1 and mail.sent[0].to == svc.state(grant.code, scheme="sto-2020-2024").penvoerder.email
