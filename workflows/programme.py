@@ -3,8 +3,10 @@ period for a set of regions, run the 2024 extension round over all approved gran
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from decimal import ROUND_FLOOR, Decimal
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -12,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain import commands as c
+    from domain.clock import BusinessClock
     from domain.timekeeping import local_date, start_of_day
     from workflows import grant_workflow_id
     from workflows.clock import workflow_clock
@@ -35,6 +38,12 @@ SHORT = dict(start_to_close_timeout=dt.timedelta(seconds=60), retry_policy=Retry
 # the period workflow looks again at least daily while it waits, so an amendment published meanwhile counts
 PATCH_PUBLISHED_REGULATION = "programme-reads-the-published-regulation"
 RECHECK = dt.timedelta(days=1)
+# 2026-12: a besluit goes through its stages (issue 23). The round drafts each extension and waits, looking daily
+# (RECHECK), for its stages to be passed, at most as long as the Awb gives a besluit without a term of its own
+# (art. 4:13 lid 2: eight weeks)
+PATCH_ROUND_DRAFTS = "extension-round-drafts-and-waits-for-the-stages"
+STAGES_WAIT = dt.timedelta(weeks=8)
+DRAFTS_AT_ONCE = 16  # each a grant workflow's update; the grants are independent of one another
 
 
 async def published_regulation() -> Regulation:
@@ -71,7 +80,21 @@ class PublishAmendmentWorkflow:
 @workflow.defn(name="ExtensionRound")
 class ExtensionRoundWorkflow:
     """The 2024 round: each approved grant with a plan gets what it asks, within its 25 % cap and,
-    pro rata when the requests together exceed it, within the EUR 100 million budget."""
+    pro rata when the requests together exceed it, within the EUR 100 million budget.
+
+    Since the stages (PATCH_ROUND_DRAFTS): the round drafts each extension (its actor holds the first stage's role)
+    and then waits, looking daily, while people pass the further stages; an extension counts as granted once its
+    signing stage has taken it. The workflow decides when, the people whether. What is still in its stages when
+    the wait ends is reported as not granted (it may still be taken; `sto work` shows it)."""
+
+    def __init__(self) -> None:
+        self._drafting = True
+        self._drafted: dict[str, int] = {}
+
+    @workflow.query
+    def progress(self) -> dict[str, Any]:
+        """The extensions drafted so far, and whether the round still drafts ({"drafting": bool, "drafted": {...}})."""
+        return {"drafting": self._drafting, "drafted": dict(self._drafted)}
 
     @workflow.run
     async def run(self, inp: ExtensionRoundInput) -> ExtensionRoundResult:
@@ -85,8 +108,10 @@ class ExtensionRoundWorkflow:
         wanted = {x.region_code: min(x.requested_cents, x.cap_cents) for x in candidates}
         total = sum(wanted.values())
         scale = Decimal(1) if total <= budget or total == 0 else Decimal(budget) / Decimal(total)
+        stages = workflow.patched(PATCH_ROUND_DRAFTS)
         granted: dict[str, int] = {}
         refused: dict[str, str] = {}
+        commands: list[c.GrantExtension] = []
         for region, amount in sorted(wanted.items()):
             amount = int((Decimal(amount) * scale).to_integral_value(rounding=ROUND_FLOOR))
             if amount <= 0:
@@ -99,6 +124,9 @@ class ExtensionRoundWorkflow:
                 effective_at=clock.now(),
                 amount_cents=amount,
             )
+            if stages:
+                commands.append(command)
+                continue
             outcome: TransitionOutcome = await workflow.execute_activity(
                 "send_transition", SendTransition(command=command), result_type=TransitionOutcome, **SHORT
             )
@@ -106,14 +134,46 @@ class ExtensionRoundWorkflow:
                 granted[region] = amount
             else:
                 refused[region] = (outcome.refused or {}).get("message", "refused")
+        for first in range(0, len(commands), DRAFTS_AT_ONCE):  # since the patch: drafts a few at a time
+            batch = commands[first:first + DRAFTS_AT_ONCE]
+            outcomes: list[TransitionOutcome] = await asyncio.gather(*(workflow.execute_activity(
+                "send_transition", SendTransition(command=command), result_type=TransitionOutcome, **SHORT
+            ) for command in batch))
+            for command, outcome in zip(batch, outcomes):
+                if outcome.result is None:
+                    refused[command.region_code] = (outcome.refused or {}).get("message", "refused")
+                elif "BesluitDrafted" in outcome.result.events:
+                    self._drafted[command.region_code] = command.amount_cents
+                else:  # a grant whose scheme's extension takes no stages
+                    granted[command.region_code] = command.amount_cents
+        self._drafting = False
+        if stages:
+            refused.update(await self._wait_for_stages(clock, granted))
         return ExtensionRoundResult(
             budget_cents=budget,
             requested_cents=total,
             granted_cents=sum(granted.values()),
             scale=str(scale.quantize(Decimal("0.000001"))),
-            granted=granted,
+            granted=dict(sorted(granted.items())),
             refused=refused,
         )
+
+    async def _wait_for_stages(self, clock: BusinessClock, granted: dict[str, int]) -> dict[str, str]:
+        """Look daily until every drafted extension has been taken (its grant no longer a candidate of the round:
+        it has its extension) or the wait ends; into `granted` go those taken; returned: those still waiting."""
+        waiting = dict(self._drafted)
+        until = clock.now() + STAGES_WAIT
+        while waiting and clock.until(until) > dt.timedelta(0):
+            await workflow.sleep(min(RECHECK, clock.until(until)))
+            candidates: list[ExtensionCandidate] = await workflow.execute_activity(
+                "extension_candidates", result_type=list[ExtensionCandidate], **SHORT
+            )
+            still = {x.region_code for x in candidates}
+            for region in [r for r in waiting if r not in still]:
+                granted[region] = waiting.pop(region)
+        on = local_date(clock.now()).isoformat()
+        return {region: f"drafted, still in its stages on {on}: taken when its signing stage is passed (sto work)"
+                for region in waiting}
 
 
 @workflow.defn(name="OpenApplicationPeriod")

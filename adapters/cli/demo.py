@@ -30,7 +30,9 @@ def demo(
 ) -> None:
     """Replay the STO programme: 2020–2024 from vooraanmelding to vaststelling for every region, with the real
     dates and counts; then 2025–2028 for the regions approved before, from the vooraanmelding of May 2024 to
-    today, where their workflows keep waiting for the deadlines still ahead.
+    today, where their workflows keep waiting for the deadlines still ahead. Every besluit goes through the stages of its
+    procedure, taken by synthetic staff of the organisation register: a beoordelaar drafts (a jurist, for an
+    objection), interne controle checks, a coordinator signs under the smallest mandate that covers it.
 
     The replay's workers run without Temporal's workflow sandbox (about 15 % less CPU); every test of the
     workflows runs sandboxed, and `--sandbox` runs the replay that way too."""

@@ -36,7 +36,7 @@ from adapters.event_store.store import open_service
 from adapters.engine.temporal import build_worker, ensure_search_attributes, free_port, install_runtime, test_server_binary
 from domain.regulation.schemes import legacy_scheme_id
 from workflows.credentials import CommandCredentials
-from workflows.models import DEFAULT_REMINDER_OFFSETS
+from workflows.models import DEFAULT_REMINDER_OFFSETS, ExtensionRoundResult
 
 LEGACY = legacy_scheme_id()
 SCHEMES = (LEGACY, SCHEME_2025)  # `sto demo` replays both, in this order
@@ -70,6 +70,7 @@ class ReplayOutcome:
     outbox: Path
     schemes: dict[str, SchemeSummary] = field(default_factory=dict)  # the schemes after the legacy one
     wall_seconds: float = 0.0
+    extension: ExtensionRoundResult | None = None  # the 2024 round's own result (None: the round did not run)
 
 
 def programmes_for(service: GrantService, schemes: Sequence[str], regions: int, seed: int, today: dt.datetime) -> dict[str, Programme]:
@@ -115,6 +116,7 @@ async def replay(
     )
     helpers: list[subprocess.Popen] = []
     pending: dict[str, PendingTimers] = {}
+    runner: ReplayRunner | None = None
     stopping: asyncio.Task | None = None
     try:
         await ensure_search_attributes(env.client, "default")
@@ -159,4 +161,5 @@ async def replay(
     letters = export_letters(service, directory / "letters")  # every besluit's letter, as PDF
     report = write_report(directory / "report.html", summary, service.regulation(LEGACY), others, wall,
                           extra=report_section(letters, directory))
-    return ReplayOutcome(summary=summary, report=report, database_url=url, outbox=outbox, schemes=others, wall_seconds=wall)
+    return ReplayOutcome(summary=summary, report=report, database_url=url, outbox=outbox, schemes=others, wall_seconds=wall,
+                         extension=runner.extension if runner is not None else None)

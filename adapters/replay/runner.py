@@ -2,7 +2,9 @@
 
 Virtual time advances day by day to the next scripted action; on the way every timer fires
 (reminders, consequences, re-plans). Each operator action is a workflow update; the 2024 extension
-round is a programme workflow.
+round is a programme workflow. A besluit (verlening, afwijzing, extension, vaststelling, beslissing op bezwaar) is
+drafted by the scripted beoordelaar and taken through the further stages of its procedure by synthetic staff of the
+organisation register (adapters/replay/staff.py), each stage its own update, all at the scripted moment.
 """
 
 from __future__ import annotations
@@ -11,32 +13,65 @@ import asyncio
 import datetime as dt
 import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 
-from temporalio.client import WorkflowExecutionStatus
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from adapters.engine.grants_client import GrantBusy, GrantsClient
 from adapters.replay.scenario import Action, Programme, Step
+from adapters.replay.staff import pass_stages_async, take_besluit_async
 from adapters.replay.virtual_time import RECOVERABLE, VirtualClock
 from adapters.replay.synthetic import application_documents, detailed_plan, extension_plan
 from domain import commands as c
+from domain.decide.stages import BESLUIT_KIND, besluit_amount
 from domain.models import CriterionAdvice, YearAmount
+from domain.results import CommandResult
 from adapters.event_store.service import GrantService
 from adapters.logging import get_logger
+from domain.regulation import Regulation
 from domain.regulation.schemes import legacy_scheme_id
 from domain.values import AdviceJudgement, ObjectionOutcome, RegionKind, Role
 from workflows import TASK_QUEUE
 from workflows.models import ExtensionRoundInput, ExtensionRoundResult
 from workflows.programme import ExtensionRoundWorkflow
 
-OPERATORS = [c.Actor(name=n, role=Role.OPERATOR) for n in ("op.de-vries", "op.jansen", "op.bakker", "op.visser")]
+# the beoordelaars of the organisation register (domain/regulation/data/organisation/register.toml) who draft the
+# scripted besluiten and record what comes in; the further stages are taken by the register's other synthetic staff
+# (adapters/replay/staff.py): interne controle, and a coordinator who signs under the smallest mandate that covers it
+OPERATORS = [c.Actor(name=n, role=Role.OPERATOR) for n in ("op.jansen", "op.bakker", "op.visser")]
 SEND_ATTEMPTS = 5  # a scripted command the engine could not take (busy, or the call broke) is sent this often
 log = get_logger(__name__)
+LEGACY = legacy_scheme_id()  # the 2024 extension round is the legacy scheme's
 CRITERIA = ["regiovisie", "activiteitenplan", "begroting", "samenwerking bedrijfsleven", "doorlopende leerlijn"]
+
+
+async def take_round_drafts(handle: WorkflowHandle, send: Callable[[c.Command], Awaitable[CommandResult]],
+                            regulation: Regulation, *, drafter: c.Actor, when: dt.datetime, poll: float = 0.05) -> None:
+    """Synthetic staff pass the further stages of every extension the running 2024 round (`handle`) drafts, as its
+    drafts come in (the round's `progress` query); back when the round has drafted them all and each is taken.
+    Polled, not awaited: waiting for the round would let virtual time skip ahead meanwhile."""
+    scheme = regulation.data.scheme_id
+    passing: dict[str, asyncio.Task] = {}
+    try:
+        while True:
+            progress = await handle.query(ExtensionRoundWorkflow.progress)
+            for region, amount in progress["drafted"].items():
+                if region not in passing:
+                    drafted = c.GrantExtension(region_code=region, scheme=scheme, actor=drafter, amount_cents=amount,
+                                               reason="verlenging 2024")  # its stages dated by the engine
+                    passing[region] = asyncio.create_task(pass_stages_async(
+                        send, drafted, regulation, drafter_name=drafter.name, when=when, amount_cents=amount))
+            if not progress["drafting"] or (await handle.describe()).status != WorkflowExecutionStatus.RUNNING:
+                break
+            await asyncio.sleep(poll)
+        await asyncio.gather(*passing.values())
+    finally:
+        for task in passing.values():
+            task.cancel()
 
 
 def _years(amounts: dict[int, int]) -> list[YearAmount]:
@@ -60,6 +95,7 @@ class ReplayRunner:
     on_progress: Callable[[dt.datetime], None] = lambda _: None
     extension: ExtensionRoundResult | None = None
     clock: VirtualClock = field(init=False)
+    _round: WorkflowHandle | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.clock = VirtualClock(self.env.client.test_service)
@@ -92,6 +128,7 @@ class ReplayRunner:
                 per_grant.setdefault((action.scheme, action.region), []).append(action)
             await asyncio.gather(*(self._run_region(acts) for acts in per_grant.values()))
         await self.advance_to(self.end)
+        await self.finish()
 
     def _ranked(self, scheme: str, kind: RegionKind) -> bool:
         """Whether the scheme has the committee rank regions of this kind (a score with the advice)."""
@@ -105,12 +142,29 @@ class ReplayRunner:
                 await self._send(action.scheme, self._command(action))
 
     async def _send(self, scheme: str, command: c.Command) -> None:
-        """One scripted command; sent again, the same command (its id too), when the engine answered that it had
-        too many under way or the call broke: the grant answers a repeat from its receipt, so it counts once."""
+        """One scripted command; a besluit is drafted and taken through its stages by synthetic staff."""
+        if command.name not in BESLUIT_KIND:
+            await self._send_one(scheme, command)
+            return
+        await take_besluit_async(lambda one: self._send_one(scheme, one), command, self.service.regulation(scheme),
+                                 when=command.effective_at or await self.business_now(),
+                                 amount_cents=self._amount(scheme, command))
+
+    def _amount(self, scheme: str, command: c.Command) -> int:
+        """What the besluit is about, as the domain counts it for the mandate's limit (so the first signer asked
+        holds a mandate that covers it)."""
+        if isinstance(command, c.GrantExtension):
+            return command.amount_cents
+        if isinstance(command, c.ApproveGrant):
+            return sum(a.amount_cents for a in command.granted_per_year)
+        return besluit_amount(self.service.state(command.region_code, scheme=scheme), command)
+
+    async def _send_one(self, scheme: str, command: c.Command) -> CommandResult:
+        """One command; sent again, the same command (its id too), when the engine answered that it had too many
+        under way or the call broke: the grant answers a repeat from its receipt, so it counts once."""
         for attempt in range(1, SEND_ATTEMPTS + 1):
             try:
-                await self.clients[scheme].transition(command)
-                return
+                return await self.clients[scheme].transition(command)
             except (GrantBusy, RPCError) as error:
                 transient = isinstance(error, GrantBusy) or error.status in RECOVERABLE
                 if not transient or attempt == SEND_ATTEMPTS:
@@ -118,18 +172,27 @@ class ReplayRunner:
                 log.warning("replay.command_sent_again", region=command.region_code, command=type(command).__name__,
                             command_id=str(command.command_id), attempt=attempt, error=str(error))
                 await asyncio.sleep(0.2 * attempt)
+        raise AssertionError("unreachable")
 
     async def _extension_round(self, action: Action) -> None:
-        handle = await self.env.client.start_workflow(
+        """Start the 2024 round: it drafts each grant's extension (as OPERATORS[0], a beoordelaar) and then waits for
+        the further stages; the synthetic staff pass them as each draft comes in. The round notices the next day and
+        ends (its result is read when the replay ends); the script goes on meanwhile."""
+        self._round = await self.env.client.start_workflow(
             ExtensionRoundWorkflow.run,
             ExtensionRoundInput(actor_name=OPERATORS[0].name, clock_offset_seconds=self.offset.total_seconds()),
             id=f"extension-round-{action.at.year + 1}",
             task_queue=TASK_QUEUE,
         )
-        # poll instead of waiting for the result: waiting would let virtual time skip ahead meanwhile
-        while (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
-            await asyncio.sleep(0.05)
-        self.extension = await handle.result()
+        await take_round_drafts(self._round, lambda one: self._send_one(LEGACY, one), self.service.regulation(LEGACY),
+                                drafter=OPERATORS[0], when=action.at)
+
+    async def finish(self) -> None:
+        """The 2024 round's result, once it has seen its extensions taken (before the patch it ended at once)."""
+        if self._round is not None and (await self._round.describe()).status != WorkflowExecutionStatus.RUNNING:
+            # read without unlocking time skipping: unlocked, the server would skip ahead to the next timer at once
+            with self.env.auto_time_skipping_disabled():
+                self.extension = await self._round.result()
 
     def _command(self, action: Action) -> c.Command:
         programme = self.programmes[action.scheme]

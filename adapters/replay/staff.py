@@ -84,22 +84,45 @@ def _plan(command: c.Command, regulation: Regulation, register: Register, when: 
     return procedure, view, drafter(command, procedure, view, regulation.data.scheme_id)
 
 
+def _people(command: c.Command, regulation: Regulation, register: Register, when: dt.datetime, taken: set[str],
+            amount_cents: int | None):
+    """For each stage after the draft: the stage and who may take it, in the order to ask them. `taken` is the
+    set of those who took a stage of this case; the caller adds whoever passed one."""
+    procedure = regulation.data.procedure_for(command.name)
+    view = _view(register, when)
+    scheme = regulation.data.scheme_id
+    for stage in procedure.stages[1:]:
+        yield stage, candidates(view, procedure, stage, scheme, taken, BESLUIT_KIND[command.name], amount_cents)
+
+
+def _passed_over(refused: TransitionRefused) -> bool:
+    return refused.rule.startswith(PASSED_OVER)
+
+
 def take_besluit(send: Callable[[c.Command], T], command: c.Command, regulation: Regulation, *,
                  when: dt.datetime, register: Register = SHIPPED, amount_cents: int | None = None) -> list[T]:
     """Send a besluit command and pass every further stage of its procedure; the results in order."""
     if command.name not in BESLUIT_KIND:
         return [send(command)]
-    procedure, view, first = _plan(command, regulation, register, when)
+    _, _, first = _plan(command, regulation, register, when)
     results = [send(first)]
     if not drafted(results[0]):
         return results
-    taken = {first.actor.name}
-    for stage in procedure.stages[1:]:
-        for person in candidates(view, procedure, stage, regulation.data.scheme_id, taken, BESLUIT_KIND[command.name], amount_cents):
+    return results + pass_stages(send, command, regulation, drafter_name=first.actor.name, when=when,
+                                 register=register, amount_cents=amount_cents)
+
+
+def pass_stages(send: Callable[[c.Command], T], command: c.Command, regulation: Regulation, *, drafter_name: str,
+                when: dt.datetime, register: Register = SHIPPED, amount_cents: int | None = None) -> list[T]:
+    """Pass every stage after the draft of a besluit `drafter_name` drafted with `command` (its type, grant and
+    business time; a command without effective_at has its stages dated by the engine when they arrive)."""
+    taken, results = {drafter_name}, []
+    for stage, people in _people(command, regulation, register, when, taken, amount_cents):
+        for person in people:
             try:
                 results.append(send(_stage_command(command, stage, person)))
             except TransitionRefused as refused:
-                if refused.rule.startswith(PASSED_OVER):
+                if _passed_over(refused):
                     continue
                 raise
             taken.add(person.name)
@@ -114,17 +137,26 @@ async def take_besluit_async(send: Callable[[c.Command], Awaitable[T]], command:
     """take_besluit, for a sender that is a coroutine (the replay, the workflow clients)."""
     if command.name not in BESLUIT_KIND:
         return [await send(command)]
-    procedure, view, first = _plan(command, regulation, register, when)
+    _, _, first = _plan(command, regulation, register, when)
     results = [await send(first)]
     if not drafted(results[0]):
         return results
-    taken = {first.actor.name}
-    for stage in procedure.stages[1:]:
-        for person in candidates(view, procedure, stage, regulation.data.scheme_id, taken, BESLUIT_KIND[command.name], amount_cents):
+    return results + await pass_stages_async(send, command, regulation, drafter_name=first.actor.name, when=when,
+                                             register=register, amount_cents=amount_cents)
+
+
+async def pass_stages_async(send: Callable[[c.Command], Awaitable[T]], command: c.Command, regulation: Regulation, *,
+                            drafter_name: str, when: dt.datetime, register: Register = SHIPPED,
+                            amount_cents: int | None = None) -> list[T]:
+    """pass_stages, for a sender that is a coroutine: the replay passes the stages of the extensions the 2024
+    round drafted this way."""
+    taken, results = {drafter_name}, []
+    for stage, people in _people(command, regulation, register, when, taken, amount_cents):
+        for person in people:
             try:
                 results.append(await send(_stage_command(command, stage, person)))
             except TransitionRefused as refused:
-                if refused.rule.startswith(PASSED_OVER):
+                if _passed_over(refused):
                     continue
                 raise
             taken.add(person.name)

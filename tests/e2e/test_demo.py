@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -17,11 +18,13 @@ import pytest_asyncio
 
 from adapters.event_store.store import open_service
 from adapters.replay.engine import replay
+from domain.authority.register import shipped_register
 from domain.timekeeping import AMSTERDAM
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow, pytest.mark.asyncio(loop_scope="module")]
 REPO = Path(__file__).resolve().parents[2]
 NEW = "sto-2025-2028"
+LEGACY = "sto-2020-2024"
 TODAY = dt.datetime(2026, 12, 3, 17, tzinfo=AMSTERDAM)
 
 
@@ -93,6 +96,50 @@ async def test_auditors_and_operators_can_read_the_replayed_store(outcome):
     assert verify.returncode == 0, verify.stdout
     history = sto("audit", "history", "STO-R001", "--json")
     assert history.returncode == 0 and json.loads(history.stdout)
+
+
+async def test_every_besluit_went_through_its_stages_and_was_signed_under_a_mandate_by_another_than_its_drafter(outcome):
+    """Synthetic staff of the organisation register took the stages (adapters/replay/staff.py): a beoordelaar (or,
+    for an objection, a jurist) drafted, interne controle passed, a coordinator signed under a mandate; four eyes."""
+    service = open_service(outcome.database_url)
+    register = shipped_register()
+    kinds: Counter = Counter()
+    for scheme, code in service.grant_keys():
+        state = service.state(code, scheme=scheme)
+        assert state.case is None, (scheme, code, state.case)  # nothing left waiting in a stage
+        for besluit in state.besluiten:
+            where = (scheme, code, besluit.number, besluit.kind)
+            taken = [(s.stage, s.person, s.outcome) for s in besluit.stages]
+            drafted = [person for _, person, outcome in taken if outcome == "drafted"]
+            signed = [person for _, person, outcome in taken if outcome == "signed"]
+            assert len(drafted) == len(signed) == 1 and taken[0][2] == "drafted" and taken[-1][2] == "signed", where
+            assert len({person for _, person, _ in taken}) == len(taken), where  # one stage a person
+            signature = besluit.signature
+            assert signature is not None and signature["mandate"] and signature["signer"] == signed[0], where
+            assert besluit.taken_by == signed[0] != drafted[0], where
+            view = register.on(besluit.decided_on)  # the register's version in force that day signed it
+            assert view is not None and signature["register_version"] == view.version.number, where
+            mandate = view.mandate(signature["mandate"])
+            assert mandate in view.mandates_of(signed[0], scheme) and besluit.kind in mandate.besluiten, where
+            kinds[(scheme, besluit.kind, "jurist" if drafted[0].startswith("ju.") else "beoordelaar")] += 1
+    rejections = kinds.pop((LEGACY, "rejection", "beoordelaar"))
+    assert rejections > 0 and kinds == {
+        (LEGACY, "approval", "beoordelaar"): 78, (LEGACY, "extension", "beoordelaar"): 78,
+        (LEGACY, "determination", "beoordelaar"): 78, (LEGACY, "objection_decision", "jurist"): 2,
+        (NEW, "approval", "beoordelaar"): 78,
+    }
+
+
+async def test_the_2024_round_drafted_the_extensions_and_reports_them_granted_once_their_stages_passed(outcome):
+    round_ = outcome.extension
+    assert round_ is not None and round_.refused == {} and len(round_.granted) == 78
+    assert round_.granted_cents == outcome.summary.extension["granted_cents"]
+    service = open_service(outcome.database_url)
+    for code, amount in round_.granted.items():
+        state = service.state(code, scheme=LEGACY)
+        assert state.extension.granted_cents == amount
+        extension = next(b for b in state.besluiten if b.kind == "extension")
+        assert extension.stages[0].person == "op.jansen" and extension.stages[0].outcome == "drafted"
 
 
 # --- STO 2025–2028, replayed on from May 2024 to today ----------------------------------------------------------

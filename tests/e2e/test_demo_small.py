@@ -114,6 +114,20 @@ def test_every_besluit_of_both_schemes_has_its_letter_the_vaststelling_too(demo)
                      (LEGACY, "determination"): 5, (NEW, "approval"): 5}
 
 
+def test_every_besluit_was_drafted_and_signed_by_two_people_of_the_register_under_a_mandate(demo):
+    service = open_service(demo["database_url"])
+    signed = 0
+    for scheme, code in service.grant_keys():
+        state = service.state(code, scheme=scheme)
+        assert state.case is None, (scheme, code)
+        for besluit in state.besluiten:
+            drafter = besluit.stages[0].person if besluit.stages and besluit.stages[0].outcome == "drafted" else None
+            assert drafter and besluit.signature and besluit.signature["mandate"], (scheme, code, besluit.number)
+            assert besluit.signature["signer"] == besluit.taken_by == besluit.stages[-1].person != drafter
+            signed += 1
+    assert signed == 22  # one letter a besluit
+
+
 def test_sto_grant_letters_lists_a_grants_letters_as_json(demo):
     url = demo["database_url"]
     service = open_service(url)

@@ -7,12 +7,13 @@ import datetime as dt
 
 import pytest
 
+from adapters.replay.runner import take_round_drafts
 from tests.support.scripted import PER_YEAR, GrantScript
 from adapters.replay.synthetic import extension_plan
 from domain import commands as c
 from domain.regulation import default_regulation
 from domain.timekeeping import AMSTERDAM
-from domain.values import GrantStatus
+from domain.values import GrantStatus, Role
 from tests.integration.conftest import start_engine
 from tests.integration.workflow_steps import approve_in_period_1, at, command, reminded, report, vooraanmelding
 from workflows import TASK_QUEUE
@@ -21,6 +22,19 @@ from workflows.programme import ExtensionRoundWorkflow, OpenApplicationPeriodWor
 
 pytestmark = pytest.mark.temporal
 LETTER = "brief-2022-07-07"
+
+
+async def extension_round(engine, workflow_id: str) -> ExtensionRoundResult:
+    """The 2024 round as op.jansen (a beoordelaar) runs it: it drafts each extension; synthetic staff pass the further
+    stages as the drafts come in (as the demo's replay does); the round sees them taken the next day and reports."""
+    handle = await engine.env.client.start_workflow(
+        ExtensionRoundWorkflow.run,
+        ExtensionRoundInput(actor_name="op.jansen", clock_offset_seconds=engine.offset.total_seconds()),
+        id=workflow_id, task_queue=TASK_QUEUE,
+    )
+    await take_round_drafts(handle, engine.client.transition, engine.service.regulation(),
+                            drafter=c.Actor(name="op.jansen", role=Role.OPERATOR), when=await engine.business_now())
+    return await handle.result()
 
 
 async def test_publishing_the_move_of_progress_report_2_replans_running_grants_only(ts_env, smtp, sqlite_url):
@@ -76,19 +90,40 @@ async def test_the_2024_extension_round_grants_within_the_cap_for_every_approved
     await engine.client.transition(report(second, 2, extension_plan=extension_plan(second.region, quarter // 2)))
     await engine.client.transition(report(without_plan, 2))
     await engine.advance_to(at(2023, 10, 15))
-    result: ExtensionRoundResult = await engine.env.client.execute_workflow(
-        ExtensionRoundWorkflow.run,
-        ExtensionRoundInput(actor_name="op.jansen", clock_offset_seconds=engine.offset.total_seconds()),
-        id="extension-round-2024",
-        task_queue=TASK_QUEUE,
-    )
-    assert result.granted == {first.code: quarter, second.code: quarter // 2}
+    result = await extension_round(engine, "extension-round-2024")
+    assert result.granted == {first.code: quarter, second.code: quarter // 2} and result.refused == {}
     assert result.scale == "1.000000" and result.budget_cents == 100_000_000_00
     assert engine.service.state(first.code).extension.granted_cents == quarter
     assert engine.service.state(without_plan.code).extension.forfeited
     assert engine.service.pool_totals("extension:2024") == {2024: quarter + quarter // 2}
     granted = [e for e in engine.service.history(first.code) if type(e).__name__ == "ExtensionGranted"][0]
-    assert granted.actor == "op.jansen" and granted.legal_basis.startswith("Wijzigingsregeling")
+    assert granted.legal_basis.startswith("Wijzigingsregeling")
+    # the round drafted it (its actor, a beoordelaar), interne controle passed it, a coordinator signed it
+    besluit = next(b for b in engine.service.state(first.code).besluiten if b.kind == "extension")
+    assert [(s.person, s.outcome) for s in besluit.stages][0] == ("op.jansen", "drafted")
+    assert granted.actor == besluit.taken_by == besluit.signature["signer"] != "op.jansen"
+
+
+async def test_the_extension_round_waits_for_the_stages_and_reports_what_was_not_taken(engine):
+    """Drafted extensions nobody takes through their stages are not granted: after its wait (eight weeks, looked at
+    daily) the round reports them, and the besluit still waits in its stage (`sto work` shows it)."""
+    quarter = sum(PER_YEAR.values()) // 4
+    grant = GrantScript(engine.service, index=34)
+    await approve_in_period_1(engine, grant)
+    await engine.advance_to(at(2021, 10, 1))
+    await engine.client.transition(report(grant, 1))
+    await engine.advance_to(at(2023, 9, 1))
+    await engine.client.transition(report(grant, 2, extension_plan=extension_plan(grant.region, quarter)))
+    await engine.advance_to(at(2023, 10, 15))
+    result: ExtensionRoundResult = await engine.env.client.execute_workflow(
+        ExtensionRoundWorkflow.run,
+        ExtensionRoundInput(actor_name="op.jansen", clock_offset_seconds=engine.offset.total_seconds()),
+        id="extension-round-2024-untaken", task_queue=TASK_QUEUE,
+    )
+    assert result.granted == {} and result.granted_cents == 0
+    assert list(result.refused) == [grant.code] and "still in its stages" in result.refused[grant.code]
+    state = engine.service.state(grant.code)
+    assert state.extension.granted_cents is None and state.case is not None and state.case.besluit_kind == "extension"
 
 
 async def test_opening_period_1_notifies_the_regions_and_reports_who_applied(engine, smtp):
@@ -183,11 +218,6 @@ async def test_the_extension_round_applies_an_amendment_published_before_it_runs
         actor="op.jansen", reason="budget 2024 verlaagd (test)",
     )
     await engine.advance_to(at(2023, 10, 15))
-    result: ExtensionRoundResult = await engine.env.client.execute_workflow(
-        ExtensionRoundWorkflow.run,
-        ExtensionRoundInput(actor_name="op.jansen", clock_offset_seconds=engine.offset.total_seconds()),
-        id="extension-round-2024-amended",
-        task_queue=TASK_QUEUE,
-    )
+    result = await extension_round(engine, "extension-round-2024-amended")
     assert result.budget_cents == budget and result.scale == "0.500000"
     assert result.granted == {first.code: quarter // 2, second.code: quarter // 2}
