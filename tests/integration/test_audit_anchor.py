@@ -24,7 +24,7 @@ from adapters.event_store.store import open_service
 from adapters.engine.temporal import build_worker, workflow_runner
 from domain.timekeeping import AMSTERDAM
 from tests.integration.conftest import busy_workflows
-from tests.integration.test_audit_chain import RawStore, chain_rows
+from tests.integration.test_audit_chain import RECORDS, RawStore, chain_rows
 from workflows.audit_anchor import ANCHOR_WORKFLOW_ID, AuditAnchorWorkflow
 
 
@@ -33,7 +33,7 @@ def store(store_url, tmp_path, monkeypatch):
     for setting in (audit_anchor.ANCHORS_SETTING, audit_anchor.AUDITORS_SETTING):
         monkeypatch.delenv(setting, raising=False)
     service = open_service(store_url)
-    scripted_regions(service, 3)  # 17 stored records, none chained yet
+    scripted_regions(service, 3)  # RECORDS stored records, none chained yet
     return service, RawStore(store_url), store_url
 
 
@@ -64,13 +64,13 @@ def test_the_chain_is_extended_then_its_head_published_and_checking_the_store_ag
     outbox = FileNotifier(tmp_path / "outbox")
     first = anchor(service, outbox, to=published)
     last = chain_rows(raw)[-1]
-    assert first.written and first.head["seq"] == last[0] == 17  # every stored record chained before anchoring
-    assert (first.head["notification_id"], first.head["hash"]) == (last[1], last[3]) == (17, lines(published)[0]["hash"])
+    assert first.written and first.head["seq"] == last[0] == RECORDS  # every stored record chained before anchoring
+    assert (first.head["notification_id"], first.head["hash"]) == (last[1], last[3]) == (RECORDS, lines(published)[0]["hash"])
     scripted_regions(service, 1, first=10)
     stored = service.recorder.max_notification_id()
     second = anchor(service, outbox, to=published)
-    assert second.written and second.head["notification_id"] == stored > 17  # its own mail's records come after
-    assert [line["seq"] for line in lines(published)] == [17, second.head["seq"]]
+    assert second.written and second.head["notification_id"] == stored > RECORDS  # its own mail's records come after
+    assert [line["seq"] for line in lines(published)] == [RECORDS, second.head["seq"]]
     assert all("password" not in line["store"] and "@" not in line["store"] for line in lines(published))
     report = check(url, published)
     assert report.ok and report.anchors["heads"] == report.anchors["matched"] == 2

@@ -14,6 +14,14 @@ from tests.support.scenarios import scripted_regions
 from adapters.event_store.store import open_service, postgres_conninfo, store_env
 
 
+# What scripted_regions(service, 3) stores: an approved grant reporting, a rejected one and one waiting for a repair.
+# Grant events: 3 vooraanmeldingen, 3 applications, 2 acceptances, 2 advices; the approval and the rejection each
+# drafted, passed by the interne controle and signed (6); the verlening with its advance schedule (2), the
+# afwijzing (1), the repair asked (1), the verlening become final and a progress report (2). Beside them the budget
+# pool opened and claimed (2), and the grant's ledger: opened, its commitment and 8 instalments (10).
+RECORDS = 34
+
+
 class RawStore:
     """The event table as an intruder (or an auditor) sees it: plain SQL, no application."""
 
@@ -41,7 +49,7 @@ class RawStore:
 @pytest.fixture
 def store(store_url):
     service = open_service(store_url)
-    scripted_regions(service, 3)  # 17 stored records: grant events and budget pool events
+    scripted_regions(service, 3)  # RECORDS stored records: grant events, budget pool and ledger events
     models = ReadModels(service, store_url)
     return service, models, RawStore(store_url)
 

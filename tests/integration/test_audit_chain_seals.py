@@ -17,10 +17,7 @@ from tests.support.scripted import GrantScript
 from adapters.event_store.store import ensure_postgres_schema, open_service, store_env
 from domain.errors import ConcurrencyConflict, GrantNotFound
 from adapters.event_store.service import GrantService
-from tests.integration.test_audit_chain import RawStore, chain_rows, verify
-
-
-RECORDS = 17  # a store given three grants (scripted_regions)
+from tests.integration.test_audit_chain import RECORDS, RawStore, chain_rows, verify
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from adapters.event_store.store import open_service
+from adapters.replay.staff import take_besluit
 from domain import commands as c
 from domain.errors import ConcurrencyConflict
 from domain.grant import Grant
@@ -26,9 +27,17 @@ def test_a_grant_survives_a_restart_of_the_service(store_url):
     state = reopened.state(grant.code)
     assert state.status is GrantStatus.APPROVED and state.granted_per_year == PER_YEAR
     history = reopened.history(grant.code)
-    assert [type(e).__name__ for e in history] == [
-        "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded", "GrantApproved",
+    names = [type(e).__name__ for e in history]
+    # the approval through its stages: drafted, passed by the interne controle, signed under a mandate; the
+    # signature and the verlening (with the advances it sets) are stored together
+    assert names[:8] == [
+        "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded",
+        "BesluitDrafted", "StagePassed", "BesluitSigned", "GrantApproved",
     ]
+    assert names[8:] == ["AdvancesScheduled"]
+    (besluit,) = state.besluiten
+    assert besluit.signature is not None and besluit.signature["signer"] == besluit.taken_by == history[6].actor
+    assert [s.outcome for s in besluit.stages] == ["drafted", "passed", "signed"]
     # two times per event: business time (effective_at) and recording time (timestamp)
     assert history[0].effective_at.year == 2018 and history[0].timestamp.year >= 2026
     assert list(reopened.region_codes()) == [grant.code]
@@ -101,9 +110,9 @@ def test_concurrent_approvals_of_different_regions_share_the_ceiling_without_con
 
     services = [open_service(store_url) for _ in commands]
 
-    def approve(job):
+    def approve(job):  # each approval through its stages; the signatures claim the shared ceiling at once
         service, command = job
-        return service.execute(command).status
+        return take_besluit(service.execute, command, service.regulation(), when=command.effective_at)[-1].status
 
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(approve, zip(services, commands))) == [GrantStatus.APPROVED] * 4
@@ -120,8 +129,10 @@ def test_snapshots_load_the_same_state_as_a_full_replay(store_url):
     service = open_service(store_url, service_class=_SnapshotEveryThree)
     grant = GrantScript(service)
     grant.to_approved()
+    last = service.state(grant.code).version  # the approval's stages and its besluit included
+    assert last >= 8
     snapshots = list(service.snapshots.get(service.state(grant.code).grant_id))
-    assert [s.originator_version for s in snapshots] == [3]
+    assert [s.originator_version for s in snapshots] == list(range(3, last + 1, 3))
     from_snapshot = open_service(store_url, service_class=_SnapshotEveryThree).state(grant.code)
     replayed = open_service(store_url).state(grant.code)
     assert from_snapshot == replayed
@@ -194,10 +205,11 @@ def test_reading_a_grant_gives_its_events_in_order_and_respects_the_bounds(store
     grant.to_approved()
     gid = service.state(grant.code).grant_id
     events = service.recorder.select_events(gid)
-    assert [e.originator_version for e in events] == [1, 2, 3, 4, 5]
+    last = len(service.history(grant.code))  # the approval's stages and its besluit included
+    assert last >= 8 and [e.originator_version for e in events] == list(range(1, last + 1))
     assert all(e.originator_id == gid for e in events)
     assert [e.originator_version for e in service.recorder.select_events(gid, gt=2, lte=4)] == [3, 4]
-    assert [e.originator_version for e in service.recorder.select_events(gid, desc=True, limit=2)] == [5, 4]
+    assert [e.originator_version for e in service.recorder.select_events(gid, desc=True, limit=2)] == [last, last - 1]
 
 
 def test_a_grant_loaded_from_its_rows_equals_the_librarys_load_of_its_stored_events(store_url):

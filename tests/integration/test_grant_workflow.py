@@ -18,7 +18,7 @@ from domain import commands as c
 from domain.errors import TransitionRefused
 from domain.timekeeping import AMSTERDAM
 from domain.values import GrantStatus
-from tests.integration.workflow_steps import advice, at, command, reminded, vooraanmelding
+from tests.integration.workflow_steps import advice, at, command, decide, reminded, vooraanmelding
 from workflows.grant_lifecycle import GrantWorkflow
 
 pytestmark = pytest.mark.temporal
@@ -44,7 +44,7 @@ async def test_one_grant_from_vooraanmelding_to_vaststelling_with_every_deadline
     await engine.advance_to(at(2019, 6, 10))
     await send(advice(script))
     await engine.advance_to(at(2019, 6, 20))
-    approved = await send(command(script, c.ApproveGrant, granted_per_year=years(PER_YEAR)))
+    approved = await decide(engine, command(script, c.ApproveGrant, granted_per_year=years(PER_YEAR)))
     assert approved.status is GrantStatus.APPROVED
 
     await engine.advance_to(at(2021, 10, 25))  # objection period passed; reminders for report 1
@@ -56,7 +56,7 @@ async def test_one_grant_from_vooraanmelding_to_vaststelling_with_every_deadline
         cofinancing_realised_cents=30_000_000, extension_plan=extension_plan(script.region, quarter),
     ))
     await engine.advance_to(at(2023, 11, 1))
-    await send(command(script, c.GrantExtension, amount_cents=quarter))
+    await decide(engine, command(script, c.GrantExtension, amount_cents=quarter))
 
     await engine.advance_to(at(2025, 1, 15))  # spending end and final-report deadline pass: consequences
     state = engine.service.state(script.code)
@@ -66,7 +66,7 @@ async def test_one_grant_from_vooraanmelding_to_vaststelling_with_every_deadline
         script, c.SubmitFinalReport, summary="afgerond", realised_per_year=years({**PER_YEAR, 2024: quarter}),
         cofinancing_realised_cents=total * 8 // 100,
     ))
-    determined = await send(command(script, c.DetermineGrant))
+    determined = await decide(engine, command(script, c.DetermineGrant))
     assert determined.status is GrantStatus.DETERMINED
     # the vaststelling is a besluit: the workflow watches its objection term (six weeks from the day after it
     # was sent, Awb 6:7/6:8), then the decision is final and the grant's life is over
@@ -74,13 +74,18 @@ async def test_one_grant_from_vooraanmelding_to_vaststelling_with_every_deadline
     result = await engine.client.handle(script.code).result()
     assert result.status is GrantStatus.DETERMINED
 
+    stages = ["BesluitDrafted", "StagePassed", "BesluitSigned"]  # each besluit: drafted, interne controle, signed
     assert events(engine, script) == [
         "VooraanmeldingReceived", "ApplicationSubmitted", "RepairRequested", "RepairSubmitted", "ApplicationAccepted",
-        "AdviceRecorded", "GrantApproved", "DecisionLetterIssued", "DecisionBecameFinal", "ProgressReportSubmitted",
-        "ProgressReportSubmitted", "ExtensionPlanSubmitted", "ExtensionGranted", "DecisionLetterIssued",
-        "DecisionBecameFinal", "DeadlineMissed", "SpendingPeriodEnded", "FinalReportSubmitted", "GrantDetermined",
-        "DecisionLetterIssued", "DecisionBecameFinal",
+        "AdviceRecorded", *stages, "GrantApproved", "AdvancesScheduled", "DecisionLetterIssued", "DecisionBecameFinal",
+        "ProgressReportSubmitted", "ProgressReportSubmitted", "ExtensionPlanSubmitted", *stages, "ExtensionGranted",
+        "AdvancesScheduled", "DecisionLetterIssued", "DecisionBecameFinal", "DeadlineMissed", "SpendingPeriodEnded",
+        "FinalReportSubmitted", *stages, "GrantDetermined", "DecisionLetterIssued", "DecisionBecameFinal",
     ]
+    taken = engine.service.state(script.code).besluiten
+    assert [b.kind for b in taken] == ["approval", "extension", "determination"]
+    assert all(b.signature and [s.outcome for s in b.stages] == ["drafted", "passed", "signed"] for b in taken)
+    assert all(len({s.person for s in b.stages}) == 3 for b in taken)  # three people, one stage each
     # every besluit's letter went to the penvoerder once, with its PDF (verlening, verlenging 2024, vaststelling)
     letters = smtp.mailbox.letters()
     assert [m["X-STO-Letter-Key"].rsplit("|", 1)[1] for m in letters] == ["letter:1", "letter:2", "letter:3"]
@@ -120,13 +125,13 @@ async def test_a_rejected_grant_goes_through_period_2_and_period_3(engine, smtp)
     await send(command(script, c.AcceptApplication))
     await engine.advance_to(at(2019, 6, 10))
     await send(advice(script, positive=False))
-    await send(command(script, c.RejectApplication, reasons=["regiovisie onvoldoende"]))
+    await decide(engine, command(script, c.RejectApplication, reasons=["regiovisie onvoldoende"]))
     await engine.advance_to(at(2019, 9, 20))
     await send(command(script, c.SubmitApplication, period=2, documents=script.documents("addendum: verbeterd")))
     await send(command(script, c.AcceptApplication))
     await engine.advance_to(at(2019, 11, 20))
     await send(advice(script, positive=False))
-    await send(command(script, c.RejectApplication, reasons=["nog onvoldoende"]))
+    await decide(engine, command(script, c.RejectApplication, reasons=["nog onvoldoende"]))
     with pytest.raises(TransitionRefused) as refused:  # period 3 does not exist before 10 March 2020
         await send(command(script, c.SubmitApplication, period=3, documents=script.documents("addendum: opnieuw")))
     assert refused.value.rule == "application.period_3_exists"
@@ -136,7 +141,7 @@ async def test_a_rejected_grant_goes_through_period_2_and_period_3(engine, smtp)
     await send(command(script, c.AcceptApplication))
     await engine.advance_to(at(2020, 8, 20))
     await send(advice(script))
-    result = await send(command(script, c.ApproveGrant, granted_per_year=years(PER_YEAR)))
+    result = await decide(engine, command(script, c.ApproveGrant, granted_per_year=years(PER_YEAR)))
     assert result.status is GrantStatus.APPROVED
     decisions = engine.service.state(script.code).decisions
     assert [(d.kind.value, d.period) for d in decisions] == [("rejection", 1), ("rejection", 2), ("approval", 3)]

@@ -22,7 +22,7 @@ from domain.values import GrantStatus, PartnerKind
 from adapters.replay.synthetic import extension_plan
 from tests.integration.conftest import start_engine
 from tests.integration.test_workflow_longevity import replayer
-from tests.integration.workflow_steps import advice, at, command
+from tests.integration.workflow_steps import advice, at, command, decide
 from tests.support.scripted import years
 from tests.support.scripted_2025 import NEW, PER_YEAR_2025, Script2025
 from workflows import grant_workflow_id
@@ -50,8 +50,12 @@ async def test_a_grant_of_the_scheme_in_force_runs_its_own_workflow_and_deadline
         await engine.advance_to(at(2024, 12, 5))
         await engine.client.transition(advice(script).model_copy(update={"scheme": NEW}))
         await engine.advance_to(at(2025, 1, 20))
-        approved = await engine.client.transition(send(script, c.ApproveGrant, granted_per_year=years(PER_YEAR_2025)))
+        approved = await decide(engine, send(script, c.ApproveGrant, granted_per_year=years(PER_YEAR_2025)))
         assert approved.status is GrantStatus.APPROVED
+        (verlening,) = engine.service.state(script.code, scheme=NEW).besluiten
+        assert [s.stage for s in verlening.stages] == ["eerste_beoordeling", "interne_controle", "ondertekening"]
+        assert verlening.signature["register_version"] == 2  # signed in 2025: the register's wording of 2025
+        assert verlening.signature["on_behalf_of"] == "de minister van Onderwijs, Cultuur en Wetenschap"
         await engine.advance_to(at(2025, 4, 10))
         plan = extension_plan(script.region, 1_500_000_00, year=2025)
         await engine.client.transition(send(script, c.SubmitDetailedPlan, plan_key="2025-2026", plan=plan))

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from adapters.event_store.store import open_service
-from domain.installation import DECISION_LETTERS, INSTALLATION_ID, Installation
+from domain.installation import DECISION_LETTERS, INSTALLATION_ID, MONEY_LEDGER, STAGES, Installation
 from tests.support.scenarios import scripted_regions
 
 STORES = Path(__file__).parents[1] / "fixtures" / "stores"
@@ -31,10 +31,17 @@ def _copy(tmp_path: Path, name: str) -> str:
     return f"sqlite:///{store}"
 
 
-def _facts(url: str) -> list[Installation.CapabilitySwitchedOn]:
+# What the first worker of this code switches on in a store: decision letters, besluiten through their stages under
+# a mandate (domain/installation.py STAGES), the money ledger; each recorded once
+CAPABILITIES = [DECISION_LETTERS, STAGES, MONEY_LEDGER]
+
+
+def _facts(url: str, capability: str | None = DECISION_LETTERS) -> list[Installation.CapabilitySwitchedOn]:
+    """The facts the store recorded, of one capability (all: None)."""
     service = open_service(url)
     try:
-        return [e for e in service.events.get(INSTALLATION_ID) if isinstance(e, Installation.CapabilitySwitchedOn)]
+        return [e for e in service.events.get(INSTALLATION_ID) if isinstance(e, Installation.CapabilitySwitchedOn)
+                and capability in (None, e.capability)]
     finally:
         service.close()
 
@@ -73,6 +80,9 @@ def test_a_store_of_before_letters_owes_them_from_when_the_first_worker_that_mak
     facts = _facts(url)
     assert [(f.capability, f.since) for f in facts] == [(DECISION_LETTERS, started)]
     assert "first started on" in facts[0].how
+    assert sorted(f.capability for f in _facts(url, None)) == sorted(CAPABILITIES)  # each once
+    (stages,) = _facts(url, STAGES)  # its besluiten of before were taken without stages: from this worker on
+    assert before <= stages.since <= dt.datetime.now(UTC) and "first started on" in stages.how
 
 
 def test_a_store_with_letters_of_the_first_release_keeps_the_moment_that_release_owed_them_from(tmp_path):
@@ -96,6 +106,8 @@ def test_a_new_store_owes_a_letter_for_every_besluit(tmp_path):
     state, since = _first_grant(url)
     assert state.besluiten and all(b.recorded_at >= since for b in state.besluiten)
     assert [b.number for b in state.besluiten_without_letter(since)] == [b.number for b in state.besluiten]
+    (stages,) = _facts(url, STAGES)  # every besluit of a new store goes through its stages, from its first event
+    assert "new store" in stages.how and all(b.recorded_at >= stages.since and b.signature for b in state.besluiten)
 
 
 @pytest.mark.postgres
@@ -107,3 +119,4 @@ def test_four_workers_starting_at_once_on_a_store_record_one_moment(postgres_url
         moments = list(pool.map(lambda _: _worker_starts(postgres_url), range(4)))
     assert len(set(moments)) == 1
     assert len(_facts(postgres_url)) == 1
+    assert sorted(f.capability for f in _facts(postgres_url, None)) == sorted(CAPABILITIES)  # each recorded once

@@ -49,7 +49,23 @@ _SINCE_V2 = {
 _SINCE_V3 = {
     ".besluiten[].recorded_at": "letters owed (2026-12-04): when each besluit's event was stored, its timestamp",
 }
-ADDED_SINCE = {"store-2026-12-v1": {**_SINCE_V1, **_SINCE_V2}, "store-2026-12-v2": _SINCE_V2, "store-2026-12-v3": _SINCE_V3}
+# who may decide (2026-12-07, issue 23): no besluit of an older store waits in its stages, nobody holds its work
+_STAGES = {
+    ".case": "who may decide (2026-12-07): no besluit of older code waits in its stages (None)",
+    ".claim": "who may decide (2026-12-07): nobody holds the open work of a grant of older code (None)",
+}
+# ...and each besluit of before was taken by the actor of its event, alone, under no recorded mandate: its letter
+# keeps the template's closing (domain/letters.py)
+_STAGES_OF_BESLUITEN = {
+    ".besluiten[].taken_by": "who may decide (2026-12-07): the actor of the besluit's event",
+    ".besluiten[].signature": "who may decide (2026-12-07): None, no mandate was recorded before",
+    ".besluiten[].stages": "who may decide (2026-12-07): none, taken before stages",
+}
+ADDED_SINCE = {
+    "store-2026-12-v1": {**_SINCE_V1, **_SINCE_V2, **_STAGES},
+    "store-2026-12-v2": {**_SINCE_V2, **_STAGES},
+    "store-2026-12-v3": {**_SINCE_V3, **_STAGES, **_STAGES_OF_BESLUITEN},
+}
 
 
 def _added(expected: object, actual: object, path: str = "") -> set[str]:
@@ -110,6 +126,9 @@ def test_every_grant_of_a_store_written_by_older_code_loads_with_the_state_it_ha
             assert [b.version for b in state.besluiten] == sorted(b.version for b in state.besluiten), key
             assert all(type(events[b.version]).__name__ == b.event for b in state.besluiten), key
             assert all(b.recorded_at == events[b.version].timestamp for b in state.besluiten), key
+            assert state.case is None and state.claim is None, key
+            assert all(b.taken_by == events[b.version].actor for b in state.besluiten), key
+            assert all(b.signature is None and b.stages == [] for b in state.besluiten), key
             besluiten += len(state.besluiten)
         assert added == set(ADDED_SINCE[fixture.stem]), (
             f"fields added since {fixture.stem} was written, not declared in ADDED_SINCE: {sorted(added - set(ADDED_SINCE[fixture.stem]))}; "
@@ -153,7 +172,7 @@ def test_the_fixture_stores_hold_every_kind_of_grant_event_and_a_snapshot():
     from domain import events
 
     kinds = {name for name, obj in vars(events).items() if isinstance(obj, type) and issubclass(obj, events.GrantEvent)
-             and obj is not events.GrantEvent and obj is not events.DeadlineConsequence}
+             and obj not in (events.GrantEvent, events.DeadlineConsequence, events.CaseEvent)}  # bases, never stored
     seen: set[str] = set()
     snapshots = 0
     for fixture in FIXTURES:
@@ -162,7 +181,8 @@ def test_the_fixture_stores_hold_every_kind_of_grant_event_and_a_snapshot():
             snapshots += db.execute("SELECT count(*) FROM stored_snapshots").fetchone()[0]
     # event classes of this code that no fixture holds yet: they were added after the newest fixture was written
     missing = kinds - seen
-    assert missing <= {"ExtensionForfeited", "DecisionTermExceeded", "SpendingPeriodEnded"}, missing
+    stages = {"BesluitDrafted", "StagePassed", "BesluitSentBack", "BesluitSigned", "CaseClaimed", "CaseReleased"}
+    assert missing <= {"ExtensionForfeited", "DecisionTermExceeded", "SpendingPeriodEnded", *stages}, missing
     assert snapshots >= 1
 
 

@@ -22,9 +22,10 @@ from domain.errors import TransitionRefused
 from domain.timekeeping import AMSTERDAM
 from domain.values import GrantStatus, RegionKind
 from tests.integration.conftest import start_engine
-from tests.integration.workflow_steps import advice, at, command, reminded
+from tests.integration.workflow_steps import advice, at, command, decide, reminded, take
 from tests.support.fictional_scheme import FICTIONAL, INSTRUMENT, fictional_scheme_loaded
 from tests.support.scripted import GrantScript, years
+from tests.support.stages import stage_command
 from workflows.grant_lifecycle import SCHEME
 
 pytestmark = pytest.mark.temporal
@@ -97,11 +98,26 @@ async def test_a_grant_lives_through_the_fictional_scheme_from_vooraanmelding_to
     await send(advice(script).model_copy(update={"scheme": FICTIONAL}))
 
     # --- the verlening: within the pilot's ceiling per year ----------------------------------------------
+    # through the engine's own procedure (the scheme declares none): drafted by a beoordelaar, signed by another
+    # person under a mandate; the ceiling is claimed when the besluit takes effect, at its signature
     await engine.advance_to(at(2026, 12, 1))
-    over = await refused(send, scheme_command(script, c.ApproveGrant, granted_per_year=years(REQUESTED)))
+    written = len(engine.service.history(script.code, scheme=FICTIONAL))
+    over_ceiling = scheme_command(script, c.ApproveGrant, granted_per_year=years(REQUESTED))
+    over = await refused(lambda cmd: take(engine, cmd), over_ceiling)
     assert over.rule == "budget.ceiling" and INSTRUMENT in over.source
-    approved = await send(scheme_command(script, c.ApproveGrant, granted_per_year=years(GRANTED)))
+    state = engine.service.state(script.code, scheme=FICTIONAL)
+    assert state.status is GrantStatus.ADVISED and state.besluiten == [] and not state.granted_per_year
+    assert [s.outcome for s in state.case.stages] == ["drafted"]  # the refused signature wrote nothing
+    assert len(engine.service.history(script.code, scheme=FICTIONAL)) == written + 1
+    signer = engine.service.regulation(FICTIONAL).data.procedure_for("ApproveGrant").stages[-1]
+    await send(stage_command(over_ceiling, engine.service.regulation(FICTIONAL), signer.id, "co.meijer", send_back=True,
+                             answers={}, reason="boven het plafond van de proeftuin voor 2027"))
+    approved = await decide(engine, scheme_command(script, c.ApproveGrant, granted_per_year=years(GRANTED)))
     assert approved.status is GrantStatus.APPROVED
+    (verlening,) = engine.service.state(script.code, scheme=FICTIONAL).besluiten
+    assert [(s.stage, s.outcome, s.round) for s in verlening.stages] == [
+        ("beoordeling", "drafted", 1), ("ondertekening", "sent_back", 1), ("beoordeling", "drafted", 2),
+        ("ondertekening", "signed", 2)]
     assert engine.service.pool_totals(f"{FICTIONAL}/ceiling:techniekregio") == GRANTED
 
     # --- the detailed plan for 2027 is missed: the workflow's timer applies the consequence ----------------
@@ -132,7 +148,7 @@ async def test_a_grant_lives_through_the_fictional_scheme_from_vooraanmelding_to
                                          cofinancing_realised_cents=cofinancing))
     assert reported.status is GrantStatus.FINAL_REPORT_SUBMITTED
     await engine.advance_to(at(2030, 1, 15))
-    determined = await send(scheme_command(script, c.DetermineGrant))
+    determined = await decide(engine, scheme_command(script, c.DetermineGrant))
     assert determined.status is GrantStatus.DETERMINED
     outcome = engine.service.state(script.code, scheme=FICTIONAL).determination
     assert Decimal(outcome.threshold) == Decimal("0.15")
@@ -147,9 +163,11 @@ async def test_a_grant_lives_through_the_fictional_scheme_from_vooraanmelding_to
 
     history = engine.service.history(script.code, scheme=FICTIONAL)
     assert [type(e).__name__ for e in history] == [
-        "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded", "GrantApproved",
+        "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded",
+        "BesluitDrafted", "BesluitSentBack", "BesluitDrafted", "BesluitSigned", "GrantApproved",
         "DecisionBecameFinal", "DeadlineMissed", "DetailedPlanSubmitted", "ProgressReportSubmitted",
-        "SpendingPeriodEnded", "FinalReportSubmitted", "GrantDetermined", "DecisionBecameFinal",
+        "SpendingPeriodEnded", "FinalReportSubmitted", "BesluitDrafted", "BesluitSigned", "GrantDetermined",
+        "DecisionBecameFinal",
     ]
     assert history[0].scheme == FICTIONAL
     assert {e.originator_id for e in history} == {engine.service.state(script.code, scheme=FICTIONAL).grant_id}

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from adapters.replay.staff import take_besluit_async
 from tests.support.scripted import PER_YEAR, GrantScript, years
 from domain import commands as c
 from domain.models import CriterionAdvice
+from domain.results import CommandResult
 from domain.timekeeping import AMSTERDAM
 
 
@@ -30,6 +32,19 @@ def advice(script: GrantScript, positive: bool = True) -> c.Command:
     )
 
 
+async def take(engine, besluit: c.Command) -> list[CommandResult]:
+    """A besluit through its stages, each sent through the grant's workflow as the besluit command is: the command
+    drafts it, people of the organisation register holding each further stage's role pass it (synthetic staff,
+    adapters/replay/staff.py), the signing stage takes it. The results in order: the last is the besluit's."""
+    regulation = engine.service.regulation(besluit.scheme)
+    return await take_besluit_async(engine.client.transition, besluit, regulation, when=await engine.business_now())
+
+
+async def decide(engine, besluit: c.Command) -> CommandResult:
+    """take(), the result of the step by which the besluit took effect."""
+    return (await take(engine, besluit))[-1]
+
+
 async def approve_in_period_1(engine, *scripts: GrantScript) -> None:
     """Vooraanmelding now, application on 15 March 2019, approval on 20 June 2019 (engine must be before March 2019)."""
     send = engine.client.transition
@@ -44,7 +59,7 @@ async def approve_in_period_1(engine, *scripts: GrantScript) -> None:
         await send(advice(script))
     await engine.advance_to(at(2019, 6, 20))
     for script in scripts:
-        await send(command(script, c.ApproveGrant, granted_per_year=years(script.per_year or PER_YEAR)))
+        await decide(engine, command(script, c.ApproveGrant, granted_per_year=years(script.per_year or PER_YEAR)))
 
 
 def report(script: GrantScript, number: int, **fields) -> c.Command:

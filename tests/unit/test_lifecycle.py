@@ -16,7 +16,9 @@ from domain.errors import GrantNotFound, TransitionRefused
 from domain.models import CostLine, YearAmount
 from adapters.event_store.service import GrantService
 from domain.values import CostKind, DecisionKind, GrantStatus, ObjectionOutcome, RegionKind, Role, Sector
+from adapters.replay.staff import take_besluit
 from tests.support.scripted import OPERATOR, PER_YEAR, GrantScript, at, years
+from tests.support.stages import Recorder
 
 S = GrantStatus
 
@@ -370,8 +372,20 @@ def test_approvals_together_stay_under_the_ceiling_of_the_region_kind(svc):
     second.apply()
     second.accept()
     second.advise()
-    error = refused(svc, second, "budget.ceiling", second.approve)
-    assert "left" in error.message
+    claimed = svc.pool_totals("ceiling:techniekarme_regio")
+    # the approval through its stages: the step at which it would take effect (and claim the budget) is refused
+    command = second.command(c.ApproveGrant, at(2019, 6, 20), granted_per_year=years(big))
+    before: list[int] = []
+    send = Recorder(lambda cmd: before.append(_events(svc, second.code)) or svc.execute(cmd))
+    with pytest.raises(TransitionRefused) as info:
+        take_besluit(send, command, svc.regulation(), when=command.effective_at)
+    error = info.value
+    assert error.rule == "budget.ceiling", str(error)
+    assert error.source and error.hint and "left" in error.message
+    assert _events(svc, second.code) == before[-1], "the refused step writes nothing"
+    state = svc.state(second.code)
+    assert state.status is S.ADVISED and not state.granted_per_year and state.besluiten == []
+    assert svc.pool_totals("ceiling:techniekarme_regio") == claimed  # only the first region's claim
 
 
 def test_a_rejection_gives_reasons(svc, grant):
@@ -549,8 +563,10 @@ def test_a_withdrawn_grant_gives_its_money_back_to_the_ceiling_and_the_2024_budg
     assert svc.pool_totals("ceiling:techniekregio") == {y: 2 * a for y, a in PER_YEAR.items()}
 
     command = grant.command(c.WithdrawGrant, at(2024, 2, 1), reason="regio stopt")
-    svc.execute(command)
-    assert svc.execute(command).duplicate  # a retry releases nothing more
+    sent = Recorder(svc.execute)
+    take_besluit(sent, command, svc.regulation(), when=command.effective_at)  # the intrekking, through its stages
+    assert svc.state(grant.code).status is S.WITHDRAWN
+    assert all(svc.execute(step).duplicate for step in sent.sent)  # a retry of any step releases nothing more
     assert svc.pool_totals("ceiling:techniekregio") == PER_YEAR  # only the other region's claim is left
     assert svc.pool_totals("extension:2024") == {}
 

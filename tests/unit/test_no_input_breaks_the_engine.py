@@ -16,10 +16,14 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from adapters.read_side.read_models import ReadModels
-from tests.support.scripted import GrantScript
+from tests.support.scripted import GrantScript, at, years
+from tests.support.stages import stage_command
 from adapters.event_store.store import open_service
+from domain import commands as c
+from domain.authority.register import SHIPPED
 from domain.commands import COMMAND_TYPES, parse_command
 from domain.errors import DomainError
+from domain.regulation.schemes import scheme, scheme_ids
 
 AMOUNTS = st.one_of(
     st.sampled_from([0, 1, 10**11, 10**11 + 1, 2**53, 2**63 - 1, 2**63, 2**64, 10**30, -1, -(2**63)]),
@@ -46,6 +50,13 @@ SANE_TEXTS = st.sampled_from(["ok", "aanvraag ontvangen", "regiovisie onvoldoend
 SANE_TIMES = st.datetimes(min_value=dt.datetime(2018, 10, 1), max_value=dt.datetime(2026, 12, 1),
                           timezones=st.just(dt.timezone.utc)).map(lambda d: d.isoformat())
 SANE_DATES = st.dates(min_value=dt.date(2018, 10, 1), max_value=dt.date(2026, 12, 1)).map(lambda d: d.isoformat())
+# A besluit is drafted and its stages taken by people of the organisation register: with names only outside it,
+# every besluit would be refused before its own rules and values were looked at.
+PEOPLE = sorted({p.name for v in SHIPPED.versions for p in (v.people or [])})
+SANE_ACTORS = st.one_of(st.sampled_from(PEOPLE), SANE_TEXTS)
+_STAGES = [s for sid in scheme_ids() for p in scheme(sid).data.procedures for s in p.stages]
+STAGE_IDS = sorted({s.id for s in _STAGES})
+QUESTION_IDS = sorted({q.id for s in _STAGES for q in s.questions})
 
 
 def either(draw, sane, wild):
@@ -78,7 +89,7 @@ def documents(draw) -> dict:
 def commands(draw, region: str) -> dict:
     kind = draw(st.sampled_from(sorted(COMMAND_TYPES)))
     fields: dict = {"type": kind, "region_code": region,
-                    "actor": {"name": either(draw, SANE_TEXTS, TEXTS), "role": "operator"},
+                    "actor": {"name": either(draw, SANE_ACTORS, TEXTS), "role": "operator"},
                     "reason": either(draw, SANE_TEXTS, TEXTS)}
     if draw(st.booleans()):
         fields["effective_at"] = either(draw, SANE_TIMES, TIMES)
@@ -118,6 +129,14 @@ def commands(draw, region: str) -> dict:
         elif name in ("plan", "extension_plan"):
             if draw(st.booleans()):
                 fields[name] = {"summary": either(draw, SANE_TEXTS, TEXTS), "requested_cents": either(draw, SANE_AMOUNTS, AMOUNTS)}
+        elif name == "stage":
+            fields[name] = either(draw, st.sampled_from(STAGE_IDS), SCALARS)
+        elif name == "to":
+            fields[name] = either(draw, st.sampled_from(PEOPLE), SCALARS)
+        elif name == "answers":
+            answer = st.one_of(st.booleans(), SANE_TEXTS, SCALARS)
+            fields[name] = either(draw, st.dictionaries(st.sampled_from(QUESTION_IDS), answer, max_size=6),
+                                  st.one_of(st.dictionaries(TEXTS, answer, max_size=60), SCALARS))
         elif name in ("region_name", "kind", "penvoerder", "vmbo_schools", "mbo_institutions", "partners"):
             continue  # a vooraanmelding of a region that has one is refused anyway; its own fields are tested above
         else:
@@ -126,7 +145,8 @@ def commands(draw, region: str) -> dict:
 
 
 def fresh_world() -> tuple:
-    """Grants in several states (pre-registered, advised, approved) on the in-memory store, with read models."""
+    """Grants in several states (pre-registered, advised, approved, an approval waiting in its signing stage) on
+    the in-memory store, with read models."""
     service = open_service("memory:")
     pre = GrantScript(service, index=901)
     pre.pre_register()
@@ -137,9 +157,17 @@ def fresh_world() -> tuple:
     advised.advise()
     approved = GrantScript(service, index=903)
     approved.to_approved()
+    waiting = GrantScript(service, index=904, stages=False)
+    waiting.pre_register()
+    waiting.apply()
+    waiting.accept()
+    waiting.advise()
+    waiting.approve()  # drafted by op.jansen, passed by the interne controle: it waits for its signature
+    approval = waiting.command(c.ApproveGrant, at(2019, 6, 21), granted_per_year=years(waiting.per_year))
+    service.execute(stage_command(approval, service.regulation(), "interne_controle", "ic.smit"))
     models = ReadModels(service, "memory:")
     models.refresh()
-    return service, models, [pre.code, advised.code, approved.code]
+    return service, models, [pre.code, advised.code, approved.code, waiting.code]
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
