@@ -33,12 +33,14 @@ from adapters.replay.summary_2025 import SchemeSummary, summarise_scheme
 from adapters.engine.key import engine_key
 from adapters.event_store.service import GrantService
 from adapters.event_store.store import open_service
+from adapters.logging import get_logger
 from adapters.engine.temporal import build_worker, ensure_search_attributes, free_port, install_runtime, test_server_binary
 from domain.regulation.schemes import legacy_scheme_id
 from workflows.credentials import CommandCredentials
 from workflows.models import DEFAULT_REMINDER_OFFSETS, ExtensionRoundResult
 
 LEGACY = legacy_scheme_id()
+log = get_logger(__name__)
 SCHEMES = (LEGACY, SCHEME_2025)  # `sto demo` replays both, in this order
 # Reminders of the 2025–2028 grants in the demo: none (the engine's default is 28/14/7/1 days ahead). Fewer
 # wake-ups of 78 workflows over two and a half years, and the file outbox keeps only the 2020–2024 reminders,
@@ -60,6 +62,23 @@ def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int, 
          "--sandbox" if sandboxed else "--no-sandbox"],
         directory / f"worker-{n + 2}.log", env=env,
     )
+
+
+async def _start_test_server(attempts: int = 3) -> tuple[int, WorkflowEnvironment]:
+    """The time-skipping server on a free port; on a busy machine another process may take the port between
+    choosing it and binding it ("Address already in use"): then on another port."""
+    for attempt in range(1, attempts + 1):
+        port = free_port()
+        try:
+            return port, await WorkflowEnvironment.start_time_skipping(
+                test_server_existing_path=test_server_binary(), data_converter=pydantic_data_converter, port=port,
+                runtime=install_runtime(),
+            )
+        except RuntimeError as error:  # "Failed starting test server: ... did not start within 5s"
+            if attempt == attempts or "Failed starting test server" not in str(error):
+                raise
+            log.warning("replay.test_server_started_again", port=port, attempt=attempt, error=str(error)[:200])
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -109,11 +128,7 @@ async def replay(
     outbox = directory / "outbox"
     today = today or clock_from_env().now()
     programmes = programmes_for(service, schemes, regions, seed, today)
-    port = free_port()
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server_binary(), data_converter=pydantic_data_converter, port=port,
-        runtime=install_runtime(),
-    )
+    port, env = await _start_test_server()
     helpers: list[subprocess.Popen] = []
     pending: dict[str, PendingTimers] = {}
     runner: ReplayRunner | None = None
