@@ -1,5 +1,7 @@
 """End to end over HTTP: `sto serve` (dev server, worker, API); tokens from `sto token create`; an operator takes
-a grant from vooraanmelding through application, advice and approval; the region and the auditor read it."""
+a grant from vooraanmelding through application and advice and drafts its verlening, which others of the
+organisation register take through its stages (interne controle, the signature under mandate); the region and the
+auditor read it."""
 
 from __future__ import annotations
 
@@ -10,7 +12,8 @@ import sys
 
 import pytest
 
-from tests.e2e.grant_bodies import body, take
+from tests.e2e.grant_bodies import STEPS, body, take
+from tests.support.stages_e2e import pass_stages_api
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
 
@@ -27,19 +30,31 @@ def sto_token(served, *args: str) -> dict:
     return json.loads(done.stdout)
 
 
-def test_an_operator_takes_a_grant_to_approval_the_region_sees_it_and_the_auditor_sees_who(served):
-    operator = sto_token(served, "--role", "operator", "--name", "op.de-vries")
+def test_an_operator_drafts_the_verlening_others_take_its_stages_the_region_sees_it_and_the_auditor_sees_who(served):
+    operator = sto_token(served, "--role", "operator", "--name", "op.jansen")  # a beoordelaar of the register
     assert (operator["role"], operator["created_by"]) == ("operator", "beheerder.smit")
     region, auditor = served.token("region", "penvoerder e2e", CODE), served.token("auditor", "accountant.bakker")
 
     with served.client(operator["token"]) as op:
         results = take(op, CODE, INDEX, "pre-register", "apply", "accept", "advise", "approve")
     assert [r["status"] for r in results] == [
-        "pre_registered", "application_submitted", "under_assessment", "advised", "approved",
+        "pre_registered", "application_submitted", "under_assessment", "advised", "advised",
     ]
     assert [r["version"] for r in results] == [1, 2, 3, 4, 5]
-    assert results[-1]["allowed_transitions"] == [
-        "object", "report", "extension-plan", "grant-extension", "hourly-rate", "final-report", "withdraw",
+    drafted = results[-1]  # the verlening is drafted, not taken: it waits in its next stage
+    assert drafted["events"] == ["BesluitDrafted"]
+    assert (drafted["waiting"]["stage"], drafted["waiting"]["role"], drafted["waiting"]["drafted"]) == (
+        "interne_controle", "interne_controle", True)
+
+    stages = pass_stages_api(served, CODE, "ApproveGrant", STEPS["approve"])  # ic.smit, then co.de-vries signs
+    assert [(s["events"], s["status"], s["version"]) for s in stages] == [
+        (["StagePassed"], "advised", 6), (["BesluitSigned", "GrantApproved", "AdvancesScheduled"], "approved", 9),
+    ]
+    assert stages[0]["waiting"]["stage"] == "ondertekening"
+    assert stages[-1]["waiting"] is None  # signed: no besluit waits in a stage, and none is due now
+    assert stages[-1]["allowed_transitions"] == [
+        "object", "report", "extension-plan", "grant-extension", "hourly-rate", "final-report", "withdraw", "melding",
+        "lower",
     ]
 
     with served.client(region) as own:
@@ -52,7 +67,11 @@ def test_an_operator_takes_a_grant_to_approval_the_region_sees_it_and_the_audito
         assert "6:7" in next_deadline["source"]  # Awb art. 6:7, the objection period
         deadlines = own.get(f"/v1/grants/{CODE}/deadlines", params={"asOf": "2019-06-21"}).json()
         assert deadlines["deadlines"] == view["deadlines"]
-        assert own.get(f"/v1/grants/{CODE}/history").status_code == 200  # a penvoerder sees its own file
+        own_history = own.get(f"/v1/grants/{CODE}/history")
+        assert own_history.status_code == 200  # a penvoerder sees its own file, without DUS-I's stages
+        assert [e["event"] for e in own_history.json()["events"]][:5] == [
+            "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded", "GrantApproved",
+        ]
         refused = own.post(f"/v1/grants/{CODE}/object", json={"reason": "bezwaar", "grounds": "te laag"})
         assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
 
@@ -61,13 +80,20 @@ def test_an_operator_takes_a_grant_to_approval_the_region_sees_it_and_the_audito
         history = audit.get(f"/v1/grants/{CODE}/history").json()["events"]
         as_of = audit.get(f"/v1/grants/{CODE}/as-of/2019-06-10").json()
         verified = audit.get("/v1/audit/verify").json()
-    assert [e["event"] for e in history] == [
-        "VooraanmeldingReceived", "ApplicationSubmitted", "ApplicationAccepted", "AdviceRecorded", "GrantApproved",
-        "DecisionLetterIssued",
+    assert [(e["event"], e["actor"], e["role"]) for e in history] == [
+        ("VooraanmeldingReceived", "op.jansen", "operator"),
+        ("ApplicationSubmitted", "op.jansen", "operator"),
+        ("ApplicationAccepted", "op.jansen", "operator"),
+        ("AdviceRecorded", "op.jansen", "operator"),
+        ("BesluitDrafted", "op.jansen", "operator"),  # eerste beoordeling: the draft
+        ("StagePassed", "ic.smit", "operator"),  # interne controle
+        ("BesluitSigned", "co.de-vries", "operator"),  # signed under the afdelingshoofd's mandate
+        ("GrantApproved", "co.de-vries", "operator"),  # ... which takes the besluit
+        ("AdvancesScheduled", "co.de-vries", "operator"),  # and schedules its advances (the money ledger)
+        ("DecisionLetterIssued", "sto-engine", "system"),
     ]
-    assert {(e["actor"], e["role"]) for e in history[:5]} == {("op.de-vries", "operator")}
-    assert (history[-1]["actor"], history[-1]["role"], history[-1]["facts"]["besluit_kind"]) == ("sto-engine", "system", "approval")
-    assert history[4]["facts"]["granted_per_year"] == {"2020": 100_000_000, "2021": 100_000_000, "2022": 90_000_000, "2023": 90_000_000}
+    assert history[-1]["facts"]["besluit_kind"] == "approval"
+    assert history[7]["facts"]["granted_per_year"] == {"2020": 100_000_000, "2021": 100_000_000, "2022": 90_000_000, "2023": 90_000_000}
     assert as_of["grant"]["status"] == "advised" and as_of["version"] == 4
     assert verified["ok"] is True and verified["problem"] is None
 

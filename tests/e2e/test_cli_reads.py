@@ -133,7 +133,16 @@ def test_audit_history_of_an_unknown_region_says_what_to_do(sto):
 
 def test_audit_as_of(sto):
     view = as_json(sto("audit", "as-of", "STO-R001", "2019-06-19", "--json"))
-    assert view["grant"]["status"] == "advised" and view["next_event"]["event"] == "GrantApproved"
+    # what comes next is the verlening's draft: it is taken once its stages are passed, by others, that day
+    assert view["grant"]["status"] == "advised" and view["next_event"]["event"] == "BesluitDrafted"
+    taken = as_json(sto("audit", "as-of", "STO-R001", "2019-06-20", "--json"))["grant"]
+    verlening = taken["besluiten"][-1]
+    assert taken["status"] == "approved" and verlening["kind"] == "approval"
+    assert [(s["stage"], s["person"], s["outcome"]) for s in verlening["stages"]] == [
+        ("eerste_beoordeling", "op.jansen", "drafted"), ("interne_controle", "ic.smit", "passed"),
+        ("ondertekening", "co.de-vries", "signed"),
+    ]
+    assert (verlening["taken_by"], verlening["signature"]["mandate"]) == ("co.de-vries", "afdelingshoofd")
     assert sto("audit", "as-of", "STO-R001", "2019-06-20").exit_code == 0
     before = sto("audit", "as-of", "STO-R001", "2018-10-01", "--json")
     assert before.exit_code == 5 and "2018-10-15" in json.loads(before.stdout)["hint"]

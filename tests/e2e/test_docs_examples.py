@@ -66,7 +66,7 @@ def test_docs_examples_run_against_sto_serve(served, tmp_path):
         "STO_FUTURE_MARGIN_DAYS": FUTURE_MARGIN_DAYS,
         "STO_NOTIFIER_URL": f"file://{tmp_path / 'outbox'}",
         "STO_AUDIT_ANCHORS": str(tmp_path / "anchors" / "sto.jsonl"),
-        "STO_ACTOR": "docs.examples",
+        "STO_ACTOR": "op.jansen",  # a beoordelaar of the organisation register: drafts the besluiten
         "PYTHONPATH": str(REPO),
     }
     ran = 0

@@ -1,6 +1,7 @@
 """Fault suite, hostile input: values that once wedged a grant or broke every read (2^63 and 10^30 cents,
 a date in 2099, a reason of a megabyte, control characters) are refused as invalid input before anything
-reaches the engine; nothing is stored; afterwards every read answers 200 and the grant takes its next step.
+reaches the engine; nothing is stored; afterwards every read answers 200 and the grant takes its next step (its
+verlening drafted by a beoordelaar and taken through its stages by others of the organisation register).
 Through the real interfaces: HTTP against `sto serve`, and the CLI.
 """
 
@@ -9,11 +10,13 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.conftest import sto_cli
-from tests.e2e.grant_bodies import body, take
+from tests.e2e.grant_bodies import STEPS, body, take
+from tests.support.stages_e2e import pass_stages_api
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
 
 CODE, INDEX = "STO-E2E-HOSTILE", 71
+OPERATOR = "op.visser"  # a beoordelaar of the organisation register
 R = {"reason": "vijandige invoer (test)", "effective_at": "2019-06-20T10:00:00+02:00"}
 G = f"/v1/grants/{CODE}"
 YEARS = [{"year": 2020, "amount_cents": 100}]
@@ -41,7 +44,7 @@ READS = ["/v1/regions", "/v1/budget", "/v1/deadlines", G, f"{G}/history", f"{G}/
 
 @pytest.fixture(scope="module")
 def operator(served):
-    token = served.token("operator", "op.hostile")
+    token = served.token("operator", OPERATOR)
     with served.client(token) as op:
         take(op, CODE, INDEX, "pre-register", "apply", "accept", "advise")
     return token
@@ -65,8 +68,12 @@ def test_hostile_values_are_refused_as_invalid_input_store_nothing_and_every_rea
             if response.status_code != 200:
                 failures.append(f"read {path}: {response.status_code} {response.text[:200]}")
         approved = op.post(f"{G}/approve", json=body("approve", INDEX))
-        if approved.status_code != 200:
+        if approved.status_code != 200 or approved.json()["events"] != ["BesluitDrafted"]:
             failures.append(f"the grant's next step: {approved.status_code} {approved.text[:200]}")
+    if not failures:  # the verlening drafted; interne controle and the signature under mandate by others
+        signed = pass_stages_api(served, CODE, "ApproveGrant", STEPS["approve"])[-1]
+        if signed["status"] != "approved":
+            failures.append(f"the verlening's stages: {signed}")
     with served.client(auditor) as aud:
         verified = aud.get("/v1/audit/verify")
         if verified.status_code != 200 or verified.json().get("ok") is not True:
@@ -76,7 +83,7 @@ def test_hostile_values_are_refused_as_invalid_input_store_nothing_and_every_rea
 
 @pytest.fixture
 def sto(served, monkeypatch):
-    with sto_cli(served, monkeypatch, actor="op.hostile") as run:
+    with sto_cli(served, monkeypatch, actor=OPERATOR) as run:
         yield run
 
 
