@@ -1,10 +1,11 @@
 """The back-office page, in Dutch: the regions a page at a time, searched and filtered by the API (GET /v1/regions:
 status, stage, scheme, kind, a text, a deadline within N days; the result announced in a live region), one
-grant's deadlines (ahead and passed), its decision letters (each downloadable as PDF) and timeline, and a form for each transition possible now.
+grant's deadlines (ahead and passed), its decision letters (each downloadable as PDF) and timeline, and a form for each transition possible now;
+for operators and auditors "Mijn werk": the work queue and one grant's case with its stages (adapters.http.page_work).
 
 Server-rendered HTML (the frame and one form per transition, labels from the Dutch texts, adapters.http.texts)
-with a little vanilla JavaScript (static/app.js) that reads the JSON API with the same bearer tokens, and sends
-the forms. Styled with NL Design System CSS (adapters.http.design_system). The token is typed in once
+with a little vanilla JavaScript (static/app.js, which imports static/work.js for "Mijn werk") that reads the JSON API
+with the same bearer tokens, and sends the forms. Styled with NL Design System CSS (adapters.http.design_system). The token is typed in once
 per browser tab and kept in that tab's sessionStorage (gone when the tab closes, or on "uitloggen"); it is never put
 in a cookie, so the page needs no CSRF protection: nothing is sent without the script adding the header.
 
@@ -19,6 +20,7 @@ was typed stays in the form. The JSON API keeps its English problem details.
 
 from __future__ import annotations
 
+import asyncio
 from functools import cache
 from html import escape
 from pathlib import Path
@@ -31,12 +33,13 @@ from pydantic import ValidationError
 
 from adapters.engine.sender import result_view
 from adapters.http import page_problems as nl
+from adapters.http import page_work
 from adapters.http.access import Access, GuardedRoute, access, principal
 from adapters.http.design_system import URL as NLDS
 from adapters.http.forms import FormField, form_fields, read_form
 from adapters.http.texts import label, texts
 from adapters.operators.tokens import TokenInfo
-from adapters.operators.transitions import TRANSITIONS, Transition
+from adapters.operators.transitions import TRANSITIONS, Transition, work_now
 from domain import commands as c
 from domain.errors import DomainError
 
@@ -164,6 +167,7 @@ def page() -> str:
   <p class="site-title"><a class="utrecht-link utrecht-link--html-a" href="#/">{t('title')}</a> <span class="programme">{t('programme')}</span></p>
   <p id="who" hidden>{t('signed_in_as')} <strong id="who-name"></strong> (<span id="who-role"></span>) · {t('business_day')} <span id="who-today"></span>
     <button type="button" class="{SECONDARY}" id="sign-out">{t('sign_out')}</button></p>
+  {page_work.nav()}
 </header>
 <main id="main" class="utrecht-page-content" tabindex="-1">
   <p id="notice" role="status" class="notice"></p>
@@ -203,6 +207,7 @@ def page() -> str:
       <div><dt>{t('grant_requested')}</dt><dd id="grant-requested"></dd></div>
       <div><dt>{t('grant_granted')}</dt><dd id="grant-granted"></dd></div>
     </dl>
+    {page_work.grant_work()}
     <section id="transitions" aria-labelledby="transitions-title"><h2 class="utrecht-heading-2" id="transitions-title">{t('possible_now')}</h2>
       <div id="transition-buttons" class="utrecht-button-group"></div><div id="transition-form"></div></section>
     <h2 class="utrecht-heading-2" id="ahead-title"></h2>
@@ -216,6 +221,7 @@ def page() -> str:
     <section id="timeline" aria-labelledby="timeline-title"><h2 class="utrecht-heading-2" id="timeline-title">{t('timeline')}</h2>
     {_table(t('timeline'), ['col_version', 'col_effective', 'col_recorded', 'col_event', 'col_actor', 'col_reason', 'col_rule', 'col_legal_basis'], 'timeline-rows')}</section>
   </section>
+  {page_work.sections()}
 </main>
 {forms}
 <script src="/static/app.js"></script>
@@ -256,7 +262,9 @@ async def send_form(request: Request, name: str, region: str, scheme: str | None
         result = await (await api.sender()).send(command)
     except DomainError as error:
         return nl.refused(error, instance, transition, today)
-    return JSONResponse(result_view(result), headers=nl.HEADERS)
+    view = result_view(result)  # and where the open work stands now (the stage that waits next, who holds it)
+    view.update(await asyncio.to_thread(work_now, api.service, view["region_code"], view["scheme"]))
+    return JSONResponse(view, headers=nl.HEADERS)
 
 
 def form_router() -> APIRouter:

@@ -41,6 +41,12 @@ def _item(state: GrantState, procedure: Procedure, stage: Stage) -> dict[str, An
     }
 
 
+def _procedure_stages(procedure: Procedure) -> list[dict[str, Any]]:
+    """The stages of the case's procedure, with the labels of their questions (to read the answers of stages taken)."""
+    return [{"id": s.id, "title_nl": s.title_nl, "role": s.role, "signs": s.signs,
+             "questions": {q.id: q.label_nl for q in s.questions}} for s in procedure.stages]
+
+
 def case_view(state: GrantState, regulation: Regulation, day: dt.date, register: Register = SHIPPED) -> dict[str, Any]:
     scheme = regulation.data.scheme_id
     case = state.case
@@ -53,6 +59,7 @@ def case_view(state: GrantState, regulation: Regulation, day: dt.date, register:
             "amount_cents": case.amount_cents, "round": case.round, "opened_on": case.opened_on.isoformat(),
             "draft": case.draft, "draft_reason": case.draft_reason, "takers": dict(case.takers),
             "stages": [s.model_dump(mode="json") for s in case.stages],
+            "procedure_stages": _procedure_stages(regulation.data.procedure(case.procedure, case.command_type)),
         },
         "claim": None if state.claim is None else state.claim.model_dump(mode="json"),
         "open": None,
@@ -72,6 +79,9 @@ def case_view(state: GrantState, regulation: Regulation, day: dt.date, register:
         "questions": _questions(stage, command), "answers_schema": _schema(stage, command),
         "may_take": [] if people is None else [
             p.name for p in people.people if may_take(people, p.name, item, regulation, state)],
+        # whom a coordinator may give the stage to: who may take it were nobody holding it
+        "may_be_assigned": [] if people is None else [
+            p.name for p in people.people if may_take(people, p.name, {**item, "claimed_by": None}, regulation, state)],
         "due": due_view(state, regulation, day, bool(commands & ON_THE_APPLICATION)),
     }
     return view

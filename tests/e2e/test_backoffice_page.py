@@ -10,112 +10,20 @@ Screenshots of the list, a grant, a form and an error are kept under test-artifa
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
 from adapters.operators.transitions import TRANSITIONS
-from tests.conftest import IN_CI
-from tests.e2e.conftest import ARTIFACTS, REPO
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.grant_bodies import take
+from tests.e2e.page_support import ENGLISH, approved, axe, browser, checked, chromium, listed, shot, tab_to  # noqa: F401 (fixtures)
 
 pytestmark = [pytest.mark.temporal, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 CODE = "STO-E2E-PAGE"
-AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-
-
-def _apt_install() -> str | None:
-    """Install Debian's chromium (we run as root); None when it worked, else why not."""
-    if shutil.which("apt-get") is None:
-        return "apt-get is not available"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = ["apt-get", "install", "-y", "--no-install-recommends", "chromium", "fonts-liberation"]
-    for attempt in (install, ["apt-get", "update"], install):
-        done = subprocess.run(attempt, env=env, capture_output=True, text=True, timeout=900)
-        if attempt is install and done.returncode == 0:
-            return None
-    return f"`{' '.join(install)}` failed: {done.stderr[-500:]}"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        problem = _apt_install()
-        if problem or not CHROMIUM.exists():
-            message = f"Debian's chromium is needed for the page test: {problem or 'not installed'}"
-            if IN_CI:
-                pytest.fail(message)
-            pytest.skip(message)
-    return CHROMIUM
-
-
-@pytest.fixture
-def browser(chromium):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=LAUNCH_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-@pytest.fixture
-def checked(browser):
-    """A page with axe-core loaded before the page's own script (as an init script: the page's CSP allows no
-    inline script, and needs none of it)."""
-    if not AXE.exists():
-        pytest.fail(f"{AXE} is missing: run `make install` (it runs `npm ci` from package-lock.json)")
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nl-NL", timezone_id="Europe/Amsterdam")
-    context.add_init_script(path=str(AXE))
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def axe(page, state: str) -> None:
-    """No WCAG 2.1 A/AA violation on the page as it is now."""
-    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG)
-    found = [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}" for v in result["violations"]]
-    assert not found, f"axe on {state}:\n" + "\n".join(found)
-    assert len(result["passes"]) >= 10, f"axe ran no checks on {state}"
-
-
-def listed(page, action) -> None:
-    """Do `action` and wait until the regions list the API answered for it is shown (the page counts its lists in
-    `data-loads`; polled from here: the page's CSP lets no test script be evaluated in it)."""
-    def loads() -> int:
-        return int(page.get_attribute("#regions", "data-loads") or 0)
-
-    before = loads()
-    action()
-    for _ in range(1200):  # 60 s: a hang, not a busy machine
-        if loads() > before:
-            break
-        page.wait_for_timeout(50)
-    else:
-        raise AssertionError("the regions list was not shown again within 60 s")
-    page.wait_for_timeout(300)  # a search typed in waits 250 ms before it asks: let a later answer land too
-    page.wait_for_selector("#regions-table[aria-busy='false']", state="attached")
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"backoffice-{name}.png"), full_page=True)
 
 
 def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_passes_axe(served, checked):
@@ -212,10 +120,6 @@ def test_an_operator_filters_the_regions_accepts_on_the_page_and_every_state_pas
     assert accepted["event"] == "ApplicationAccepted" and accepted["effective_at"] in ("2019-04-01T09:00:00+02:00", "2019-04-01T07:00:00+00:00")
     axe(page, "a grant after a transition")
     assert page.evaluate("sessionStorage.getItem('sto.token')") == token
-
-
-ENGLISH = ["Input should", "invalid field", "field required", "Field required", "Value error", "correct the fields",
-           "must not be blank", "is not a valid", "takes effect on", "before the grant's last event"]
 
 
 def op_version(served, token: str, code: str) -> int:
@@ -337,9 +241,10 @@ def test_a_region_signed_in_on_the_page_sees_its_own_grant_and_no_buttons(served
 
 
 def _granted_with_letter(served, code: str, index: int) -> dict:
-    """A grant taken to its verlening through the API; its letter, once the grant's workflow has made it."""
+    """A grant taken to its verlening through the API (drafted, checked and signed by three people of the register);
+    its letter, once the grant's workflow has made it."""
+    approved(served, code, index)
     with served.client(served.token("operator", "op.page-letters")) as op:
-        take(op, code, index, "pre-register", "apply", "accept", "advise", "approve")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             letters = op.get(f"/v1/grants/{code}/letters").json()["letters"]
@@ -392,7 +297,7 @@ def test_a_letter_is_downloaded_with_the_keyboard_alone(served, checked):
     page.fill("#token", served.token("auditor", "auditor.page"))
     page.keyboard.press("Enter")
     page.wait_for_selector("#letter-rows a[data-sha256]")
-    _tab_to(page, f"el.dataset.sha256 === '{letter['sha256']}'", limit=200)
+    tab_to(page, f"el.dataset.sha256 === '{letter['sha256']}'", limit=200)
     name = page.evaluate("document.activeElement.textContent")
     assert name.startswith("Downloaden (PDF, ") and "besluit 1, Verlening" in name  # says which letter, to a screen reader too
     with page.expect_download() as saved:
@@ -411,15 +316,6 @@ def test_a_wrong_token_is_said_in_dutch_and_passes_axe(served, checked):
     axe(page, "a failed sign-in")
 
 
-def _tab_to(page, predicate: str, limit: int = 80) -> None:
-    """Press Tab until the focused element matches `predicate` (a JS expression over `el`)."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!(el && ({predicate})); }})()"):
-            return
-    raise AssertionError(f"Tab never reached {predicate}")
-
-
 def test_the_page_works_with_the_keyboard_alone(served, checked):
     token = served.token("operator", "op.keyboard")
     with served.client(token) as op:
@@ -431,24 +327,24 @@ def test_the_page_works_with_the_keyboard_alone(served, checked):
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Shift+Tab")  # the first stop of the page is the skip link to the content
     assert page.evaluate("document.activeElement.className").startswith("utrecht-skip-link")
-    _tab_to(page, "el.id === 'token'")
+    tab_to(page, "el.id === 'token'")
     page.keyboard.type(token)
     page.keyboard.press("Enter")
     page.wait_for_selector("#regions:not([hidden])")
-    _tab_to(page, "el.id === 'filter-q'")
+    tab_to(page, "el.id === 'filter-q'")
     page.keyboard.type("page-keys")
-    _tab_to(page, "el.getAttribute('href') === '#/grants/STO-E2E-PAGE-KEYS'")
+    tab_to(page, "el.getAttribute('href') === '#/grants/STO-E2E-PAGE-KEYS'")
     page.keyboard.press("Enter")
     page.wait_for_selector("#grant-status[data-status='application_submitted']")
-    _tab_to(page, "el.dataset.transition === 'accept'")
+    tab_to(page, "el.dataset.transition === 'accept'")
     page.keyboard.press("Enter")
     page.wait_for_selector("form.transition[data-transition='accept']")
     assert page.evaluate("document.activeElement.id") == "accept-reason"  # the form takes the focus
     page.keyboard.type("aanvraag compleet")
-    _tab_to(page, "el.id === 'accept-effective_at'")
+    tab_to(page, "el.id === 'accept-effective_at'")
     page.keyboard.type("04042019")  # the same day and month: whatever order the browser's language gives the date input
     assert page.input_value("#accept-effective_at") == "2019-04-04"
-    _tab_to(page, "el.classList.contains('send')")
+    tab_to(page, "el.classList.contains('send')")
     page.keyboard.press("Enter")
     page.wait_for_selector("#grant-status[data-status='under_assessment']")
     # the focus returns to the grant once its letters and timeline are read again (the status shows before them)

@@ -12,6 +12,7 @@ const PAGE_SIZE = 25;  // rows per page of the regions list
 let pageCursors = [null];  // the cursor of each page walked so far (null: the first); the last one is on screen
 let listRequest = 0;  // only the answer to the latest search is shown
 let searchTimer = null;
+let WORK = null;  // "Mijn werk" (static/work.js), imported once signed in as staff
 
 function text(section, key, values = {}) {
   const found = (T && T[section] && T[section][key]) || key;
@@ -101,7 +102,10 @@ function showProblem(target, failure) {
 }
 
 function show(section) {
-  for (const id of ["sign-in", "regions", "grant"]) $(id).hidden = id !== section;
+  for (const id of ["sign-in", "regions", "grant", "work", "case"]) $(id).hidden = id !== section;
+  for (const [link, shows] of [["nav-regions", "regions"], ["nav-work", "work"]]) {
+    if (shows === section) $(link).setAttribute("aria-current", "page"); else $(link).removeAttribute("aria-current");
+  }
   $("error").hidden = true;
   $("error").replaceChildren();
   $("notice").textContent = "";
@@ -111,6 +115,7 @@ function signOut(failure) {
   sessionStorage.removeItem(TOKEN_KEY);
   me = null;
   $("who").hidden = true;
+  $("site-nav").hidden = true;
   show("sign-in");
   const target = $("sign-in-error");
   if (failure) showProblem(target, failure); else target.replaceChildren();
@@ -129,11 +134,26 @@ async function start() {
   $("who-role").textContent = me.region_code ? role(me.role) + " " + me.region_code : role(me.role);
   $("who-today").textContent = date(me.business_today);
   $("who").hidden = false;
+  if (me.role !== "region") {  // the work queue and the cases are for operators and auditors
+    try {
+      WORK ||= await import("/static/work.js");
+    } catch (failure) {
+      return showProblem($("error"), failure);
+    }
+    $("site-nav").hidden = false;
+  }
   route();
 }
 
 function route() {
   if (!me) return;
+  const staff = WORK && me.role !== "region";  // the module stays loaded after a sign-out: the role decides
+  const work = staff && location.hash.match(/^#\/(?:schemes\/([a-z0-9-]+)\/)?grants\/([A-Za-z0-9-]+)\/zaak$/);
+  if (work || (staff && location.hash === "#/werk")) {
+    clearTimeout(searchTimer);
+    listRequest += 1;
+    return work ? WORK.showCase(work[2].toUpperCase(), work[1], false, true) : WORK.showWork([null], true);
+  }
   const match = location.hash.match(/^#\/(?:schemes\/([a-z0-9-]+)\/)?grants\/([A-Za-z0-9-]+)$/);
   if (match) {
     clearTimeout(searchTimer);  // a search still to be asked, or answered, would take the screen from the grant
@@ -262,6 +282,7 @@ function showGrant(code, scheme) {
     $("deadline-rows").replaceChildren(...(ahead.length ? ahead.map(deadlineRow) : [row([page("no_deadlines_ahead"), "", "", "", ""])]));
     $("passed-rows").replaceChildren(...(passed.length ? passed.map(deadlineRow) : [row([page("no_deadlines_passed"), "", "", "", ""])]));
     showTransitions(g);
+    if (WORK) WORK.grantWork(g);  // where its besluit waits (hidden for a region)
     await showLetters(g.region_code, g.scheme);
     await showTimeline(g.region_code, g.scheme);
   });
