@@ -177,6 +177,8 @@ class GrantService(Application):
                 pool = self._release(command, reservation)
                 if pool is not None:
                     pools.append(pool)
+            elif reservation.check_only:
+                self._claim(command, reservation, ctx)  # refuses above the ceiling; the pool is not saved
             else:
                 pools.append(self._claim(command, reservation, ctx))
         return pools

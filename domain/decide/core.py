@@ -76,6 +76,7 @@ class Reservation:
     ceiling_param: str
     extension: bool = False
     release: bool = False  # give the region's claim on the pool back instead of claiming
+    check_only: bool = False  # a draft: refuse now what its signature would be refused for, and claim nothing yet
 
 
 def scheme_pool(ctx: Context, name: str) -> str:

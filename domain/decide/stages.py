@@ -4,6 +4,7 @@ domain/authority/rules.py; this module routes every command that takes or holds 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 from domain import commands as c
@@ -73,8 +74,10 @@ def draft(state: GrantState, command: c.Command, ctx: Context, handler: Handler)
     rules.check_role(view, command.actor.name, first.role, _scheme(ctx), state, f"drafting a {command.name}")
     rules.check_claim(state, command.actor.name)
     rules.check_four_eyes(case, command.actor.name, first, state)
-    handler(state, command, ctx)  # would the besluit be allowed now? (its own refusal, if not; nothing recorded)
+    # would the besluit be allowed now? (its own refusal, if not; nothing recorded) and would the budget take it?
+    would = handler(state, command, ctx)
     return Decision(
+        reservations=[replace(r, check_only=True) for r in would.reservations if not r.release],
         events=[(e.BesluitDrafted, {
             "procedure": procedure.id, "stage": first.id, "stage_role": first.role,
             "round": case.round if case is not None else 1, "command_type": command.name,

@@ -90,10 +90,11 @@ class ObjectionFiled(GrantEvent):
 
 
 class ObjectionDecided(GrantEvent):
-    """Version 2 (2026-12): `revised`, the besluit that takes the place of a contested extension, vaststelling or
-    intrekking when the objection is upheld (Awb 7:11 lid 2): {"kind": ..., "amount_cents": ...}; None before."""
+    """Version 3 (2026-12): `revised`, the besluit that takes the place of a contested extension, vaststelling or
+    intrekking when the objection is upheld (Awb 7:11 lid 2): {"kind": ..., "amount_cents": ...}; None before.
+    (Version 2 is GrantEvent's: the command fingerprint; its upcaster still runs first.)"""
 
-    class_version = 2
+    class_version = 3
 
     outcome: str
     granted_per_year: dict[str, int]
@@ -101,7 +102,7 @@ class ObjectionDecided(GrantEvent):
     revised: dict[str, Any] | None
 
     @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
         state["revised"] = None
 
     def evolve(self, state: GrantState) -> None:

@@ -373,7 +373,8 @@ def test_approvals_together_stay_under_the_ceiling_of_the_region_kind(svc):
     second.accept()
     second.advise()
     claimed = svc.pool_totals("ceiling:techniekarme_regio")
-    # the approval through its stages: the step at which it would take effect (and claim the budget) is refused
+    # the approval through its stages: already its draft is refused, before anyone spends time on a besluit its
+    # signature could not take (the signature claims the budget; the draft checks the claim and makes none)
     command = second.command(c.ApproveGrant, at(2019, 6, 20), granted_per_year=years(big))
     before: list[int] = []
     send = Recorder(lambda cmd: before.append(_events(svc, second.code)) or svc.execute(cmd))
@@ -383,8 +384,9 @@ def test_approvals_together_stay_under_the_ceiling_of_the_region_kind(svc):
     assert error.rule == "budget.ceiling", str(error)
     assert error.source and error.hint and "left" in error.message
     assert _events(svc, second.code) == before[-1], "the refused step writes nothing"
+    assert len(before) == 1, "the draft itself was refused"
     state = svc.state(second.code)
-    assert state.status is S.ADVISED and not state.granted_per_year and state.besluiten == []
+    assert state.status is S.ADVISED and not state.granted_per_year and state.besluiten == [] and state.case is None
     assert svc.pool_totals("ceiling:techniekarme_regio") == claimed  # only the first region's claim
 
 
@@ -505,6 +507,7 @@ def test_a_new_hourly_rate_never_changes_the_grant(svc, grant):
 
 def test_vaststelling_lowers_the_grant_when_cofinancing_stays_under_7_5_percent(svc, grant):
     grant.to_approved()
+    grant.pay_advances(dt.date(2023, 12, 31))  # the vaststelling sets off what was paid (Awb 4:95 lid 4)
     total = sum(PER_YEAR.values())
     grant.final_report(at(2025, 1, 15), PER_YEAR, cofinancing_cents=total * 5 // 100)
     result = grant.send(c.DetermineGrant, at(2025, 3, 1))
@@ -518,6 +521,7 @@ def test_vaststelling_lowers_the_grant_when_cofinancing_stays_under_7_5_percent(
 
 def test_vaststelling_at_the_eligible_amount_when_cofinancing_is_met(svc, grant):
     grant.to_approved()
+    grant.pay_advances(dt.date(2023, 12, 31))
     total = sum(PER_YEAR.values())
     realised = {y: a - 1000_00 for y, a in PER_YEAR.items()}
     grant.final_report(at(2025, 1, 15), realised, cofinancing_cents=total // 10)
@@ -525,6 +529,15 @@ def test_vaststelling_at_the_eligible_amount_when_cofinancing_is_met(svc, grant)
     d = svc.state(grant.code).determination
     assert d.determined_cents == sum(realised.values())
     assert d.reclaim_cents == 4 * 1000_00
+
+
+def test_a_vaststelling_without_advances_paid_sets_nothing_off_and_pays_the_determined_amount(svc, grant):
+    grant.to_approved()
+    total = sum(PER_YEAR.values())
+    grant.final_report(at(2025, 1, 15), PER_YEAR, cofinancing_cents=total // 10)
+    grant.send(c.DetermineGrant, at(2025, 3, 1))
+    d = svc.state(grant.code).determination
+    assert (d.paid_cents, d.reclaim_cents) == (0, 0)  # the ledger paid nothing: nothing to reclaim
 
 
 def test_the_threshold_before_the_letter_of_7_july_2022_was_10_percent():
