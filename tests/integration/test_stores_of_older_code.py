@@ -61,10 +61,17 @@ _STAGES_OF_BESLUITEN = {
     ".besluiten[].signature": "who may decide (2026-12-07): None, no mandate was recorded before",
     ".besluiten[].stages": "who may decide (2026-12-07): none, taken before stages",
 }
+# the money (2026-12-07, issue 24): no besluit of older code set an advance schedule, no melding was recorded, and an
+# intrekking of older code did not keep the state it ended (an upheld objection against it is then refused, saying so)
+_MONEY = {
+    ".advance_schedule": "the money (2026-12-07): none; a verlening of older code kept its money outside the engine",
+    ".meldingen": "the melding (2026-12-07): none recorded by older code",
+    ".withdrawn_from": "objections to the end (2026-12-07): the state an intrekking ended, from GrantWithdrawn.status_before",
+}
 ADDED_SINCE = {
-    "store-2026-12-v1": {**_SINCE_V1, **_SINCE_V2, **_STAGES},
-    "store-2026-12-v2": {**_SINCE_V2, **_STAGES},
-    "store-2026-12-v3": {**_SINCE_V3, **_STAGES, **_STAGES_OF_BESLUITEN},
+    "store-2026-12-v1": {**_SINCE_V1, **_SINCE_V2, **_STAGES, **_MONEY},
+    "store-2026-12-v2": {**_SINCE_V2, **_STAGES, **_MONEY},
+    "store-2026-12-v3": {**_SINCE_V3, **_STAGES, **_STAGES_OF_BESLUITEN, **_MONEY},
 }
 
 
@@ -182,7 +189,8 @@ def test_the_fixture_stores_hold_every_kind_of_grant_event_and_a_snapshot():
     # event classes of this code that no fixture holds yet: they were added after the newest fixture was written
     missing = kinds - seen
     stages = {"BesluitDrafted", "StagePassed", "BesluitSentBack", "BesluitSigned", "CaseClaimed", "CaseReleased"}
-    assert missing <= {"ExtensionForfeited", "DecisionTermExceeded", "SpendingPeriodEnded", *stages}, missing
+    money = {"AdvancesScheduled", "MeldingReceived", "GrantLowered"}
+    assert missing <= {"ExtensionForfeited", "DecisionTermExceeded", "SpendingPeriodEnded", *stages, *money}, missing
     assert snapshots >= 1
 
 
