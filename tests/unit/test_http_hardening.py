@@ -288,8 +288,11 @@ def test_a_region_sees_its_besluiten_but_not_the_stages_drafts_and_claims_of_its
     from tests.support.scripted import GrantScript, at
 
     service = client.app.state.api.service
-    waiting = GrantScript(service, index=1)  # STO-R001, approved through its stages; now a claim on its next work
-    service.execute(c.ClaimCase(region_code=waiting.code, actor=c.Actor(name="op.bakker", role=Role.OPERATOR),
+    waiting = GrantScript(service, index=1)  # STO-R001, approved through its stages; now a lowering drafted, and claimed
+    service.execute(c.LowerGrant(region_code=waiting.code, actor=c.Actor(name="op.visser", role=Role.OPERATOR),
+                                 reason="melding: minder activiteiten", effective_at=at(2023, 12, 1),
+                                 granted_per_year=[{"year": 2023, "amount_cents": 100_000_00}]))
+    service.execute(c.ClaimCase(region_code=waiting.code, actor=c.Actor(name="ic.smit", role=Role.OPERATOR),
                                 reason="oppakken", effective_at=at(2023, 12, 1)))
     internal = {"BesluitDrafted", "StagePassed", "BesluitSigned", "CaseClaimed"}
     staff = {e["event"] for e in client.get("/v1/grants/STO-R001/history", headers=bearer(tokens["auditor"])).json()["events"]}
@@ -303,4 +306,4 @@ def test_a_region_sees_its_besluiten_but_not_the_stages_drafts_and_claims_of_its
     grant = client.get("/v1/grants/STO-R001", headers=bearer(tokens["region"])).json()
     assert "waiting" not in grant and "work_transitions" not in grant
     staff_view = client.get("/v1/grants/STO-R001", headers=bearer(tokens["operator"])).json()
-    assert staff_view["waiting"]["claimed_by"] == "op.bakker" and "release" in staff_view["work_transitions"]
+    assert staff_view["waiting"]["claimed_by"] == "ic.smit" and "release" in staff_view["work_transitions"]
