@@ -22,6 +22,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
@@ -46,6 +47,9 @@ from workflows.credentials import CommandCredentials
 from workflows.grant_lifecycle import SEARCH_ATTRIBUTES, GrantWorkflow
 from workflows.programme import ExtensionRoundWorkflow, OpenApplicationPeriodWorkflow, PublishAmendmentWorkflow
 from adapters.engine.programme_activities import ProgrammeActivities
+
+if TYPE_CHECKING:
+    from adapters.finance.instructions import DebtorAccount
 
 log = get_logger(__name__)
 WORKFLOWS = [GrantWorkflow, PublishAmendmentWorkflow, ExtensionRoundWorkflow, OpenApplicationPeriodWorkflow]
@@ -196,6 +200,8 @@ def build_worker(
     sandboxed: bool = True,
     credentials: CommandCredentials | None = None,
     tuning: WorkerTuning = WorkerTuning(),
+    finance_outbox: Path | None = None,
+    debtor: "DebtorAccount | None" = None,
 ) -> Worker:
     """A worker for every grant and programme workflow, with activities bound to `service` and `notifier`.
 
@@ -210,7 +216,10 @@ def build_worker(
     `max_cached_workflows` is at least 1. With none kept, the SDK drops the workflow task the server hands
     back with a completion (a consequence's local activity followed by more of the workflow's work), and the
     grant then waits out that task's 10 s timeout: seen on 2026-12-04 in the dead-server fault test, whose
-    worker kept none, as every third or so consequence landing 10 s late."""
+    worker kept none, as every third or so consequence landing 10 s late.
+
+    `finance_outbox` and `debtor`: where the daily payment run writes the batches' files and which account pays
+    (default: STO_FINANCE_OUTBOX, STO_FINANCE_DEBTOR_*; adapters/engine/payment_activities.py)."""
     if max_cached_workflows < MIN_CACHED_WORKFLOWS:
         raise ValueError(
             f"max_cached_workflows={max_cached_workflows}: a worker keeps at least {MIN_CACHED_WORKFLOWS} grant in "
@@ -225,13 +234,18 @@ def build_worker(
     from workflows.audit_anchor import AuditAnchorWorkflow
 
     anchor_activities = AuditAnchorActivities(service, notifier)
+    from adapters.engine.payment_activities import PaymentActivities  # the daily payment run (issue 24)
+    from workflows.payments import PaymentRunWorkflow
+
+    payment_activities = PaymentActivities(service, finance_outbox, debtor, notifier)
     kwargs = {"identity": identity} if identity else {}
     return Worker(
         client,
         workflow_runner=workflow_runner() if sandboxed else UnsandboxedWorkflowRunner(),
         task_queue=task_queue,
-        workflows=[*WORKFLOWS, AuditAnchorWorkflow],
-        activities=[*grant_activities.all(), *programme_activities.all(), *anchor_activities.all()],
+        workflows=[*WORKFLOWS, AuditAnchorWorkflow, PaymentRunWorkflow],
+        activities=[*grant_activities.all(), *programme_activities.all(), *anchor_activities.all(),
+                    *payment_activities.all()],
         activity_executor=ThreadPoolExecutor(max_workers=activity_threads),
         max_cached_workflows=max_cached_workflows,
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(

@@ -11,6 +11,9 @@ P8 pages of the grants list at 1,000 and 100,000 grants (SQLite and PostgreSQL),
 events, P6 with P6b (bare workflows on the same dev server) and P6r (worker memory per cached grant), P6C the
 burst with a worker cache of 2,000. `--scale` multiplies their sizes.
 
+Issue 24: PAY the daily payment run, 10,000 instalments due on one day to one batch file (pain.001, XSD-checked, and
+the CSV), exactly once, against write_pain001 alone (tests/benchmarks/payment_bench.py).
+
 Every figure is a ratio to a baseline measured in the same run (interleaved, medians of several
 repetitions): the machines are shared and their speed drifts. The JSON (bench-results/latest.json and a
 timestamped copy) holds every figure, its samples, and the machine and commit it ran on; latest.md the table.
@@ -41,7 +44,7 @@ from rich.table import Table
 from adapters import processes
 from tests.benchmarks.common import REPO, Figure, postgres_problem, postgres_schema, scratch_directory
 
-ALL = ("P1", "P2", "P3", "P3A", "P4", "P5", "P6", "P6C", "P7", "P8")
+ALL = ("P1", "P2", "P3", "P3A", "P4", "P5", "P6", "P6C", "P7", "P8", "PAY")
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -61,6 +64,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                              "P6C's cache 2,000), e.g. 0.1 to try them quickly")
     parser.add_argument("--p8-repetitions", type=int, default=None, help="P8: reads of each page (default 300, quick 100)")
     parser.add_argument("--p6c-cache", type=int, default=None, help="P6C: the worker's cache (default 2,000 x scale)")
+    parser.add_argument("--payment-instalments", type=int, default=None,
+                        help="PAY: instalments due on the day of the payment run (default 10,000 x scale, quick 1,000)")
     parser.add_argument("--no-bare", action="store_true", help="P6 without P6b's bare burst before it")
     parser.add_argument("--out", type=Path, default=REPO / "bench-results", help="where the JSON goes")
     return parser.parse_args(argv)
@@ -209,6 +214,12 @@ def run(args: argparse.Namespace, figures: list[Figure] | None = None,
             attempt(f"P6C burst with a cache of {cache:,} (temporal)", lambda: asyncio.run(temporal_bench.p6_scale(
                 grants=p6_grants, worker_args=(*args.p6_worker_args.split(), "--max-cached-workflows", str(cache)),
                 workers=args.p6_workers, bare=False, fid="P6c")))
+    if "PAY" in wanted:
+        from tests.benchmarks import payment_bench
+
+        instalments = args.payment_instalments or (1_000 if quick else max(100, int(round(10_000 * args.scale))))
+        attempt(f"PAY payment run of {instalments:,} instalments (sqlite)", payment_bench.p_payment_run,
+                instalments=instalments, repetitions=reps)
     if "P5" in wanted:
         from tests.benchmarks import demo_bench
 
