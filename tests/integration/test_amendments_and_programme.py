@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 
 import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
 
+from adapters.engine.temporal import workflow_runner
 from adapters.replay.runner import take_round_drafts
 from tests.support.scripted import PER_YEAR, GrantScript
 from adapters.replay.synthetic import extension_plan
@@ -22,6 +27,15 @@ from workflows.programme import ExtensionRoundWorkflow, OpenApplicationPeriodWor
 
 pytestmark = pytest.mark.temporal
 LETTER = "brief-2022-07-07"
+
+
+# a subfolder: the grant workflow's replay test reads every history directly in histories/ as a GrantWorkflow's
+ROUND_BEFORE_STAGES = Path(__file__).parent.parent / "fixtures" / "histories" / "programme" / "extension_round_before_stages.json"
+
+
+def round_replayer() -> Replayer:
+    return Replayer(workflows=[ExtensionRoundWorkflow], workflow_runner=workflow_runner(),
+                    data_converter=pydantic_data_converter)
 
 
 async def extension_round(engine, workflow_id: str) -> ExtensionRoundResult:
@@ -102,6 +116,16 @@ async def test_the_2024_extension_round_grants_within_the_cap_for_every_approved
     besluit = next(b for b in engine.service.state(first.code).besluiten if b.kind == "extension")
     assert [(s.person, s.outcome) for s in besluit.stages][0] == ("op.jansen", "drafted")
     assert granted.actor == besluit.taken_by == besluit.signature["signer"] != "op.jansen"
+    history = await engine.env.client.get_workflow_handle("extension-round-2024").fetch_history()
+    await round_replayer().replay_workflow(history)  # raises on non-determinism
+
+
+async def test_a_round_recorded_before_the_stages_still_replays():
+    """The round of before (it sent each GrantExtension, which took effect at once) replays on today's code: its
+    drafting and waiting sit behind workflow.patched (PATCH_ROUND_DRAFTS). Recorded by the code of 526141f."""
+    history = WorkflowHistory.from_json("extension-round-2024", ROUND_BEFORE_STAGES.read_text())
+    result = await round_replayer().replay_workflow(history, raise_on_replay_failure=False)
+    assert result.replay_failure is None, result.replay_failure
 
 
 async def test_the_extension_round_waits_for_the_stages_and_reports_what_was_not_taken(engine):
