@@ -57,6 +57,9 @@ async def _run_worker(
         from adapters.audit.anchor import start_daily_anchoring
 
         await start_daily_anchoring(client, task_queue=settings.task_queue, clock_offset_seconds=clock_from_env().offset_seconds)
+        from adapters.engine.payment_activities import start_payment_run  # the money: a payment run every working day
+
+        await start_payment_run(client, task_queue=settings.task_queue, clock_offset_seconds=clock_from_env().offset_seconds)
     async with worker:
         await stop.wait()
     log.info("worker stopped", identity=identity)

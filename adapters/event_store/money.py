@@ -234,7 +234,8 @@ def _outgoing(service: "GrantService", entry: Any, by_e2e: dict, moment: dt.date
     common = _common(ENGINE, f"bankafschrift {entry.bank_reference or ''}".strip(), moment)
     booked = entry.booking_date or local_date(moment)
     if entry.returned:
-        if line.status != "instructed":
+        if line.status not in ("instructed", "paid"):  # a return may come after the debit was booked
+            result.unmatched.append(f"{entry.bank_reference or '?'}: a return of {e2e}, which is {line.status}")
             return
         ledger.trigger_event(Ledger.InstalmentReturned, number=number, booked_on=booked, return_reason=entry.return_reason or "",
                              legal_basis="Awb art. 4:89 lid 3: betaald is wat de rekening van de schuldeiser crediteert", **common)

@@ -193,3 +193,18 @@ def test_the_region_is_reminded_before_its_claims_term_ends_and_gets_the_aanmani
     assert svc.deliver_notification(aanmaning, mail)[1] is True
     assert svc.deliver_notification(aanmaning, mail)[1] is False  # once
     assert len(mail.sent) == 1 and mail.sent[0].to == svc.state(grant.code, scheme="sto-2020-2024").penvoerder.email
+
+
+def test_a_return_booked_after_the_payment_marks_the_instalment_returned(svc):
+    grant = paid_out_and_determined(svc)
+    line = list(ledger(svc, grant).instalments.values())[0]
+    paid = statement(V08, [Entry(amount=f"{line.amount_cents / 100:.2f}", direction="DBIT", booked=dt.date(2020, 1, 15),
+                                 valued=dt.date(2020, 1, 15), bank_reference="P1", code=("PMNT", "ICDT", "ESCT"),
+                                 txs=[Tx(end_to_end_id=line.end_to_end_id, bank_reference="P1")])])
+    money.reconcile(svc, read_camt053(paid)[0].entries, at(2025, 3, 4))
+    back = statement(V08, [Entry(amount=f"{line.amount_cents / 100:.2f}", direction="CRDT", booked=dt.date(2020, 1, 20),
+                                 valued=dt.date(2020, 1, 20), bank_reference="R9", code=("PMNT", "ICDT", "RRTN"),
+                                 txs=[Tx(end_to_end_id=line.end_to_end_id, bank_reference="R9", return_reason="AC04")])])
+    result = money.reconcile(svc, read_camt053(back)[0].entries, at(2025, 3, 5))
+    assert result.returned == [line.end_to_end_id]
+    assert ledger(svc, grant).instalments[line.number].status == "returned"
