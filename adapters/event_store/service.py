@@ -48,7 +48,7 @@ class GrantService(Application):
     """Executes commands against grants, and answers questions about them."""
 
     name = "sto"
-    snapshotting_intervals = {Grant: 100}
+    snapshotting_intervals = {Grant: 100, money.PaymentBook: 100}  # the book: every release and run reads it whole
     snapshotting_projectors = {Grant: project}
     pool_retries = 20
 
