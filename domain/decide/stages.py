@@ -64,7 +64,7 @@ def draft(state: GrantState, command: c.Command, ctx: Context, handler: Handler)
     if case is not None and case.next_stage != 0:
         waiting = ctx.regulation.data.procedure(case.procedure, case.command_type).stages[case.next_stage]
         raise refuse("stages.besluit_in_stages",
-                     f"a {case.besluit_kind} besluit of {state.region_code} waits in the stage {waiting.id} "
+                     f"the {case.besluit_kind} besluit of {state.region_code} waits in the stage {waiting.id} "
                      f"({waiting.title_nl}); a second one cannot be drafted beside it",
                      procedure.source.label(), f"pass the stage {waiting.id} or send the besluit back first", state)
     if case is not None and case.procedure != procedure.id:
