@@ -113,6 +113,7 @@ def print_legacy(summary, outcome) -> None:
         f"(file outbox {outbox_hint(outcome.outbox)}), "
         f"consequences applied by the engine: {sum(summary.consequences.values())}"
     )
+    console.print(summary.stages.line())
 
 
 def print_scheme(s) -> None:
@@ -143,6 +144,7 @@ def print_scheme(s) -> None:
     reminders = ", ".join(f"{d}" for d in s.reminder_offsets_days) or "none in the demo"
     console.print(f"{s.events} events; reminders: {reminders}; decision letters: {s.letters}; consequences applied by the engine: "
                   + (", ".join(f"{k} {v}" for k, v in s.consequences.items()) or "none"))
+    console.print(s.stages.line())
 
 
 def outbox_hint(path: Path) -> str:

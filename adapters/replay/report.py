@@ -71,6 +71,8 @@ def _legacy_sections(summary: ReplaySummary, regulation: Regulation) -> str:
     ext = summary.extension
     return f"""<h2>STO 2020–2024: the programme replayed 2018–2025</h2>
 <p>{summary.regions} synthetic regions; {summary.events} events stored; {summary.reminders_sent} reminders and {summary.letters_sent} decision letters sent.</p>
+<p>Who decided: {html.escape(summary.stages.line())}. A beoordelaar of the organisation register drafted each besluit
+(a jurist, a beslissing op bezwaar), interne controle passed it, a coordinator signed it under a mandate.</p>
 <h3>Approvals per month, and the deadlines</h3>
 {timeline_svg(summary, regulation)}
 <h3>Milestones</h3>

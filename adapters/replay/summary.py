@@ -6,11 +6,12 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from domain.letters import is_letter_key
 from domain.outbox import OutboxMessage
 from adapters.event_store.service import GrantService
+from adapters.replay.summary_stages import StageCounts
 from domain.regulation.schemes import legacy_scheme_id
 from domain.timekeeping import local_date
 from domain.values import GrantStatus
@@ -39,6 +40,7 @@ class ReplaySummary(BaseModel):
     events: int
     wall_seconds: float = 0.0
     approvals_by_month: dict[str, dict[str, int]]  # "2019-06" -> {"1": n, ...}
+    stages: StageCounts = Field(default_factory=StageCounts)  # how its besluiten went through their stages
 
 
 def _outbox_counts(service: GrantService) -> Counter[str]:
@@ -84,13 +86,16 @@ def summarise(service: GrantService, *, real_counts: bool, scheme: str | None = 
     determined_total = reclaim_total = lowered = determined_count = 0
     events = 0
     regions = 0
+    stages = StageCounts()
     for code in service.region_codes(scheme):
         regions += 1
         history = [e for e in service.history(code, scheme=scheme) if until is None or e.effective_at <= until]
         events += len(history)
         state = service.state(code, history[-1].originator_version, scheme=scheme)
         statuses[state.status.value] += 1
+        stages.waiting += state.case is not None
         for e in history:
+            stages.count(e)
             name = type(e).__name__
             day = local_date(e.effective_at)
             if name == "VooraanmeldingReceived" and day < dt.date(2018, 11, 1):
@@ -177,4 +182,5 @@ def summarise(service: GrantService, *, real_counts: bool, scheme: str | None = 
         letter_failures=outbox["letter_failures"],
         events=events,
         approvals_by_month=dict(sorted(by_month.items())),
+        stages=stages,
     )

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from adapters.event_store.service import GrantService
 from adapters.replay.pending import PendingTimers
 from adapters.replay.scenario import Programme
 from adapters.replay.scenario_2025 import scaled
+from adapters.replay.summary_stages import StageCounts
 from domain.timekeeping import local_date
 
 
@@ -54,6 +55,7 @@ class SchemeSummary(BaseModel):
     reminder_offsets_days: list[int]
     events: int
     letters: int = 0  # decision letters issued (DecisionLetterIssued) for the scheme's besluiten
+    stages: StageCounts = Field(default_factory=StageCounts)  # how its besluiten went through their stages
 
 
 def summarise_scheme(service: GrantService, programme: Programme, pending: PendingTimers, *,
@@ -70,13 +72,16 @@ def summarise_scheme(service: GrantService, programme: Programme, pending: Pendi
     plans = {key: Counter() for key in plan_terms}
     kinds: dict[str, list] = {}
     events = regions = 0
+    stages = StageCounts()
     for code in service.region_codes(scheme):
         regions += 1
         history = service.history(code, scheme=scheme)
         events += len(history)
         state = service.state(code, scheme=scheme)
         statuses[state.status.value] += 1
+        stages.waiting += state.case is not None
         for e in history:
+            stages.count(e)
             name = type(e).__name__
             found[name] += 1
             if e.role == "system" and name != "DecisionLetterIssued":  # letters are counted apart (letters)
@@ -139,4 +144,5 @@ def summarise_scheme(service: GrantService, programme: Programme, pending: Pendi
         reminder_offsets_days=list(reminders),
         events=events,
         letters=found["DecisionLetterIssued"],
+        stages=stages,
     )

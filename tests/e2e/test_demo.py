@@ -130,6 +130,16 @@ async def test_every_besluit_went_through_its_stages_and_was_signed_under_a_mand
     }
 
 
+async def test_the_summary_counts_the_stages_every_besluit_went_through(outcome):
+    legacy, new = outcome.summary.stages, outcome.schemes[NEW].stages
+    objections = next(m.count for m in outcome.summary.milestones if m.name.startswith("objections"))
+    assert legacy.drafted == legacy.signed == outcome.summary.letters_sent - outcome.schemes[NEW].letters  # a letter each
+    assert legacy.passed == legacy.signed - objections  # interne controle; a beslissing op bezwaar has no such stage
+    assert (new.drafted, new.passed, new.signed) == (78, 78, 78)
+    assert legacy.sent_back == new.sent_back == legacy.waiting == new.waiting == 0
+    assert sum(legacy.by_mandate.values()) == legacy.signed and set(legacy.by_mandate) <= {"directeur", "afdelingshoofd", "teamleider"}
+
+
 async def test_the_2024_round_drafted_the_extensions_and_reports_them_granted_once_their_stages_passed(outcome):
     round_ = outcome.extension
     assert round_ is not None and round_.refused == {} and len(round_.granted) == 78

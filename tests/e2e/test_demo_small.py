@@ -126,6 +126,11 @@ def test_every_besluit_was_drafted_and_signed_by_two_people_of_the_register_unde
             assert besluit.signature["signer"] == besluit.taken_by == besluit.stages[-1].person != drafter
             signed += 1
     assert signed == 22  # one letter a besluit
+    # and the summary counts them: a draft, interne controle and a signature each, nothing left waiting
+    for stages in (demo["stages"], demo["schemes"][NEW]["stages"]):
+        assert stages["drafted"] == stages["passed"] == stages["signed"] == sum(stages["by_mandate"].values())
+        assert stages["sent_back"] == stages["waiting"] == 0
+    assert (demo["stages"]["signed"], demo["schemes"][NEW]["stages"]["signed"]) == (17, 5)
 
 
 def test_sto_grant_letters_lists_a_grants_letters_as_json(demo):
