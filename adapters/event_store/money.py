@@ -106,11 +106,15 @@ def book_of(service: "GrantService") -> PaymentBook:
 
 
 def _queue(service: "GrantService", ledger: Ledger, command: lc.LedgerCommand) -> PaymentBook | None:
-    if not isinstance(command, lc.ReleaseInstalment) or ledger.instalments[command.number].status != "released":
+    """The payment book with every instalment the command released for the second time queued; None if none."""
+    numbers = [command.number] if isinstance(command, lc.ReleaseInstalment) else \
+        list(command.numbers) if isinstance(command, lc.ReleaseInstalments) else []
+    lines = [ledger.instalments[n] for n in numbers if ledger.instalments[n].status == "released"]
+    if not lines:
         return None
     book = book_of(service)
-    line = ledger.instalments[command.number]
-    book.trigger_event(PaymentBook.Queued, ledger=ledger.id, grant_code=ledger.grant_code, number=line.number, due=line.due)
+    for line in lines:
+        book.trigger_event(PaymentBook.Queued, ledger=ledger.id, grant_code=ledger.grant_code, number=line.number, due=line.due)
     return book
 
 

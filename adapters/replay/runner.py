@@ -23,6 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.engine.grants_client import GrantBusy, GrantsClient
 from adapters.replay.scenario import Action, Programme, Step
+from adapters.replay.payments import pay_advances
 from adapters.replay.staff import pass_stages_async, take_besluit_async
 from adapters.replay.virtual_time import RECOVERABLE, VirtualClock
 from adapters.replay.synthetic import application_documents, detailed_plan, extension_plan
@@ -138,8 +139,10 @@ class ReplayRunner:
         for action in actions:
             if action.step is Step.EXTENSION_ROUND:
                 await self._extension_round(action)
-            else:
-                await self._send(action.scheme, self._command(action))
+                continue
+            if action.step is Step.DETERMINE:  # the advances are paid before the vaststelling sets them off
+                pay_advances(self.service, action.region or "", action.scheme, action.at - dt.timedelta(hours=1))
+            await self._send(action.scheme, self._command(action))
 
     async def _send(self, scheme: str, command: c.Command) -> None:
         """One scripted command; a besluit is drafted and taken through its stages by synthetic staff."""

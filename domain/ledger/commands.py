@@ -24,6 +24,14 @@ class ReleaseInstalment(LedgerCommand):
     number: Annotated[int, Field(ge=1, le=10_000, strict=True)]
 
 
+class ReleaseInstalments(LedgerCommand):
+    """Release several instalments at once (a payment list): each is released as by ReleaseInstalment, by the same
+    rules; one refused refuses the list and nothing is written."""
+
+    type: Literal["ReleaseInstalments"] = "ReleaseInstalments"
+    numbers: Annotated[list[Annotated[int, Field(ge=1, le=10_000, strict=True)]], Field(min_length=1, max_length=500)]
+
+
 class RecordPaymentAccount(LedgerCommand):
     """Record the account the region is paid on (checked: format and check digits, no Dutch elfproef)."""
 
@@ -61,8 +69,8 @@ class SetOffClaim(LedgerCommand):
     against_instalment: Annotated[int, Field(ge=1, le=10_000, strict=True)]
 
 
-LEDGER_COMMANDS = (ReleaseInstalment, RecordPaymentAccount, ConfirmPaymentAccount, SuspendPayments, ResumePayments, SetOffClaim)
-AnyLedgerCommand = Annotated[Union[ReleaseInstalment, RecordPaymentAccount, ConfirmPaymentAccount, SuspendPayments,
+LEDGER_COMMANDS = (ReleaseInstalment, ReleaseInstalments, RecordPaymentAccount, ConfirmPaymentAccount, SuspendPayments, ResumePayments, SetOffClaim)
+AnyLedgerCommand = Annotated[Union[ReleaseInstalment, ReleaseInstalments, RecordPaymentAccount, ConfirmPaymentAccount, SuspendPayments,
                                    ResumePayments, SetOffClaim], Field(discriminator="type")]
 _ADAPTER: TypeAdapter | None = None
 

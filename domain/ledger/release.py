@@ -43,7 +43,11 @@ def decide_ledger(ledger: Ledger, state: GrantState, command: lc.LedgerCommand, 
     scheme = state.scheme or "sto-2020-2024"
     name = command.actor.name
     if isinstance(command, lc.ReleaseInstalment):
-        return _release(ledger, state, command, view, scheme), PAYING
+        return _release(ledger, state, command.number, command.actor.name, view, scheme), PAYING
+    if isinstance(command, lc.ReleaseInstalments):
+        if len(set(command.numbers)) != len(command.numbers):
+            raise refuse("money.list_twice", "an instalment is named twice in the list", PAYING, "name each once")
+        return [e for n in command.numbers for e in _release(ledger, state, n, command.actor.name, view, scheme)], PAYING
     if isinstance(command, lc.RecordPaymentAccount):
         rules.check_role(view, name, "beoordelaar", scheme, state, "recording the account the region is paid on")
         return [(Ledger.PaymentAccountRecorded, {"iban": command.iban, "holder": command.holder})], \
@@ -68,16 +72,15 @@ def decide_ledger(ledger: Ledger, state: GrantState, command: lc.LedgerCommand, 
                  "use the command's own path")
 
 
-def _release(ledger: Ledger, state: GrantState, command: lc.ReleaseInstalment, view: Any, scheme: str) -> Events:
-    line = ledger.instalments.get(command.number)
+def _release(ledger: Ledger, state: GrantState, number: int, name: str, view: Any, scheme: str) -> Events:
+    line = ledger.instalments.get(number)
     if line is None:
-        raise refuse("money.no_such_instalment", f"the grant of {state.region_code} has no instalment {command.number} "
+        raise refuse("money.no_such_instalment", f"the grant of {state.region_code} has no instalment {number} "
                      f"(it has {', '.join(map(str, sorted(ledger.instalments))) or 'none'})", "advance schedule of the verlening",
                      "`sto money show REGION` lists the instalments")
     if line.status not in ("scheduled", "returned"):
         raise refuse("money.not_releasable", f"instalment {line.number} is {line.status}", PAYING,
                      "only a scheduled or returned instalment is released")
-    name = command.actor.name
     person = rules.check_role(view, name, "betaalfiatteur", scheme, state, "releasing a payment")
     mandate = rules.signing_mandate(view, person, "payment", scheme, line.amount_cents, state)
     if name in line.releasers:

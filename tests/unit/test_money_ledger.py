@@ -218,3 +218,16 @@ def test_the_figures_per_budget_year_and_the_age_of_advances_not_yet_settled(svc
     assert unsettled_advances(book, dt.date(2021, 1, 16)) == 50_000_000  # paid 15 January 2020: more than a year ago
     assert unsettled_advances(book, dt.date(2020, 12, 31)) == 0
     assert open_claims(book, dt.date(2021, 1, 1)) == []
+
+
+def test_a_payment_list_releases_each_instalment_by_the_same_rules_or_none_of_them(svc):
+    grant = approved(svc)
+    with_account(svc, grant)
+    send(svc, grant, lc.ReleaseInstalments, "fi.de-boer", at(2020, 1, 3), numbers=[1, 2, 3])
+    with pytest.raises(TransitionRefused) as twice:  # 3 was released by fi.de-boer already: the whole list refused
+        send(svc, grant, lc.ReleaseInstalments, "fi.de-boer", at(2020, 1, 3), numbers=[4, 3])
+    assert twice.value.rule == "four_eyes.two_releasers"
+    assert ledger(svc, grant).instalments[4].releasers == []
+    send(svc, grant, lc.ReleaseInstalments, "fi.peters", at(2020, 1, 3), numbers=[1, 2, 3])
+    batch = money.run_payments(svc, dt.date(2021, 1, 15), at(2021, 1, 15)).batch
+    assert batch is not None and [i["number"] for i in batch.instructions] == [1, 2, 3]
