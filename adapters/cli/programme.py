@@ -101,10 +101,14 @@ def open_period(
 def extension_round(
     reason: Annotated[str, typer.Option("--reason")] = "verlenging 2024: plan en begroting akkoord",
     actor: ActorOption = None,
-    wait: WaitFlag = True,
+    wait: Annotated[bool, typer.Option("--wait/--no-wait", help=(
+        "wait until every extension drafted is signed (up to eight weeks of business time); by default the command "
+        "returns once the round is started: its drafts wait in `sto work`"))] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Grant the 2024 extension to every approved grant with a plan: within its 25 % cap and, pro rata, the budget."""
+    """Draft the 2024 extension of every approved grant with a plan: within its 25 % cap and, pro rata, the budget.
+    Each draft then goes through its stages (`sto work`); the round counts an extension granted once it is signed.
+    Send it as a beoordelaar of the organisation register (STO_ACTOR or --actor)."""
     clock = clock_from_env()
     inp = ExtensionRoundInput(actor_name=actor or default_actor_name(), reason=reason, clock_offset_seconds=clock.offset_seconds)
     workflow_id, result = _run(ExtensionRoundWorkflow.run, inp, f"extension-round-{clock.today().year + 1}", wait, as_json)
