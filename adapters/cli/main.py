@@ -14,6 +14,7 @@ from adapters.cli import demo as demo_cmd
 from adapters.cli import grant as grant_cmd
 from adapters.cli import letters as letters_cmd
 from adapters.cli import mandates as mandates_cmd
+from adapters.cli import money as money_cmd
 from adapters.cli import programme as programme_cmd
 from adapters.cli import reads as reads_cmd
 from adapters.cli import regulation as regulation_cmd
@@ -60,6 +61,7 @@ app.add_typer(subscriptions_cmd.app, name="subscriptions")
 reads_cmd.register(app)
 app.add_typer(work_cmd.app, name="work")
 app.command("mandates")(mandates_cmd.mandates)
+app.add_typer(money_cmd.app, name="money")
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from fastapi import APIRouter, FastAPI, Request
 from starlette.types import ASGIApp
 
 from adapters.http import (audit_routes, calendar_routes, design_system, docs, errors, openapi, page, read_routes,
-                          letter_routes, metrics_routes, subscription_routes, transitions, work_routes)
+                          letter_routes, metrics_routes, money_routes, subscription_routes, transitions, work_routes)
 from adapters.http.access import Access, GuardedRoute, access
 from adapters.http.context import ApiContext, ApiSettings
 from adapters.http.headers import SecurityHeaders
@@ -81,7 +81,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     openapi.install(app)
     docs.install(app)
     errors.install(app)
-    for module in (transitions, read_routes, audit_routes, work_routes):
+    for module in (transitions, read_routes, audit_routes, work_routes, money_routes):
         app.include_router(module.router())
     app.include_router(health_router())
     app.include_router(metrics_routes.router())

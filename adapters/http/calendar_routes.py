@@ -16,7 +16,7 @@ from adapters.http.access import Access, GuardedRoute, access, too_many_failures
 from adapters.http.errors import ERROR_RESPONSES, ApiError, documented
 from adapters.http.limits import client_key
 from adapters.operators.calendar_secrets import BACK_OFFICE, CalendarSecrets
-from adapters.read_side.calendar_feed import MEDIA_TYPE, back_office_entries, build_feed
+from adapters.read_side.calendar_feed import MEDIA_TYPE, back_office_entries, build_feed, money_entries
 
 Secret = Annotated[str, Path(description="the feed's secret, from `sto token calendar REGION` (or `back-office`)",
                              min_length=1, max_length=100)]
@@ -55,7 +55,9 @@ def router() -> APIRouter:
             entries = back_office_entries(api.reads.deadlines(day, None)["deadlines"])
         else:
             # every grant of the region, one per scheme; none yet (not pre-registered): an empty calendar, not an error
-            entries = [d for view in api.reads.grants(scope, day) for d in view["deadlines"]]
+            views = api.reads.grants(scope, day)
+            entries = [d for view in views for d in view["deadlines"]]
+            entries += money_entries(api.service, scope, [view["scheme"] for view in views])  # payment days, claim terms
         body = build_feed(scope, entries, secrets)
         return Response(body, media_type=MEDIA_TYPE, headers={"Cache-Control": "private, max-age=300"})
 

@@ -3,9 +3,10 @@ keep what cannot be delivered as a dead letter that operators see and can send a
 
 One loop (`sto serve` runs it; one per store) does two things each tick:
 1. queue: follow the event store's notification log (as the read models do, adapters/read_side/follower.py) from
-   each subscription's own position, and queue one delivery per grant event the subscription wants, with the
-   CloudEvent's body fixed then (adapters/notify/cloudevents.py); the deliveries and the new positions are
-   written in one transaction, so a crash queues a batch again or not at all, never twice;
+   each subscription's own position, and queue one delivery per grant event the subscription wants (and per event
+   of a grant's money ledger that concerns its region), with the CloudEvent's body fixed then
+   (adapters/notify/cloudevents.py); the deliveries and the new positions are written in one transaction, so a
+   crash queues a batch again or not at all, never twice;
 2. deliver: post each due delivery that heads its grant's queue (a grant's later event waits while an earlier one
    is pending or dead: order per grant), signed with the subscription's secret, to the address its URL resolves to
    now, checked again (adapters/notify/addresses.py: public, or allowed by STO_WEBHOOK_ALLOWED_NETWORKS) and
@@ -38,7 +39,8 @@ from typing import Any, Callable
 from adapters.event_store.service import GrantService
 from adapters.logging import get_logger
 from adapters.notify.addresses import NOTHING_ALLOWED, AllowedNetworks, ForbiddenAddress, Resolver, Target, resolve
-from adapters.notify.cloudevents import body_of, cloud_event, event_id, event_type, signed_headers
+from adapters.notify.cloudevents import (body_of, cloud_event, event_id, event_type, ledger_cloud_event,
+                                         region_ledger_event, signed_headers)
 from adapters.notify.subscriptions import SubscriptionStore
 from adapters.read_side.notification_sources import NotificationSource, notification_source
 from projections.payloads import make_decoder
@@ -160,6 +162,7 @@ class WebhookDispatcher:
         self.source = source or notification_source(service)
         self.decode = make_decoder(service.mapper)
         self._regions: dict[str, str] = {}
+        self._ledgers: dict[str, dict[str, Any]] = {}
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
     def last_position(self) -> int:
@@ -193,18 +196,24 @@ class WebhookDispatcher:
                 return queued
             rows = []
             for position, originator_id, version, topic, state in batch:
-                if not is_grant_event(topic):
+                ledger_event = None if is_grant_event(topic) else region_ledger_event(topic)
+                if ledger_event is None and not is_grant_event(topic):
                     continue
-                grant_id = str(uuid.UUID(str(originator_id)))
+                stream = str(uuid.UUID(str(originator_id)))  # a grant, or a grant's ledger: delivered in order each
                 payload = self.decode(state)
-                region = self._region(grant_id, payload)
-                kind = event_type(event_name(topic))
+                if ledger_event is None:
+                    region, kind = self._region(stream, payload), event_type(event_name(topic))
+                else:
+                    opened = self._opened(stream, payload)
+                    region, kind = opened["grant_code"], event_type(ledger_event)
                 wanting = [s for s in subscriptions if position > s.position and s.wants(region, kind)]
                 if not wanting:
                     continue
-                body = body_of(cloud_event(grant_id, version, topic, payload, region, self.settings.public_url)).decode()
-                ident = event_id(grant_id, version)
-                rows.extend((s.subscription_id, position, ident, grant_id, region, kind, body) for s in wanting)
+                event = (cloud_event(stream, version, topic, payload, region, self.settings.public_url)
+                         if ledger_event is None else
+                         ledger_cloud_event(stream, version, ledger_event, payload, opened, self.settings.public_url))
+                body, ident = body_of(event).decode(), event_id(stream, version)
+                rows.extend((s.subscription_id, position, ident, stream, region, kind, body) for s in wanting)
             last = batch[-1][0]
             self.store.queue({s.subscription_id: last for s in subscriptions if s.position < last}, rows,
                              self.clock().isoformat(timespec="microseconds"))
@@ -219,6 +228,18 @@ class WebhookDispatcher:
                 region = self.decode(first[0].state)["region_code"]
             self._regions[grant_id] = region
         return region
+
+    def _opened(self, ledger_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """The first event of a ledger (its grant's id, region code and scheme), read once per ledger."""
+        opened = self._ledgers.get(ledger_id)
+        if opened is None:
+            if "grant_code" in payload:
+                opened = payload
+            else:
+                first = self.service.recorder.select_events(uuid.UUID(ledger_id), lte=1)
+                opened = self.decode(first[0].state)
+            opened = self._ledgers[ledger_id] = {k: opened.get(k) for k in ("grant_code", "scheme", "grant_id")}
+        return opened
 
     # --- deliver ---------------------------------------------------------------------------------------------
 

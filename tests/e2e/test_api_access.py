@@ -59,6 +59,16 @@ EXPECTED: dict[str, set[str]] = {
     "DELETE /v1/subscriptions/{subscriptionId}": {"operator"},
     "GET /v1/subscriptions/{subscriptionId}/deliveries": {"operator"},
     "POST /v1/subscriptions/{subscriptionId}/redeliveries": {"operator"},
+    # the money (adapters/http/money_routes.py): a grant's money is read by its own region too; its commands are
+    # operators' (the domain decides who among them may); the overviews are staff's
+    "GET /v1/grants/{region}/money": GRANT,
+    "GET /v1/schemes/{scheme}/grants/{region}/money": GRANT,
+    "GET /v1/money/summary": STAFF,
+    "GET /v1/payment-batches": STAFF,
+    **{f"POST {scope}/grants/{{region}}/money/{action}": {"operator"}
+       for scope in ("/v1", "/v1/schemes/{scheme}")
+       for action in ("account", "confirm-account", "instalments/{number}/release", "suspend", "resume")},
+    "POST /v1/grants/{region}/money/claims/{claim}/set-off": {"operator"},
     # the secret in its URL is the key (tests/integration/test_calendar_feed.py): the literal `{secret}` opens
     # nothing, whoever asks, and a bearer token opens no feed either
     "GET /v1/calendar-feeds/{secret}": set(),
