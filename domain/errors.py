@@ -140,10 +140,10 @@ class StaleVersion(ConcurrencyConflict):
 class GrantNotFound(DomainError):
     code = "grant_not_found"
 
-    def __init__(self, region_code: str):
+    def __init__(self, region_code: str, hint: str | None = None):
         super().__init__(
             f"no grant for region {region_code}",
-            hint="check the region code (`sto regions` lists them); a grant starts with its vooraanmelding",
+            hint=hint or "check the region code (`sto regions` lists them); a grant starts with its vooraanmelding",
         )
         self.region_code = region_code
 

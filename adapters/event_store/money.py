@@ -14,7 +14,8 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.authority.register import SHIPPED
 from domain.decide import Context, Decision
-from domain.errors import ConcurrencyConflict, GrantNotFound
+from domain.errors import CommandIdReused, ConcurrencyConflict, GrantNotFound, TransitionRefused
+from domain.idempotency import fingerprint
 from domain.grant import Grant
 from domain.ledger import commands as lc
 from domain.ledger.aggregate import Ledger, ledger_id
@@ -50,6 +51,7 @@ def follow_decision(service: "GrantService", grant: Grant, ledger: Ledger | None
     """The ledger with what the grant's new events mean for the money, and the payment book when a claim opened
     (nothing: nothing to record)."""
     names = [cls.__name__ for cls, _ in decision.events]
+    common = {**common, "command": None}  # the grant's own receipt answers a retry of the grant's command
     money = {"GrantApproved", "AdvancesScheduled", "ExtensionGranted", "GrantDetermined", "GrantWithdrawn", "ObjectionDecided",
              "GrantLowered"}
     if not money & set(names):
@@ -70,8 +72,21 @@ def follow_decision(service: "GrantService", grant: Grant, ledger: Ledger | None
     return [ledger, book]
 
 
-def _common(actor: str, reason: str, effective_at: dt.datetime) -> dict[str, Any]:
-    return {"actor": actor, "reason": reason, "effective_at": effective_at}
+def _common(actor: str, reason: str, effective_at: dt.datetime, command: lc.LedgerCommand | None = None) -> dict[str, Any]:
+    """What every ledger event carries besides its own fields; a person's command is named by id and fingerprint, so a
+    retry of it is answered without writing again (the engine's own steps are idempotent by their state)."""
+    named = f"{command.command_id}:{fingerprint(command)}" if command is not None else None
+    return {"actor": actor, "reason": reason, "effective_at": effective_at, "command": named}
+
+
+def _repeated(ledger: Ledger, command: lc.LedgerCommand) -> bool:
+    """True when the ledger recorded this very command (a retry); CommandIdReused when its id names another."""
+    seen = getattr(ledger, "commands", {}).get(str(command.command_id))
+    if seen is None:
+        return False
+    if seen != fingerprint(command):
+        raise CommandIdReused(str(command.command_id), "another ledger command", command.name)
+    return True
 
 
 def execute_ledger(service: "GrantService", command: lc.LedgerCommand) -> Ledger:
@@ -86,9 +101,11 @@ def execute_ledger(service: "GrantService", command: lc.LedgerCommand) -> Ledger
         ledger = ledger_of(service, grant.id)
         if ledger is None:
             raise GrantNotFound(command.region_code, hint="the grant has no money ledger: it has no verlening recorded since the ledger exists")
+        if _repeated(ledger, command):
+            return ledger
         events, basis = decide_ledger(ledger, grant.state, command, SHIPPED, moment)
         for cls, fields in events:
-            ledger.trigger_event(cls, **_common(command.actor.name, command.reason, moment), legal_basis=basis, **fields)
+            ledger.trigger_event(cls, **_common(command.actor.name, command.reason, moment, command), legal_basis=basis, **fields)
         book = _queue(service, ledger, command)
         try:
             service.save(ledger, *([book] if book else []))
@@ -281,7 +298,10 @@ def set_off(service: "GrantService", command: lc.SetOffClaim) -> tuple[Ledger, L
     day = local_date(moment)
     for _ in range(RETRIES):
         lid = book_of(service).claims.get(command.claim)  # the claim names its grant
-        claim_ledger: Ledger | None = service.repository.get(lid) if lid is not None else None
+        if lid is None:
+            raise TransitionRefused("money.no_such_claim", f"no claim {command.claim} is known", "Algemene wet bestuursrecht "
+                                    "art. 4:57 lid 3 en 4:93", hint="`sto money show REGION` lists a grant's claims")
+        claim_ledger: Ledger | None = service.repository.get(lid)
         other_grant = service._find(command.region_code, command.against_scheme)
         grant = service._find(claim_ledger.grant_code, claim_ledger.scheme) if claim_ledger is not None else None
         if grant is None or other_grant is None or grant.state.region_code != command.region_code:
@@ -290,9 +310,11 @@ def set_off(service: "GrantService", command: lc.SetOffClaim) -> tuple[Ledger, L
         other = ledger_of(service, other_grant.id)
         if other is None:
             raise GrantNotFound(command.region_code, hint="the grant to set off against has no money ledger")
+        if _repeated(claim_ledger, command):
+            return claim_ledger, other
         mine, theirs = decide_set_off(claim_ledger, grant.state, other, other_grant.state, service.regulation(command.against_scheme),
                                       command, SHIPPED, moment)
-        common = _common(command.actor.name, command.reason, moment)
+        common = _common(command.actor.name, command.reason, moment, command)
         for ledger, events in ((claim_ledger, mine), (other, theirs)):
             for cls, fields in events:
                 ledger.trigger_event(cls, **common, **fields)

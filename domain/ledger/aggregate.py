@@ -90,6 +90,7 @@ class Ledger(Aggregate):
         reason: str
         legal_basis: str
         effective_at: dt.datetime
+        command: str | None  # the id and fingerprint of the command that caused it ("<id>:<fingerprint>"); None: the engine's
 
         @property
         def effective_on(self) -> dt.date:
@@ -98,6 +99,9 @@ class Ledger(Aggregate):
         def mutate(self, aggregate: Any) -> Any:
             aggregate = super().mutate(aggregate)
             aggregate.__dict__["last_effective_at"] = self.effective_at  # a ledger's history runs forward in business time
+            if self.command:
+                command_id, _, fingerprint = self.command.partition(":")
+                aggregate.__dict__.setdefault("commands", {})[command_id] = fingerprint
             return aggregate
 
     class Opened(Aggregate.Created):
@@ -321,16 +325,18 @@ class Ledger(Aggregate):
 
     @classmethod
     def open(cls, grant_id: uuid.UUID, grant_code: str, scheme: str | None, actor: str, reason: str,
-             effective_at: dt.datetime) -> "Ledger":
+             effective_at: dt.datetime, command: str | None = None) -> "Ledger":
         return cls._create(cls.Opened, id=ledger_id(grant_id), grant_code=grant_code, scheme=scheme, grant_id=grant_id,
-                           actor=actor, reason=reason, effective_at=effective_at,
+                           actor=actor, reason=reason, effective_at=effective_at, command=command,
                            legal_basis="Aanwijzingen voor subsidieverstrekking, aanwijzing 18 (de bevoorschotting gaat met de verlening)")
 
     # --- what the ledger says ------------------------------------------------------------------------------------
 
     def paid_cents(self) -> int:
-        """What left for the region: paid, or instructed and on its way (advances, final payments)."""
-        return sum(i.amount_cents for i in self.instalments.values() if i.status in ("paid", "instructed"))
+        """What left for the region: paid, or instructed and on its way (advances, final payments), and what was paid
+        by setting a claim of another grant off against an instalment (Awb 4:57 lid 3: it reached the region too)."""
+        return sum(i.amount_cents for i in self.instalments.values() if i.status in ("paid", "instructed")) + \
+            sum(i.set_off_cents for i in self.instalments.values())
 
     def suspended_on(self, day: dt.date) -> bool:
         return self.suspension is not None and day < self.suspension["ends_at_latest"]

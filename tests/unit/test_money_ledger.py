@@ -231,3 +231,28 @@ def test_a_payment_list_releases_each_instalment_by_the_same_rules_or_none_of_th
     send(svc, grant, lc.ReleaseInstalments, "fi.peters", at(2020, 1, 3), numbers=[1, 2, 3])
     batch = money.run_payments(svc, dt.date(2021, 1, 15), at(2021, 1, 15)).batch
     assert batch is not None and [i["number"] for i in batch.instructions] == [1, 2, 3]
+
+
+def test_a_retried_ledger_command_writes_nothing_and_an_id_reused_for_another_command_is_refused(svc):
+    from domain.errors import CommandIdReused
+
+    grant = approved(svc)
+    with_account(svc, grant)
+    release = lc.ReleaseInstalment(region_code=grant.code, actor=person("fi.de-boer"), reason="fiat",
+                                   effective_at=at(2020, 1, 3), number=1)
+    money.execute_ledger(svc, release)
+    version = ledger(svc, grant).version
+    money.execute_ledger(svc, release)  # the same command again (a retry): nothing more
+    assert ledger(svc, grant).version == version and ledger(svc, grant).instalments[1].releasers == ["fi.de-boer"]
+    with pytest.raises(CommandIdReused):
+        money.execute_ledger(svc, release.model_copy(update={"number": 2}))
+
+
+def test_what_a_set_off_paid_counts_as_paid_at_the_vaststelling():
+    from domain.ledger.aggregate import InstalmentLine
+
+    from domain.ledger.aggregate import Ledger
+
+    ledger_ = Ledger.__new__(Ledger)
+    ledger_.__dict__.update(instalments={1: InstalmentLine(1, 2025, dt.date(2025, 7, 15), 300, 1, status="scheduled", set_off_cents=700)})
+    assert ledger_.paid_cents() == 700
