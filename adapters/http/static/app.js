@@ -214,8 +214,7 @@ function searchSoon() {  // typing in the search box: ask the API once the typin
 
 async function showWebhooks() {
   const box = $("webhooks");
-  box.hidden = me.role !== "operator";  // subscriptions are the operators' to manage
-  if (box.hidden) return;
+  if (me.role !== "operator") { box.hidden = true; return; }  // subscriptions are the operators' to manage
   const view = await api("/v1/subscriptions");
   const summary = $("webhooks-summary");
   summary.textContent = view.subscriptions.length + " abonnement(en); " + (view.dead_letters
@@ -226,10 +225,14 @@ async function showWebhooks() {
   for (const s of view.subscriptions) {
     rows.appendChild(row([s.subscription_id, s.callback_url, s.region_code || "alle regio's", s.deliveries.pending, s.deliveries.delivered, s.deliveries.dead]));
   }
+  box.hidden = false;  // shown once its answer is written in it, never empty before (a test read it empty)
 }
 
 function renderRegions() {
   const rows = $("regions-rows");
+  // an answer that lands while the keyboard is on a row's link (the search asks 250 ms after the typing pauses)
+  // must not drop the focus to the page's body, where Enter opens nothing: it stays on that grant's new link
+  const focused = rows.contains(document.activeElement) ? document.activeElement.getAttribute("href") : undefined;
   rows.replaceChildren();
   const listed = regionsView.regions;
   for (const r of listed) {
@@ -247,6 +250,10 @@ function renderRegions() {
   $("page-prev").disabled = pageCursors.length < 2;
   $("page-next").disabled = !regionsView.next_cursor;
   $("regions-table").setAttribute("aria-busy", "false");
+  if (focused !== undefined) {  // that grant no longer listed: the table, announced with its caption, holds the focus
+    const again = [...rows.querySelectorAll("a")].find((a) => a.getAttribute("href") === focused);
+    if (again) again.focus(); else { $("regions-table").tabIndex = -1; $("regions-table").focus(); }
+  }
   $("regions").dataset.loads = String(Number($("regions").dataset.loads || 0) + 1);  // one more list shown (tests wait on it)
 }
 
@@ -282,6 +289,7 @@ function showGrant(code, scheme) {
     $("deadline-rows").replaceChildren(...(ahead.length ? ahead.map(deadlineRow) : [row([page("no_deadlines_ahead"), "", "", "", ""])]));
     $("passed-rows").replaceChildren(...(passed.length ? passed.map(deadlineRow) : [row([page("no_deadlines_passed"), "", "", "", ""])]));
     showTransitions(g);
+    $("timeline").hidden = me.role === "region";  // decided with the buttons, not once the letters are read after
     if (WORK) WORK.grantWork(g);  // where its besluit waits (hidden for a region)
     await showLetters(g.region_code, g.scheme);
     await showTimeline(g.region_code, g.scheme);
@@ -318,9 +326,7 @@ async function download(letter) {
 }
 
 async function showTimeline(code, scheme) {
-  const box = $("timeline");
-  box.hidden = me.role === "region";  // the auditor's history is for operators and auditors
-  if (box.hidden) return;
+  if ($("timeline").hidden) return;  // the auditor's history is for operators and auditors (showGrant decides)
   const history = await api(grantPath(scheme, code) + "/history?pageSize=500");
   const rows = $("timeline-rows");
   rows.replaceChildren();
