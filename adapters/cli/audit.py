@@ -39,7 +39,7 @@ def history(
     if as_json and as_csv:
         fail(ValueError("choose one of --json and --csv"), as_json)
     try:
-        entries = open_read_models().history(region.upper(), facts=as_json, scheme=scheme)
+        entries = open_read_models().history(region.upper(), facts=not as_csv, scheme=scheme)  # the table names stage roles
     except READ_ERRORS as error:
         fail(error, as_json)
     if as_json:
@@ -56,7 +56,8 @@ def history(
         table.add_column(col, overflow="fold", no_wrap=col in ("v", "effective"))
     for e in entries:
         table.add_row(*(shown(value) for value in (
-            e["version"], e["effective_on"], e["recorded_at"][:19], e["event"], f"{e['actor']} ({e['role']})",
+            e["version"], e["effective_on"], e["recorded_at"][:19], e["event"],
+            f"{e['actor']} ({(e.get('facts') or {}).get('stage_role') or e['role']})",  # a stage's own role, where it has one
             e["reason"], e["legal_basis"], e["rule"],
         )))
     console.print(table)
@@ -84,6 +85,7 @@ def as_of(
         f"last event: {last['event']} on {last['effective_on']} by {last['actor']} ({last['role']}), rule {last['rule']}",
         f"granted {money(m['granted_cents'])}" + (f" + 2024 extension {money(m['extension_cents'])}" if m["extension_cents"] else ""),
     ]
+    lines += _waiting(g, scheme)
     if view["next_event"]:
         n = view["next_event"]
         lines.append(f"[dim]next event: {n['event']} on {n['effective_on']}[/]")
@@ -226,3 +228,15 @@ def anchor(
         err_console.print("  [cyan]what to do:[/] check STO_NOTIFIER_URL and run `sto audit anchor` again: the head is "
                           "published once, and the mail is sent once")
         raise typer.Exit(EXIT_UNAVAILABLE)
+
+
+def _waiting(grant: dict, scheme: str | None) -> list[str]:
+    """In words: the besluit that waited in a stage that day, who drafted it and took which stage, and where it waited."""
+    case = grant.get("case")
+    if not case:
+        return []
+    procedure = STATE.service.regulation(grant.get("scheme") or scheme).data.procedure(case["procedure"], case["command_type"])
+    stage = procedure.stages[case["next_stage"]]
+    taken = ", ".join(f"{s['stage']} {s['person']} ({s['outcome']})" for s in case["stages"])
+    return [f"[bold]besluit in its stages:[/] {case['besluit_kind']} of {money(case['amount_cents'])}, drafted "
+            f"{case['opened_on']}; taken: {taken}; waits in {stage.id} ({stage.title_nl}, role {stage.role})"]
