@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic.fields import FieldInfo
 
 from adapters.event_store import money
+from adapters.finance.charset import sepa_text
 from domain.clock import BusinessClock, check_not_ahead
 from domain.commands import Actor
 from domain.errors import GrantNotFound, InvalidInput
@@ -87,6 +88,8 @@ def execute(service: "GrantService", command: lc.LedgerCommand, clock: BusinessC
     """Run the command on its ledger (or, for a set-off, on two); what was recorded. TransitionRefused (the rule,
     its source, what to do), GrantNotFound or InvalidInput write nothing."""
     command = dated(command, clock, margin)
+    if isinstance(command, lc.RecordPaymentAccount):  # a name the bank cannot carry would make every batch unwritable
+        sepa_text(command.holder, field="holder")
     if isinstance(command, lc.SetOffClaim):
         return _set_off(service, command)
     scheme = service.scheme_of(command.region_code, command.scheme)

@@ -126,6 +126,8 @@ def test_the_ledgers_commands_are_decided_by_the_domain_and_refusals_name_their_
     when = ["--effective-at", "2019-07-01T10:00:00"]
     bad = sto("money", "account", APPROVED, "NL91ABNA0417164301", "Stichting X", "--reason", "bankgegevens", *when, "--json")
     assert bad.exit_code == 2 and json.loads(bad.stdout)["error"] == "invalid_input"
+    cyrillic = sto("money", "account", APPROVED, "NL91ABNA0417164300", "Школа", "--reason", "bankgegevens", *when, "--json")
+    assert cyrillic.exit_code == 2 and "SEPA" in json.loads(cyrillic.stdout)["message"]  # no batch could carry it
     recorded = out(sto("money", "account", APPROVED, "NL91 ABNA 0417 1643 00", "Stichting X", "--reason", "bankgegevens", *when, "--json"))
     assert recorded["events"] == ["PaymentAccountRecorded"] and recorded["money"]["account"]["iban"].endswith("4300")
     refused(sto("money", "confirm-account", APPROVED, "--reason", "controle", *when, "--json"), "four_eyes.bank_data")
