@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import Any, Iterable
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
@@ -27,14 +27,14 @@ from domain.ledger.setoff import decide_set_off
 from domain.ledger.run import BOOK_ID, batch_id, PaymentBatch, PaymentBook, Skipped, instruction, payable
 from domain.timekeeping import local_date
 
-if TYPE_CHECKING:
-    from adapters.event_store.service import GrantService
+# the grants service (adapters/event_store/service.py), which imports this module: named, not imported
+GrantService = Any
 
 ENGINE = "sto-engine"
 RETRIES = 5
 
 
-def ledger_of(service: "GrantService", grant_id: uuid.UUID) -> Ledger | None:
+def ledger_of(service: GrantService, grant_id: uuid.UUID) -> Ledger | None:
     try:
         return service.repository.get(ledger_id(grant_id))
     except AggregateNotFoundError:
@@ -46,7 +46,7 @@ def paid_for(ledger: Ledger | None) -> int | None:
     return ledger.paid_cents() if ledger is not None and ledger.instalments else None
 
 
-def follow_decision(service: "GrantService", grant: Grant, ledger: Ledger | None, decision: Decision, ctx: Context,
+def follow_decision(service: GrantService, grant: Grant, ledger: Ledger | None, decision: Decision, ctx: Context,
                     common: dict[str, Any]) -> list[Any]:
     """The ledger with what the grant's new events mean for the money, and the payment book when a claim opened
     (nothing: nothing to record)."""
@@ -89,7 +89,7 @@ def _repeated(ledger: Ledger, command: lc.LedgerCommand) -> bool:
     return True
 
 
-def execute_ledger(service: "GrantService", command: lc.LedgerCommand) -> Ledger:
+def execute_ledger(service: GrantService, command: lc.LedgerCommand) -> Ledger:
     """Run a command on a grant's ledger; TransitionRefused writes nothing. A second release queues the instalment
     in the payment book, in the same transaction."""
     moment = command.effective_at or service.clock()
@@ -115,14 +115,14 @@ def execute_ledger(service: "GrantService", command: lc.LedgerCommand) -> Ledger
     raise ConcurrencyConflict(command.region_code, None, None)
 
 
-def book_of(service: "GrantService") -> PaymentBook:
+def book_of(service: GrantService) -> PaymentBook:
     try:
         return service.repository.get(BOOK_ID)
     except AggregateNotFoundError:
         return PaymentBook.open()
 
 
-def _queue(service: "GrantService", ledger: Ledger, command: lc.LedgerCommand) -> PaymentBook | None:
+def _queue(service: GrantService, ledger: Ledger, command: lc.LedgerCommand) -> PaymentBook | None:
     """The payment book with every instalment the command released for the second time queued; None if none."""
     numbers = [command.number] if isinstance(command, lc.ReleaseInstalment) else \
         list(command.numbers) if isinstance(command, lc.ReleaseInstalments) else []
@@ -141,7 +141,7 @@ class RunResult:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def run_payments(service: "GrantService", day: dt.date, moment: dt.datetime) -> RunResult:
+def run_payments(service: GrantService, day: dt.date, moment: dt.datetime) -> RunResult:
     """One payment run on `day`: every released, due, payable instalment in one new batch, exactly once."""
     for _ in range(RETRIES):
         book = book_of(service)
@@ -189,13 +189,13 @@ def _end_suspension(ledger: Ledger, day: dt.date, moment: dt.datetime) -> None:
                              legal_basis="Algemene wet bestuursrecht art. 4:56 (ten hoogste 13 weken)")
 
 
-def batches(service: "GrantService") -> Iterable[PaymentBatch]:
+def batches(service: GrantService) -> Iterable[PaymentBatch]:
     book = book_of(service)
     for number in range(1, book.batches + 1):
         yield service.repository.get(batch_id(number))
 
 
-def run_claims(service: "GrantService", day: dt.date, moment: dt.datetime) -> list[tuple[str, str]]:
+def run_claims(service: GrantService, day: dt.date, moment: dt.datetime) -> list[tuple[str, str]]:
     """What `day` brings for every open claim (default, aanmaning, dwangbevel due, lapse: domain/ledger/claims.py);
     the (claim, event) pairs recorded."""
     recorded: list[tuple[str, str]] = []
@@ -224,7 +224,7 @@ class Reconciled:
     unmatched: list[str] = field(default_factory=list)  # what an operator must look at, in words
 
 
-def reconcile(service: "GrantService", entries: Iterable[Any], moment: dt.datetime) -> Reconciled:
+def reconcile(service: GrantService, entries: Iterable[Any], moment: dt.datetime) -> Reconciled:
     """Match a bank statement's entries (adapters/finance/camt053.StatementEntry) with the ledgers: an outgoing
     transfer by its end-to-end id (paid, or returned), an incoming repayment by the claim number in its remittance.
     Matching is idempotent: an entry already recorded (same bank reference) is passed over."""
@@ -244,7 +244,7 @@ def reconcile(service: "GrantService", entries: Iterable[Any], moment: dt.dateti
     return result
 
 
-def _outgoing(service: "GrantService", entry: Any, by_e2e: dict, moment: dt.datetime, result: Reconciled) -> None:
+def _outgoing(service: GrantService, entry: Any, by_e2e: dict, moment: dt.datetime, result: Reconciled) -> None:
     e2e = entry.end_to_end_id
     if e2e not in by_e2e:
         result.unmatched.append(f"{entry.bank_reference or '?'}: no instruction with end-to-end id {e2e!r}")
@@ -270,7 +270,7 @@ def _outgoing(service: "GrantService", entry: Any, by_e2e: dict, moment: dt.date
     service.save(ledger)
 
 
-def _incoming(service: "GrantService", entry: Any, book: PaymentBook, moment: dt.datetime, result: Reconciled) -> None:
+def _incoming(service: GrantService, entry: Any, book: PaymentBook, moment: dt.datetime, result: Reconciled) -> None:
     text = " ".join(filter(None, [entry.remittance, entry.creditor_reference]))
     number = next((n for n in book.claims if n in text), None)
     if number is None:
@@ -291,7 +291,7 @@ def _incoming(service: "GrantService", entry: Any, book: PaymentBook, moment: dt
     result.repaid.append(number)
 
 
-def set_off(service: "GrantService", command: lc.SetOffClaim) -> tuple[Ledger, Ledger]:
+def set_off(service: GrantService, command: lc.SetOffClaim) -> tuple[Ledger, Ledger]:
     """A claim of one grant set off against an advance of the region's grant in another scheme (domain/ledger/setoff.py);
     both ledgers saved in one transaction."""
     moment = command.effective_at or service.clock()
@@ -326,7 +326,7 @@ def set_off(service: "GrantService", command: lc.SetOffClaim) -> tuple[Ledger, L
     raise ConcurrencyConflict(command.region_code, None, None)
 
 
-def claim_mail(service: "GrantService", day: dt.date) -> list[Any]:
+def claim_mail(service: GrantService, day: dt.date) -> list[Any]:
     """The mails `day` brings for every open claim (domain/ledger/notices.py): deliver each with
     `service.deliver_notification`, which sends a key once."""
     found = []

@@ -86,6 +86,13 @@ def scheme_pool(ctx: Context, name: str) -> str:
     return name if scope is None else f"{scope}/{name}"
 
 
+def ceiling_reservation(state: GrantState, amounts: dict[int, int], ctx: Context) -> Reservation:
+    """A claim on the ceiling of the region's kind, in the grant's scheme (the scheme's data names the ceiling)."""
+    kind = ctx.regulation.data.region_kind(state.kind.value)
+    ceiling = kind.ceiling if kind is not None else f"ceiling_{state.kind.value}"
+    return Reservation(pool=scheme_pool(ctx, f"ceiling:{state.kind.value}"), per_year=amounts, ceiling_param=ceiling)
+
+
 def refuse(rule: str, message: str, source: str, hint: str | None = None, state: GrantState | None = None) -> TransitionRefused:
     return TransitionRefused(rule, message, source, hint=hint, status=state.status.value if state else None)
 

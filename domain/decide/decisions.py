@@ -7,8 +7,10 @@ from typing import Any
 
 from domain import commands as c
 from domain import events as e
-from domain.decide.core import AWB, Context, Decision, Reservation, S, check_years, refuse, scheme_pool
+from domain.decide.core import AWB, Context, Decision, Reservation, S, check_years, refuse
+from domain.decide.core import ceiling_reservation as _ceiling_reservation
 from domain.decide.advances import advances
+from domain.decide.revisions import revision
 from domain.deadlines import days_late, decision_deadline, find_pending
 from domain.money import euro
 from domain.state import GrantState
@@ -41,13 +43,6 @@ def _check_granted(state: GrantState, amounts: dict[int, int], ctx: Context) -> 
             "lower the grant to the regional maximum",
             state,
         )
-
-
-def _ceiling_reservation(state: GrantState, amounts: dict[int, int], ctx: Context) -> Reservation:
-    """A claim on the ceiling of the region's kind, in the grant's scheme (the scheme's data names the ceiling)."""
-    kind = ctx.regulation.data.region_kind(state.kind.value)
-    ceiling = kind.ceiling if kind is not None else f"ceiling_{state.kind.value}"
-    return Reservation(pool=scheme_pool(ctx, f"ceiling:{state.kind.value}"), per_year=amounts, ceiling_param=ceiling)
 
 
 def _decision_sent_on(cmd: Any, ctx: Context, state: GrantState) -> dt.date:
@@ -166,8 +161,6 @@ def _decide_objection(state: GrantState, cmd: c.DecideObjection, ctx: Context) -
             raise refuse("objection.amounts", "a dismissed objection changes no amounts", source, "leave the amounts out", state)
         after = objection.status_before
     elif objection.against in (DecisionKind.EXTENSION, DecisionKind.DETERMINATION, DecisionKind.WITHDRAWAL):
-        from domain.decide.revisions import revision  # it builds on this module's checks
-
         after, revised, reservations = revision(state, cmd, ctx)
     elif objection.against is DecisionKind.SET_ASIDE:
         if amounts:

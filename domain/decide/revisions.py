@@ -10,7 +10,7 @@ from typing import Any
 
 from domain import commands as c
 from domain.decide.core import AWB, Context, Reservation, refuse, scheme_pool
-from domain.decide.decisions import _ceiling_reservation
+from domain.decide.core import ceiling_reservation as _ceiling_reservation
 from domain.money import euro, extension_cap_cents
 from domain.state import GrantState
 from domain.values import DecisionKind, GrantStatus
