@@ -1,11 +1,13 @@
 """The grants list in the views database (issue 25): every page of it, filtered or not, is read through the index
 chosen for its filters and never sorted (SQLite: EXPLAIN QUERY PLAN on views kept as they are, without statistics;
 PostgreSQL: EXPLAIN after ANALYZE); and on both databases the keyset pages of each filter are exactly the filtered
-rows in order, each once (adapters/read_side/tables.py, GRANT_INDEXES)."""
+rows in order, each once (adapters/read_side/tables.py, GRANT_INDEXES; the stage's index and the text's trigram index:
+adapters/read_side/grant_search.py)."""
 
 from __future__ import annotations
 
 import random
+import re
 import uuid
 
 import pytest
@@ -14,8 +16,8 @@ from adapters.event_store.store import open_service
 from adapters.read_side.database import open_view_database
 from adapters.read_side.paging import STAGES, GrantFilter
 from adapters.read_side.read_models import key_of
-from adapters.read_side.tables import GRANTS, SORT_KEY, ViewStore, _to_db
-from projections.grant_rows import COLUMNS, new_row
+from adapters.read_side.tables import GRANTS, SORT_KEY, PreparedBatch, ViewStore, _to_db
+from projections.grant_rows import new_row
 
 STATUSES = ["pre_registered"] * 10 + ["application_submitted"] * 5 + ["approved"] * 40 + ["determined"] * 30 + \
            ["rejected"] * 5 + ["in_objection"] + ["withdrawn"] * 9
@@ -32,10 +34,14 @@ def fill(store: ViewStore, count: int, seed: int = 25) -> list[dict]:
                    kind=rnd.choice(["techniekregio", "techniekarme_regio"]), penvoerder_name=f"Penvoerder {i % 97}",
                    status=rnd.choice(STATUSES))
         rows.append(row)
-    with store.db.transaction():
-        store.db.executemany(f"INSERT INTO {GRANTS} ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
-                             [_to_db(r) for r in rows])
+    write(store, rows)
     return rows
+
+
+def write(store: ViewStore, rows: list[dict]) -> None:
+    """The rows written as a batch of the follower is (the trigram index kept with them), at the next position."""
+    position = store.position()
+    store.write_prepared(PreparedBatch([_to_db(r) for r in rows], [], position + 1), position)
 
 
 AFTER = ("STO-R00100", "sto-2005-2009", "8")
@@ -45,9 +51,13 @@ SHAPES = {  # filter -> the index its pages are read through
     "scheme": (GrantFilter(scheme="sto-2005-2009"), "view_grants_scheme"),
     "scheme and status": (GrantFilter(scheme="sto-2005-2009", status="approved"), "view_grants_scheme_status"),
     "kind": (GrantFilter(kind="techniekarme_regio"), "view_grants_sort"),
-    "stage": (GrantFilter(stage="decision"), "view_grants_sort"),
+    "stage": (GrantFilter(stage="decision"), "view_grants_stage"),
+    "short text": (GrantFilter(q="oo"), "view_grants_sort"),  # no trigram: the walk in order, testing each row
+}
+TEXT_SHAPES = {  # filter -> the index of the grants of each region the trigram index's postings lead to
     "text": (GrantFilter(q="noord"), "view_grants_sort"),
-    "kind, stage and text": (GrantFilter(kind="techniekregio", stage="execution", q="zuid"), "view_grants_sort"),
+    "kind, stage and text": (GrantFilter(kind="techniekregio", stage="execution", q="zuid"), "view_grants_stage"),
+    "scheme and text": (GrantFilter(scheme="sto-2005-2009", q="penvoerder 4"), "view_grants_s"),
 }
 
 
@@ -69,6 +79,25 @@ def test_every_page_of_the_grants_list_is_read_through_its_index_without_a_sort_
         db.close()
 
 
+@pytest.mark.parametrize("shape", sorted(TEXT_SHAPES))
+def test_a_text_walks_the_postings_of_its_rarest_trigram_in_order_without_a_sort_in_sqlite(tmp_path, shape):
+    db = open_view_database(f"sqlite:///{tmp_path / 'sto.sqlite'}")
+    try:
+        store = ViewStore(db)
+        fill(store, 20_000)
+        wanted, index = TEXT_SHAPES[shape]
+        for after in (None, AFTER):
+            statement, params = store.grant_page_query(wanted, after, 51)
+            plan = [line[-1] for line in db.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()]
+            seek = "(trigram=? AND code>?)" if after else "(trigram=?)"  # SQLite writes >= as >
+            assert plan[0] == f"SEARCH t USING PRIMARY KEY {seek}", plan  # the postings in region order
+            assert plan[-1].startswith(f"SEARCH g USING INDEX {index}") and "region_code=?" in plan[-1], plan
+            assert all(line.startswith(("CORRELATED", "SEARCH p")) for line in plan[1:-1]), plan  # the other trigrams
+            assert not any("TEMP B-TREE" in line for line in plan), plan
+    finally:
+        db.close()
+
+
 def expected(rows: list[dict], wanted: GrantFilter) -> list[tuple]:
     def passes(r: dict) -> bool:
         text = wanted.q.lower() if wanted.q else None
@@ -83,13 +112,24 @@ def expected(rows: list[dict], wanted: GrantFilter) -> list[tuple]:
     return sorted(key_of(r) for r in rows if passes(r))
 
 
+EDGES = {  # texts the trigram index must answer exactly as the plain condition does
+    "two trigrams in two columns": (GrantFilter(q="oordpen"), None),  # no column holds it: nothing
+    "a whole name": (GrantFilter(q="Regio West 1234"), None),
+    "upper case": (GrantFilter(q="STO-R0004"), None),
+    "one character": (GrantFilter(q="7"), None),
+    "a wildcard taken literally": (GrantFilter(q="_"), None),
+    "a text longer than every name": (GrantFilter(q="penvoerder 1 penvoerder 1 penvoerder 1"), None),
+    "many trigrams": (GrantFilter(q="egio noord 1"), None),
+}
+
+
 def test_the_pages_of_every_filter_are_its_rows_in_order_each_once_on_sqlite_and_postgres(store_url):
     open_service(store_url).close()  # makes the store (and PostgreSQL's schema)
     db = open_view_database(store_url)
     try:
         store = ViewStore(db)
         rows = fill(store, 2_000)
-        for name, (wanted, _) in SHAPES.items():
+        for name, (wanted, _) in (SHAPES | TEXT_SHAPES | EDGES).items():
             walked, after = [], None
             while True:
                 page = store.grant_page(wanted, after, 37)
@@ -115,11 +155,19 @@ def test_postgresql_reads_the_pages_through_the_indexes_too(postgres_url):
         store = ViewStore(db)
         fill(store, 20_000)
         db.execute(f"ANALYZE {GRANTS}")
+        db.execute("ANALYZE view_grant_trigrams")
         for name in ("no filter", "status", "scheme and status", "kind", "stage"):
             wanted, index = SHAPES[name]
             statement, params = store.grant_page_query(wanted, AFTER, 51)
             plan = "\n".join(line[0] for line in db.execute("EXPLAIN " + statement, params).fetchall())
             assert f"Index Scan using {index}" in plan and "Sort" not in plan and "Seq Scan" not in plan, (name, plan)
+        for after in (None, AFTER):  # a text: the postings of its rarest trigram in order, each region's grants
+            statement, params = store.grant_page_query(TEXT_SHAPES["text"][0], after, 51)
+            plan = "\n".join(line[0] for line in db.execute("EXPLAIN " + statement, params).fetchall())
+            assert "Index Only Scan using view_grant_trigrams_pkey on view_grant_trigrams t" in plan, plan
+            assert "Nested Loop" in plan and "Seq Scan" not in plan and "Hash" not in plan, plan
+            # sorted within each region only (the postings come in region order): never the whole match
+            assert "Incremental Sort" in plan and not re.search(r"(^|->)\s*Sort\s+\(", plan, re.M), plan
         assert SORT_KEY == ("region_code", "scheme", "grant_id")
     finally:
         db.close()
