@@ -28,7 +28,6 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client, TLSConfig
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import (
     LogForwardingConfig, LoggingConfig, PrometheusConfig, Runtime, TelemetryConfig, TelemetryFilter,
 )
@@ -36,6 +35,7 @@ from temporalio.worker import PollerBehaviorAutoscaling, UnsandboxedWorkflowRunn
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from adapters import processes
+from adapters.engine.converter import DATA_CONVERTER
 from adapters.logging import get_logger
 from adapters.observability.tracing import client_interceptors
 from domain.ports import Notifier
@@ -128,7 +128,7 @@ async def connect(settings: TemporalSettings, *, warm_up_seconds: float = 10.0) 
                 settings.address,
                 namespace=settings.namespace,
                 tls=settings.tls_config(),
-                data_converter=pydantic_data_converter,
+                data_converter=DATA_CONVERTER,
                 interceptors=client_interceptors(),  # tracing, when STO_TRACE_FILE is set
             )
         except RuntimeError as error:
@@ -261,9 +261,18 @@ def build_worker(
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandbox, with the domain (pure, deterministic) and pydantic passed through."""
+    """The sandbox, with the domain (pure, deterministic), our workflows and pydantic passed through.
+
+    `workflows` too (2026-12-07, issue 25): the sandbox otherwise imports a workflow's own module and its package
+    afresh for every workflow it runs, and holds them while the workflow is cached: without bytecode files
+    (PYTHONDONTWRITEBYTECODE) it compiles workflows/grant_lifecycle.py each time, 32 KiB of code objects and 40 KiB of
+    the module per cached grant (tracemalloc, tests/benchmarks), and the CPU of compiling and defining the class once
+    per grant. Passing them through is safe because no module of workflows/ keeps state (constants only) and what the
+    sandbox's restricted modules would have caught there (the wall clock, randomness, files) is refused for every
+    module of workflows/ by tests/unit/test_workflow_determinism.py, as it already had to be for the helpers the
+    workflows passed through before (planning, letters, models)."""
     return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "domain", "opentelemetry")
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "domain", "workflows", "opentelemetry")
     )
 
 
