@@ -227,30 +227,49 @@ class Reconciled:
 def reconcile(service: GrantService, entries: Iterable[Any], moment: dt.datetime) -> Reconciled:
     """Match a bank statement's entries (adapters/finance/camt053.StatementEntry) with the ledgers: an outgoing
     transfer by its end-to-end id (paid, or returned), an incoming repayment by the claim number in its remittance.
-    Matching is idempotent: an entry already recorded (same bank reference) is passed over."""
-    book = book_of(service)
+    Matching is idempotent: an entry already recorded (same bank reference) is passed over. What the statement says
+    is saved in one transaction, each ledger once (a statement of a run of 10,000 transfers is one write, not
+    10,000); when another writer was first, the statement is matched again from the ledgers as they are then."""
+    entries = list(entries)
     by_e2e: dict[str, tuple[uuid.UUID, int]] = {}
     for batch in batches(service):
         for item in batch.instructions:
             by_e2e[item["end_to_end_id"]] = (uuid.UUID(item["ledger"]), int(item["number"]))
-    result = Reconciled()
-    for entry in entries:
-        if entry.status != "BOOK":
+    for _ in range(RETRIES):
+        book = book_of(service)
+        result = Reconciled()
+        ledgers: dict[uuid.UUID, Ledger] = {}
+
+        def get(lid: uuid.UUID) -> Ledger:
+            if lid not in ledgers:
+                ledgers[lid] = service.repository.get(lid)
+            return ledgers[lid]
+
+        for entry in entries:
+            if entry.status != "BOOK":
+                continue
+            if entry.returned or entry.direction.name == "DEBIT":
+                _outgoing(get, entry, by_e2e, moment, result)
+            else:
+                _incoming(get, entry, book, moment, result)
+        changed = [ledger for ledger in ledgers.values() if ledger.pending_events]
+        if not changed:
+            return result
+        try:
+            service.save(*changed)
+            return result
+        except IntegrityError:
             continue
-        if entry.returned or entry.direction.name == "DEBIT":
-            _outgoing(service, entry, by_e2e, moment, result)
-        else:
-            _incoming(service, entry, book, moment, result)
-    return result
+    raise ConcurrencyConflict("bank statement", None, None)
 
 
-def _outgoing(service: GrantService, entry: Any, by_e2e: dict, moment: dt.datetime, result: Reconciled) -> None:
+def _outgoing(get: Any, entry: Any, by_e2e: dict, moment: dt.datetime, result: Reconciled) -> None:
     e2e = entry.end_to_end_id
     if e2e not in by_e2e:
         result.unmatched.append(f"{entry.bank_reference or '?'}: no instruction with end-to-end id {e2e!r}")
         return
     lid, number = by_e2e[e2e]
-    ledger: Ledger = service.repository.get(lid)
+    ledger: Ledger = get(lid)
     line = ledger.instalments[number]
     common = _common(ENGINE, f"bankafschrift {entry.bank_reference or ''}".strip(), moment)
     booked = entry.booking_date or local_date(moment)
@@ -267,16 +286,15 @@ def _outgoing(service: GrantService, entry: Any, by_e2e: dict, moment: dt.dateti
         ledger.trigger_event(Ledger.InstalmentPaid, number=number, booked_on=booked, bank_reference=entry.bank_reference or "",
                              legal_basis="Awb art. 4:89 lid 3 (de betaling is verricht)", **common)
         result.paid.append(e2e)
-    service.save(ledger)
 
 
-def _incoming(service: GrantService, entry: Any, book: PaymentBook, moment: dt.datetime, result: Reconciled) -> None:
+def _incoming(get: Any, entry: Any, book: PaymentBook, moment: dt.datetime, result: Reconciled) -> None:
     text = " ".join(filter(None, [entry.remittance, entry.creditor_reference]))
     number = next((n for n in book.claims if n in text), None)
     if number is None:
         result.unmatched.append(f"{entry.bank_reference or '?'}: a receipt of {entry.amount_cents} cents names no claim number")
         return
-    ledger: Ledger = service.repository.get(book.claims[number])
+    ledger: Ledger = get(book.claims[number])
     if any(e for e in ledger.receipts if e == entry.bank_reference):
         return
     booked = entry.booking_date or local_date(moment)
@@ -287,7 +305,6 @@ def _incoming(service: GrantService, entry: Any, book: PaymentBook, moment: dt.d
     if step is not None:
         cls, fields = step
         ledger.trigger_event(cls, **common, **fields)
-    service.save(ledger)
     result.repaid.append(number)
 
 
