@@ -28,9 +28,13 @@ from adapters.replay.pending import PendingTimers, pending_timers
 from adapters.replay.scenario import REAL, Programme, build_programme
 from adapters.replay.scenario_2025 import SCHEME as SCHEME_2025
 from adapters.replay.scenario_2025 import build_programme_2025
+from adapters.replay.settlement import Settlement
+from adapters.replay.settlement_script import Cast, money_actions
+from adapters.replay.summary_money import MoneySummary, summarise_money
 from adapters.replay.summary import ReplaySummary, summarise
 from adapters.replay.summary_2025 import SchemeSummary, summarise_scheme
 from adapters.engine.key import engine_key
+from domain.timekeeping import local_date
 from adapters.event_store.service import GrantService
 from adapters.event_store.store import open_service
 from adapters.logging import get_logger
@@ -90,6 +94,7 @@ class ReplayOutcome:
     schemes: dict[str, SchemeSummary] = field(default_factory=dict)  # the schemes after the legacy one
     wall_seconds: float = 0.0
     extension: ExtensionRoundResult | None = None  # the 2024 round's own result (None: the round did not run)
+    money: MoneySummary | None = None  # the money per scheme as of the last day, and the settlement's parts
 
 
 def programmes_for(service: GrantService, schemes: Sequence[str], regions: int, seed: int, today: dt.datetime) -> dict[str, Programme]:
@@ -133,11 +138,18 @@ async def replay(
     pending: dict[str, PendingTimers] = {}
     runner: ReplayRunner | None = None
     stopping: asyncio.Task | None = None
+    notifier = FileNotifier(outbox)
+    cast: Cast | None = None
+    settlement: Settlement | None = None
+    extra = []
+    if LEGACY in programmes:  # the money after the vaststelling, on its own days (adapters/replay/settlement_script.py)
+        cast, extra = money_actions(programmes[LEGACY], with_2025=SCHEME_2025 in programmes)
+        settlement = Settlement(service, cast, directory / "finance", notifier)
     try:
         await ensure_search_attributes(env.client, "default")
         helpers = [_worker_process(port, url, outbox, directory, n, sandboxed) for n in range(extra_workers)]
         credentials = CommandCredentials(engine_key(url))  # the helper workers hold the key beside the store
-        worker = build_worker(env.client, service, FileNotifier(outbox), activity_threads=4, sandboxed=sandboxed,
+        worker = build_worker(env.client, service, notifier, activity_threads=4, sandboxed=sandboxed,
                               credentials=credentials)
         async with worker:
             first = min(p.start for p in programmes.values())
@@ -147,7 +159,8 @@ async def replay(
                                      reminder_offsets_days=REMINDER_OFFSETS.get(scheme, DEFAULT_REMINDER_OFFSETS))
                 for scheme in programmes
             }
-            runner = ReplayRunner(env, clients, service, programmes, offset, on_progress=on_progress)
+            runner = ReplayRunner(env, clients, service, programmes, offset, on_progress=on_progress,
+                                  settlement=settlement, money_actions=extra)
             on_start(runner.start, runner.end)
             await runner.run()
             for scheme, programme in programmes.items():
@@ -170,6 +183,8 @@ async def replay(
                                  reminders=REMINDER_OFFSETS.get(scheme, DEFAULT_REMINDER_OFFSETS))
         for scheme, programme in programmes.items() if scheme != LEGACY
     }
+    money_now = summarise_money(service, list(programmes), local_date(runner.end if runner else today), cast,
+                                settlement.facts if settlement is not None else {})
     wall = time.perf_counter() - started
     if summary is not None:
         summary.wall_seconds = wall
@@ -177,4 +192,4 @@ async def replay(
     report = write_report(directory / "report.html", summary, service.regulation(LEGACY), others, wall,
                           extra=report_section(letters, directory))
     return ReplayOutcome(summary=summary, report=report, database_url=url, outbox=outbox, schemes=others, wall_seconds=wall,
-                         extension=runner.extension if runner is not None else None)
+                         extension=runner.extension if runner is not None else None, money=money_now)
