@@ -43,9 +43,9 @@ def specific(payload: dict[str, Any]) -> dict[str, Any]:
     return {k: plain(v) for k, v in payload.items() if k not in COMMON_FIELDS}
 
 
-def decode_json(state: bytes) -> dict[str, Any]:
-    """A stored state as plain JSON (wrappers left in place): orjson, 3-4x the json module here."""
-    return orjson.loads(state)
+# A stored state as plain JSON (wrappers left in place): orjson, 3-4x the json module here. orjson.loads itself,
+# not a function that calls it: one Python call less for each of a rebuild's million records.
+decode_json: Decode = orjson.loads
 
 
 def make_decoder(mapper: Any = None) -> Decode:
