@@ -65,7 +65,7 @@ def build_store(path: Path, instalments: int) -> float:
     payment book that queued them. Returns the seconds it took."""
     started = clock()
     service = open_service(f"sqlite:///{path}")
-    common = {"reason": "bench", "effective_at": SETUP_MOMENT}
+    common = {"reason": "bench", "effective_at": SETUP_MOMENT, "command": None}  # the engine's steps name no command
     book = PaymentBook.open()
     ledgers = []
     for n in range(1, instalments + 1):
