@@ -39,9 +39,10 @@ BATCH_SIZE = 2000
 # A long catch-up (a rebuild, a long absence) reads, projects and writes in batches of this many: a grant row is
 # written once per batch however many of its records the batch holds, and an agency's log interleaves its grants
 # (a scheme's step for thousands of grants, then the next), so a batch of 2,000 wrote a row for nearly every
-# record (P3A: 1.48 million row upserts for 1.48 million records at 100,000 grants; 25,000 writes each about a
-# fifth as often). The cost: the records of two batches in memory (about 40 MB each at 1.5 KB a record).
-LONG_BATCH_SIZE = 25_000
+# record (P3A: 1.48 million row upserts for 1.48 million records at 100,000 grants; 50,000 writes each about a
+# tenth as often; 25,000 took a quarter more CPU). The cost: the records of two batches in memory (about 80 MB
+# each at 1.6 KB a record) and the timeline lines of one.
+LONG_BATCH_SIZE = 50_000
 
 
 @dataclass(frozen=True)
