@@ -31,6 +31,7 @@ from adapters.replay.scenario_2025 import build_programme_2025
 from adapters.replay.settlement import Settlement
 from adapters.replay.settlement_script import Cast, money_actions
 from adapters.replay.summary_money import MoneySummary, summarise_money
+from adapters.replay.throwaway import relax_service
 from adapters.replay.summary import ReplaySummary, summarise
 from adapters.replay.summary_2025 import SchemeSummary, summarise_scheme
 from adapters.engine.key import engine_key
@@ -54,7 +55,8 @@ REMINDER_OFFSETS: dict[str, tuple[int, ...]] = {SCHEME_2025: ()}
 
 def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int, sandboxed: bool) -> subprocess.Popen:
     """Another worker process on the same task queue: Python runs one core per process, the machine has more.
-    It dies with this process (adapters/processes.py); its output goes to worker-N.log in the demo directory."""
+    It dies with this process (adapters/processes.py); its output goes to worker-N.log in the demo directory. It
+    serves only the demo's throwaway store, whose commits skip the fsync (adapters/replay/throwaway.py)."""
     env = {
         **os.environ,
         "STO_TEMPORAL_ADDRESS": f"127.0.0.1:{port}",
@@ -62,7 +64,7 @@ def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int, 
         "STO_NOTIFIER_URL": f"file://{outbox.resolve()}",
     }
     return processes.spawn(
-        [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", f"replay-worker-{n + 2}",
+        [sys.executable, "-m", "adapters.replay.demo_worker", "worker", "--identity", f"replay-worker-{n + 2}",
          "--sandbox" if sandboxed else "--no-sandbox"],
         directory / f"worker-{n + 2}.log", env=env,
     )
@@ -130,6 +132,7 @@ async def replay(
     directory.mkdir(parents=True)
     url = f"sqlite:///{directory / 'sto.sqlite'}"
     service = open_service(url)
+    relax_service(service)  # a throwaway store: commits without an fsync each (adapters/replay/throwaway.py)
     outbox = directory / "outbox"
     today = today or clock_from_env().now()
     programmes = programmes_for(service, schemes, regions, seed, today)

@@ -1,14 +1,16 @@
 """The demo's money after the vaststelling, as scripted: who plays which part (from the scenario alone, the same
-each run), on which days, the bank statements the replay's bank writes."""
+each run), on which days, the bank statements the replay's bank writes, and the throwaway store's commits."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from adapters.event_store.store import open_service
 from adapters.finance.camt053 import Direction, read_camt053
 from adapters.replay.bank import Line, statement
 from adapters.replay.scenario import build_programme
 from adapters.replay.settlement_script import money_actions
+from adapters.replay.throwaway import relax_service
 from domain.regulation import default_regulation
 from domain.regulation.termijnen import atw_non_working
 
@@ -69,3 +71,21 @@ def test_the_banks_statement_is_a_valid_camt053_the_engine_reads_back():
     assert (back.returned, back.return_reason, back.end_to_end_id) == (True, "AC04", "STO-R001-2020-T001")
     assert (repaid.direction, repaid.creditor_reference, repaid.end_to_end_id) == (Direction.CREDIT, "VORD-STO-R016-2020-03", None)
     assert {e.booking_date for e in read.entries} == {day} and len({e.bank_reference for e in read.entries}) == 3
+
+
+def _synchronous(service) -> int:
+    pool = service.recorder.datastore.pool
+    connection = pool.get_connection(is_writer=False)
+    try:
+        return connection._sqlite_conn.execute("PRAGMA synchronous").fetchone()[0]
+    finally:
+        pool.put_connection(connection)
+
+
+def test_only_the_demos_throwaway_store_commits_without_an_fsync_each(tmp_path):
+    demo = open_service(f"sqlite:///{tmp_path / 'demo.sqlite'}")
+    other = open_service(f"sqlite:///{tmp_path / 'real.sqlite'}")
+    assert relax_service(demo) is True
+    assert _synchronous(demo) == 1  # NORMAL
+    assert _synchronous(other) == 2  # FULL, SQLite's default: the real store keeps its durability
+    assert relax_service(open_service("memory:")) is False
