@@ -214,9 +214,10 @@ class ViewStore:
     # --- the follower's side ------------------------------------------------------------------
 
     def index(self) -> None:
-        """Build the timeline's (grant_id, version) index and the grants list's indexes again if `reset` dropped
-        them: no DDL on the everyday catch-up. (A process that stopped mid-rebuild gets them back on its next
-        start, in `_ensure_schema`.)"""
+        """Build the timeline's (grant_id, version) index, the grants list's indexes and its trigram index again if
+        a `reset` dropped them (this store's, or another process's whose rebuild this one went on with: its writes
+        found the trigram index away): no DDL on the everyday catch-up. (A process that stopped mid-rebuild gets
+        them back on its next start, in `_ensure_schema`.)"""
         if self._index_dropped:
             self.db.execute(TIMELINE_INDEX)
             for statement in (*GRANT_INDEXES, *work.WORK_INDEXES):
@@ -285,6 +286,8 @@ class ViewStore:
             if found is None or int(found[0]) != expected_position:
                 raise PositionMoved(f"views moved from {expected_position} to {found[0] if found else 'nothing'}")
             texts = search.texts_before(self.db, search.batch_ids(batch.rows)) if search.exists(self.db) else None
+            if texts is None:  # a rebuild from zero: this one's, or one another process began (its `reset`)
+                self._index_dropped = True  # and left: `index()` builds what it dropped once caught up
             self.db.executemany(_UPSERT, batch.rows)
             if texts is not None:  # the trigram index is there (not in a rebuild from zero): kept in step
                 search.keep_up(self.db, texts, batch.rows)

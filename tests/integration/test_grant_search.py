@@ -116,3 +116,24 @@ def test_a_rebuild_from_zero_builds_the_index_at_its_end_and_views_without_it_bu
             assert walk(store, GrantFilter(q=text)) == expected(rows, GrantFilter(q=text)), text
     finally:
         db.close()
+
+
+def test_a_rebuild_another_process_began_and_left_is_finished_with_its_indexes(store_url):
+    open_service(store_url).close()
+    db, other_db = open_view_database(store_url), open_view_database(store_url)
+    try:
+        running = ViewStore(db)  # a long-running reader (sto serve), open before the other's rebuild
+        rows = fill(running, 200)
+        other = ViewStore(other_db)
+        other.reset()  # another process's rebuild from zero, stopped right after it began
+        other_db.close()
+        write(running, rows)  # this one goes on with it: catches up the log from zero
+        running.index()  # at the end of its catch-up
+        assert grant_search.exists(db)
+        statement, params = running.grant_page_query(GrantFilter(stage="decision"), None, 51)
+        if db.dialect == "sqlite":
+            plan = [line[-1] for line in db.execute("EXPLAIN QUERY PLAN " + statement, params).fetchall()]
+            assert plan == ["SEARCH view_grants USING INDEX view_grants_stage (<expr>=?)"], plan
+        assert walk(running, GrantFilter(q="oost")) == expected(rows, GrantFilter(q="oost"))
+    finally:
+        db.close()
