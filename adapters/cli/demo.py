@@ -164,7 +164,8 @@ def print_money(m) -> None:
         table.add_row(title, *(euro(getattr(s, key)) for s in m.schemes.values()))
     console.print(table)
     st = m.settled
-    lines = [f"settled after the vaststelling: {len(st.final_payments)} final payments ("
+    finals = len(st.final_payments)
+    lines = [f"settled after the vaststelling: {finals} final payment{'' if finals == 1 else 's'} ("
              + ", ".join(f"{code} {euro(cents)}" for code, cents in st.final_payments.items())
              + f"), {st.claims_paid_on_time} claims repaid on time; {st.statements} bank statements (camt.053) read"]
     if st.late:
