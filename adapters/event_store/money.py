@@ -20,7 +20,7 @@ from domain.grant import Grant
 from domain.ledger import commands as lc
 from domain.ledger.aggregate import Ledger, ledger_id
 from domain.ledger.claims import claim_steps, interest_on_payment
-from domain.ledger.follow import follow
+from domain.ledger.follow import claim_named_in, follow
 from domain.ledger.notices import claim_notices
 from domain.ledger.release import decide_ledger
 from domain.ledger.setoff import decide_set_off
@@ -290,9 +290,10 @@ def _outgoing(get: Any, entry: Any, by_e2e: dict, moment: dt.datetime, result: R
 
 def _incoming(get: Any, entry: Any, book: PaymentBook, moment: dt.datetime, result: Reconciled) -> None:
     text = " ".join(filter(None, [entry.remittance, entry.creditor_reference]))
-    number = next((n for n in book.claims if n in text), None)
+    number = claim_named_in(text, book.claims)
     if number is None:
-        result.unmatched.append(f"{entry.bank_reference or '?'}: a receipt of {entry.amount_cents} cents names no claim number")
+        result.unmatched.append(f"{entry.bank_reference or '?'}: a receipt of {entry.amount_cents} cents names no claim number, "
+                                "or more than one")
         return
     ledger: Ledger = get(book.claims[number])
     if any(e for e in ledger.receipts if e == entry.bank_reference):

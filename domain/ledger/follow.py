@@ -12,7 +12,8 @@ transaction (the service saves both), never the other way round.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+import re
+from typing import Any, Iterable
 
 from domain.ledger.aggregate import Ledger, scheme_tag
 from domain.regulation.termijnen import next_atw_day
@@ -26,6 +27,13 @@ FINAL_PAYMENT_DAYS = 14
 def claim_number(grant_code: str, scheme: str | None, besluit: int) -> str:
     """The vorderingsnummer: with the subsidy number the key on which a repayment is matched."""
     return f"VORD-{grant_code}-{scheme_tag(scheme)}-{besluit:02d}"
+
+
+def claim_named_in(text: str, numbers: Iterable[str]) -> str | None:
+    """The one claim a remittance text names, as a whole number: VORD-...-10 is not named by "VORD-...-100", and a text
+    naming two claims names none (the payment is then booked by hand, not guessed)."""
+    named = {n for n in numbers if re.search(rf"(?<![0-9A-Za-z-]){re.escape(n)}(?![0-9A-Za-z])", text, re.IGNORECASE)}
+    return named.pop() if len(named) == 1 else None
 
 
 def payment_term(sent_on: dt.date) -> tuple[dt.date, str]:

@@ -208,3 +208,15 @@ def test_a_return_booked_after_the_payment_marks_the_instalment_returned(svc):
     result = money.reconcile(svc, read_camt053(back)[0].entries, at(2025, 3, 5))
     assert result.returned == [line.end_to_end_id]
     assert ledger(svc, grant).instalments[line.number].status == "returned"
+
+
+def test_a_repayment_is_matched_on_the_whole_claim_number_never_on_a_part_of_another():
+    from domain.ledger.follow import claim_named_in
+
+    numbers = ["VORD-STO-R001-2020-10", "VORD-STO-R001-2020-100", "VORD-STO-R011-2020-05"]
+    assert claim_named_in("terugbetaling VORD-STO-R001-2020-100 regio 1", numbers) == "VORD-STO-R001-2020-100"
+    assert claim_named_in("VORD-STO-R001-2020-10.", numbers) == "VORD-STO-R001-2020-10"
+    assert claim_named_in("vord-sto-r011-2020-05", numbers) == "VORD-STO-R011-2020-05"  # a bank that writes lower case
+    assert claim_named_in("VORD-STO-R001-2020-1", numbers) is None
+    assert claim_named_in("XVORD-STO-R011-2020-05", numbers) is None
+    assert claim_named_in("VORD-STO-R001-2020-10 en VORD-STO-R011-2020-05", numbers) is None  # two claims: booked by hand
