@@ -186,7 +186,9 @@ class ViewStore:
                     self.db.execute(f"DELETE FROM {TRACKING} WHERE name = ?", (TRACKING_NAME,))
                 self.db.execute(f"INSERT INTO {TRACKING} (name, position, schema_version) VALUES (?, 0, ?)",
                                 (TRACKING_NAME, SCHEMA_VERSION))
-            search.build(self.db)  # an older views database, or a rebuild stopped half way: from the rows there
+            built = search.build(self.db)  # an older views database, or a rebuild stopped half way: from its rows
+        if built:
+            search.settle(self.db)
 
     def position(self) -> int:
         row = self.db.execute(f"SELECT position FROM {TRACKING} WHERE name = ?", (TRACKING_NAME,)).fetchone()
@@ -223,7 +225,9 @@ class ViewStore:
             for statement in (*GRANT_INDEXES, *work.WORK_INDEXES):
                 self.db.execute(statement)
             with self.db.transaction():
-                search.build(self.db)
+                built = search.build(self.db)
+            if built:
+                search.settle(self.db)
             self._index_dropped = False
 
     def load_rows(self) -> dict[str, Row]:
