@@ -302,6 +302,15 @@ async def _namespace_ready(client, timeout: float = 120.0) -> None:
             await asyncio.sleep(0.5)
 
 
+async def _logged(log_file: Path, text: str, timeout: float = 120.0) -> None:
+    """Wait until a worker's log says `text` (it is up): the idle RSS of P6r and P6br is read after that."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if log_file.exists() and text in log_file.read_text(encoding="utf-8", errors="replace"):
+            return
+        await asyncio.sleep(0.2)
+
+
 def lead_seconds(grants: int) -> float:
     """Seconds from the first start to the instant: room to start every workflow and run its first task (with its
     reminder) first. 0.04 s a grant was enough on a quiet machine; at a load of 9-12 on the 2 cores (2026-12-07) the
@@ -385,6 +394,8 @@ async def _p6(directory, server, workers, codes, states, path, outbox, grants, c
               cache: int = 10_000, fid: str = "P6") -> list[Figure]:
     client = await connect(TemporalSettings(address=server.address))
     await _namespace_ready(client)
+    for n in range(1, len(workers) + 1):  # idle means started: at a load of 10 its imports alone outlast 3 s
+        await _logged(directory / f"worker-{n}.log", "worker started")
     await asyncio.sleep(3)  # the workers connect
     idle_rss = rss_kib(server.process.pid)[0]
     workers_idle = sum(rss_kib(w.pid)[0] for w in workers)
@@ -518,6 +529,7 @@ async def _bare_burst(directory: Path, server: DevServer, n: int, concurrency: i
     try:
         client = await connect(TemporalSettings(address=server.address))
         await _namespace_ready(client)
+        await _logged(directory / "bare-worker.log", "bare worker running")
         await asyncio.sleep(3)  # the worker connects
         idle = rss_kib(worker.pid)[0]
         lead = lead_seconds(n)  # as P6's
