@@ -1,9 +1,8 @@
 """Workflow code reads no wall clock, no randomness and no files: checked in the source, for every module of workflows/.
 
-Temporal's sandbox catches such a call only in the modules it imports afresh for each workflow; the worker passes
-workflows/ through (adapters/engine/temporal.py `workflow_runner`: a fresh copy of the grant workflow's module per
-cached grant cost 70 KiB and its compilation), as it passed the workflows' helpers through before. So the rule is held
-here, for all of them: time from the business clock (workflows/clock.py, the one place that reads `workflow.now`),
+Temporal's sandbox catches such a call only in the modules it imports afresh for each workflow, and only on the paths
+a test takes; the workflows' helpers are passed through (planning, letters, models), and `sto demo` runs without the
+sandbox. So the rule is held here, in the source, for every module of workflows/: time from the business clock (workflows/clock.py, the one place that reads `workflow.now`),
 ids from `workflow.uuid4()`, no I/O.
 """
 
