@@ -267,7 +267,9 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     through saved about 50 KiB per cached grant (the sandbox imports and compiles workflows/grant_lifecycle.py afresh
     for every workflow it runs), but the sandboxed replay of tests/e2e/test_demo.py then hung twice in two runs, the
     time-skipping server refusing a workflow task's completion ("invalid history builder state for action") in the
-    first weeks of 2019; without it the same test passed. Not understood yet: see docs/engineers/benchmarks.md."""
+    first weeks of 2019. Later the same afternoon that hang came without it too, whenever both cores were busy, with
+    the demo's money story in the replay (taken back); so the passthrough is not shown guilty, but it stays out until
+    the hang's cause is found: see docs/engineers/benchmarks.md."""
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "domain", "opentelemetry")
     )
