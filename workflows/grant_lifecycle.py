@@ -50,8 +50,10 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.planning import Plan, plan, regulation_for, together
     from workflows.letters import issue_letters
-    from workflows.patches import (PATCH_ACT_AGAIN, PATCH_COMBINED_REMINDERS, PATCH_DECISION_LETTERS, PATCH_LOCAL_CONSEQUENCE,
-                                   PATCH_OBJECTION_AFTER_END, PATCH_QUIET_REPLANS, PATCH_RECEIPTS, PATCH_SCHEME_ATTRIBUTE)
+    from workflows.alarm import Alarm, wait_or_time_out
+    from workflows.patches import (PATCH_ACT_AGAIN, PATCH_COMBINED_REMINDERS, PATCH_DECISION_LETTERS, PATCH_KEPT_TIMERS,
+                                   PATCH_LOCAL_CONSEQUENCE, PATCH_OBJECTION_AFTER_END, PATCH_QUIET_REPLANS, PATCH_RECEIPTS,
+                                   PATCH_SCHEME_ATTRIBUTE)
     from workflows.stage_reminders import stage_waiting
     from workflows.retries import COMMAND_RETRY, PATIENT_RETRY, REMINDER_RETRY
     from workflows.search_attributes import NEXT_DEADLINE, REGION, SCHEME, SEARCH_ATTRIBUTES, STATUS  # noqa: F401 - re-exported
@@ -73,6 +75,7 @@ class GrantWorkflow:
         self._plan: Plan | None = None
         self._published: tuple[Any, ...] | None = None
         self._letters_failed_at: int | None = None  # the version at which making its letters failed
+        self._alarm = Alarm()
 
     # --- the life ----------------------------------------------------------------------------
 
@@ -88,10 +91,7 @@ class GrantWorkflow:
             await self._create(inp.creation)
             if self._creation_error is not None:
                 # let the caller that started us read the refusal before we finish
-                try:
-                    await workflow.wait_condition(lambda: self._awaited, timeout=dt.timedelta(days=1))
-                except asyncio.TimeoutError:
-                    pass
+                await wait_or_time_out(lambda: self._awaited, dt.timedelta(days=1))
         while not self._finished():
             await self._act_on_plan()
             if self._finished():
@@ -106,10 +106,10 @@ class GrantWorkflow:
             timeout = None if current.next_wake is None else self._clock.until(current.next_wake)
             if timeout is not None and timeout <= dt.timedelta(0):
                 continue
-            try:
-                await workflow.wait_condition(lambda: self._dirty, timeout=timeout)
-            except asyncio.TimeoutError:
-                pass
+            if workflow.patched(PATCH_KEPT_TIMERS):
+                await self._alarm.wait(self._clock, current.next_wake, lambda: self._dirty)
+            else:  # a history recorded before: each wait its own timer, cancelled when woken first
+                await wait_or_time_out(lambda: self._dirty, timeout)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._issue_letters()
         return GrantWorkflowResult(

@@ -20,3 +20,5 @@ PATCH_LOCAL_CONSEQUENCE = "consequence-as-local-activity"  # 2026-12: a passed d
 # instant for every grant, and the burst of 10,000 then costs half the server round trips
 PATCH_DECISION_LETTERS = "decision-letters"  # 2026-12: every besluit gets its letter (an activity after the step)
 PATCH_STAGE_REMINDERS = "stage-reminders"  # 2026-12: DUS-I's reminders name the stage a besluit waits in, to its role
+PATCH_KEPT_TIMERS = "wake-up-timer-kept-until-it-rings"  # 2026-12: an update no longer cancels the wait's timer
+# (workflows/alarm.py): no CancelTimer, which the time-skipping server refuses when the timer fired meanwhile
