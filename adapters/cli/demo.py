@@ -72,12 +72,15 @@ def demo(
     if as_json:
         legacy = summary.model_dump(mode="json") if summary is not None else {}
         print_json({**legacy, "schemes": {k: v.model_dump(mode="json") for k, v in outcome.schemes.items()},
+                    "money": outcome.money.model_dump(mode="json") if outcome.money is not None else None,
                     "wall_seconds": outcome.wall_seconds, "report": str(outcome.report), "database_url": outcome.database_url})
         return
     if summary is not None:
         print_legacy(summary, outcome)
     for scheme_summary in outcome.schemes.values():
         print_scheme(scheme_summary)
+    if outcome.money is not None:
+        print_money(outcome.money)
     console.print(f"report: {outcome.report}")
     console.print(f"[bold]wall time {outcome.wall_seconds:.1f} s[/]")
     console.print("Look around (auditors and operators):")
@@ -145,6 +148,38 @@ def print_scheme(s) -> None:
     console.print(f"{s.events} events; reminders: {reminders}; decision letters: {s.letters}; consequences applied by the engine: "
                   + (", ".join(f"{k} {v}" for k, v in s.consequences.items()) or "none"))
     console.print(s.stages.line())
+
+
+def print_money(m) -> None:
+    """The money per scheme as the ledgers hold it on the last day (`sto money summary --as-of`), and the settlement."""
+    table = Table(title=f"the money per scheme on {m.as_of.isoformat()} (the ledgers' totals)")
+    table.add_column("what")
+    for s in m.schemes.values():
+        table.add_column(s.scheme, justify="right")
+    rows = [("committed (verplicht)", "committed_cents"), ("paid (on the bank's statement)", "paid_cents"),
+            ("handed over, not yet on a statement", "handed_over_cents"), ("advances paid by set-off", "set_off_in_cents"),
+            ("reclaimed (vorderingen)", "reclaimed_cents"), ("statutory interest", "interest_cents"),
+            ("received", "received_cents"), ("claims set off", "claims_set_off_cents"), ("outstanding", "outstanding_cents")]
+    for title, key in rows:
+        table.add_row(title, *(euro(getattr(s, key)) for s in m.schemes.values()))
+    console.print(table)
+    st = m.settled
+    finals = len(st.final_payments)
+    lines = [f"settled after the vaststelling: {finals} final payment{'' if finals == 1 else 's'} ("
+             + ", ".join(f"{code} {euro(cents)}" for code, cents in st.final_payments.items())
+             + f"), {st.claims_paid_on_time} claims repaid on time; {st.statements} bank statements (camt.053) read"]
+    if st.late:
+        late = st.late
+        lines.append(f"paid late: {late['claim']} ({late['region']}, {euro(late['amount_cents'])}) due {late['term_ends']}, "
+                     f"in default since {late['in_default_since']}, aanmaning {late['aanmaning_sent_on']} (pay by "
+                     f"{late['aanmaning_term_ends']}), statutory interest {euro(late['interest_cents'])}; outstanding "
+                     f"{euro(late['outstanding_cents'])}")
+    if st.set_off:
+        so = st.set_off
+        lines.append(f"set off (Awb 4:57 lid 3): {so['claim']} ({so['region']}, {euro(so['claim_cents'])}): "
+                     f"{euro(so['set_off_cents'])} against {so['against']}, which keeps {euro(so['instalment_left_cents'])} to pay")
+    for line in lines + [f"[yellow]statement line not matched: {u}[/]" for u in st.unmatched]:
+        console.print(line)
 
 
 def outbox_hint(path: Path) -> str:

@@ -28,9 +28,14 @@ from adapters.replay.pending import PendingTimers, pending_timers
 from adapters.replay.scenario import REAL, Programme, build_programme
 from adapters.replay.scenario_2025 import SCHEME as SCHEME_2025
 from adapters.replay.scenario_2025 import build_programme_2025
+from adapters.replay.settlement import Settlement
+from adapters.replay.settlement_script import Cast, money_actions
+from adapters.replay.summary_money import MoneySummary, summarise_money
+from adapters.replay.throwaway import relax_service
 from adapters.replay.summary import ReplaySummary, summarise
 from adapters.replay.summary_2025 import SchemeSummary, summarise_scheme
 from adapters.engine.key import engine_key
+from domain.timekeeping import local_date
 from adapters.event_store.service import GrantService
 from adapters.event_store.store import open_service
 from adapters.logging import get_logger
@@ -50,7 +55,8 @@ REMINDER_OFFSETS: dict[str, tuple[int, ...]] = {SCHEME_2025: ()}
 
 def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int, sandboxed: bool) -> subprocess.Popen:
     """Another worker process on the same task queue: Python runs one core per process, the machine has more.
-    It dies with this process (adapters/processes.py); its output goes to worker-N.log in the demo directory."""
+    It dies with this process (adapters/processes.py); its output goes to worker-N.log in the demo directory. It
+    serves only the demo's throwaway store, whose commits skip the fsync (adapters/replay/throwaway.py)."""
     env = {
         **os.environ,
         "STO_TEMPORAL_ADDRESS": f"127.0.0.1:{port}",
@@ -58,7 +64,7 @@ def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int, 
         "STO_NOTIFIER_URL": f"file://{outbox.resolve()}",
     }
     return processes.spawn(
-        [sys.executable, "-m", "adapters.cli.main", "worker", "--identity", f"replay-worker-{n + 2}",
+        [sys.executable, "-m", "adapters.replay.demo_worker", "worker", "--identity", f"replay-worker-{n + 2}",
          "--sandbox" if sandboxed else "--no-sandbox"],
         directory / f"worker-{n + 2}.log", env=env,
     )
@@ -90,6 +96,7 @@ class ReplayOutcome:
     schemes: dict[str, SchemeSummary] = field(default_factory=dict)  # the schemes after the legacy one
     wall_seconds: float = 0.0
     extension: ExtensionRoundResult | None = None  # the 2024 round's own result (None: the round did not run)
+    money: MoneySummary | None = None  # the money per scheme as of the last day, and the settlement's parts
 
 
 def programmes_for(service: GrantService, schemes: Sequence[str], regions: int, seed: int, today: dt.datetime) -> dict[str, Programme]:
@@ -125,6 +132,7 @@ async def replay(
     directory.mkdir(parents=True)
     url = f"sqlite:///{directory / 'sto.sqlite'}"
     service = open_service(url)
+    relax_service(service)  # a throwaway store: commits without an fsync each (adapters/replay/throwaway.py)
     outbox = directory / "outbox"
     today = today or clock_from_env().now()
     programmes = programmes_for(service, schemes, regions, seed, today)
@@ -133,11 +141,18 @@ async def replay(
     pending: dict[str, PendingTimers] = {}
     runner: ReplayRunner | None = None
     stopping: asyncio.Task | None = None
+    notifier = FileNotifier(outbox)
+    cast: Cast | None = None
+    settlement: Settlement | None = None
+    extra = []
+    if LEGACY in programmes:  # the money after the vaststelling, on its own days (adapters/replay/settlement_script.py)
+        cast, extra = money_actions(programmes[LEGACY], with_2025=SCHEME_2025 in programmes)
+        settlement = Settlement(service, cast, directory / "finance", notifier)
     try:
         await ensure_search_attributes(env.client, "default")
         helpers = [_worker_process(port, url, outbox, directory, n, sandboxed) for n in range(extra_workers)]
         credentials = CommandCredentials(engine_key(url))  # the helper workers hold the key beside the store
-        worker = build_worker(env.client, service, FileNotifier(outbox), activity_threads=4, sandboxed=sandboxed,
+        worker = build_worker(env.client, service, notifier, activity_threads=4, sandboxed=sandboxed,
                               credentials=credentials)
         async with worker:
             first = min(p.start for p in programmes.values())
@@ -147,7 +162,8 @@ async def replay(
                                      reminder_offsets_days=REMINDER_OFFSETS.get(scheme, DEFAULT_REMINDER_OFFSETS))
                 for scheme in programmes
             }
-            runner = ReplayRunner(env, clients, service, programmes, offset, on_progress=on_progress)
+            runner = ReplayRunner(env, clients, service, programmes, offset, on_progress=on_progress,
+                                  settlement=settlement, money_actions=extra)
             on_start(runner.start, runner.end)
             await runner.run()
             for scheme, programme in programmes.items():
@@ -170,6 +186,8 @@ async def replay(
                                  reminders=REMINDER_OFFSETS.get(scheme, DEFAULT_REMINDER_OFFSETS))
         for scheme, programme in programmes.items() if scheme != LEGACY
     }
+    money_now = summarise_money(service, list(programmes), local_date(runner.end if runner else today), cast,
+                                settlement.facts if settlement is not None else {})
     wall = time.perf_counter() - started
     if summary is not None:
         summary.wall_seconds = wall
@@ -177,4 +195,4 @@ async def replay(
     report = write_report(directory / "report.html", summary, service.regulation(LEGACY), others, wall,
                           extra=report_section(letters, directory))
     return ReplayOutcome(summary=summary, report=report, database_url=url, outbox=outbox, schemes=others, wall_seconds=wall,
-                         extension=runner.extension if runner is not None else None)
+                         extension=runner.extension if runner is not None else None, money=money_now)

@@ -23,7 +23,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from adapters.engine.grants_client import GrantBusy, GrantsClient
 from adapters.replay.scenario import Action, Programme, Step
-from adapters.replay.payments import pay_advances
+from adapters.replay.settlement import Settlement
 from adapters.replay.staff import pass_stages_async, take_besluit_async
 from adapters.replay.virtual_time import RECOVERABLE, VirtualClock
 from adapters.replay.synthetic import application_documents, detailed_plan, extension_plan
@@ -94,6 +94,8 @@ class ReplayRunner:
     programmes: dict[str, Programme]  # per scheme
     offset: dt.timedelta
     on_progress: Callable[[dt.datetime], None] = lambda _: None
+    settlement: Settlement | None = None  # the money after the vaststelling (2020–2024), with its days
+    money_actions: list[Action] = field(default_factory=list)
     extension: ExtensionRoundResult | None = None
     clock: VirtualClock = field(init=False)
     _round: WorkflowHandle | None = field(init=False, default=None)
@@ -120,14 +122,22 @@ class ReplayRunner:
     async def run(self) -> None:
         """Every scripted action on its day; then on to the end (today, for a scheme still running), and no
         further: the timers of later deadlines stay pending in the open workflows."""
-        merged = heapq.merge(*(p.actions for p in self.programmes.values()), key=lambda a: a.at)
+        merged = heapq.merge(*(p.actions for p in self.programmes.values()), self.money_actions, key=lambda a: a.at)
         for _, day_actions in itertools.groupby(merged, key=lambda a: a.at.date()):
             actions = list(day_actions)
             await self.advance_to(actions[0].at)
+            money = [a for a in actions if a.step is Step.MONEY and self.settlement is not None]
+            for action in money:  # the day's money in the morning, before the scripted actions of the day
+                if action.data["part"] == "morning":
+                    self.settlement.run(action.data["money"], "morning")
             per_grant: dict[tuple[str, str | None], list[Action]] = {}
             for action in actions:
-                per_grant.setdefault((action.scheme, action.region), []).append(action)
+                if action.step is not Step.MONEY:
+                    per_grant.setdefault((action.scheme, action.region), []).append(action)
             await asyncio.gather(*(self._run_region(acts) for acts in per_grant.values()))
+            for action in money:  # and in the evening, after them: the bank's statement of the day
+                if action.data["part"] == "evening":
+                    self.settlement.run(action.data["money"], "evening")
         await self.advance_to(self.end)
         await self.finish()
 
@@ -140,8 +150,6 @@ class ReplayRunner:
             if action.step is Step.EXTENSION_ROUND:
                 await self._extension_round(action)
                 continue
-            if action.step is Step.DETERMINE:  # the advances are paid before the vaststelling sets them off
-                pay_advances(self.service, action.region or "", action.scheme, action.at - dt.timedelta(hours=1))
             await self._send(action.scheme, self._command(action))
 
     async def _send(self, scheme: str, command: c.Command) -> None:

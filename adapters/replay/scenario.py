@@ -48,6 +48,7 @@ class Step(StrEnum):
     DETERMINE = "determine"
     EXTENSION_ROUND = "extension_round"  # a programme operation, not one region's
     DETAILED_PLAN = "detailed_plan"  # 2025–2028: an uitgewerkt plan for some years of the grant
+    MONEY = "money"  # the day's money after the vaststelling (adapters/replay/settlement_script.py), not one region's
 
 
 @dataclass(frozen=True)
