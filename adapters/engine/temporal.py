@@ -261,17 +261,19 @@ def build_worker(
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
-    """The sandbox, with the domain (pure, deterministic) and pydantic passed through.
+    """The sandbox, with the domain (pure, deterministic), our workflows and pydantic passed through.
 
-    Not `workflows` (tried 2026-12-07 for issue 25, 8a43664, and taken back): passing the workflows' own modules
-    through saved about 50 KiB per cached grant (the sandbox imports and compiles workflows/grant_lifecycle.py afresh
-    for every workflow it runs), but the sandboxed replay of tests/e2e/test_demo.py then hung twice in two runs, the
-    time-skipping server refusing a workflow task's completion ("invalid history builder state for action") in the
-    first weeks of 2019. Later the same afternoon that hang came without it too, whenever both cores were busy, with
-    the demo's money story in the replay (taken back); so the passthrough is not shown guilty, but it stays out until
-    the hang's cause is found: see docs/engineers/benchmarks.md."""
+    `workflows` too (issue 25): the sandbox otherwise imports a workflow's own module and its package afresh for
+    every workflow it runs, and holds them while the workflow is cached: without bytecode files
+    (PYTHONDONTWRITEBYTECODE) it compiles workflows/grant_lifecycle.py each time, about 50 KiB per cached grant and
+    the CPU of compiling and defining the class once per grant. Safe because no module of workflows/ keeps state
+    (constants only), and what the sandbox's restricted modules would have caught there (the wall clock, randomness,
+    files) is refused for every module of workflows/ by tests/unit/test_workflow_determinism.py.
+    (Tried first in 8a43664 and taken back in 6b0c6b9: the sandboxed demo replay hung beside it. The hang came
+    without it too, under load; its cause was the grant workflow cancelling a timer that had fired, which the
+    time-skipping server strands: workflows/alarm.py.)"""
     return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "domain", "opentelemetry")
+        restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic", "domain", "workflows", "opentelemetry")
     )
 
 
