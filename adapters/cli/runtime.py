@@ -90,7 +90,7 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 def worker(
     notifier_url: NotifierOption = None,
     identity: Annotated[Optional[str], typer.Option("--identity", help="worker name shown in Temporal")] = None,
-    max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", min=MIN_CACHED_WORKFLOWS, help="grants kept in memory (about 200 KiB each, measured in P6r; at least 1): a burst of deadlines then replays no history")] = CACHED_GRANTS,
+    max_cached_workflows: Annotated[int, typer.Option("--max-cached-workflows", min=MIN_CACHED_WORKFLOWS, help="grants kept in memory (about 135 KiB each, measured in P6r; at least 1): a burst of deadlines then replays no history")] = CACHED_GRANTS,
     sandbox: Annotated[bool, typer.Option("--sandbox/--no-sandbox", help="Temporal's workflow sandbox (off only for trusted batch runs)")] = True,
     sticky_timeout: Annotated[float, typer.Option(
         "--sticky-timeout", min=1.0, max=300.0,

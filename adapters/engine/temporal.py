@@ -175,7 +175,7 @@ class WorkerTuning:
     - half the workflow pollers ask the shared queue (ratio 1.0), where the tasks of the burst arrive;
     - a sticky task waits 30 s before it moves (a worker that dies is still noticed: the server drops a
       sticky queue nobody polls);
-    - `sto worker` keeps up to 10,000 grants in memory (about 200 KiB each measured in P6r, 2026-12-07), so that a burst
+    - `sto worker` keeps up to 10,000 grants in memory (about 135 KiB each measured in P6r, 2026-12-07 16:09), so that a burst
       does not replay histories."""
 
     min_pollers: int = 2
