@@ -64,7 +64,7 @@ def _worker_process(port: int, url: str, outbox: Path, directory: Path, n: int, 
         "STO_NOTIFIER_URL": f"file://{outbox.resolve()}",
     }
     return processes.spawn(
-        [sys.executable, "-m", "adapters.replay.demo_worker", "worker", "--identity", f"replay-worker-{n + 2}",
+        [sys.executable, "-m", "adapters.cli.demo_worker", "worker", "--identity", f"replay-worker-{n + 2}",
          "--sandbox" if sandboxed else "--no-sandbox"],
         directory / f"worker-{n + 2}.log", env=env,
     )

@@ -4,7 +4,7 @@ SQLite in WAL mode with `synchronous=NORMAL` keeps every commit when a process d
 when the machine loses power (https://www.sqlite.org/pragma.html#pragma_synchronous); the store the engine runs on
 keeps SQLite's default (FULL), which this module never touches. Only the demo's own store: the demo's process relaxes
 the connections of its own service (`relax_service`), and the demo's helper worker processes, which serve nothing but
-the demo's store, start through `python -m adapters.replay.demo_worker worker ...` (`sto worker` with every SQLite
+the demo's store, start through `python -m adapters.cli.demo_worker worker ...` (`sto worker` with every SQLite
 connection of that process relaxed). Measured on the demo: 7–11 % of its wall time on a quieter machine; on
 2026-12-07 at load 5–12, 161–180 s without it, 156–161 s with it (about 7 %), the system time 22–24 s down to 20.5 s.
 """
@@ -36,7 +36,7 @@ def relax_service(service: Any) -> bool:
 
 def relax_every_sqlite_connection() -> None:
     """Every SQLite connection this process makes from now on: only for a process that serves nothing but the
-    demo's throwaway store (adapters/replay/demo_worker.py)."""
+    demo's throwaway store (adapters/cli/demo_worker.py)."""
     from eventsourcing.sqlite import SQLiteConnectionPool
 
     create = SQLiteConnectionPool._create_connection

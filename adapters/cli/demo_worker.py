@@ -1,4 +1,4 @@
-"""`python -m adapters.replay.demo_worker worker ...`: `sto` for the demo's helper worker processes, which serve
+"""`python -m adapters.cli.demo_worker worker ...`: `sto` for the demo's helper worker processes, which serve
 nothing but the demo's throwaway store, with every SQLite connection of the process committing without an fsync
 each (adapters/replay/throwaway.py). Nothing imports this module; adapters/replay/engine.py starts it by name."""
 
