@@ -55,11 +55,6 @@ class Alarm:
                 self._timers[moment] = timer
         await workflow.wait_condition(lambda: woken() or (timer is not None and timer.done()))
 
-    @property
-    def pending(self) -> int:
-        """Timers started and not yet rung (for tests and the workflow's own state)."""
-        return sum(1 for timer in self._timers.values() if not timer.done())
-
 
 async def wait_or_time_out(woken: Callable[[], bool], timeout: dt.timedelta | None) -> None:
     """A wait with a timer of its own, cancelled when woken first: the grant's waits in histories recorded before
