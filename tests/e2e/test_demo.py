@@ -7,7 +7,6 @@ One replay as `sto demo` runs it: 2020–2024 (2018–2025), and 2025–2028 fro
 from __future__ import annotations
 
 import asyncio
-
 import datetime as dt
 import json
 import subprocess

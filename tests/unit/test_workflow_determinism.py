@@ -1,9 +1,10 @@
 """Workflow code reads no wall clock, no randomness and no files: checked in the source, for every module of workflows/.
 
 Temporal's sandbox catches such a call only in the modules it imports afresh for each workflow, and only on the paths
-a test takes; the workflows' helpers are passed through (planning, letters, models), and `sto demo` runs without the
-sandbox. So the rule is held here, in the source, for every module of workflows/: time from the business clock (workflows/clock.py, the one place that reads `workflow.now`),
-ids from `workflow.uuid4()`, no I/O.
+a test takes; the worker passes workflows/ through (adapters/engine/temporal.py `workflow_runner`: a fresh copy of the
+grant workflow's module per cached grant cost about 50 KiB and its compilation), and `sto demo` runs without the
+sandbox. So the rule is held here, in the source, for every module of workflows/: time from the business clock
+(workflows/clock.py, the one place that reads `workflow.now`), ids from `workflow.uuid4()`, no I/O.
 """
 
 from __future__ import annotations
