@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import signal
 import sqlite3
@@ -285,6 +286,48 @@ def _count(path: str, topic_suffix: str) -> tuple[int, int]:
     return total, doubled
 
 
+class _Tally:
+    """Records of one topic counted as they come: each poll reads only the rows written since the one before (the
+    notification log's rowid; one writer, so rowids grow in commit order). Watching the burst so costs the machine
+    next to nothing, as P6b's poll of its one small table: `_count` reads the whole store, about 0.1 s of CPU a
+    poll at 10,000 grants, twice a second during the burst, on the engine's side of the ratio only."""
+
+    def __init__(self, path: str, topic_suffix: str):
+        self.path, self.pattern = path, f"%{topic_suffix}"
+        self.after = 0  # the last rowid read
+        self.count = 0
+
+    def poll(self) -> int:
+        connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        try:
+            (last,) = connection.execute("SELECT MAX(rowid) FROM stored_events").fetchone()
+            if last is not None and last > self.after:
+                (new,) = connection.execute(
+                    "SELECT COUNT(*) FROM stored_events WHERE rowid > ? AND rowid <= ? AND topic LIKE ?",
+                    (self.after, last, self.pattern),
+                ).fetchone()
+                self.count += new
+                self.after = last
+        finally:
+            connection.close()
+        return self.count
+
+
+def _last_recorded(path: str, topic_suffix: str) -> float | None:
+    """When the last record of the topic was recorded (its `timestamp`, wall time), as P6b's last row's own time;
+    None if a state is not plain JSON (a store with a cipher or a compressor)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        states = connection.execute("SELECT state FROM stored_events WHERE topic LIKE ?", (f"%{topic_suffix}",)).fetchall()
+    finally:
+        connection.close()
+    try:
+        moments = [dt.datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"]) for (state,) in states]
+    except (ValueError, KeyError, TypeError):
+        return None
+    return max(moments).timestamp() if moments else None
+
+
 async def _namespace_ready(client, timeout: float = 120.0) -> None:
     """Wait until the dev server knows its namespace: at a load of 15 on the 2 cores (2026-12-07) the server listened
     and took connections before it had registered `default`, and the first start failed (NamespaceNotFound)."""
@@ -311,12 +354,16 @@ async def _logged(log_file: Path, text: str, timeout: float = 120.0) -> None:
         await asyncio.sleep(0.2)
 
 
-def lead_seconds(grants: int) -> float:
+LEAD_PER_GRANT = 0.1
+
+
+def lead_seconds(grants: int, per_grant: float = LEAD_PER_GRANT) -> float:
     """Seconds from the first start to the instant: room to start every workflow and run its first task (with its
     reminder) first. 0.04 s a grant was enough on a quiet machine; at a load of 9-12 on the 2 cores (2026-12-07) the
     starts ran at 16/s and 1,171 of 2,000 grants met their deadline before their first task, so the run was LATE and
-    its ratio meant nothing. 0.1 s a grant: 260 s at 2,000, 1,060 s at 10,000."""
-    return 60 + grants * 0.1
+    its ratio meant nothing. 0.1 s a grant: 260 s at 2,000, 1,060 s at 10,000 (`--p6-lead-per-grant` sets it; a
+    run whose lead was too short says LATE)."""
+    return 60 + grants * per_grant
 
 
 def _cache_size(worker_args: tuple[str, ...]) -> int:
@@ -333,7 +380,8 @@ def _cache_size(worker_args: tuple[str, ...]) -> int:
 
 
 async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tuple[str, ...] = (),
-                   workers: int = 1, bare: bool = True, fid: str = "P6") -> list[Figure]:
+                   workers: int = 1, bare: bool = True, fid: str = "P6",
+                   lead_per_grant: float = LEAD_PER_GRANT) -> list[Figure]:
     """P6; with `bare`, first P6b's baseline on the same dev server (`_bare_burst`), then the grants."""
     with scratch_directory() as directory:
         url = f"sqlite:///{directory / 'sto.sqlite'}"
@@ -347,7 +395,8 @@ async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tup
         baseline: dict | None = None
         if bare:
             try:
-                baseline = await _bare_burst(directory, server, grants, concurrency, _cache_size(worker_args))
+                baseline = await _bare_burst(directory, server, grants, concurrency, _cache_size(worker_args),
+                                             lead_per_grant)
             except BaseException:
                 server.stop()
                 raise
@@ -370,7 +419,7 @@ async def p6_scale(grants: int = 10_000, concurrency: int = 50, worker_args: tup
         sampler = asyncio.create_task(sample())
         try:
             figures = await _p6(directory, server, started, codes, states, path, outbox, grants, concurrency, prepared,
-                                peak, _cache_size(worker_args), fid)
+                                peak, _cache_size(worker_args), fid, lead_per_grant)
             return figures + _p6b(figures[0], baseline, fid)
         finally:
             sampling = False
@@ -391,7 +440,7 @@ def _per_worker(directory: Path, workers: int) -> list[int]:
 
 
 async def _p6(directory, server, workers, codes, states, path, outbox, grants, concurrency, prepared, peak,
-              cache: int = 10_000, fid: str = "P6") -> list[Figure]:
+              cache: int = 10_000, fid: str = "P6", lead_per_grant: float = LEAD_PER_GRANT) -> list[Figure]:
     client = await connect(TemporalSettings(address=server.address))
     await _namespace_ready(client)
     for n in range(1, len(workers) + 1):  # idle means started: at a load of 10 its imports alone outlast 3 s
@@ -402,7 +451,7 @@ async def _p6(directory, server, workers, codes, states, path, outbox, grants, c
     due = dt.datetime(2019, 4, 1, 0, 0, tzinfo=AMSTERDAM)  # the end of application period 1 (its due_at)
     # seconds until the instant: room to start them all and for the worker to run each one's first task (which
     # sends its reminder); starts run at 15-90/s here, first tasks at 15-150/s, depending on the machine's load
-    lead = lead_seconds(grants)
+    lead = lead_seconds(grants, lead_per_grant)
     instant = time.time() + lead
     offset = business_offset(due, instant)
     gate = asyncio.Semaphore(concurrency)
@@ -421,23 +470,29 @@ async def _p6(directory, server, workers, codes, states, path, outbox, grants, c
     late = time.time() > instant
     # the reminders the start phase sent (one per grant: the latest offset before the deadline)
     reminders_deadline = time.time() + max(120, grants / 10)
+    delivered_so_far = _Tally(path, "OutboxMessage.Delivered")
     while time.time() < min(reminders_deadline, instant - 1):
-        if _count(path, "OutboxMessage.Delivered")[0] >= grants:
+        if delivered_so_far.poll() >= grants:
             break
         await asyncio.sleep(1)
-    reminders_before = _count(path, "OutboxMessage.Delivered")[0]
+    reminders_before = delivered_so_far.poll()
     rss_at_instant = rss_kib(server.process.pid)[0]
     workers_loaded = sum(rss_kib(w.pid)[0] for w in workers)  # every grant's first task done: held in the cache
+    lapsed_so_far = _Tally(path, "GrantLapsed")
+    lapsed_so_far.poll()  # the rows before the instant read now, not in the burst
     await asyncio.sleep(max(0.0, instant - time.time()))
     fired = time.perf_counter()
     limit = time.time() + max(300, grants / 5)
     lapsed = 0
     while time.time() < limit:
-        lapsed = _count(path, "GrantLapsed")[0]
+        lapsed = lapsed_so_far.poll()
         if lapsed >= grants:
             break
         await asyncio.sleep(0.5)
-    process_seconds = time.perf_counter() - fired
+    seen_seconds = time.perf_counter() - fired  # when the poll saw the last one (half a second's grain)
+    last_at = _last_recorded(path, "GrantLapsed") if lapsed >= grants else None
+    # from the instant to the last consequence's own record, as P6b's from the instant to its last row's time
+    process_seconds = (last_at - instant) if last_at is not None else seen_seconds
     await asyncio.sleep(3)  # anything late or doubled would show now
     lapsed, lapsed_twice = _count(path, "GrantLapsed")
     delivered, delivered_twice = _count(path, "OutboxMessage.Delivered")
@@ -477,6 +532,7 @@ async def _p6(directory, server, workers, codes, states, path, outbox, grants, c
             engine=process_seconds if all_done else None, baseline=None, unit="s", target="all, exactly once",
             ok=exactly_once and all_done and not late, notes=detail,
             samples={"start_seconds": start_seconds, "prepare_seconds": prepared, "late": late,
+                     "seen_seconds": seen_seconds, "timed_by": "record" if last_at is not None else "poll",
                      "lapsed": lapsed, "lapsed_twice": lapsed_twice, "delivered": delivered,
                      "delivered_twice": delivered_twice, "queued": queued, "files": files,
                      "completed": completed.count, "rate_per_s": rate, "workers": len(workers),
@@ -507,7 +563,8 @@ async def _p6(directory, server, workers, codes, states, path, outbox, grants, c
 # --- P6b: the burst's baseline, bare workflows on the same dev server -------------------------------------------
 
 
-async def _bare_burst(directory: Path, server: DevServer, n: int, concurrency: int, cache: int) -> dict:
+async def _bare_burst(directory: Path, server: DevServer, n: int, concurrency: int, cache: int,
+                      lead_per_grant: float = LEAD_PER_GRANT) -> dict:
     """N bare workflows (tests/benchmarks/bare_workflow.py: a timer to one instant, then a local activity that
     inserts one row into SQLite) on `server`, run by a worker process tuned as `sto worker` (bare_worker.py),
     with the same lead before the instant as P6's grants. Returns what it measured; the worker is stopped."""
@@ -532,7 +589,7 @@ async def _bare_burst(directory: Path, server: DevServer, n: int, concurrency: i
         await _logged(directory / "bare-worker.log", "bare worker running")
         await asyncio.sleep(3)  # the worker connects
         idle = rss_kib(worker.pid)[0]
-        lead = lead_seconds(n)  # as P6's
+        lead = lead_seconds(n, lead_per_grant)  # as P6's
         instant = time.time() + lead
         gate = asyncio.Semaphore(concurrency)
         started_at = time.perf_counter()
