@@ -68,7 +68,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
                         help="PAY: instalments due on the day of the payment run (default 10,000 x scale, quick 1,000)")
     parser.add_argument("--p6-lead-per-grant", type=float, default=None,
                         help="P6, P6C: seconds of lead before the instant per grant, after 60 s (default 0.1: a busy "
-                             "machine's; 0.04 was enough on a quiet one; a lead too short shows as LATE)")
+                             "machine's and, at 10,000, a quiet one's: 0.04 was LATE there; a lead too short shows as LATE)")
     parser.add_argument("--no-bare", action="store_true", help="P6 without P6b's bare burst before it")
     parser.add_argument("--out", type=Path, default=REPO / "bench-results", help="where the JSON goes")
     return parser.parse_args(argv)

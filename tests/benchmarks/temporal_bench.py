@@ -359,7 +359,8 @@ LEAD_PER_GRANT = 0.1
 
 def lead_seconds(grants: int, per_grant: float = LEAD_PER_GRANT) -> float:
     """Seconds from the first start to the instant: room to start every workflow and run its first task (with its
-    reminder) first. 0.04 s a grant was enough on a quiet machine; at a load of 9-12 on the 2 cores (2026-12-07) the
+    reminder) first. 0.04 s a grant was enough on a quiet machine at 2,000, not at 10,000 (2026-12-07, 19:47: 1,680
+    first tasks after the instant on an otherwise idle machine); at a load of 9-12 on the 2 cores (2026-12-07) the
     starts ran at 16/s and 1,171 of 2,000 grants met their deadline before their first task, so the run was LATE and
     its ratio meant nothing. 0.1 s a grant: 260 s at 2,000, 1,060 s at 10,000 (`--p6-lead-per-grant` sets it; a
     run whose lead was too short says LATE)."""
