@@ -51,14 +51,13 @@ def _gateway(url: str) -> Any:
     return service, ReadGateway(service, url)
 
 
-def _deep_key(gateway: Any, wanted: Any, day: dt.date, size: int) -> tuple[tuple | None, int]:
+def _deep_key(gateway: Any, wanted: Any, day: dt.date, size: int, matched: int) -> tuple[tuple | None, int]:
     """The cursor of the deep page of `size` rows and the number of rows before it: in a list long enough, after row
     DEEP_ROW, walked to as a client does (page by page, each page's cursor); in a shorter one, the cursor before its
     last `size` rows, so that the deep page is full too (its last page could hold 3 rows, and a page of 3 rows
-    against one of 50 measures the page, not the store); none in a list of one page."""
+    against one of 50 measures the page, not the store); none in a list of one page. `matched`: the list's length."""
     from adapters.read_side.read_models import key_of
 
-    matched = gateway.models.store.grant_count(wanted)
     if matched >= DEEP_ROW + size:
         after = None
         for _ in range(DEEP_ROW // size):
@@ -94,7 +93,8 @@ def p8_pages(store: str, small: Agency, large: Agency, *, repetitions: int, urls
             # both agencies read pages of the same number of rows: 50, or as many as the small agency's list holds
             # (a scheme's status at 1,000 grants: 20), so the ratio says what the store's size costs, not the page's
             rows_per_page = max(1, min(PAGE, *matched.values()))
-            deep = {size: _deep_key(gateway, wanted, day, rows_per_page) for size, (_, gateway) in opened.items()}
+            deep = {size: _deep_key(gateway, wanted, day, rows_per_page, matched[size])
+                    for size, (_, gateway) in opened.items()}
             runs: dict[str, Callable[[], float]] = {}
             for size, (_, gateway) in opened.items():
                 for kind, after in (("first", None), ("deep", deep[size][0])):

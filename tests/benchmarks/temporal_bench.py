@@ -29,7 +29,9 @@ import sqlite3
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from temporalio.worker import Worker
 
@@ -272,17 +274,24 @@ def _prepare_store(url: str, grants: int) -> list[str]:
     return codes
 
 
-def _count(path: str, topic_suffix: str) -> tuple[int, int]:
-    """(records whose topic ends with `topic_suffix`, aggregates that have more than one of them)."""
+@contextmanager
+def _read_only(path: str | Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to a SQLite file another process writes (the store, P6b's rows), closed after."""
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
     try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _count(path: str, topic_suffix: str) -> tuple[int, int]:
+    """(records whose topic ends with `topic_suffix`, aggregates that have more than one of them)."""
+    with _read_only(path) as connection:
         total = connection.execute("SELECT COUNT(*) FROM stored_events WHERE topic LIKE ?", (f"%{topic_suffix}",)).fetchone()[0]
         doubled = connection.execute(
             "SELECT COUNT(*) FROM (SELECT originator_id FROM stored_events WHERE topic LIKE ? GROUP BY originator_id "
             "HAVING COUNT(*) > 1)", (f"%{topic_suffix}",),
         ).fetchone()[0]
-    finally:
-        connection.close()
     return total, doubled
 
 
@@ -298,8 +307,7 @@ class _Tally:
         self.count = 0
 
     def poll(self) -> int:
-        connection = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
-        try:
+        with _read_only(self.path) as connection:
             (last,) = connection.execute("SELECT MAX(rowid) FROM stored_events").fetchone()
             if last is not None and last > self.after:
                 (new,) = connection.execute(
@@ -308,19 +316,14 @@ class _Tally:
                 ).fetchone()
                 self.count += new
                 self.after = last
-        finally:
-            connection.close()
         return self.count
 
 
 def _last_recorded(path: str, topic_suffix: str) -> float | None:
     """When the last record of the topic was recorded (its `timestamp`, wall time), as P6b's last row's own time;
     None if a state is not plain JSON (a store with a cipher or a compressor)."""
-    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-    try:
+    with _read_only(path) as connection:
         states = connection.execute("SELECT state FROM stored_events WHERE topic LIKE ?", (f"%{topic_suffix}",)).fetchall()
-    finally:
-        connection.close()
     try:
         moments = [dt.datetime.fromisoformat(json.loads(state)["timestamp"]["_data_"]) for (state,) in states]
     except (ValueError, KeyError, TypeError):
@@ -609,13 +612,11 @@ async def _bare_burst(directory: Path, server: DevServer, n: int, concurrency: i
         limit = time.time() + max(300, n / 5)
 
         def counted() -> tuple[int, int, float]:
-            connection = sqlite3.connect(f"file:{rows}?mode=ro", uri=True, timeout=30)
-            try:
-                return connection.execute("SELECT COUNT(*), COUNT(DISTINCT workflow_id), MAX(at) FROM fired").fetchone()
-            except sqlite3.OperationalError:  # no row yet: the table is made by the worker
-                return 0, 0, 0.0
-            finally:
-                connection.close()
+            with _read_only(rows) as connection:
+                try:
+                    return connection.execute("SELECT COUNT(*), COUNT(DISTINCT workflow_id), MAX(at) FROM fired").fetchone()
+                except sqlite3.OperationalError:  # no row yet: the table is made by the worker
+                    return 0, 0, 0.0
 
         count = distinct = 0
         while time.time() < limit:
