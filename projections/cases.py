@@ -13,6 +13,7 @@ grant's last good row as a shallow copy).
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
 from domain.timekeeping import local_date
@@ -32,7 +33,14 @@ JSON_COLUMNS = frozenset({"case_takers"})
 
 
 def _day(p: dict[str, Any]) -> str:
-    return local_date(dt.datetime.fromisoformat(data(p["effective_at"]))).isoformat()
+    return _local_day(data(p["effective_at"]))
+
+
+@lru_cache(maxsize=4096)
+def _local_day(moment: str) -> str:
+    """ISO instant -> its Amsterdam date, ISO: a grant's stage events share their moments with their neighbours'
+    (a scheme's step for thousands of grants), and parsing and converting each was 7 % of a rebuild's projection."""
+    return local_date(dt.datetime.fromisoformat(moment)).isoformat()
 
 
 def _clear_case(row: Row) -> None:

@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from typing import Callable, Iterator, Mapping
 
 from adapters.logging import get_logger
-from adapters.read_side.notification_sources import NotificationSource, notification_source, origin
+from adapters.read_side import sharded_rebuild as sharded
+from adapters.read_side.notification_sources import NotificationSource, SQLiteTableSource, notification_source, origin
 from adapters.read_side.tables import PositionMoved, ViewStore
 from adapters.event_store.service import GrantService
 from projections.grant_rows import HANDLERS, Handler
-from projections.payloads import make_decoder
-from projections.projector import QUARANTINE_HINT, BatchResult, project
+from projections.payloads import decode_json, make_decoder
+from projections.projector import QUARANTINE_FIELDS, QUARANTINE_HINT, BatchResult, project
 
 log = get_logger(__name__)
 
@@ -68,6 +69,8 @@ class ProjectionFollower:
         handlers: Mapping[str, Handler] = HANDLERS,
         source: NotificationSource | None = None,
         long_batch_size: int | None = None,
+        processes: int = sharded.SHARDS,
+        processes_from: int = sharded.SHARD_FROM,
     ):
         self.source = source or notification_source(service)
         self.decode = make_decoder(service.mapper)
@@ -76,6 +79,9 @@ class ProjectionFollower:
         # a batch size chosen by the caller (the tests' small ones) holds for the long catch-up too
         self.long_batch_size = long_batch_size or (LONG_BATCH_SIZE if batch_size == BATCH_SIZE else batch_size)
         self.handlers = handlers
+        # a catch-up from zero of at least `processes_from` records runs in `processes` processes (sharded_rebuild.py)
+        self.processes = processes
+        self.processes_from = processes_from
 
     def catch_up(self, progress: Progress | None = None) -> CatchUpReport:
         """Project every notification after the tracked position."""
@@ -124,6 +130,18 @@ class ProjectionFollower:
             # nothing to project (every read of the read models asks first): return without loading every grant
             # row, which grows with the store (41 of a 45 ms page at 1,000 grants; benchmark P8, agency_bench.py)
             return self._report(run, position)
+        if position == 0 and run.careful_at is None and self._shardable(last):
+            with self.store.db.long_writes():
+                adopted = sharded.rebuild_sharded(self.store, self.source.path, self.source.table, last,
+                                                  shards=self.processes, batch_size=self.long_batch_size,
+                                                  progress=progress)
+                if adopted is not None:
+                    self.store.index()  # once, with the long catch-up's settings
+            if adopted is not None:
+                run.read += adopted.notifications
+                quarantine = [{f: entry[f] for f in QUARANTINE_FIELDS} for entry in self.store.quarantine()]
+                self._committed(BatchResult(adopted.position, quarantine=quarantine), run)
+                return self._catch_up(progress, run)  # what was written meanwhile, and the indexes
         # the follower's working copies, dropped if anything below raises (a retry loads them again)
         rows = self.store.load_rows()
         quarantined = self.store.quarantined_grants()
@@ -151,6 +169,12 @@ class ProjectionFollower:
                 if progress is not None:
                     progress(position, max(last, position))
         return self._report(run, position)
+
+    def _shardable(self, last: int) -> bool:
+        """A rebuild from zero the worker processes can do as this one would: plain JSON states in a SQLite file,
+        the standard handlers, SQLite views (sharded_rebuild.py)."""
+        return (self.processes > 1 and last >= self.processes_from and isinstance(self.source, SQLiteTableSource)
+                and self.decode is decode_json and self.handlers is HANDLERS and self.store.db.dialect == "sqlite")
 
     def _report(self, run: "_Run", position: int) -> CatchUpReport:
         self.store.index()

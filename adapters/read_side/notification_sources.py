@@ -55,6 +55,7 @@ class SQLiteTableSource:
     (rowid order), without building a Notification and a UUID per event."""
 
     def __init__(self, path: str, table: str):
+        self.path, self.table = path, table
         self.connection = sqlite3.connect(path, timeout=30, check_same_thread=False)
         self._last = f"SELECT MAX(rowid) FROM {table}"
         self._after = (

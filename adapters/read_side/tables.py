@@ -206,12 +206,43 @@ class ViewStore:
             self.db.execute(f"DELETE FROM {TIMELINE}")
             self.db.execute(f"DELETE FROM {QUARANTINE}")
             self.db.execute(f"DELETE FROM {work.WORK}")
-            self.db.execute(f"DROP INDEX IF EXISTS {TIMELINE}_grant")  # built again by `index()` when caught up
-            for name in (*_GRANT_INDEX_NAMES, *work.WORK_INDEX_NAMES):  # so are the grants list's: each built once from the rows, not
-                self.db.execute(f"DROP INDEX IF EXISTS {name}")  # updated at every batch's upserts (P3A)
-            search.drop(self.db)  # and the text's trigram index, kept by no batch while it is away
+            self._drop_indexes()
             self.db.execute(f"UPDATE {TRACKING} SET position = 0, origin = ? WHERE name = ?", (origin, TRACKING_NAME))
         self._index_dropped = True
+
+    def _drop_indexes(self) -> None:
+        self.db.execute(f"DROP INDEX IF EXISTS {TIMELINE}_grant")  # built again by `index()` when caught up
+        for name in (*_GRANT_INDEX_NAMES, *work.WORK_INDEX_NAMES):  # so are the grants list's: each built once from the rows, not
+            self.db.execute(f"DROP INDEX IF EXISTS {name}")  # updated at every batch's upserts (P3A)
+        search.drop(self.db)  # and the text's trigram index, kept by no batch while it is away
+
+    def adopt(self, files: list[str], expected_position: int, last_position: int) -> None:
+        """SQLite: the views in `files` (a sharded rebuild's shares of the grants: sharded_rebuild.py) added to these
+        in one transaction with the position, guarded as `write`; `index()` builds the indexes."""
+        names = [f"shard{i}" for i in range(len(files))]
+        for name, path in zip(names, files):  # ATTACH and DETACH: outside a transaction
+            self.db.execute(f"ATTACH DATABASE ? AS {name}", (path,))
+        try:
+            with self.db.transaction():
+                self._guard(expected_position)
+                self._drop_indexes()
+                for table, columns in ((GRANTS, COLUMNS), (TIMELINE, TIMELINE_COLUMNS), (QUARANTINE, QUARANTINE_COLUMNS),
+                                       (work.WORK, work.WORK_ITEM_COLUMNS)):
+                    listed = ", ".join(columns)
+                    arms = " UNION ALL ".join(f"SELECT {listed} FROM {name}.{table}" for name in names)
+                    ordered = " ORDER BY position" if table in (TIMELINE, QUARANTINE) else ""  # a merge of ordered arms
+                    self.db.execute(f"INSERT INTO main.{table} ({listed}) {arms}{ordered}")
+                self.db.execute(f"UPDATE {TRACKING} SET position = ? WHERE name = ?", (last_position, TRACKING_NAME))
+            self._index_dropped = True
+        finally:
+            for name in names:
+                self.db.execute(f"DETACH DATABASE {name}")
+
+    def _guard(self, expected_position: int) -> None:
+        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
+        found = self.db.execute(f"SELECT position FROM {TRACKING} WHERE name = ?{lock}", (TRACKING_NAME,)).fetchone()
+        if found is None or int(found[0]) != expected_position:
+            raise PositionMoved(f"views moved from {expected_position} to {found[0] if found else 'nothing'}")
 
     # --- the follower's side ------------------------------------------------------------------
 
@@ -284,11 +315,8 @@ class ViewStore:
                 self.db.execute(f"DROP TABLE IF EXISTS {table}")
 
     def write_prepared(self, batch: "PreparedBatch", expected_position: int) -> None:
-        lock = " FOR UPDATE" if self.db.dialect == "postgres" else ""
         with self.db.transaction():
-            found = self.db.execute(f"SELECT position FROM {TRACKING} WHERE name = ?{lock}", (TRACKING_NAME,)).fetchone()
-            if found is None or int(found[0]) != expected_position:
-                raise PositionMoved(f"views moved from {expected_position} to {found[0] if found else 'nothing'}")
+            self._guard(expected_position)
             texts = search.texts_before(self.db, search.batch_ids(batch.rows)) if search.exists(self.db) else None
             if texts is None:  # a rebuild from zero: this one's, or one another process began (its `reset`)
                 self._index_dropped = True  # and left: `index()` builds what it dropped once caught up

@@ -1,0 +1,235 @@
+"""A rebuild from zero on every core: the grants split over worker processes, one views database at the end.
+
+A rebuild is bound to one core: reading, decoding and projecting a record and binding its rows are Python under the
+GIL (2.8 s of CPU for 147,696 records against 1.2 s for the raw read and decode: benchmark P3A,
+docs/engineers/benchmarks.md), so threads (the pipelined follower) cannot spread it. A grant's rows, timeline and
+quarantine depend on that grant's records alone (projections/projector.py), so the log splits by grant without
+changing a single row: each worker process reads the whole log up to the position the rebuild started from,
+keeps the records of its share of the grants (chosen in SQL, by the last character of the grant's id, so the others
+are never decoded), projects them with the same `project` as every catch-up, and writes its views into a file of
+its own, with the same `ViewStore.write` as every batch (its grant rows once, at the end). The follower then adopts
+the files into the views in ONE transaction, guarded by the position it started from, and builds the indexes once.
+
+What holds, as for every catch-up: the views move from position 0 to the log's last position all at once or not at
+all (a worker that fails or a process stopped half way leaves them at 0, and the next catch-up begins again); a
+record that cannot be projected is quarantined with its grant, the others go on; another follower that wrote
+first makes this one's adoption fail with PositionMoved. A worker that fails for any reason is logged and the
+follower falls back to the one-process rebuild, which raises what a missing handler or a refused value raises.
+
+Used for a SQLite event store whose states are plain JSON, with the standard handlers and SQLite views, when the
+log holds at least SHARD_FROM records; otherwise the one-process pipelined rebuild (PostgreSQL among them).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from adapters.logging import get_logger
+from adapters.read_side.database import ViewDatabase
+from adapters.read_side.tables import ViewStore
+from projections.grant_rows import HANDLERS
+from projections.payloads import decode_json
+from projections.projector import BatchResult, project
+
+log = get_logger(__name__)
+
+# Below this many records the processes' start (about a second: a fresh interpreter importing the projections)
+# costs more than they save.
+SHARD_FROM = 100_000
+SHARDS = min(2, os.cpu_count() or 1)  # worker processes; 1 = no sharding
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    store: str  # the SQLite event store's file
+    table: str  # its events table
+    last: int  # the last position of the rebuild
+    shard: int
+    shards: int
+    out: str  # the worker's own views file
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class ShardDone:
+    notifications: int  # records of this shard read
+    grants: int
+
+
+@dataclass(frozen=True)
+class Adopted:
+    position: int
+    notifications: int
+
+
+def _shard_query(table: str) -> str:
+    # The last character of a grant's id (a hex digit of a random UUID): a cheap, even split, evaluated by SQLite.
+    # The state of a record no handler reads (budget pools, the outbox: 18 % of an agency's log) is left in the
+    # file: `project` skips those records by their topic, and they are still counted and checked for a missing one.
+    return (f"SELECT rowid, originator_id, originator_version, topic, "
+            "CASE WHEN topic IN (SELECT topic FROM temp.handled) THEN state END "
+            f"FROM {table} WHERE rowid > ? AND rowid <= ? AND unicode(substr(originator_id, -1)) % ? = ? "
+            "ORDER BY rowid LIMIT ?")
+
+
+def project_shard(job: ShardJob, reached: Callable[[int], None] | None = None) -> ShardDone:
+    """In a worker process: this shard's records up to `job.last`, projected into `job.out`."""
+    collecting = gc.isenabled()
+    gc.disable()  # as the long catch-up (follower.py, `_collecting_paused`): the rows make no cycles
+    connection = sqlite3.connect(job.out, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=OFF")  # a scratch file: thrown away whole if anything fails
+    connection.execute("PRAGMA synchronous=OFF")
+    connection.execute("PRAGMA cache_size=-131072")
+    views = ViewStore(ViewDatabase(connection, "sqlite", job.out))
+    views.reset()  # no indexes: the follower builds them once, in the views it adopts these rows into
+    source = sqlite3.connect(job.store, timeout=30)
+    source.execute("CREATE TEMP TABLE handled (topic TEXT PRIMARY KEY) WITHOUT ROWID")
+    source.executemany("INSERT INTO temp.handled VALUES (?)", [(topic,) for topic in HANDLERS])
+    query = _shard_query(job.table)
+    rows: dict = {}
+    quarantined: dict = {}
+    read = written = position = 0
+    try:
+        while True:
+            batch = source.execute(query, (position, job.last, job.shards, job.shard, job.batch_size)).fetchall()
+            if not batch:
+                break
+            result = project(batch, rows, decode_json, HANDLERS, quarantined)
+            # its timeline and quarantine now; the grant rows (and the work queue) once, as they end
+            views.write(BatchResult(result.last_position, {}, result.timeline, 0, result.quarantine), written)
+            written = position = result.last_position
+            read += len(batch)
+            if reached is not None:
+                reached(position)
+        views.write(BatchResult(job.last, rows, [], 0, []), written)
+    finally:
+        source.close()
+        connection.close()
+        if collecting:
+            gc.enable()
+    return ShardDone(read, len(rows))
+
+
+def rebuild_sharded(views: ViewStore, store: str, table: str, last: int, *, shards: int, batch_size: int,
+                    progress: Callable[[int, int], None] | None = None) -> Adopted | None:
+    """Project the log up to `last` in `shards` processes and adopt their views (the views are at position 0).
+    None if a worker failed (logged): nothing was written, and the caller rebuilds in one process."""
+    where = _views_file(views)
+    scratch = Path(tempfile.mkdtemp(prefix=".views-rebuild-", dir=where.parent if where else None))
+    started = time.perf_counter()
+    workers: list[_Worker] = []
+    try:
+        jobs = [ShardJob(store, table, last, k, shards, str(scratch / f"shard-{k}.sqlite"), batch_size)
+                for k in range(shards)]
+        workers = [_Worker(job) for job in jobs]
+        while any(worker.running() for worker in workers):
+            time.sleep(0.2)
+            if progress is not None:
+                progress(min(worker.reached for worker in workers), last)
+        failed = [worker for worker in workers if worker.done is None]
+        if failed:
+            log.warning("views.sharded_rebuild_failed", shard=failed[0].job.shard, error=failed[0].error(),
+                        action="rebuilding in one process instead")
+            return None
+        projected = time.perf_counter() - started
+        views.adopt([job.out for job in jobs], 0, last)
+        done = [worker.done for worker in workers]
+        log.info("views.sharded_rebuild", processes=shards, notifications=sum(d.notifications for d in done),
+                 grants=sum(d.grants for d in done), projected_seconds=round(projected, 3),
+                 adopted_seconds=round(time.perf_counter() - started - projected, 3))
+        return Adopted(last, sum(d.notifications for d in done))
+    finally:
+        for worker in workers:
+            worker.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class _Worker:
+    """One shard's process: `python -m adapters.read_side.sharded_rebuild JOB`, a fresh interpreter that imports
+    the projections and nothing of its caller (no fork of a process that may run threads, no second run of the
+    caller's main module). Its stdout says the positions it reached, then `done` and what it did; a failure is a
+    non-zero exit and its stderr."""
+
+    def __init__(self, job: ShardJob):
+        self.job = job
+        self.reached = 0
+        self.done: ShardDone | None = None
+        self._stderr: list[str] = []
+        root = str(Path(__file__).resolve().parents[2])  # the directory that holds `adapters`
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
+        self.process = subprocess.Popen([sys.executable, "-m", __name__, json.dumps(asdict(job))], env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self._readers = [threading.Thread(target=self._read_stdout, daemon=True),
+                         threading.Thread(target=self._read_stderr, daemon=True)]
+        for reader in self._readers:
+            reader.start()
+
+    def _read_stdout(self) -> None:
+        for line in self.process.stdout:
+            word, _, rest = line.strip().partition(" ")
+            if word == "reached":
+                self.reached = int(rest)
+            elif word == "done":
+                self.done = ShardDone(**json.loads(rest))
+
+    def _read_stderr(self) -> None:
+        for line in self.process.stderr:
+            self._stderr = (self._stderr + [line.rstrip()])[-20:]
+
+    def running(self) -> bool:
+        if self.process.poll() is None:
+            return True
+        for reader in self._readers:
+            reader.join()
+        if self.process.returncode != 0:
+            self.done = None
+        return False
+
+    def error(self) -> str:
+        said = [line for line in self._stderr if line.strip()]
+        return said[-1] if said else f"the worker process ended with exit code {self.process.returncode}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for reader in self._readers:
+            reader.join(5)
+
+
+def main(argv: list[str]) -> int:
+    """A shard worker's entry point (`_Worker`)."""
+    job = ShardJob(**json.loads(argv[0]))
+    done = project_shard(job, lambda position: print(f"reached {position}", flush=True))
+    print(f"done {json.dumps(asdict(done))}", flush=True)
+    return 0
+
+
+def _views_file(views: ViewStore) -> Path | None:
+    """The file of SQLite views (None in memory): the scratch files go next to it, on the same disk."""
+    if views.db.dialect != "sqlite":
+        return None
+    for _, name, file in views.db.execute("PRAGMA database_list").fetchall():
+        if name == "main" and file:
+            return Path(file)
+    return None
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

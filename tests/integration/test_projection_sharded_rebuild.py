@@ -1,0 +1,156 @@
+"""A rebuild from zero in worker processes, the grants split between them (adapters/read_side/sharded_rebuild.py),
+gives the views of a rebuild in one process, to the row, quarantine and indexes included; it adopts them all at
+once or not at all, and leaves no process and no scratch file behind. SQLite (PostgreSQL rebuilds in one
+process: the condition is tested too)."""
+
+from __future__ import annotations
+
+import gc
+import os
+from pathlib import Path
+
+import pytest
+from structlog.testing import capture_logs
+
+from adapters.event_store.store import open_service
+from adapters.read_side import sharded_rebuild as sharded
+from adapters.read_side.database import open_view_database, views_path
+from adapters.read_side.follower import ProjectionFollower
+from adapters.read_side.tables import PositionMoved, ViewStore
+from domain import events as e
+from tests.integration.test_projection_long_batches import interleaved, views
+from tests.unit.test_projection_quarantine import TOO_BIG, append_record
+
+
+def everything(store: ViewStore) -> dict[str, list]:
+    """The tables the follower writes, the moment each record was quarantined left out, and the indexes."""
+    found = views(store)
+    for entry in found["quarantine"]:
+        entry.pop("quarantined_at")
+    found["indexes"] = [r["name"] for r in store.db.fetchall(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name")]
+    found["trigrams"] = store.db.fetchall("SELECT COUNT(*) AS n FROM view_grant_trigrams")
+    return found
+
+
+def children() -> list[int]:
+    """This process's living child processes (from /proc)."""
+    mine = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != "Z":
+            mine.append(int(stat.parent.name))
+    return mine
+
+
+def scratch_left(url: str) -> list[Path]:
+    return list(views_path(url.removeprefix("sqlite:///")).parent.glob(".views-rebuild-*"))
+
+
+@pytest.fixture
+def store_with_a_quarantined_grant(sqlite_url):
+    service = open_service(sqlite_url)
+    interleaved(service)
+    append_record(service, "STO-R001", e.ProgressReportSubmitted, spent_cents=TOO_BIG)
+    append_record(service, "STO-R001", e.ProgressReportSubmitted, spent_cents=20_000)
+    interleaved_more = service.recorder.max_notification_id()
+    assert interleaved_more > 100
+    return service
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_a_rebuild_in_processes_gives_the_views_of_one_process_and_leaves_nothing_behind(
+        store_with_a_quarantined_grant, sqlite_url, processes):
+    service = store_with_a_quarantined_grant
+    store = ViewStore(open_view_database(sqlite_url))
+    one = ProjectionFollower(service, store, processes=1, long_batch_size=7).rebuild()
+    in_one = everything(store)
+
+    follower = ProjectionFollower(service, store, processes=processes, processes_from=1, long_batch_size=7)
+    with capture_logs() as logs:
+        two = follower.rebuild()
+
+    assert [entry["event"] for entry in logs if entry["event"].startswith("views.sharded")] == ["views.sharded_rebuild"]
+    assert everything(store) == in_one
+    assert in_one["quarantine"] and in_one["work"] and in_one["indexes"] and in_one["trigrams"][0]["n"] > 0
+    assert two.notifications == one.notifications == service.recorder.max_notification_id()
+    assert two.position == one.position and two.quarantined == one.quarantined == 2
+    quarantined = [entry for entry in logs if entry["event"] == "views.record_quarantined"]
+    assert [entry["position"] for entry in quarantined] == [q["position"] for q in in_one["quarantine"]]
+    assert children() == [] and scratch_left(sqlite_url) == []
+
+
+def test_records_written_during_a_sharded_rebuild_are_caught_up_after_it(store_with_a_quarantined_grant, sqlite_url):
+    service = store_with_a_quarantined_grant
+    store = ViewStore(open_view_database(sqlite_url))
+    follower = ProjectionFollower(service, store, processes=2, processes_from=1)
+    before = service.recorder.max_notification_id()
+    real = sharded.rebuild_sharded
+
+    def meanwhile(*args, **kwargs):
+        adopted = real(*args, **kwargs)
+        append_record(service, "STO-R002")  # another writer, while the shards were projected
+        return adopted
+
+    sharded.rebuild_sharded = meanwhile
+    try:
+        report = follower.rebuild()
+    finally:
+        sharded.rebuild_sharded = real
+    assert service.recorder.max_notification_id() > before
+    assert report.position == store.position() == service.recorder.max_notification_id()
+    caught = everything(store)
+    ProjectionFollower(service, store, processes=1).rebuild()
+    assert everything(store) == caught
+
+
+def test_a_worker_that_fails_leaves_the_views_at_zero_and_no_scratch_file(store_with_a_quarantined_grant, sqlite_url):
+    service = store_with_a_quarantined_grant
+    store = ViewStore(open_view_database(sqlite_url))
+    store.reset("origin")
+    with capture_logs() as logs:
+        adopted = sharded.rebuild_sharded(store, str(Path(sqlite_url.removeprefix("sqlite:///")).parent / "gone" / "x.sqlite"),
+                                          "stored_events", service.recorder.max_notification_id(), shards=2,
+                                          batch_size=50)
+    assert adopted is None
+    assert [entry["event"] for entry in logs] == ["views.sharded_rebuild_failed"]
+    assert "unable to open database file" in logs[0]["error"] and "one process" in logs[0]["action"]
+    assert store.position() == 0 and views(store)["grants"] == []
+    assert children() == [] and scratch_left(sqlite_url) == []
+
+
+def test_views_another_follower_moved_are_not_adopted(store_with_a_quarantined_grant, sqlite_url, tmp_path):
+    service = store_with_a_quarantined_grant
+    store = ViewStore(open_view_database(sqlite_url))
+    store.reset("origin")
+    last = service.recorder.max_notification_id()
+    table = ProjectionFollower(service, store).source.table
+    files = []
+    for shard in range(2):  # the workers' own function, in this process
+        job = sharded.ShardJob(sqlite_url.removeprefix("sqlite:///"), table, last, shard, 2,
+                               str(tmp_path / f"shard-{shard}.sqlite"), 50)
+        done = sharded.project_shard(job)
+        assert done.notifications > 0 and done.grants > 0 and gc.isenabled()  # paused while it ran, not after
+        files.append(job.out)
+    with pytest.raises(PositionMoved):
+        store.adopt(files, expected_position=3, last_position=last)  # another follower wrote up to 3
+    assert store.position() == 0 and views(store)["grants"] == []
+    store.adopt(files, expected_position=0, last_position=last)
+    store.index()
+    adopted = everything(store)
+    assert store.position() == last and adopted["grants"]
+    ProjectionFollower(service, store, processes=1).rebuild()
+    assert everything(store) == adopted
+
+
+def test_only_a_long_rebuild_of_plain_json_in_sqlite_runs_in_processes(store_url):
+    service = open_service(store_url)
+    store = ViewStore(open_view_database(store_url))
+    long = ProjectionFollower(service, store, processes=2, processes_from=10)
+    assert long._shardable(10) is store_url.startswith("sqlite")
+    assert not long._shardable(9)
+    assert not ProjectionFollower(service, store, processes=1, processes_from=10)._shardable(10)
+    assert not ProjectionFollower(service, store, processes=2, processes_from=10, handlers={})._shardable(10)
