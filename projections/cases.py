@@ -43,14 +43,18 @@ def _local_day(moment: str) -> str:
     return local_date(dt.datetime.fromisoformat(moment)).isoformat()
 
 
+_NO_CASE = dict.fromkeys(CASE_COLUMNS)  # made once: `update` copies the values (None), and these are read only
+_NO_CLAIM = dict.fromkeys(CLAIM_COLUMNS)
+
+
 def _clear_case(row: Row) -> None:
-    row.update(dict.fromkeys(CASE_COLUMNS))
+    row.update(_NO_CASE)
     row["case_amount_cents"] = 0
     row["case_takers"] = {}
 
 
 def _clear_claim(row: Row) -> None:
-    row.update(dict.fromkeys(CLAIM_COLUMNS))
+    row.update(_NO_CLAIM)
 
 
 def _took(row: Row, p: dict[str, Any]) -> None:

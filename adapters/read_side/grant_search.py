@@ -75,8 +75,8 @@ def exists(db: ViewDatabase) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (GRAMS,)).fetchone() is not None
 
 
-def drop(db: ViewDatabase) -> None:
-    db.execute(f"DROP TABLE IF EXISTS {GRAMS}")
+def drop(db: ViewDatabase, schema: str = "") -> None:
+    db.execute(f"DROP TABLE IF EXISTS {schema}{GRAMS}")
 
 
 def build(db: ViewDatabase) -> bool:
@@ -88,6 +88,17 @@ def build(db: ViewDatabase) -> bool:
         db.execute(statement)
     db.execute(_fill(None))
     return True
+
+
+def adopt(db: ViewDatabase, schemas: list[str]) -> None:
+    """The index made from the postings of a sharded rebuild's shares of the grants (attached as `schemas`, each made
+    by `build` from its own rows by its worker process): a region's grants may sit in several shares, and the union
+    of their postings is those of all the rows."""
+    table, code_index = gram_ddl(db.dialect)
+    db.execute(table)  # (another process may have made it, empty, when it opened the views: OR IGNORE)
+    db.execute(f"INSERT OR IGNORE INTO main.{GRAMS} (trigram, code) "
+               + " UNION ".join(f"SELECT trigram, code FROM {s}.{GRAMS}" for s in schemas))
+    db.execute(code_index)
 
 
 def settle(db: ViewDatabase) -> None:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Callable
 
 from adapters.logging import get_logger
+from adapters.read_side import grant_search as search
 from adapters.read_side.database import ViewDatabase
 from adapters.read_side.tables import ViewStore
 from projections.grant_rows import HANDLERS
@@ -114,6 +115,8 @@ def project_shard(job: ShardJob, reached: Callable[[int], None] | None = None) -
             if reached is not None:
                 reached(position)
         views.write(BatchResult(job.last, rows, [], 0, []), written)
+        with views.db.transaction():
+            search.build(views.db)  # this share's postings of the text filter, adopted with the rows
     finally:
         source.close()
         connection.close()

@@ -210,28 +210,28 @@ class ViewStore:
             self.db.execute(f"UPDATE {TRACKING} SET position = 0, origin = ? WHERE name = ?", (origin, TRACKING_NAME))
         self._index_dropped = True
 
-    def _drop_indexes(self) -> None:
-        self.db.execute(f"DROP INDEX IF EXISTS {TIMELINE}_grant")  # built again by `index()` when caught up
+    def _drop_indexes(self, schema: str = "") -> None:  # "main.": not a same-named one of an attached database
+        self.db.execute(f"DROP INDEX IF EXISTS {schema}{TIMELINE}_grant")  # built again by `index()` when caught up
         for name in (*_GRANT_INDEX_NAMES, *work.WORK_INDEX_NAMES):  # so are the grants list's: each built once from the rows, not
-            self.db.execute(f"DROP INDEX IF EXISTS {name}")  # updated at every batch's upserts (P3A)
-        search.drop(self.db)  # and the text's trigram index, kept by no batch while it is away
+            self.db.execute(f"DROP INDEX IF EXISTS {schema}{name}")  # updated at every batch's upserts (P3A)
+        search.drop(self.db, schema)  # and the text's trigram index, kept by no batch while it is away
 
     def adopt(self, files: list[str], expected_position: int, last_position: int) -> None:
-        """SQLite: the views in `files` (a sharded rebuild's shares of the grants: sharded_rebuild.py) added to these
-        in one transaction with the position, guarded as `write`; `index()` builds the indexes."""
+        """SQLite: a sharded rebuild's views (sharded_rebuild.py) added in one transaction with the position, as `write`."""
         names = [f"shard{i}" for i in range(len(files))]
         for name, path in zip(names, files):  # ATTACH and DETACH: outside a transaction
             self.db.execute(f"ATTACH DATABASE ? AS {name}", (path,))
         try:
             with self.db.transaction():
                 self._guard(expected_position)
-                self._drop_indexes()
+                self._drop_indexes("main.")
                 for table, columns in ((GRANTS, COLUMNS), (TIMELINE, TIMELINE_COLUMNS), (QUARANTINE, QUARANTINE_COLUMNS),
                                        (work.WORK, work.WORK_ITEM_COLUMNS)):
                     listed = ", ".join(columns)
                     arms = " UNION ALL ".join(f"SELECT {listed} FROM {name}.{table}" for name in names)
                     ordered = " ORDER BY position" if table in (TIMELINE, QUARANTINE) else ""  # a merge of ordered arms
                     self.db.execute(f"INSERT INTO main.{table} ({listed}) {arms}{ordered}")
+                search.adopt(self.db, names)  # each share's postings, made by its worker: `index()` keeps them
                 self.db.execute(f"UPDATE {TRACKING} SET position = ? WHERE name = ?", (last_position, TRACKING_NAME))
             self._index_dropped = True
         finally:
