@@ -5,8 +5,14 @@ process: the condition is tested too)."""
 
 from __future__ import annotations
 
+import dataclasses
 import gc
+import json
 import os
+import sqlite3
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -154,3 +160,44 @@ def test_only_a_long_rebuild_of_plain_json_in_sqlite_runs_in_processes(store_url
     assert not long._shardable(9)
     assert not ProjectionFollower(service, store, processes=1, processes_from=10)._shardable(10)
     assert not ProjectionFollower(service, store, processes=2, processes_from=10, handlers={})._shardable(10)
+
+
+def test_a_worker_whose_follower_was_killed_stops_and_the_next_rebuild_removes_its_scratch(
+        store_with_a_quarantined_grant, sqlite_url, tmp_path):
+    service = store_with_a_quarantined_grant
+    store_file = sqlite_url.removeprefix("sqlite:///")
+    job = sharded.ShardJob(store_file, ProjectionFollower(service, ViewStore(open_view_database(sqlite_url))).source.table,
+                           service.recorder.max_notification_id(), 0, 2, str(tmp_path / "orphan.sqlite"), 5)
+    # a follower that starts its worker and dies at once (as one killed would): the worker is left alone
+    started = subprocess.run(
+        [sys.executable, "-c", "import os, subprocess, sys; p = subprocess.Popen([sys.executable, '-m', "
+         "'adapters.read_side.sharded_rebuild', sys.argv[1], str(os.getpid())], stdout=subprocess.DEVNULL, "
+         "stderr=subprocess.DEVNULL); "
+         "print(p.pid)", json.dumps(dataclasses.asdict(job))],
+        capture_output=True, text=True, check=True, timeout=60)
+    orphan = int(started.stdout.strip())
+    deadline = time.monotonic() + 60
+    while Path(f"/proc/{orphan}").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not Path(f"/proc/{orphan}").exists(), "the orphaned worker went on"
+    left = sqlite3.connect(job.out)
+    assert left.execute("SELECT COUNT(*) FROM view_timeline").fetchone()[0] <= 5  # its first batch, if that
+    assert left.execute("SELECT COUNT(*) FROM view_grants").fetchone()[0] == 0  # never its end (the rows)
+    left.close()
+
+    views_dir = views_path(store_file).parent
+    gone = _dead_pid()
+    abandoned = views_dir / f"{sharded.SCRATCH}{gone}-x"
+    alive = views_dir / f"{sharded.SCRATCH}{os.getpid()}-y"  # a rebuild of a living follower: left alone
+    for directory in (abandoned, alive):
+        directory.mkdir()
+        (directory / "shard-0.sqlite").write_bytes(b"half written")
+    ProjectionFollower(service, ViewStore(open_view_database(sqlite_url)), processes=2, processes_from=1).rebuild()
+    assert not abandoned.exists() and alive.exists()
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has ended."""
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
