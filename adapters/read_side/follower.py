@@ -137,6 +137,7 @@ class ProjectionFollower:
                                                   progress=progress)
                 if adopted is not None:
                     self.store.index()  # once, with the long catch-up's settings
+                    self.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log held all of the views
             if adopted is not None:
                 run.read += adopted.notifications
                 quarantine = [{f: entry[f] for f in QUARANTINE_FIELDS} for entry in self.store.quarantine()]

@@ -19,25 +19,26 @@ follower falls back to the one-process rebuild, which raises what a missing hand
 Used for a SQLite event store whose states are plain JSON, with the standard handlers and SQLite views, when the
 log holds at least SHARD_FROM records; otherwise the one-process pipelined rebuild (PostgreSQL among them). The
 scratch files sit in a directory next to the views file (`.views-rebuild-<pid>-*`, removed at the end, or by the
-next sharded rebuild if the follower was killed) and need about the views' size in free disk while they exist.
+next sharded rebuild if the follower was killed): with the write-ahead log of the adoption (truncated after it)
+a sharded rebuild needs about twice the views' size in free disk while it runs.
 """
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+from adapters import processes
 from adapters.logging import get_logger
 from adapters.read_side import grant_search as search
 from adapters.read_side.database import ViewDatabase
@@ -52,8 +53,10 @@ log = get_logger(__name__)
 # the copy into the views cost more than they save: on the agency's log cut at 130,000 records one process rebuilt
 # 29,500 records/s and two 26,800; at 300,000, 41,400 and 46,500 (2026-12-07, 2 cores).
 SHARD_FROM = 200_000
-SHARDS = min(2, os.cpu_count() or 1)  # worker processes; 1 = no sharding
+SHARDS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+# (worker processes; 1 = no sharding)
 SCRATCH = ".views-rebuild-"  # + the follower's pid: the scratch directory next to the views file
+LOCK = "in-use.lock"  # in the scratch directory, locked (flock) by the follower while it works
 
 
 @dataclass(frozen=True)
@@ -83,7 +86,8 @@ def _shard_query(table: str) -> str:
     # The last character of a grant's id (a hex digit of a random UUID): a cheap, even split, evaluated by SQLite.
     # (Leaving out the states no handler reads, 18 % of an agency's log, with CASE WHEN topic IN (...): no faster.)
     return (f"SELECT rowid, originator_id, originator_version, topic, state FROM {table} "
-            "WHERE rowid > ? AND rowid <= ? AND unicode(substr(originator_id, -1)) % ? = ? ORDER BY rowid LIMIT ?")
+            "WHERE rowid > ? AND rowid <= ? AND coalesce(unicode(substr(originator_id, -1)), 0) % ? = ? "
+            "ORDER BY rowid LIMIT ?")
 
 
 def project_shard(job: ShardJob, reached: Callable[[int], None] | None = None) -> ShardDone:
@@ -127,7 +131,8 @@ def project_shard(job: ShardJob, reached: Callable[[int], None] | None = None) -
 def rebuild_sharded(views: ViewStore, store: str, table: str, last: int, *, shards: int, batch_size: int,
                     progress: Callable[[int, int], None] | None = None) -> Adopted | None:
     """Project the log up to `last` in `shards` processes and adopt their views (the views are at position 0).
-    None if a worker failed (logged): nothing was written, and the caller rebuilds in one process."""
+    None if a worker failed (logged; the others are stopped): nothing was written, and the caller rebuilds in one
+    process."""
     where = _views_file(views)
     place = where.parent if where else Path(tempfile.gettempdir())
     _remove_abandoned(place)
@@ -135,86 +140,74 @@ def rebuild_sharded(views: ViewStore, store: str, table: str, last: int, *, shar
     started = time.perf_counter()
     workers: list[_Worker] = []
     try:
-        jobs = [ShardJob(store, table, last, k, shards, str(scratch / f"shard-{k}.sqlite"), batch_size)
-                for k in range(shards)]
-        workers = [_Worker(job) for job in jobs]
-        while any(worker.running() for worker in workers):
-            time.sleep(0.2)
-            if progress is not None:
-                progress(min(worker.reached for worker in workers), last)
-        failed = [worker for worker in workers if worker.done is None]
-        if failed:
-            log.warning("views.sharded_rebuild_failed", shard=failed[0].job.shard, error=failed[0].error(),
-                        action="rebuilding in one process instead")
-            return None
-        projected = time.perf_counter() - started
-        views.adopt([job.out for job in jobs], 0, last)
-        done = [worker.done for worker in workers]
-        log.info("views.sharded_rebuild", processes=shards, notifications=sum(d.notifications for d in done),
-                 grants=sum(d.grants for d in done), projected_seconds=round(projected, 3),
-                 adopted_seconds=round(time.perf_counter() - started - projected, 3))
-        return Adopted(last, sum(d.notifications for d in done))
+        with open(scratch / LOCK, "w") as held:
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # in use: see `_remove_abandoned`
+            jobs = [ShardJob(store, table, last, k, shards, str(scratch / f"shard-{k}.sqlite"), batch_size)
+                    for k in range(shards)]
+            for job in jobs:
+                workers.append(_Worker(job, scratch))
+            while any(worker.running() for worker in workers) and not any(w.failed() for w in workers):
+                time.sleep(0.2)
+                if progress is not None:
+                    progress(min(worker.reached() for worker in workers), last)
+            failed = [worker for worker in workers if worker.failed()]
+            if failed:
+                log.warning("views.sharded_rebuild_failed", shard=failed[0].job.shard, error=failed[0].error(),
+                            action="rebuilding in one process instead")
+                return None
+            projected = time.perf_counter() - started
+            views.adopt([job.out for job in jobs], 0, last)
+            done = [worker.done() for worker in workers]
+            log.info("views.sharded_rebuild", processes=shards, notifications=sum(d.notifications for d in done),
+                     grants=sum(d.grants for d in done), projected_seconds=round(projected, 3),
+                     adopted_seconds=round(time.perf_counter() - started - projected, 3))
+            return Adopted(last, sum(d.notifications for d in done))
     finally:
-        for worker in workers:
-            worker.stop()
+        processes.stop_all([worker.process for worker in workers])
         shutil.rmtree(scratch, ignore_errors=True)
 
 
 class _Worker:
-    """One shard's process: `python -m adapters.read_side.sharded_rebuild JOB`, a fresh interpreter that imports
+    """One shard's process: `python -m adapters.read_side.sharded_rebuild JOB PID`, a fresh interpreter that imports
     the projections and nothing of its caller (no fork of a process that may run threads, no second run of the
-    caller's main module). Its stdout says the positions it reached, then `done` and what it did; a failure is a
-    non-zero exit and its stderr."""
+    caller's main module), started from the directory that holds this code (so `-m` finds this code and no other),
+    as every child of ours: it dies with the follower (adapters/processes.py). Its stdout (a file) says the
+    positions it reached, then `done` and what it did; its stderr, why it failed."""
 
-    def __init__(self, job: ShardJob):
+    def __init__(self, job: ShardJob, scratch: Path):
         self.job = job
-        self.reached = 0
-        self.done: ShardDone | None = None
-        self._stderr: list[str] = []
-        root = str(Path(__file__).resolve().parents[2])  # the directory that holds `adapters`
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (root, os.environ.get("PYTHONPATH"))))}
-        self.process = subprocess.Popen([sys.executable, "-m", __name__, json.dumps(asdict(job)), str(os.getpid())], env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self._readers = [threading.Thread(target=self._read_stdout, daemon=True),
-                         threading.Thread(target=self._read_stderr, daemon=True)]
-        for reader in self._readers:
-            reader.start()
+        self.out = scratch / f"shard-{job.shard}.out"
+        self.log = scratch / f"shard-{job.shard}.log"
+        root = Path(__file__).resolve().parents[2]  # the directory that holds `adapters`
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(root), os.environ.get("PYTHONPATH"))))}
+        self.process = processes.spawn([sys.executable, "-m", __name__, json.dumps(asdict(job)), str(os.getpid())],
+                                       self.log, stdout_path=self.out, env=env, cwd=root)
 
-    def _read_stdout(self) -> None:
-        for line in self.process.stdout:
-            word, _, rest = line.strip().partition(" ")
-            if word == "reached":
-                self.reached = int(rest)
-            elif word == "done":
-                self.done = ShardDone(**json.loads(rest))
+    def _said(self) -> list[str]:
+        try:
+            return self.out.read_text().splitlines()
+        except OSError:
+            return []
 
-    def _read_stderr(self) -> None:
-        for line in self.process.stderr:
-            self._stderr = (self._stderr + [line.rstrip()])[-20:]
+    def reached(self) -> int:
+        positions = [line.split()[1] for line in self._said() if line.startswith("reached ")]
+        return int(positions[-1]) if positions else 0
+
+    def done(self) -> ShardDone | None:
+        if self.process.poll() != 0:
+            return None
+        finished = [line.partition(" ")[2] for line in self._said() if line.startswith("done ")]
+        return ShardDone(**json.loads(finished[-1])) if finished else None
 
     def running(self) -> bool:
-        if self.process.poll() is None:
-            return True
-        for reader in self._readers:
-            reader.join()
-        if self.process.returncode != 0:
-            self.done = None
-        return False
+        return self.process.poll() is None
+
+    def failed(self) -> bool:
+        return not self.running() and self.done() is None
 
     def error(self) -> str:
-        said = [line for line in self._stderr if line.strip()]
+        said = [line for line in processes.log_tail(self.log).splitlines() if line.strip()]
         return said[-1] if said else f"the worker process ended with exit code {self.process.returncode}"
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        for reader in self._readers:
-            reader.join(5)
 
 
 def main(argv: list[str]) -> int:
@@ -234,18 +227,21 @@ def main(argv: list[str]) -> int:
 
 
 def _remove_abandoned(place: Path) -> None:
-    """The scratch directories of sharded rebuilds whose follower process is gone (killed half way)."""
+    """The scratch directories of sharded rebuilds whose follower is gone (killed half way): a live one holds the
+    lock on its LOCK file (released by the system with the process, whatever its pid or namespace)."""
     for found in place.glob(f"{SCRATCH}*"):
-        pid = found.name.removeprefix(SCRATCH).partition("-")[0]
-        if not pid.isdigit():
-            continue
         try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            log.info("views.abandoned_rebuild_removed", directory=str(found))
-            shutil.rmtree(found, ignore_errors=True)
-        except PermissionError:  # alive, another user's
-            pass
+            with open(found / LOCK, "r+") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            continue  # in use
+        except FileNotFoundError:  # made this instant, before its lock: or left so long ago that it has none
+            if time.time() - found.stat().st_mtime < 3600:
+                continue
+        except OSError:  # not a directory of ours
+            continue
+        log.info("views.abandoned_rebuild_removed", directory=str(found))
+        shutil.rmtree(found, ignore_errors=True)
 
 
 def _views_file(views: ViewStore) -> Path | None:

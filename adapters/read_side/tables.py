@@ -206,7 +206,7 @@ class ViewStore:
             self.db.execute(f"DELETE FROM {TIMELINE}")
             self.db.execute(f"DELETE FROM {QUARANTINE}")
             self.db.execute(f"DELETE FROM {work.WORK}")
-            self._drop_indexes()
+            self._drop_indexes("main." if self.db.dialect == "sqlite" else "")
             self.db.execute(f"UPDATE {TRACKING} SET position = 0, origin = ? WHERE name = ?", (origin, TRACKING_NAME))
         self._index_dropped = True
 
@@ -218,19 +218,19 @@ class ViewStore:
 
     def adopt(self, files: list[str], expected_position: int, last_position: int) -> None:
         """SQLite: a sharded rebuild's views (sharded_rebuild.py) added in one transaction with the position, as `write`."""
-        names = [f"shard{i}" for i in range(len(files))]
-        for name, path in zip(names, files):  # ATTACH and DETACH: outside a transaction
-            self.db.execute(f"ATTACH DATABASE ? AS {name}", (path,))
+        names: list[str] = []  # attached (ATTACH and DETACH: outside a transaction), each detached again below
         try:
+            for path in files:
+                self.db.execute(f"ATTACH DATABASE ? AS shard{len(names)}", (path,))
+                names.append(f"shard{len(names)}")
             with self.db.transaction():
                 self._guard(expected_position)
                 self._drop_indexes("main.")
                 for table, columns in ((GRANTS, COLUMNS), (TIMELINE, TIMELINE_COLUMNS), (QUARANTINE, QUARANTINE_COLUMNS),
                                        (work.WORK, work.WORK_ITEM_COLUMNS)):
-                    listed = ", ".join(columns)
-                    arms = " UNION ALL ".join(f"SELECT {listed} FROM {name}.{table}" for name in names)
+                    arms = " UNION ALL ".join(f"SELECT {', '.join(columns)} FROM {name}.{table}" for name in names)
                     ordered = " ORDER BY position" if table in (TIMELINE, QUARANTINE) else ""  # a merge of ordered arms
-                    self.db.execute(f"INSERT INTO main.{table} ({listed}) {arms}{ordered}")
+                    self.db.execute(f"INSERT INTO main.{table} ({', '.join(columns)}) {arms}{ordered}")
                 search.adopt(self.db, names)  # each share's postings, made by its worker: `index()` keeps them
                 self.db.execute(f"UPDATE {TRACKING} SET position = ? WHERE name = ?", (last_position, TRACKING_NAME))
             self._index_dropped = True
