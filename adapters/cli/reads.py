@@ -205,6 +205,7 @@ def _refresh_view(refresh: Refresh, what: str) -> dict[str, Any]:
         "notifications": views.notifications,
         "seconds": round(views.seconds, 3),
         "events_per_second": round(views.rate),
+        "processes": views.processes,
         "newly_chained": refresh.newly_chained,
         "newly_quarantined": views.quarantined,
         "quarantined_records": open_read_models().store.quarantined_count(),
@@ -238,7 +239,8 @@ def _run(what: str, as_json: bool) -> None:
     chained = "" if view["newly_chained"] is None else f"; {view['newly_chained']} new record(s) chained"
     console.print(
         f"{what}: {view['notifications']} notification(s) to position {view['position']} in {view['seconds']} s "
-        f"({view['events_per_second']:,} events/s){chained}; views in {view['views']}"
+        f"({view['events_per_second']:,} events/s{', %d processes' % view['processes'] if view['processes'] > 1 else ''})"
+        f"{chained}; views in {view['views']}"
     )
     _quarantine_note(view["quarantined_records"])
 

@@ -53,6 +53,7 @@ class CatchUpReport:
     notifications: int  # notifications read (grant events and others)
     seconds: float
     quarantined: int = 0  # records quarantined by this run (`ViewStore.quarantine()` lists every one)
+    processes: int = 1  # the processes that projected it (a sharded rebuild: sharded_rebuild.py)
 
     @property
     def rate(self) -> float:
@@ -140,6 +141,7 @@ class ProjectionFollower:
                     self.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the log held all of the views
             if adopted is not None:
                 run.read += adopted.notifications
+                run.processes = self.processes
                 quarantine = [{f: entry[f] for f in QUARANTINE_FIELDS} for entry in self.store.quarantine()]
                 self._committed(BatchResult(adopted.position, quarantine=quarantine), run)
                 return self._catch_up(progress, run)  # what was written meanwhile, and the indexes
@@ -184,7 +186,7 @@ class ProjectionFollower:
             log.info("views.caught_up", start=run.start, position=position, notifications=run.read,
                      seconds=round(seconds, 3))
         return CatchUpReport(started_at=run.start, position=position, notifications=run.read, seconds=seconds,
-                             quarantined=run.quarantined)
+                             quarantined=run.quarantined, processes=run.processes)
 
     def _write(self, result: BatchResult, position: int, run: "_Run") -> None:
         try:
@@ -277,6 +279,7 @@ class _Run:
     read: int = 0
     quarantined: int = 0
     careful_at: int | None = None  # the position of a batch the database refused: project it record by record
+    processes: int = 1
 
 
 class Refused(Exception):
