@@ -74,6 +74,7 @@ class ShardJob:
 class ShardDone:
     notifications: int  # records of this shard read
     grants: int
+    seen: int = 0  # the last position it read (one of the shards reads the rebuild's last)
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,8 @@ def project_shard(job: ShardJob, reached: Callable[[int], None] | None = None) -
     connection.execute("PRAGMA cache_size=-131072")
     views = ViewStore(ViewDatabase(connection, "sqlite", job.out))
     views.reset()  # no indexes: the follower builds them once, in the views it adopts these rows into
+    if not Path(job.store).is_file():  # (sqlite3 would make an empty one, and the shard would read nothing)
+        raise FileNotFoundError(f"no event store at {job.store}")
     source = sqlite3.connect(job.store, timeout=30)
     query = _shard_query(job.table)
     rows: dict = {}
@@ -125,7 +128,7 @@ def project_shard(job: ShardJob, reached: Callable[[int], None] | None = None) -
         connection.close()
         if collecting:
             gc.enable()
-    return ShardDone(read, len(rows))
+    return ShardDone(read, len(rows), position)
 
 
 def rebuild_sharded(views: ViewStore, store: str, table: str, last: int, *, shards: int, batch_size: int,
@@ -133,6 +136,7 @@ def rebuild_sharded(views: ViewStore, store: str, table: str, last: int, *, shar
     """Project the log up to `last` in `shards` processes and adopt their views (the views are at position 0).
     None if a worker failed (logged; the others are stopped): nothing was written, and the caller rebuilds in one
     process."""
+    store = str(Path(store).resolve())  # the workers run in another directory: a relative path would name another file
     where = _views_file(views)
     place = where.parent if where else Path(tempfile.gettempdir())
     _remove_abandoned(place)
@@ -151,13 +155,15 @@ def rebuild_sharded(views: ViewStore, store: str, table: str, last: int, *, shar
                 if progress is not None:
                     progress(min(worker.reached() for worker in workers), last)
             failed = [worker for worker in workers if worker.failed()]
-            if failed:
-                log.warning("views.sharded_rebuild_failed", shard=failed[0].job.shard, error=failed[0].error(),
-                            action="rebuilding in one process instead")
+            done = [worker.done() for worker in workers]
+            problem = (f"shard {failed[0].job.shard}: {failed[0].error()}" if failed
+                       else None if max(d.seen for d in done) == last  # else they read another log than this one
+                       else f"the shards read up to position {max(d.seen for d in done)}, not {last}")
+            if problem is not None:
+                log.warning("views.sharded_rebuild_failed", error=problem, action="rebuilding in one process instead")
                 return None
             projected = time.perf_counter() - started
             views.adopt([job.out for job in jobs], 0, last)
-            done = [worker.done() for worker in workers]
             log.info("views.sharded_rebuild", processes=shards, notifications=sum(d.notifications for d in done),
                      grants=sum(d.grants for d in done), projected_seconds=round(projected, 3),
                      adopted_seconds=round(time.perf_counter() - started - projected, 3))

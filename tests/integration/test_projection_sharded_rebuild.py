@@ -124,9 +124,29 @@ def test_a_worker_that_fails_leaves_the_views_at_zero_and_no_scratch_file(store_
                                           batch_size=50)
     assert adopted is None
     assert [entry["event"] for entry in logs] == ["views.sharded_rebuild_failed"]
-    assert "unable to open database file" in logs[0]["error"] and "one process" in logs[0]["action"]
+    assert "no event store at" in logs[0]["error"] and "one process" in logs[0]["action"]
+    last = service.recorder.max_notification_id()
+    with capture_logs() as logs:  # shards that did not see the position the follower did: not adopted either
+        assert sharded.rebuild_sharded(store, sqlite_url.removeprefix("sqlite:///"), "stored_events", last + 5,
+                                       shards=2, batch_size=50) is None
+    assert [entry["event"] for entry in logs] == ["views.sharded_rebuild_failed"]
+    assert f"read up to position {last}, not {last + 5}" in logs[0]["error"]
     assert store.position() == 0 and views(store)["grants"] == []
     assert workers_left() == [] and scratch_left(sqlite_url) == []
+
+
+def test_a_store_named_by_a_relative_path_is_read_by_the_workers_too(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the workers run from the code's directory: they must still find this store
+    url = "sqlite:///var/sto.sqlite"
+    service = open_service(url)
+    interleaved(service)
+    store = ViewStore(open_view_database(url))
+    ProjectionFollower(service, store, processes=1).rebuild()
+    in_one = everything(store)
+    with capture_logs() as logs:
+        report = ProjectionFollower(service, store, processes=2, processes_from=1).rebuild()
+    assert report.processes == 2 and not [entry for entry in logs if entry["event"] == "views.sharded_rebuild_failed"]
+    assert everything(store) == in_one and in_one["grants"]
 
 
 def test_views_another_follower_moved_are_not_adopted(store_with_a_quarantined_grant, sqlite_url, tmp_path):
