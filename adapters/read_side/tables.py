@@ -206,14 +206,14 @@ class ViewStore:
             self.db.execute(f"DELETE FROM {TIMELINE}")
             self.db.execute(f"DELETE FROM {QUARANTINE}")
             self.db.execute(f"DELETE FROM {work.WORK}")
-            self._drop_indexes("main." if self.db.dialect == "sqlite" else "")
+            self._drop_indexes()
             self.db.execute(f"UPDATE {TRACKING} SET position = 0, origin = ? WHERE name = ?", (origin, TRACKING_NAME))
         self._index_dropped = True
 
-    def _drop_indexes(self, schema: str = "") -> None:  # "main.": not a same-named one of an attached database
-        self.db.execute(f"DROP INDEX IF EXISTS {schema}{TIMELINE}_grant")  # built again by `index()` when caught up
-        for name in (*_GRANT_INDEX_NAMES, *work.WORK_INDEX_NAMES):  # so are the grants list's: each built once from the rows, not
-            self.db.execute(f"DROP INDEX IF EXISTS {schema}{name}")  # updated at every batch's upserts (P3A)
+    def _drop_indexes(self) -> None:  # built again by `index()` when caught up, each once from the rows (P3A)
+        schema = "main." if self.db.dialect == "sqlite" else ""  # not a same-named one of an attached database
+        for name in (f"{TIMELINE}_grant", *_GRANT_INDEX_NAMES, *work.WORK_INDEX_NAMES):  # not updated at each upsert
+            self.db.execute(f"DROP INDEX IF EXISTS {schema}{name}")
         search.drop(self.db, schema)  # and the text's trigram index, kept by no batch while it is away
 
     def adopt(self, files: list[str], expected_position: int, last_position: int) -> None:
@@ -225,7 +225,7 @@ class ViewStore:
                 names.append(f"shard{len(names)}")
             with self.db.transaction():
                 self._guard(expected_position)
-                self._drop_indexes("main.")
+                self._drop_indexes()
                 for table, columns in ((GRANTS, COLUMNS), (TIMELINE, TIMELINE_COLUMNS), (QUARANTINE, QUARANTINE_COLUMNS),
                                        (work.WORK, work.WORK_ITEM_COLUMNS)):
                     arms = " UNION ALL ".join(f"SELECT {', '.join(columns)} FROM {name}.{table}" for name in names)
