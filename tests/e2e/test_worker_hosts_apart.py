@@ -231,7 +231,7 @@ def event_time(event) -> float:
 def task_hand_over(history, after: float) -> dict:
     """How the first workflow task at or after `after` (epoch s) in a grant's history was done: its events up to the
     task completed (with their delays from the first), the worker that completed it, and how long that took."""
-    steps, start, started_by = [], None, None
+    steps, start = [], None
     for e in history.events:
         if event_time(e) < after:
             continue
@@ -243,16 +243,33 @@ def task_hand_over(history, after: float) -> dict:
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT:
             name += f"({TimeoutType.Name(e.workflow_task_timed_out_event_attributes.timeout_type).removeprefix('TIMEOUT_TYPE_')})"
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-            started_by = e.workflow_task_started_event_attributes.identity
-            name += f"({started_by})"
+            name += f"({e.workflow_task_started_event_attributes.identity})"
         steps.append(f"{name}+{event_time(e) - start:.1f}s")
         if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-            return {"steps": steps, "worker": started_by, "waited": event_time(e) - start}
+            return {"steps": steps, "worker": e.workflow_task_completed_event_attributes.identity,
+                    "waited": event_time(e) - start}
     return {"steps": steps, "worker": None, "waited": None}
 
 
 def workers_of(events) -> list[str]:
-    """The worker that started each workflow task among `events`."""
+    """The worker that reported each workflow task among `events`: the identity on its WorkflowTaskCompleted or
+    WorkflowTaskFailed event.
+
+    Not the one on WorkflowTaskStarted: the server writes that event with an empty identity when it turns a
+    speculative workflow task (an update's) that a worker had started into a normal one, on a timeout, a failure or
+    an event that came in meanwhile; the mutable state does not keep who started it (Temporal's
+    `convertSpeculativeWorkflowTaskToNormal`). A worker's report always carries its identity."""
+    reported = []
+    for e in events:
+        if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
+            reported.append(e.workflow_task_completed_event_attributes.identity)
+        elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED:
+            reported.append(e.workflow_task_failed_event_attributes.identity)
+    return reported
+
+
+def starters_of(events) -> list[str]:
+    """The identity on each WorkflowTaskStarted among `events` ('' for a speculative task the server converted)."""
     return [e.workflow_task_started_event_attributes.identity for e in events
             if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED]
 
@@ -451,8 +468,11 @@ async def test_a_worker_host_cut_off_while_deadlines_pass_loses_and_duplicates_n
         for code in codes["R"] + codes["L"]:
             assert service.history(code)[-1].command_id == sent[code].command_id
             workflow_history = await client.get_workflow_handle(grant_workflow_id(code)).fetch_history()
-            after_stop = workers_of([e for e in workflow_history.events if event_time(e) >= stopped])
-            assert after_stop and set(after_stop) == {"host-a"}, f"{code}: host a alone took it: {after_stop}"
+            since_stop = [e for e in workflow_history.events if event_time(e) >= stopped]
+            after_stop, started = workers_of(since_stop), starters_of(since_stop)
+            assert after_stop and set(after_stop) == {"host-a"}, f"{code}: host a alone took it: {after_stop}, started {started}"
+            assert set(started) <= {"host-a", ""}, f"{code}: no other worker started a task: {started}"
+            print(f"{code}: after host b stopped, tasks reported by {after_stop}, started by {started}")
         check_store(applied=tuple(codes["R"] + codes["L"]))
         late = processes.log_tail(tmp_path / "worker-a.log", limit=10**7).count("Task not found when completing")
         print(f"host a, back, completed {late} task(s) of before the cut: refused by the server")
