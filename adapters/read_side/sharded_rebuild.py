@@ -13,8 +13,9 @@ the files into the views in ONE transaction, guarded by the position it started 
 What holds, as for every catch-up: the views move from position 0 to the log's last position all at once or not at
 all (a worker that fails or a process stopped half way leaves them at 0, and the next catch-up begins again); a
 record that cannot be projected is quarantined with its grant, the others go on; another follower that wrote
-first makes this one's adoption fail with PositionMoved. A worker that fails for any reason is logged and the
-follower falls back to the one-process rebuild, which raises what a missing handler or a refused value raises.
+first makes this one's adoption fail with PositionMoved. A worker that fails for any reason, or says nothing for
+STALL_SECONDS (hung), is logged and the follower falls back to the one-process rebuild, which raises what a missing
+handler or a refused value raises.
 
 Used for a SQLite event store whose states are plain JSON, with the standard handlers and SQLite views, when the
 log holds at least SHARD_FROM records; otherwise the one-process pipelined rebuild (PostgreSQL among them). The
@@ -30,6 +31,7 @@ import gc
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import sys
 import tempfile
@@ -55,6 +57,10 @@ log = get_logger(__name__)
 SHARD_FROM = 200_000
 SHARDS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 # (worker processes; 1 = no sharding)
+# A worker that says nothing this long (no batch read, not ended) is taken as hung, as one stuck on a lock or a disk
+# would be: it is killed and the rebuild goes on in one process. A batch takes well under a second; the worker's
+# start and its last step (its grant rows and their postings) a few seconds, a minute for millions of grants.
+STALL_SECONDS = 300.0
 SCRATCH = ".views-rebuild-"  # + the follower's pid: the scratch directory next to the views file
 LOCK = "in-use.lock"  # in the scratch directory, locked (flock) by the follower while it works
 
@@ -132,10 +138,11 @@ def project_shard(job: ShardJob, reached: Callable[[int], None] | None = None) -
 
 
 def rebuild_sharded(views: ViewStore, store: str, table: str, last: int, *, shards: int, batch_size: int,
-                    progress: Callable[[int, int], None] | None = None) -> Adopted | None:
+                    progress: Callable[[int, int], None] | None = None,
+                    stall_seconds: float = STALL_SECONDS) -> Adopted | None:
     """Project the log up to `last` in `shards` processes and adopt their views (the views are at position 0).
-    None if a worker failed (logged; the others are stopped): nothing was written, and the caller rebuilds in one
-    process."""
+    None if a worker failed or said nothing for `stall_seconds` (logged; the workers are stopped): nothing was
+    written, and the caller rebuilds in one process."""
     store = str(Path(store).resolve())  # the workers run in another directory: a relative path would name another file
     where = _views_file(views)
     place = where.parent if where else Path(tempfile.gettempdir())
@@ -150,13 +157,19 @@ def rebuild_sharded(views: ViewStore, store: str, table: str, last: int, *, shar
                     for k in range(shards)]
             for job in jobs:
                 workers.append(_Worker(job, scratch))
+            hung: list[_Worker] = []
             while any(worker.running() for worker in workers) and not any(w.failed() for w in workers):
                 time.sleep(0.2)
+                hung = [worker for worker in workers if worker.silent_for() > stall_seconds]
+                if hung:
+                    processes.stop_all([worker.process for worker in hung], signal.SIGKILL)  # stuck: TERM may not land
+                    break
                 if progress is not None:
                     progress(min(worker.reached() for worker in workers), last)
             failed = [worker for worker in workers if worker.failed()]
             done = [worker.done() for worker in workers]
-            problem = (f"shard {failed[0].job.shard}: {failed[0].error()}" if failed
+            problem = (f"shard {hung[0].job.shard} said nothing for {stall_seconds:g} s: taken as hung and stopped"
+                       if hung else f"shard {failed[0].job.shard}: {failed[0].error()}" if failed
                        else None if max(d.seen for d in done) == last  # else they read another log than this one
                        else f"the shards read up to position {max(d.seen for d in done)}, not {last}")
             if problem is not None:
@@ -188,6 +201,19 @@ class _Worker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(root), os.environ.get("PYTHONPATH"))))}
         self.process = processes.spawn([sys.executable, "-m", __name__, json.dumps(asdict(job)), str(os.getpid())],
                                        self.log, stdout_path=self.out, env=env, cwd=root)
+        self._heard = (-1, time.monotonic())  # the size of what it had said, and when that size was first seen
+
+    def silent_for(self) -> float:
+        """Seconds since this worker last said something (0 once it has ended)."""
+        if not self.running():
+            return 0.0
+        try:
+            size = self.out.stat().st_size + self.log.stat().st_size
+        except OSError:
+            size = 0
+        if size != self._heard[0]:
+            self._heard = (size, time.monotonic())
+        return time.monotonic() - self._heard[1]
 
     def _said(self) -> list[str]:
         try:

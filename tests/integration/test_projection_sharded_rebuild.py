@@ -11,6 +11,7 @@ import gc
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -133,6 +134,46 @@ def test_a_worker_that_fails_leaves_the_views_at_zero_and_no_scratch_file(store_
     assert f"read up to position {last}, not {last + 5}" in logs[0]["error"]
     assert store.position() == 0 and views(store)["grants"] == []
     assert workers_left() == [] and scratch_left(sqlite_url) == []
+
+
+def test_a_worker_that_hangs_is_stopped_and_the_rebuild_goes_on_in_one_process(store_with_a_quarantined_grant, sqlite_url):
+    service = store_with_a_quarantined_grant
+    store = ViewStore(open_view_database(sqlite_url))
+    ProjectionFollower(service, store, processes=1).rebuild()
+    in_one = everything(store)
+    store.reset("origin")
+    frozen: list[int] = []
+
+    def freeze_one(position: int, last: int) -> None:  # called while the workers run: one of them stops dead
+        if not frozen:
+            mine = [pid for pid in workers_left() if _parent(pid) == os.getpid()]
+            if mine:
+                os.kill(mine[0], signal.SIGSTOP)  # as a process stuck in a read would: alive, saying nothing
+                frozen.append(mine[0])
+        elif time.monotonic() - started > 60:  # nobody stopped it: let it go on, so that this test fails, not hangs
+            os.kill(frozen[0], signal.SIGCONT)
+
+    started = time.monotonic()
+    with capture_logs() as logs:
+        adopted = sharded.rebuild_sharded(store, sqlite_url.removeprefix("sqlite:///"), "stored_events",
+                                          service.recorder.max_notification_id(), shards=2, batch_size=5,
+                                          progress=freeze_one, stall_seconds=3)
+    assert frozen and adopted is None
+    assert time.monotonic() - started < 60, "the hung worker held the rebuild"
+    failures = [entry for entry in logs if entry["event"] == "views.sharded_rebuild_failed"]
+    assert len(failures) == 1 and "said nothing for 3 s" in failures[0]["error"], failures
+    assert store.position() == 0 and views(store)["grants"] == []
+    assert workers_left() == [] and scratch_left(sqlite_url) == []
+    report = ProjectionFollower(service, store, processes=1).rebuild()  # what the follower does next
+    assert report.position == service.recorder.max_notification_id() and everything(store) == in_one
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:")), None)
 
 
 def test_a_store_named_by_a_relative_path_is_read_by_the_workers_too(tmp_path, monkeypatch):
