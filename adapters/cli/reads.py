@@ -7,6 +7,7 @@ could not project is quarantined and the reads go on; each read says so, and `st
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import sqlite3
 from typing import Annotated, Any, Optional
 
@@ -17,6 +18,7 @@ from rich.table import Table
 
 from adapters.cli.context import STATE
 from adapters.cli.output import console, err_console, fail, print_json
+from adapters.read_side import sharded_rebuild as sharded
 from adapters.read_side.paging import (DEADLINE_KEY_SHAPE, DEFAULT_PAGE_SIZE, GRANT_KEY_SHAPE, MAX_PAGE_SIZE,
                                        MAX_SEARCH_LENGTH, STAGES, GrantFilter, deadline_key, decode_cursor,
                                        encode_cursor, page_of)
@@ -213,9 +215,9 @@ def _refresh_view(refresh: Refresh, what: str) -> dict[str, Any]:
     }
 
 
-def _run(what: str, as_json: bool) -> None:
+def _run(what: str, as_json: bool, processes: int | None = None) -> None:
     models = open_read_models()
-    run = models.rebuild if what == "rebuild" else models.refresh
+    run = functools.partial(models.rebuild, processes=processes) if what == "rebuild" else models.refresh
     try:
         if as_json:
             refresh = run()
@@ -292,9 +294,16 @@ def status(as_json: JsonFlag = False) -> None:
 
 
 @projections_app.command("rebuild")
-def rebuild(as_json: JsonFlag = False) -> None:
+def rebuild(
+    as_json: JsonFlag = False,
+    processes: Annotated[Optional[int], typer.Option(
+        "--processes", min=1, max=sharded.MAX_SHARDS,
+        help=f"worker processes that share a long rebuild (from {sharded.SHARD_FROM:,} records in a SQLite store; "
+             f"default {sharded.SHARDS}, one per core up to two; 1 = all in this process, as on a machine short of "
+             "memory: each worker holds its share of the grants)")] = None,
+) -> None:
     """Forget the views and rebuild them from the first event (with a progress bar)."""
-    _run("rebuild", as_json)
+    _run("rebuild", as_json, processes)
 
 
 @projections_app.command("catch-up")

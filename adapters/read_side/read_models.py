@@ -65,7 +65,11 @@ class ReadModels:
         views = self.follower.catch_up(progress)
         return Refresh(views, self.extend_chain())
 
-    def rebuild(self, progress: Progress | None = None) -> Refresh:
+    def rebuild(self, progress: Progress | None = None, *, processes: int | None = None) -> Refresh:
+        """Forget the views and project the whole log again; a long log in `processes` worker processes (default:
+        sharded_rebuild.SHARDS; 1 = in this process), which then hold for this follower's later rebuilds too."""
+        if processes is not None:
+            self.follower.processes = processes
         views = self.follower.rebuild(progress)
         return Refresh(views, self.extend_chain())
 

@@ -57,6 +57,7 @@ log = get_logger(__name__)
 SHARD_FROM = 200_000
 SHARDS = min(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
 # (worker processes; 1 = no sharding)
+MAX_SHARDS = 8  # the adoption attaches every share's file at once, and SQLite attaches at most 10 by default
 # A worker that says nothing this long (no batch read, not ended) is taken as hung, as one stuck on a lock or a disk
 # would be: it is killed and the rebuild goes on in one process. A batch takes well under a second; the worker's
 # start and its last step (its grant rows and their postings) a few seconds, a minute for millions of grants.
@@ -143,6 +144,8 @@ def rebuild_sharded(views: ViewStore, store: str, table: str, last: int, *, shar
     """Project the log up to `last` in `shards` processes and adopt their views (the views are at position 0).
     None if a worker failed or said nothing for `stall_seconds` (logged; the workers are stopped): nothing was
     written, and the caller rebuilds in one process."""
+    if not 1 < shards <= MAX_SHARDS:
+        raise ValueError(f"a sharded rebuild runs in 2 to {MAX_SHARDS} processes, not {shards}")
     store = str(Path(store).resolve())  # the workers run in another directory: a relative path would name another file
     where = _views_file(views)
     place = where.parent if where else Path(tempfile.gettempdir())

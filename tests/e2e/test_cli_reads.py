@@ -106,6 +106,10 @@ def test_projections_rebuild_and_catch_up(sto, store):
     _, service = store
     rebuilt = sto("projections", "rebuild")
     assert rebuilt.exit_code == 0 and "rebuild:" in rebuilt.stdout and "events/s" in rebuilt.stdout
+    in_one = as_json(sto("projections", "rebuild", "--processes", "1", "--json"))
+    assert in_one["processes"] == 1 and in_one["position"] == service.recorder.max_notification_id()
+    too_many = sto("projections", "rebuild", "--processes", "9")
+    assert too_many.exit_code == 2 and "--processes" in too_many.output  # refused before anything is forgotten
     scripted_regions(service, 1, first=7)
     caught_up = as_json(sto("projections", "catch-up", "--json"))
     assert caught_up["started_at"] < caught_up["position"] == service.recorder.max_notification_id()

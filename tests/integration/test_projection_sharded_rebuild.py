@@ -25,6 +25,7 @@ from adapters.event_store.store import open_service
 from adapters.read_side import sharded_rebuild as sharded
 from adapters.read_side.database import open_view_database, views_path
 from adapters.read_side.follower import ProjectionFollower
+from adapters.read_side.read_models import ReadModels
 from adapters.read_side.tables import PositionMoved, ViewStore
 from domain import events as e
 from tests.integration.test_process_hygiene import running
@@ -219,6 +220,18 @@ def test_views_another_follower_moved_are_not_adopted(store_with_a_quarantined_g
     assert store.position() == last and adopted["grants"]
     ProjectionFollower(service, store, processes=1).rebuild()
     assert everything(store) == adopted
+
+
+def test_the_operator_chooses_how_many_processes_a_rebuild_takes(store_with_a_quarantined_grant, sqlite_url):
+    models = ReadModels(store_with_a_quarantined_grant, sqlite_url)
+    models.follower.processes_from = 1  # (a long log: the store here is short)
+    assert models.rebuild(processes=3).views.processes == 3
+    in_three = everything(models.store)
+    assert models.rebuild(processes=1).views.processes == 1  # e.g. a machine short of memory
+    assert models.rebuild().views.processes == 1  # the choice holds for this process's later rebuilds
+    assert everything(models.store) == in_three
+    with pytest.raises(ValueError, match="2 to 8 processes"):  # (the CLI refuses such a number before it gets here)
+        sharded.rebuild_sharded(models.store, "x", "stored_events", 1, shards=sharded.MAX_SHARDS + 1, batch_size=5)
 
 
 def test_only_a_long_rebuild_of_plain_json_in_sqlite_runs_in_processes(store_url):
